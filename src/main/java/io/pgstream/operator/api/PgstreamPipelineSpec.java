@@ -1,0 +1,64 @@
+package io.pgstream.operator.api;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+import io.fabric8.generator.annotation.Pattern;
+import io.fabric8.generator.annotation.Required;
+import io.fabric8.generator.annotation.Size;
+import io.fabric8.generator.annotation.ValidationRule;
+import io.fabric8.kubernetes.api.model.ResourceRequirements;
+import java.util.List;
+
+/** What a user asks of a pipeline. Defaults are applied by the operator, never written back. */
+@JsonInclude(JsonInclude.Include.NON_NULL)
+@ValidationRule(
+    value = "self.mode == 'replication' || (has(self.tables) && size(self.tables) > 0)",
+    message = "tables must name at least one table (or schema.*) when mode includes a snapshot")
+@ValidationRule(
+    value =
+        "!has(self.snapshot) || !has(self.snapshot.schema) || !has(self.snapshot.schema.cleanTargetDb)"
+            + " || !self.snapshot.schema.cleanTargetDb || !has(self.snapshot.mode) || self.snapshot.mode != 'data'",
+    message = "snapshot.schema.cleanTargetDb needs a schema snapshot (mode full or schema)")
+public class PgstreamPipelineSpec {
+  @Required
+  @JsonPropertyDescription("snapshot, replication or snapshot_and_replication.")
+  public PipelineMode mode;
+
+  @Required public SourceSpec source;
+
+  @Required public TargetSpec target;
+
+  @Size(max = 500)
+  @JsonPropertyDescription(
+      "Tables to copy and stream, as schema.table; wildcards schema.* and *.* allowed; no schema means public.")
+  public List<@Pattern("^[A-Za-z0-9_*$-]+(\\.[A-Za-z0-9_*$-]+)?$") String> tables;
+
+  @Size(max = 500)
+  @JsonPropertyDescription("Tables left out of the snapshot and the stream, as schema.table.")
+  public List<@Pattern("^[A-Za-z0-9_$-]+(\\.[A-Za-z0-9_$-]+)?$") String> excludedTables;
+
+  public SnapshotSpec snapshot;
+
+  @Size(max = 63)
+  @Pattern("^[a-z0-9_]+$")
+  @JsonPropertyDescription(
+      "Logical replication slot on the source; pgstream_<namespace>_<name> (sanitised) when omitted.")
+  public String replicationSlot;
+
+  @Size(max = 512)
+  @JsonPropertyDescription(
+      "pgstream image; its entrypoint must be pgstream. Schema snapshots need pg_dump and psql in it.")
+  public String image;
+
+  @JsonPropertyDescription("CPU and memory for the pgstream containers.")
+  public ResourceRequirements resources;
+
+  @JsonPropertyDescription(
+      "Retain (default) leaves the replication slot and pgstream schema on the source when the pipeline is deleted; "
+          + "Delete runs pgstream destroy first.")
+  public DeletionPolicy deletionPolicy;
+
+  public DeletionPolicy effectiveDeletionPolicy() {
+    return deletionPolicy == null ? DeletionPolicy.Retain : deletionPolicy;
+  }
+}

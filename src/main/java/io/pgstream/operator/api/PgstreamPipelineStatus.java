@@ -1,0 +1,18 @@
+package io.pgstream.operator.api;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import io.fabric8.kubernetes.api.model.Condition;
+import java.util.ArrayList;
+import java.util.List;
+
+/** What the operator observed and did. */
+@JsonInclude(JsonInclude.Include.NON_NULL)
+public class PgstreamPipelineStatus {
+  public Long observedGeneration;
+  public Phase phase;
+  public String replicationSlot;
+  public String configHash;
+  public StepStatus init;
+  public StepStatus snapshot;
+  public List<Condition> conditions = new ArrayList<>();
+}

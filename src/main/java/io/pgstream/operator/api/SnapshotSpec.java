@@ -1,0 +1,30 @@
+package io.pgstream.operator.api;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+import io.fabric8.generator.annotation.Max;
+import io.fabric8.generator.annotation.Min;
+import io.fabric8.generator.annotation.Size;
+
+/** How the initial copy is taken. */
+@JsonInclude(JsonInclude.Include.NON_NULL)
+public class SnapshotSpec {
+  @JsonPropertyDescription("full (schema and data), schema or data; full when omitted.")
+  public SnapshotMode mode;
+
+  public SchemaSnapshotSpec schema;
+
+  @Min(1)
+  @Max(64)
+  @JsonPropertyDescription("Schemas copied in parallel; 1 when omitted.")
+  public Integer workers;
+
+  @Size(max = 63)
+  @JsonPropertyDescription(
+      "A completed snapshot is never repeated. Change this value to ask for a new snapshot of the same pipeline.")
+  public String nonce;
+
+  public SnapshotMode effectiveMode() {
+    return mode == null ? SnapshotMode.FULL : mode;
+  }
+}

@@ -1,0 +1,22 @@
+package io.pgstream.operator.api;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+
+/**
+ * Progress of one Job-run step. {@code configHash} ties the record to the inputs it ran with, so a
+ * restarted operator knows the step is done and does not run it again.
+ */
+@JsonInclude(JsonInclude.Include.NON_NULL)
+public class StepStatus {
+  public StepState state;
+  public String configHash;
+  public String job;
+  public String completedAt;
+  public String message;
+  /** For the snapshot: the spec.snapshot.nonce it ran for. */
+  public String nonce;
+
+  public boolean succeededFor(String hash) {
+    return state == StepState.Succeeded && hash.equals(configHash);
+  }
+}

@@ -1,0 +1,26 @@
+package io.pgstream.operator.api;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+import io.fabric8.generator.annotation.Max;
+import io.fabric8.generator.annotation.Min;
+
+/** The database changes are written to, and how pgstream writes them. */
+@JsonInclude(JsonInclude.Include.NON_NULL)
+public class TargetSpec extends ConnectionSpec {
+  @JsonPropertyDescription(
+      "Set session_replication_role=replica while writing. Needs superuser or rds_superuser on the target; false when omitted.")
+  public Boolean disableTriggers;
+
+  @JsonPropertyDescription(
+      "What to do when a row already exists: error, update or nothing. update when omitted for snapshot_and_replication "
+          + "(changes made during the snapshot are replayed), error otherwise.")
+  public OnConflictAction onConflictAction;
+
+  @Min(1)
+  @Max(1000)
+  @JsonPropertyDescription("Maximum connections pgstream opens to the target; pgstream's default (50) when omitted.")
+  public Integer maxConnections;
+
+  public BatchSpec batch;
+}

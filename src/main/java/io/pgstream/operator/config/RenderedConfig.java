@@ -1,0 +1,15 @@
+package io.pgstream.operator.config;
+
+import java.util.Map;
+
+/**
+ * The pgstream config files of one pipeline (ConfigMap key to YAML) and the hashes that say which
+ * inputs each step ran with.
+ *
+ * @param files {@code snapshot.yaml} and/or {@code replication.yaml}
+ * @param contentHash hash of all files; rolls the streaming pods when it changes
+ * @param initHash hash of what {@code pgstream init} depends on (source and slot)
+ * @param snapshotHash hash of what the snapshot depends on (its config and the snapshot nonce)
+ */
+public record RenderedConfig(
+    Map<String, String> files, String contentHash, String initHash, String snapshotHash) {}

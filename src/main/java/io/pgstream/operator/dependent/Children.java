@@ -1,0 +1,42 @@
+package io.pgstream.operator.dependent;
+
+import io.pgstream.operator.api.PgstreamPipeline;
+import java.util.Map;
+
+/** Names and labels of the objects the operator creates for a pipeline. */
+public final class Children {
+  public static final String MANAGED_BY = "pgstream-operator";
+  /** Informers only cache objects with this label, not every ConfigMap, Secret or Job in the cluster. */
+  public static final String SELECTOR = "app.kubernetes.io/managed-by=" + MANAGED_BY;
+  public static final String CONFIG_HASH_ANNOTATION = "pgstream.io/config-hash";
+  public static final String STEP_HASH_ANNOTATION = "pgstream.io/step-hash";
+
+  /** Longest pipeline name whose child names (name + "-credentials") stay valid label values. */
+  public static final int MAX_PIPELINE_NAME = 47;
+
+  private Children() {}
+
+  public static String configMap(PgstreamPipeline p) {
+    return p.getMetadata().getName() + "-config";
+  }
+
+  public static String credentialsSecret(PgstreamPipeline p) {
+    return p.getMetadata().getName() + "-credentials";
+  }
+
+  public static String job(PgstreamPipeline p, Step step) {
+    return p.getMetadata().getName() + "-" + step.suffix();
+  }
+
+  public static String deployment(PgstreamPipeline p) {
+    return p.getMetadata().getName() + "-stream";
+  }
+
+  public static Map<String, String> labels(PgstreamPipeline p, String component) {
+    return Map.of(
+        "app.kubernetes.io/name", "pgstream",
+        "app.kubernetes.io/instance", p.getMetadata().getName(),
+        "app.kubernetes.io/component", component,
+        "app.kubernetes.io/managed-by", MANAGED_BY);
+  }
+}

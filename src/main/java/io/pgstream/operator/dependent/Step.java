@@ -1,0 +1,45 @@
+package io.pgstream.operator.dependent;
+
+import io.pgstream.operator.config.PgstreamConfigRenderer;
+import java.util.List;
+
+/** A one-shot pgstream command run as a Job. */
+public enum Step {
+  /** Creates the pgstream schema, event triggers and the replication slot; idempotent. */
+  INIT("init", PgstreamConfigRenderer.REPLICATION_FILE, List.of("init"), 2),
+  /**
+   * Copies the tables. Never retried by Kubernetes: pgstream snapshots do not resume, and a retry
+   * with clean_target_db would wipe what the first attempt wrote.
+   */
+  SNAPSHOT("snapshot", PgstreamConfigRenderer.SNAPSHOT_FILE, List.of("snapshot"), 0),
+  /** Drops the replication slot and the pgstream schema; only with deletionPolicy Delete. */
+  DESTROY("destroy", PgstreamConfigRenderer.REPLICATION_FILE, List.of("destroy"), 2);
+
+  private final String suffix;
+  private final String configFile;
+  private final List<String> command;
+  private final int backoffLimit;
+
+  Step(String suffix, String configFile, List<String> command, int backoffLimit) {
+    this.suffix = suffix;
+    this.configFile = configFile;
+    this.command = command;
+    this.backoffLimit = backoffLimit;
+  }
+
+  public String suffix() {
+    return suffix;
+  }
+
+  public String configFile() {
+    return configFile;
+  }
+
+  public List<String> command() {
+    return command;
+  }
+
+  public int backoffLimit() {
+    return backoffLimit;
+  }
+}

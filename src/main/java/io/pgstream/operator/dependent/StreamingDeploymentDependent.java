@@ -1,0 +1,104 @@
+package io.pgstream.operator.dependent;
+
+import io.fabric8.kubernetes.api.model.ContainerPortBuilder;
+import io.fabric8.kubernetes.api.model.IntOrString;
+import io.fabric8.kubernetes.api.model.Probe;
+import io.fabric8.kubernetes.api.model.ProbeBuilder;
+import io.fabric8.kubernetes.api.model.apps.Deployment;
+import io.fabric8.kubernetes.api.model.apps.DeploymentBuilder;
+import io.javaoperatorsdk.operator.api.config.informer.InformerEventSourceConfiguration;
+import io.javaoperatorsdk.operator.api.reconciler.Context;
+import io.javaoperatorsdk.operator.api.reconciler.EventSourceContext;
+import io.javaoperatorsdk.operator.processing.dependent.kubernetes.CRUDKubernetesDependentResource;
+import io.javaoperatorsdk.operator.processing.event.ResourceID;
+import io.pgstream.operator.api.PgstreamPipeline;
+import io.pgstream.operator.config.PgstreamConfigRenderer;
+import io.pgstream.operator.config.RenderedConfig;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * {@code pgstream run}: one replica with the Recreate strategy, because a replication slot takes one
+ * consumer and a rolling update would start the second before the first lets go.
+ */
+public class StreamingDeploymentDependent
+    extends CRUDKubernetesDependentResource<Deployment, PgstreamPipeline> {
+  static final String COMPONENT = "streaming";
+
+  public StreamingDeploymentDependent() {
+    super(Deployment.class);
+  }
+
+  @Override
+  protected Deployment desired(PgstreamPipeline p, Context<PgstreamPipeline> ctx) {
+    RenderedConfig config = PipelineContext.config(ctx);
+    Map<String, String> labels = Children.labels(p, COMPONENT);
+    var container =
+        PgstreamPods.container(
+                p, PgstreamPods.args(List.of("run"), PgstreamConfigRenderer.REPLICATION_FILE))
+            .withPorts(
+                new ContainerPortBuilder()
+                    .withName("health")
+                    .withContainerPort(PgstreamConfigRenderer.HEALTH_PORT)
+                    .withProtocol("TCP")
+                    .build())
+            .withLivenessProbe(probe("/health"))
+            .withReadinessProbe(probe("/ready"))
+            .build();
+    return new DeploymentBuilder()
+        .withNewMetadata()
+        .withName(Children.deployment(p))
+        .withNamespace(p.getMetadata().getNamespace())
+        .withLabels(labels)
+        .endMetadata()
+        .withNewSpec()
+        .withReplicas(1)
+        .withNewStrategy()
+        .withType("Recreate")
+        .endStrategy()
+        .withNewSelector()
+        .withMatchLabels(labels)
+        .endSelector()
+        .withNewTemplate()
+        .withNewMetadata()
+        .withLabels(labels)
+        .withAnnotations(Map.of(Children.CONFIG_HASH_ANNOTATION, config.contentHash()))
+        .endMetadata()
+        .withSpec(PgstreamPods.podSpec(p, container, "Always"))
+        .endTemplate()
+        .endSpec()
+        .build();
+  }
+
+  /** pgstream serves /health and /ready only after it parsed its config, hence the initial delay. */
+  private static Probe probe(String path) {
+    return new ProbeBuilder()
+        .withNewHttpGet()
+        .withPath(path)
+        .withPort(new IntOrString("health"))
+        .endHttpGet()
+        .withInitialDelaySeconds(5)
+        .withPeriodSeconds(10)
+        .withTimeoutSeconds(3)
+        .withFailureThreshold(3)
+        .build();
+  }
+
+  public static boolean available(Deployment d) {
+    return d != null
+        && d.getStatus() != null
+        && d.getStatus().getAvailableReplicas() != null
+        && d.getStatus().getAvailableReplicas() > 0;
+  }
+
+  @Override
+  protected ResourceID targetSecondaryResourceID(PgstreamPipeline p, Context<PgstreamPipeline> ctx) {
+    return new ResourceID(Children.deployment(p), p.getMetadata().getNamespace());
+  }
+
+  @Override
+  protected InformerEventSourceConfiguration.Builder<Deployment> informerConfigurationBuilder(
+      EventSourceContext<PgstreamPipeline> context) {
+    return ManagedInformers.onlyManaged(super.informerConfigurationBuilder(context));
+  }
+}

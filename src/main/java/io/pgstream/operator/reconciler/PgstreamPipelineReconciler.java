@@ -1,0 +1,357 @@
+package io.pgstream.operator.reconciler;
+
+import io.fabric8.kubernetes.api.model.apps.Deployment;
+import io.fabric8.kubernetes.api.model.batch.v1.Job;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.javaoperatorsdk.operator.api.reconciler.Cleaner;
+import io.javaoperatorsdk.operator.api.reconciler.Context;
+import io.javaoperatorsdk.operator.api.reconciler.ControllerConfiguration;
+import io.javaoperatorsdk.operator.api.reconciler.DeleteControl;
+import io.javaoperatorsdk.operator.api.reconciler.ErrorStatusUpdateControl;
+import io.javaoperatorsdk.operator.api.reconciler.EventSourceContext;
+import io.javaoperatorsdk.operator.api.reconciler.Reconciler;
+import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
+import io.javaoperatorsdk.operator.processing.event.source.EventSource;
+import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEventSource;
+import io.pgstream.operator.api.DeletionPolicy;
+import io.pgstream.operator.api.Phase;
+import io.pgstream.operator.api.PgstreamPipeline;
+import io.pgstream.operator.api.PgstreamPipelineStatus;
+import io.pgstream.operator.api.PipelineMode;
+import io.pgstream.operator.api.StepState;
+import io.pgstream.operator.api.StepStatus;
+import io.pgstream.operator.config.PgstreamConfigRenderer;
+import io.pgstream.operator.config.RenderedConfig;
+import io.pgstream.operator.config.ReplicationSlots;
+import io.pgstream.operator.credentials.CredentialsResolver;
+import io.pgstream.operator.credentials.Redactor;
+import io.pgstream.operator.credentials.ResolvedCredentials;
+import io.pgstream.operator.dependent.Children;
+import io.pgstream.operator.dependent.ConfigMapDependent;
+import io.pgstream.operator.dependent.CredentialsSecretDependent;
+import io.pgstream.operator.dependent.PipelineContext;
+import io.pgstream.operator.dependent.Step;
+import io.pgstream.operator.dependent.StepJobDependent;
+import io.pgstream.operator.dependent.StreamingDeploymentDependent;
+import io.pgstream.operator.status.ConditionType;
+import io.pgstream.operator.status.EventRecorder;
+import io.pgstream.operator.status.StatusUpdater;
+import io.pgstream.operator.validation.PipelineValidator;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Collection;
+import java.util.EnumMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Composes the pieces in order: validate, resolve credentials, render config, then the phases
+ * init → snapshot → streaming, each only after the one before it finished for the current spec.
+ * Progress lives in status, so a restarted operator resumes where it was.
+ */
+@ControllerConfiguration(name = PgstreamPipelineReconciler.NAME)
+public class PgstreamPipelineReconciler implements Reconciler<PgstreamPipeline>, Cleaner<PgstreamPipeline> {
+  public static final String NAME = "pgstreampipeline";
+  static final Duration MIN_RECHECK = Duration.ofSeconds(10);
+  static final Duration MAX_RECHECK = Duration.ofMinutes(5);
+  private static final Logger LOG = LoggerFactory.getLogger(PgstreamPipelineReconciler.class);
+
+  private final ConfigMapDependent configMap = new ConfigMapDependent();
+  private final CredentialsSecretDependent credentialsSecret = new CredentialsSecretDependent();
+  private final Map<Step, StepJobDependent> jobs = new EnumMap<>(Step.class);
+  private final StreamingDeploymentDependent deployment = new StreamingDeploymentDependent();
+  private final PgstreamConfigRenderer renderer = new PgstreamConfigRenderer();
+  private final CredentialsResolver credentials;
+  private final EventRecorder events;
+  private final Clock clock;
+
+  public PgstreamPipelineReconciler(KubernetesClient client, Clock clock) {
+    for (Step step : Step.values()) {
+      jobs.put(step, new StepJobDependent(step));
+    }
+    this.credentials = new CredentialsResolver(client);
+    this.events = new EventRecorder(client, clock);
+    this.clock = clock;
+  }
+
+  @Override
+  public List<EventSource<?, PgstreamPipeline>> prepareEventSources(EventSourceContext<PgstreamPipeline> ctx) {
+    // One Job informer serves the three step dependents; each picks its Job by name.
+    InformerEventSource<Job, PgstreamPipeline> jobSource = jobs.get(Step.INIT).eventSource(ctx).orElseThrow();
+    jobs.get(Step.SNAPSHOT).setEventSource(jobSource);
+    jobs.get(Step.DESTROY).setEventSource(jobSource);
+    return List.of(
+        configMap.eventSource(ctx).orElseThrow(),
+        credentialsSecret.eventSource(ctx).orElseThrow(),
+        jobSource,
+        deployment.eventSource(ctx).orElseThrow());
+  }
+
+  @Override
+  public UpdateControl<PgstreamPipeline> reconcile(PgstreamPipeline p, Context<PgstreamPipeline> ctx) {
+    StatusUpdater status = new StatusUpdater(p, clock);
+    Outcome outcome = progress(p, ctx, status);
+    announce(p, status.before(), status.status());
+    UpdateControl<PgstreamPipeline> control;
+    if (status.changed()) {
+      p.setStatus(status.status());
+      control = UpdateControl.patchStatus(p);
+    } else {
+      control = UpdateControl.noUpdate();
+    }
+    outcome.recheckAfter().ifPresent(control::rescheduleAfter);
+    return control;
+  }
+
+  private Outcome progress(PgstreamPipeline p, Context<PgstreamPipeline> ctx, StatusUpdater s) {
+    List<String> problems = PipelineValidator.validate(p);
+    if (!problems.isEmpty()) {
+      String message = "Invalid spec: " + String.join("; ", problems);
+      s.phase(Phase.Failed);
+      s.set(ConditionType.ConfigRendered, false, "InvalidSpec", message);
+      blocked(s, "InvalidSpec", message);
+      return Outcome.onChange();
+    }
+    CredentialsResolver.Result resolved = credentials.resolve(p);
+    if (resolved instanceof CredentialsResolver.Unavailable unavailable) {
+      s.phase(Phase.Pending);
+      s.set(ConditionType.ConfigRendered, false, unavailable.problem().reason(), unavailable.problem().message());
+      blocked(s, unavailable.problem().reason(), unavailable.problem().message());
+      // Secrets are not watched (that would cache every Secret), so look again with a growing delay.
+      return Outcome.after(recheckDelay(s.status()));
+    }
+    ResolvedCredentials creds = ((CredentialsResolver.Resolved) resolved).credentials();
+    RenderedConfig config = renderer.render(p);
+    PipelineContext.put(ctx, config, creds);
+    credentialsSecret.reconcile(p, ctx);
+    configMap.reconcile(p, ctx);
+
+    PipelineMode mode = p.getSpec().mode;
+    PgstreamPipelineStatus st = s.status();
+    st.configHash = config.contentHash();
+    st.replicationSlot = mode.replicates() ? ReplicationSlots.slotFor(p) : null;
+    s.set(
+        ConditionType.ConfigRendered,
+        true,
+        "Rendered",
+        "pgstream config rendered into ConfigMap " + Children.configMap(p) + " (hash " + config.contentHash() + ")");
+
+    if (mode.replicates()) {
+      boolean done = st.init != null && st.init.succeededFor(config.initHash());
+      if (!done) {
+        st.init = StepRunner.advance(jobs.get(Step.INIT), p, ctx, st.init, config.initHash(), creds.secretValues());
+      }
+      if (!stepFinished(s, p, ctx, ConditionType.Initialized, st.init, Phase.Initializing)) {
+        s.set(ConditionType.SnapshotCompleted, false, "WaitingForInit", "The snapshot starts after pgstream init");
+        return Outcome.onChange();
+      }
+    } else {
+      s.set(ConditionType.Initialized, true, "NotRequired", "mode snapshot uses no replication slot");
+    }
+
+    if (mode.snapshots()) {
+      String nonce = p.getSpec().snapshot == null ? null : p.getSpec().snapshot.nonce;
+      boolean done =
+          st.snapshot != null && st.snapshot.state == StepState.Succeeded && Objects.equals(st.snapshot.nonce, nonce);
+      if (!done) {
+        st.snapshot =
+            StepRunner.advance(jobs.get(Step.SNAPSHOT), p, ctx, st.snapshot, config.snapshotHash(), creds.secretValues());
+        st.snapshot.nonce = nonce;
+      }
+      if (!stepFinished(s, p, ctx, ConditionType.SnapshotCompleted, st.snapshot, Phase.Snapshotting)) {
+        return Outcome.onChange();
+      }
+    } else {
+      s.set(ConditionType.SnapshotCompleted, true, "NotRequired", "mode replication takes no snapshot");
+    }
+
+    if (!mode.replicates()) {
+      s.phase(Phase.Completed);
+      s.set(ConditionType.Streaming, false, "NotRequired", "mode snapshot does not stream");
+      s.set(ConditionType.Degraded, false, "AsExpected", "No problems");
+      s.set(ConditionType.Ready, true, "SnapshotCompleted", st.snapshot.message);
+      return Outcome.onChange();
+    }
+
+    Deployment actual = deployment.reconcile(p, ctx).getSingleResource().orElse(null);
+    String name = Children.deployment(p);
+    s.phase(Phase.Streaming);
+    s.set(ConditionType.Degraded, false, "AsExpected", "No problems");
+    if (StreamingDeploymentDependent.available(actual)) {
+      String message = "pgstream run is streaming from slot " + st.replicationSlot + " (Deployment " + name + ")";
+      s.set(ConditionType.Streaming, true, "DeploymentAvailable", message);
+      s.set(ConditionType.Ready, true, "Streaming", message);
+    } else {
+      String message = "Waiting for Deployment " + name + " to report pgstream ready on /ready";
+      s.set(ConditionType.Streaming, false, "DeploymentUnavailable", message);
+      s.set(ConditionType.Ready, false, "DeploymentUnavailable", message);
+    }
+    return Outcome.onChange();
+  }
+
+  /**
+   * Records a step's condition and the phase it implies; true when the step succeeded. While a step
+   * runs or after it failed, nothing downstream may run, so the streaming Deployment is removed
+   * (it resumes from the slot later, losing nothing).
+   */
+  private boolean stepFinished(
+      StatusUpdater s,
+      PgstreamPipeline p,
+      Context<PgstreamPipeline> ctx,
+      ConditionType type,
+      StepStatus step,
+      Phase runningPhase) {
+    if (step.state == StepState.Succeeded) {
+      s.set(type, true, "Succeeded", step.message);
+      return true;
+    }
+    deployment.delete(p, ctx);
+    s.set(ConditionType.Streaming, false, "WaitingFor" + type.name(), "Streaming starts after " + type.name());
+    if (step.state == StepState.Failed) {
+      String reason = runningPhase == Phase.Initializing ? "InitFailed" : "SnapshotFailed";
+      s.phase(Phase.Failed);
+      s.set(type, false, reason, step.message);
+      blocked(s, reason, step.message);
+    } else {
+      s.phase(runningPhase);
+      s.set(type, false, "Running", step.message);
+      s.set(ConditionType.Degraded, false, "AsExpected", "No problems");
+      s.set(ConditionType.Ready, false, runningPhase.name(), step.message);
+    }
+    return false;
+  }
+
+  private static void blocked(StatusUpdater s, String reason, String message) {
+    s.set(ConditionType.Degraded, true, reason, message);
+    s.set(ConditionType.Ready, false, reason, message);
+  }
+
+  /** Doubles with the time the problem has lasted, between 10 s and 5 min. */
+  private Duration recheckDelay(PgstreamPipelineStatus status) {
+    Instant since =
+        StatusUpdater.condition(status, ConditionType.Degraded)
+            .map(c -> Instant.parse(c.getLastTransitionTime()))
+            .orElse(Instant.now(clock));
+    Duration elapsed = Duration.between(since, Instant.now(clock));
+    if (elapsed.compareTo(MIN_RECHECK) < 0) {
+      return MIN_RECHECK;
+    }
+    return elapsed.compareTo(MAX_RECHECK) > 0 ? MAX_RECHECK : elapsed;
+  }
+
+  /** Events for what changed: a new phase, and a problem appearing, changing or clearing. */
+  private void announce(PgstreamPipeline p, PgstreamPipelineStatus before, PgstreamPipelineStatus after) {
+    if (after.phase != before.phase && after.phase != Phase.Failed) {
+      String message =
+          StatusUpdater.condition(after, ConditionType.Ready).map(c -> c.getMessage()).orElse(after.phase.name());
+      events.normal(p, after.phase.name(), message);
+      LOG.info("{}/{}: phase {} -> {}", p.getMetadata().getNamespace(), p.getMetadata().getName(), before.phase, after.phase);
+    }
+    if (StatusUpdater.transitioned(before, after, ConditionType.Degraded)) {
+      StatusUpdater.condition(after, ConditionType.Degraded)
+          .ifPresent(
+              c -> {
+                if ("True".equals(c.getStatus())) {
+                  events.warning(p, c.getReason(), c.getMessage());
+                  LOG.warn("{}/{}: {}", p.getMetadata().getNamespace(), p.getMetadata().getName(), c.getReason());
+                } else if (StatusUpdater.condition(before, ConditionType.Degraded).isPresent()) {
+                  events.normal(p, "Recovered", "The earlier problem is resolved");
+                }
+              });
+    }
+  }
+
+  @Override
+  public ErrorStatusUpdateControl<PgstreamPipeline> updateErrorStatus(
+      PgstreamPipeline p, Context<PgstreamPipeline> ctx, Exception e) {
+    StatusUpdater s = new StatusUpdater(p, clock);
+    Collection<String> secrets =
+        ctx.managedWorkflowAndDependentResourceContext()
+            .get(ResolvedCredentials.class, ResolvedCredentials.class)
+            .map(ResolvedCredentials::secretValues)
+            .orElse(List.of());
+    String message = "Reconcile failed, retrying with backoff: " + Redactor.redact(rootMessage(e), secrets);
+    blocked(s, "ReconcileError", message);
+    announce(p, s.before(), s.status());
+    if (!s.changed()) {
+      return ErrorStatusUpdateControl.noStatusUpdate();
+    }
+    p.setStatus(s.status());
+    return ErrorStatusUpdateControl.patchStatus(p);
+  }
+
+  private static String rootMessage(Throwable e) {
+    Throwable root = e;
+    while (root.getCause() != null && root.getCause() != root) {
+      root = root.getCause();
+    }
+    return root.getClass().getSimpleName() + ": " + Optional.ofNullable(root.getMessage()).orElse("");
+  }
+
+  @Override
+  public DeleteControl cleanup(PgstreamPipeline p, Context<PgstreamPipeline> ctx) {
+    PgstreamPipelineStatus st = p.getStatus();
+    boolean initialized = st != null && st.init != null && st.replicationSlot != null;
+    if (!initialized) {
+      return DeleteControl.defaultDelete();
+    }
+    String where = p.getSpec().source.host + "/" + p.getSpec().source.database;
+    if (p.getSpec().effectiveDeletionPolicy() == DeletionPolicy.Retain) {
+      events.normal(
+          p,
+          "SlotRetained",
+          "deletionPolicy Retain: replication slot %s and schema pgstream stay on %s and keep retaining WAL. Drop them with `pgstream destroy` or SELECT pg_drop_replication_slot('%s');"
+              .formatted(st.replicationSlot, where, st.replicationSlot));
+      return DeleteControl.defaultDelete();
+    }
+    return destroy(p, ctx, st, where);
+  }
+
+  /** deletionPolicy Delete: stop the consumer, then run pgstream destroy, then let the resource go. */
+  private DeleteControl destroy(
+      PgstreamPipeline p, Context<PgstreamPipeline> ctx, PgstreamPipelineStatus st, String where) {
+    if (deployment.getSecondaryResource(p, ctx).isPresent()) {
+      // The slot cannot be dropped while pgstream run holds it.
+      deployment.delete(p, ctx);
+      return DeleteControl.noFinalizerRemoval().rescheduleAfter(Duration.ofSeconds(5));
+    }
+    CredentialsResolver.Result resolved = credentials.resolve(p);
+    if (resolved instanceof CredentialsResolver.Unavailable unavailable) {
+      events.warning(
+          p,
+          "DestroyBlocked",
+          "Cannot drop replication slot %s: %s. Restore the Secret, or remove the finalizer to leave the slot."
+              .formatted(st.replicationSlot, unavailable.problem().message()));
+      return DeleteControl.noFinalizerRemoval().rescheduleAfter(MAX_RECHECK);
+    }
+    ResolvedCredentials creds = ((CredentialsResolver.Resolved) resolved).credentials();
+    RenderedConfig config = renderer.render(p);
+    PipelineContext.put(ctx, config, creds);
+    credentialsSecret.reconcile(p, ctx);
+    configMap.reconcile(p, ctx);
+    StepStatus destroy =
+        StepRunner.advance(jobs.get(Step.DESTROY), p, ctx, null, config.initHash(), creds.secretValues());
+    switch (destroy.state) {
+      case Succeeded -> {
+        events.normal(
+            p, "SlotDropped", "pgstream destroy dropped replication slot %s and schema pgstream on %s".formatted(st.replicationSlot, where));
+        return DeleteControl.defaultDelete();
+      }
+      case Failed -> {
+        events.warning(
+            p,
+            "DestroyFailed",
+            destroy.message + " Fix the cause and delete the Job to retry, or remove the finalizer to leave the slot.");
+        return DeleteControl.noFinalizerRemoval();
+      }
+      default -> {
+        return DeleteControl.noFinalizerRemoval();
+      }
+    }
+  }
+}

@@ -1,0 +1,11 @@
+package io.pgstream.operator.status;
+
+/** The conditions every pipeline reports, in the order {@code kubectl describe} shows them. */
+public enum ConditionType {
+  ConfigRendered,
+  Initialized,
+  SnapshotCompleted,
+  Streaming,
+  Degraded,
+  Ready
+}

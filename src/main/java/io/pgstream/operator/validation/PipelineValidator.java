@@ -1,0 +1,124 @@
+package io.pgstream.operator.validation;
+
+import io.pgstream.operator.api.BatchSpec;
+import io.pgstream.operator.api.ConnectionSpec;
+import io.pgstream.operator.api.PgstreamPipeline;
+import io.pgstream.operator.api.PgstreamPipelineSpec;
+import io.pgstream.operator.api.SecretValueSource;
+import io.pgstream.operator.api.SnapshotMode;
+import io.pgstream.operator.dependent.Children;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.regex.Pattern;
+
+/**
+ * Checks the CRD schema cannot express, and repeats the schema's own rules, so that `render` on a
+ * file that never met an API server, or a resource applied before the CRD was updated, gets the
+ * same answers.
+ */
+public final class PipelineValidator {
+  private static final Pattern SLOT = Pattern.compile("^[a-z0-9_]{1,63}$");
+  private static final Pattern TABLE = Pattern.compile("^[A-Za-z0-9_*$-]{1,63}(\\.[A-Za-z0-9_*$-]{1,63})?$");
+  private static final Pattern HOST =
+      Pattern.compile("^[A-Za-z0-9]([-A-Za-z0-9.]{0,251}[A-Za-z0-9])?$|^\\[[0-9A-Fa-f:.]+\\]$");
+  private static final Pattern DATABASE = Pattern.compile("^[A-Za-z0-9_][-A-Za-z0-9_$.]{0,62}$");
+
+  private PipelineValidator() {}
+
+  /** Every problem found, each naming the field; empty when the pipeline is valid. */
+  public static List<String> validate(PgstreamPipeline pipeline) {
+    List<String> problems = new ArrayList<>();
+    String name = pipeline.getMetadata() == null ? null : pipeline.getMetadata().getName();
+    if (name != null && name.length() > Children.MAX_PIPELINE_NAME) {
+      problems.add(
+          "metadata.name must be at most %d characters (names of the Jobs and Secret derive from it)"
+              .formatted(Children.MAX_PIPELINE_NAME));
+    }
+    PgstreamPipelineSpec spec = pipeline.getSpec();
+    if (spec == null) {
+      problems.add("spec is required");
+      return problems;
+    }
+    if (spec.mode == null) {
+      problems.add("spec.mode is required: snapshot, replication or snapshot_and_replication");
+    }
+    connection("spec.source", spec.source, problems);
+    connection("spec.target", spec.target, problems);
+    if (spec.replicationSlot != null && !SLOT.matcher(spec.replicationSlot).matches()) {
+      problems.add("spec.replicationSlot must match ^[a-z0-9_]+$ and be at most 63 characters");
+    }
+    tables("spec.tables", spec.tables, problems);
+    tables("spec.excludedTables", spec.excludedTables, problems);
+    if (spec.mode != null && spec.mode.snapshots() && (spec.tables == null || spec.tables.isEmpty())) {
+      problems.add("spec.tables must name at least one table (or schema.*) when mode includes a snapshot");
+    }
+    if (spec.mode != null
+        && spec.mode.replicates()
+        && spec.tables != null
+        && !spec.tables.isEmpty()
+        && spec.excludedTables != null
+        && !spec.excludedTables.isEmpty()) {
+      problems.add(
+          "spec.excludedTables cannot be combined with spec.tables when streaming: pgstream's table filter takes"
+              + " an include list or an exclude list, not both; list the streamed tables explicitly");
+    }
+    if (spec.snapshot != null
+        && spec.snapshot.effectiveMode() == SnapshotMode.DATA
+        && spec.snapshot.schema != null
+        && Boolean.TRUE.equals(spec.snapshot.schema.cleanTargetDb)) {
+      problems.add("spec.snapshot.schema.cleanTargetDb needs a schema snapshot (mode full or schema)");
+    }
+    if (spec.target != null && spec.target.batch != null) {
+      BatchSpec b = spec.target.batch;
+      long max = b.maxBytes == null ? BatchSpec.DEFAULT_MAX_BYTES : b.maxBytes;
+      long queue = b.maxQueueBytes == null ? BatchSpec.DEFAULT_MAX_QUEUE_BYTES : b.maxQueueBytes;
+      if (queue < max) {
+        problems.add("spec.target.batch.maxQueueBytes (%d) must be at least maxBytes (%d)".formatted(queue, max));
+      }
+    }
+    return problems;
+  }
+
+  private static void connection(String path, ConnectionSpec c, List<String> problems) {
+    if (c == null) {
+      problems.add(path + " is required");
+      return;
+    }
+    if (c.host == null || !HOST.matcher(c.host).matches()) {
+      problems.add(path + ".host must be a DNS name or IP address");
+    }
+    if (c.port != null && (c.port < 1 || c.port > 65535)) {
+      problems.add(path + ".port must be between 1 and 65535");
+    }
+    if (c.database == null || !DATABASE.matcher(c.database).matches()) {
+      problems.add(path + ".database must be a database name of at most 63 characters");
+    }
+    secretRef(path + ".username", c.username, problems);
+    secretRef(path + ".password", c.password, problems);
+  }
+
+  private static void secretRef(String path, SecretValueSource source, List<String> problems) {
+    if (source == null || source.secretKeyRef == null) {
+      problems.add(path + ".secretKeyRef is required (credentials are only read from Secrets)");
+      return;
+    }
+    if (source.secretKeyRef.name == null || source.secretKeyRef.name.isBlank()) {
+      problems.add(path + ".secretKeyRef.name is required");
+    }
+    if (source.secretKeyRef.key == null || source.secretKeyRef.key.isBlank()) {
+      problems.add(path + ".secretKeyRef.key is required");
+    }
+  }
+
+  private static void tables(String path, List<String> tables, List<String> problems) {
+    if (tables == null) {
+      return;
+    }
+    for (int i = 0; i < tables.size(); i++) {
+      String t = tables.get(i);
+      if (t == null || !TABLE.matcher(t).matches()) {
+        problems.add("%s[%d] must be schema.table or table, letters, digits, _ $ - and * only".formatted(path, i));
+      }
+    }
+  }
+}

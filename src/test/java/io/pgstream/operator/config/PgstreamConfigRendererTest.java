@@ -1,0 +1,59 @@
+package io.pgstream.operator.config;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.pgstream.operator.api.PipelineMode;
+import io.pgstream.operator.api.PgstreamPipeline;
+import io.pgstream.operator.support.Pipelines;
+import org.junit.jupiter.api.Test;
+
+class PgstreamConfigRendererTest {
+  private final PgstreamConfigRenderer renderer = new PgstreamConfigRenderer();
+
+  @Test
+  void urlsReferenceCredentialVariablesOnly() {
+    RenderedConfig config = renderer.render(Pipelines.snapshotAndReplication("p"));
+    assertThat(config.files().get(PgstreamConfigRenderer.REPLICATION_FILE))
+        .contains("postgres://${PGSTREAM_SOURCE_USER}:${PGSTREAM_SOURCE_PASSWORD}@source.db:5432/app?sslmode=require")
+        .contains("postgres://${PGSTREAM_TARGET_USER}:${PGSTREAM_TARGET_PASSWORD}@target.db:5432/app?sslmode=require");
+  }
+
+  @Test
+  void snapshotOnlyRendersNoReplicationFileAndNoInitHash() {
+    PgstreamPipeline p = Pipelines.snapshotAndReplication("p");
+    p.getSpec().mode = PipelineMode.SNAPSHOT;
+    RenderedConfig config = renderer.render(p);
+    assertThat(config.files()).containsOnlyKeys(PgstreamConfigRenderer.SNAPSHOT_FILE);
+    assertThat(config.initHash()).isEmpty();
+  }
+
+  @Test
+  void snapshotHashFollowsTheNonceButInitHashDoesNot() {
+    PgstreamPipeline p = Pipelines.snapshotAndReplication("p");
+    RenderedConfig before = renderer.render(p);
+    p.getSpec().snapshot.nonce = "again";
+    RenderedConfig after = renderer.render(p);
+    assertThat(after.snapshotHash()).isNotEqualTo(before.snapshotHash());
+    assertThat(after.initHash()).isEqualTo(before.initHash());
+    assertThat(after.contentHash()).isEqualTo(before.contentHash());
+  }
+
+  @Test
+  void initHashIgnoresTargetTuningButFollowsTheSlot() {
+    PgstreamPipeline p = Pipelines.snapshotAndReplication("p");
+    RenderedConfig before = renderer.render(p);
+    p.getSpec().target.maxConnections = 7;
+    RenderedConfig tuned = renderer.render(p);
+    assertThat(tuned.initHash()).isEqualTo(before.initHash());
+    assertThat(tuned.contentHash()).isNotEqualTo(before.contentHash());
+    p.getSpec().replicationSlot = "other_slot";
+    assertThat(renderer.render(p).initHash()).isNotEqualTo(before.initHash());
+  }
+
+  @Test
+  void databaseNamesArePercentEncodedInUrls() {
+    PgstreamPipeline p = Pipelines.snapshotAndReplication("p");
+    p.getSpec().source.database = "my$db.v2";
+    assertThat(renderer.render(p).files().get(PgstreamConfigRenderer.SNAPSHOT_FILE)).contains("/my%24db.v2?");
+  }
+}

@@ -1,0 +1,392 @@
+package io.pgstream.operator.reconciler;
+
+import static io.pgstream.operator.support.Pipelines.NAMESPACE;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.fabric8.kubernetes.api.model.ConfigMap;
+import io.fabric8.kubernetes.api.model.Event;
+import io.fabric8.kubernetes.api.model.KubernetesResourceList;
+import io.fabric8.kubernetes.api.model.Secret;
+import io.fabric8.kubernetes.api.model.apps.Deployment;
+import io.fabric8.kubernetes.api.model.batch.v1.Job;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.dsl.NonNamespaceOperation;
+import io.fabric8.kubernetes.client.dsl.Resource;
+import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
+import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
+import io.fabric8.kubernetes.client.utils.Serialization;
+import io.fabric8.mockwebserver.http.RecordedRequest;
+import io.javaoperatorsdk.operator.Operator;
+import io.pgstream.operator.PgstreamOperator;
+import io.pgstream.operator.api.DeletionPolicy;
+import io.pgstream.operator.api.Phase;
+import io.pgstream.operator.api.PgstreamPipeline;
+import io.pgstream.operator.api.StepState;
+import io.pgstream.operator.support.CapturedLogs;
+import io.pgstream.operator.support.FakeKubelet;
+import io.pgstream.operator.support.Pipelines;
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** The real operator against the Fabric8 mock API server in CRUD mode, from create to delete. */
+@EnableKubernetesMockClient(crud = true)
+class PipelineLifecycleTest {
+  static final String NAME = "orders";
+
+  KubernetesMockServer server;
+  KubernetesClient client;
+  FakeKubelet kubelet;
+  Operator operator;
+
+  @BeforeEach
+  void start() {
+    kubelet = new FakeKubelet(client);
+    operator = startOperator();
+  }
+
+  @AfterEach
+  void stopAndCheckForLeaks() {
+    operator.stop();
+    List<String> exposed = new ArrayList<>();
+    client.configMaps().inAnyNamespace().list().getItems().forEach(c -> exposed.add(Serialization.asJson(c)));
+    client.v1().events().inAnyNamespace().list().getItems().forEach(e -> exposed.add(Serialization.asJson(e)));
+    pipelines().list().getItems().forEach(p -> exposed.add(Serialization.asJson(p)));
+    client.batch().v1().jobs().inAnyNamespace().list().getItems().forEach(j -> exposed.add(Serialization.asJson(j)));
+    client.apps().deployments().inAnyNamespace().list().getItems().forEach(d -> exposed.add(Serialization.asJson(d)));
+    exposed.addAll(CapturedLogs.lines());
+    for (String password : List.of(Pipelines.SOURCE_PASSWORD, Pipelines.TARGET_PASSWORD)) {
+      String encoded = URLEncoder.encode(password, StandardCharsets.UTF_8);
+      assertThat(exposed).noneMatch(text -> text.contains(password) || text.contains(encoded));
+    }
+  }
+
+  @Test
+  void runsInitThenSnapshotThenStreamingAndSurvivesARestartMidSnapshot() {
+    apply(Pipelines.snapshotAndReplication(NAME));
+
+    await().until(() -> job("init") != null);
+    ConfigMap config = client.configMaps().inNamespace(NAMESPACE).withName(NAME + "-config").get();
+    assertThat(config.getData()).containsOnlyKeys("snapshot.yaml", "replication.yaml");
+    assertThat(config.getData().get("replication.yaml")).contains("${PGSTREAM_SOURCE_PASSWORD}");
+    Secret creds = client.secrets().inNamespace(NAMESPACE).withName(NAME + "-credentials").get();
+    assertThat(creds.getData()).containsKeys("PGSTREAM_SOURCE_PASSWORD", "PGSTREAM_TARGET_PASSWORD");
+    assertThat(decode(creds.getData().get("PGSTREAM_SOURCE_PASSWORD")))
+        .isEqualTo(URLEncoder.encode(Pipelines.SOURCE_PASSWORD, StandardCharsets.UTF_8));
+    awaitPhase(Phase.Initializing);
+    assertThat(job("init").getSpec().getTemplate().getSpec().getContainers().get(0).getArgs())
+        .containsExactly("init", "-c", "/etc/pgstream/replication.yaml");
+    assertThat(job("snapshot")).isNull();
+    assertThat(deployment()).isNull();
+    assertThat(condition("Ready")).isEqualTo("False/Initializing");
+
+    kubelet.jobSucceeded(NAMESPACE, NAME + "-init");
+    await().until(() -> job("snapshot") != null);
+    awaitPhase(Phase.Snapshotting);
+    assertThat(condition("Initialized")).isEqualTo("True/Succeeded");
+    Job snapshot = job("snapshot");
+    assertThat(snapshot.getSpec().getBackoffLimit()).isZero();
+
+    operator.stop();
+    operator = startOperator();
+    kubelet.jobSucceeded(NAMESPACE, NAME + "-snapshot");
+
+    await().until(() -> deployment() != null);
+    assertThat(job("snapshot").getMetadata().getUid()).isEqualTo(snapshot.getMetadata().getUid());
+    awaitPhase(Phase.Streaming);
+    assertThat(condition("SnapshotCompleted")).isEqualTo("True/Succeeded");
+    assertThat(condition("Ready")).isEqualTo("False/DeploymentUnavailable");
+
+    Deployment d = deployment();
+    assertThat(d.getSpec().getReplicas()).isEqualTo(1);
+    assertThat(d.getSpec().getStrategy().getType()).isEqualTo("Recreate");
+    var pod = d.getSpec().getTemplate().getSpec();
+    var container = pod.getContainers().get(0);
+    assertThat(container.getArgs()).containsExactly("run", "-c", "/etc/pgstream/replication.yaml");
+    assertThat(container.getReadinessProbe().getHttpGet().getPath()).isEqualTo("/ready");
+    assertThat(container.getLivenessProbe().getHttpGet().getPath()).isEqualTo("/health");
+    assertThat(container.getSecurityContext().getReadOnlyRootFilesystem()).isTrue();
+    assertThat(container.getSecurityContext().getCapabilities().getDrop()).containsExactly("ALL");
+    assertThat(pod.getSecurityContext().getRunAsNonRoot()).isTrue();
+    assertThat(container.getEnv())
+        .allSatisfy(e -> assertThat(e.getValueFrom().getSecretKeyRef().getName()).isEqualTo(NAME + "-credentials"));
+
+    kubelet.deploymentAvailable(NAMESPACE, NAME + "-stream");
+    await().until(() -> "True/Streaming".equals(condition("Ready")));
+    assertThat(condition("Degraded")).isEqualTo("False/AsExpected");
+    assertThat(pipeline().getStatus().observedGeneration).isEqualTo(pipeline().getMetadata().getGeneration());
+    assertThat(eventReasons()).contains("Initializing", "Snapshotting", "Streaming");
+    assertThat(client.batch().v1().jobs().inNamespace(NAMESPACE).list().getItems()).hasSize(2);
+  }
+
+  @Test
+  void anUnchangedPipelineIsNotWrittenAgainAndAFinishedSnapshotIsNeverRepeated() throws InterruptedException {
+    driveToStreaming();
+    String snapshotUid = job("snapshot").getMetadata().getUid();
+    String statusBefore = Serialization.asJson(pipeline().getStatus());
+
+    // The snapshot Job disappears (cleaned up by hand or by a TTL) and the operator restarts.
+    operator.stop();
+    client.batch().v1().jobs().inNamespace(NAMESPACE).withName(NAME + "-snapshot").delete();
+    await().until(() -> job("snapshot") == null);
+    drainRequests();
+    operator = startOperator();
+    await().pollDelay(Duration.ofSeconds(3)).until(() -> true);
+
+    List<String> writes = new ArrayList<>();
+    for (RecordedRequest r = server.takeRequest(10, TimeUnit.MILLISECONDS); r != null; r = server.takeRequest(10, TimeUnit.MILLISECONDS)) {
+      if (!r.getMethod().equals("GET")) {
+        writes.add(r.getMethod() + " " + r.getPath());
+      }
+    }
+    assertThat(writes).as("writes after restarting on an unchanged, streaming pipeline").isEmpty();
+    assertThat(job("snapshot")).isNull();
+    assertThat(Serialization.asJson(pipeline().getStatus())).isEqualTo(statusBefore);
+    assertThat(snapshotUid).isNotNull();
+  }
+
+  @Test
+  void aSpecChangeRollsTheConfigAndTheDeploymentButNotTheSnapshot() {
+    driveToStreaming();
+    String snapshotUid = job("snapshot").getMetadata().getUid();
+    String hashBefore = podConfigHash();
+
+    PgstreamPipeline p = pipeline();
+    p.getSpec().target.batch = new io.pgstream.operator.api.BatchSpec();
+    p.getSpec().target.batch.size = 500;
+    pipelines().resource(p).update();
+
+    await().until(() -> !podConfigHash().equals(hashBefore));
+    assertThat(client.configMaps().inNamespace(NAMESPACE).withName(NAME + "-config").get().getData().get("replication.yaml"))
+        .contains("size: 500");
+    assertThat(job("snapshot").getMetadata().getUid()).isEqualTo(snapshotUid);
+    assertThat(pipeline().getStatus().snapshot.state).isEqualTo(StepState.Succeeded);
+    await().until(() -> pipeline().getStatus().observedGeneration.equals(pipeline().getMetadata().getGeneration()));
+  }
+
+  @Test
+  void aNewNonceTakesANewSnapshotWithStreamingPaused() {
+    driveToStreaming();
+    String snapshotUid = job("snapshot").getMetadata().getUid();
+    PgstreamPipeline p = pipeline();
+    p.getSpec().snapshot.nonce = "resnapshot-1";
+    pipelines().resource(p).update();
+
+    await().until(() -> job("snapshot") != null && !job("snapshot").getMetadata().getUid().equals(snapshotUid));
+    await().until(() -> deployment() == null);
+    awaitPhase(Phase.Snapshotting);
+    kubelet.jobSucceeded(NAMESPACE, NAME + "-snapshot");
+    await().until(() -> deployment() != null);
+    assertThat(pipeline().getStatus().snapshot.nonce).isEqualTo("resnapshot-1");
+  }
+
+  @Test
+  void aMissingSecretLeavesThePipelinePendingWithAClearConditionUntilItAppears() {
+    apply(Pipelines.snapshotAndReplication(NAME), Pipelines.secretsFor(NAME).get(0));
+
+    awaitPhase(Phase.Pending);
+    assertThat(condition("Ready")).isEqualTo("False/SecretNotFound");
+    assertThat(message("Degraded")).contains("Secret default/orders-target", "does not exist");
+    await().until(() -> eventReasons().contains("SecretNotFound"));
+    assertThat(client.configMaps().inNamespace(NAMESPACE).list().getItems()).isEmpty();
+    assertThat(job("init")).isNull();
+
+    client.resource(Pipelines.secretsFor(NAME).get(1)).create();
+    await().atMost(Duration.ofSeconds(30)).until(() -> job("init") != null);
+    awaitPhase(Phase.Initializing);
+    assertThat(eventReasons()).contains("Recovered");
+  }
+
+  @Test
+  void aSecretWithoutTheKeyNamesTheKey() {
+    PgstreamPipeline p = Pipelines.snapshotAndReplication(NAME);
+    p.getSpec().source.password.secretKeyRef.key = "pw";
+    apply(p);
+    awaitPhase(Phase.Pending);
+    assertThat(condition("ConfigRendered")).isEqualTo("False/SecretKeyNotFound");
+    assertThat(message("ConfigRendered")).isEqualTo("Secret default/orders-source has no key pw (source password)");
+  }
+
+  @Test
+  void anInvalidSpecFailsWithTheReasonAndStartsNothing() {
+    PgstreamPipeline p = Pipelines.snapshotAndReplication(NAME);
+    p.getSpec().replicationSlot = "Bad-Slot";
+    p.getSpec().tables = List.of();
+    apply(p);
+
+    awaitPhase(Phase.Failed);
+    assertThat(condition("Ready")).isEqualTo("False/InvalidSpec");
+    assertThat(message("Ready"))
+        .contains("spec.replicationSlot must match ^[a-z0-9_]+$")
+        .contains("spec.tables must name at least one table");
+    await().until(() -> eventReasons().contains("InvalidSpec"));
+    assertThat(job("init")).isNull();
+    assertThat(client.configMaps().inNamespace(NAMESPACE).list().getItems()).isEmpty();
+  }
+
+  @Test
+  void aFailedSnapshotIsReportedWithItsRedactedMessageAndNotRetriedInALoop() {
+    apply(Pipelines.snapshotAndReplication(NAME));
+    await().until(() -> job("init") != null);
+    kubelet.jobSucceeded(NAMESPACE, NAME + "-init");
+    await().until(() -> job("snapshot") != null);
+    String uid = job("snapshot").getMetadata().getUid();
+    String encoded = URLEncoder.encode(Pipelines.SOURCE_PASSWORD, StandardCharsets.UTF_8);
+
+    kubelet.jobFailed(
+        NAMESPACE,
+        NAME + "-snapshot",
+        "{\"level\":\"error\",\"message\":\"pg_dump: error: connection to postgres://pgstream_source:"
+            + encoded
+            + "@source.db:5432/app failed: FATAL: password authentication failed; password was "
+            + Pipelines.SOURCE_PASSWORD
+            + "\"}");
+
+    awaitPhase(Phase.Failed);
+    assertThat(condition("SnapshotCompleted")).isEqualTo("False/SnapshotFailed");
+    assertThat(message("SnapshotCompleted"))
+        .contains("pgstream snapshot failed", "exit code 1", "password authentication failed", "pgstream_source:****@source.db");
+    await().until(() -> eventReasons().contains("SnapshotFailed"));
+    await().pollDelay(Duration.ofSeconds(2)).until(() -> true);
+    assertThat(job("snapshot").getMetadata().getUid()).isEqualTo(uid);
+    assertThat(eventReasons().stream().filter("SnapshotFailed"::equals)).hasSize(1);
+    assertThat(deployment()).isNull();
+
+    // Deleting the failed Job is the user's way to retry with the same spec.
+    client.batch().v1().jobs().inNamespace(NAMESPACE).withName(NAME + "-snapshot").delete();
+    await().until(() -> job("snapshot") != null && !job("snapshot").getMetadata().getUid().equals(uid));
+    awaitPhase(Phase.Snapshotting);
+  }
+
+  @Test
+  void deletingWithRetainLeavesTheSlotAndSaysSo() {
+    driveToStreaming();
+    pipelines().withName(NAME).delete();
+    await().until(() -> pipeline() == null);
+    assertThat(events())
+        .anySatisfy(
+            e -> {
+              assertThat(e.getReason()).isEqualTo("SlotRetained");
+              assertThat(e.getMessage()).contains("pgstream_default_orders", "pg_drop_replication_slot");
+            });
+    assertThat(job("destroy")).isNull();
+  }
+
+  @Test
+  void deletingWithDeleteStopsStreamingThenRunsPgstreamDestroy() {
+    PgstreamPipeline p = Pipelines.snapshotAndReplication(NAME);
+    p.getSpec().deletionPolicy = DeletionPolicy.Delete;
+    driveToStreaming(p);
+
+    pipelines().withName(NAME).delete();
+    await().until(() -> job("destroy") != null);
+    assertThat(deployment()).isNull();
+    assertThat(job("destroy").getSpec().getTemplate().getSpec().getContainers().get(0).getArgs())
+        .containsExactly("destroy", "-c", "/etc/pgstream/replication.yaml");
+    assertThat(pipeline()).as("kept until the slot is dropped").isNotNull();
+
+    kubelet.jobSucceeded(NAMESPACE, NAME + "-destroy");
+    await().until(() -> pipeline() == null);
+    assertThat(eventReasons()).contains("SlotDropped");
+  }
+
+  private void driveToStreaming() {
+    driveToStreaming(Pipelines.snapshotAndReplication(NAME));
+  }
+
+  private void driveToStreaming(PgstreamPipeline p) {
+    apply(p);
+    await().until(() -> job("init") != null);
+    kubelet.jobSucceeded(NAMESPACE, NAME + "-init");
+    await().until(() -> job("snapshot") != null);
+    kubelet.jobSucceeded(NAMESPACE, NAME + "-snapshot");
+    await().until(() -> deployment() != null);
+    kubelet.deploymentAvailable(NAMESPACE, NAME + "-stream");
+    await().until(() -> "True/Streaming".equals(condition("Ready")));
+  }
+
+  private Operator startOperator() {
+    Operator o = PgstreamOperator.create(client, Set.of(), false);
+    o.start();
+    return o;
+  }
+
+  private void apply(PgstreamPipeline p) {
+    apply(p, Pipelines.secretsFor(p.getMetadata().getName()).toArray(new Secret[0]));
+  }
+
+  private void apply(PgstreamPipeline p, Secret... secrets) {
+    for (Secret s : secrets) {
+      client.resource(s).create();
+    }
+    pipelines().resource(p).create();
+  }
+
+  private void drainRequests() throws InterruptedException {
+    while (server.takeRequest(10, TimeUnit.MILLISECONDS) != null) {
+      // discard what happened before the point under test
+    }
+  }
+
+  private NonNamespaceOperation<PgstreamPipeline, KubernetesResourceList<PgstreamPipeline>, Resource<PgstreamPipeline>>
+      pipelines() {
+    return client.resources(PgstreamPipeline.class).inNamespace(NAMESPACE);
+  }
+
+  private PgstreamPipeline pipeline() {
+    return pipelines().withName(NAME).get();
+  }
+
+  private Job job(String step) {
+    return client.batch().v1().jobs().inNamespace(NAMESPACE).withName(NAME + "-" + step).get();
+  }
+
+  private Deployment deployment() {
+    return client.apps().deployments().inNamespace(NAMESPACE).withName(NAME + "-stream").get();
+  }
+
+  private String podConfigHash() {
+    return deployment().getSpec().getTemplate().getMetadata().getAnnotations().get("pgstream.io/config-hash");
+  }
+
+  private void awaitPhase(Phase phase) {
+    await().until(() -> pipeline() != null && pipeline().getStatus() != null && pipeline().getStatus().phase == phase);
+  }
+
+  private String condition(String type) {
+    return conditionStream(type).map(c -> c.getStatus() + "/" + c.getReason()).findFirst().orElse(null);
+  }
+
+  private String message(String type) {
+    return conditionStream(type).map(c -> c.getMessage()).findFirst().orElse(null);
+  }
+
+  private Stream<io.fabric8.kubernetes.api.model.Condition> conditionStream(String type) {
+    PgstreamPipeline p = pipeline();
+    if (p == null || p.getStatus() == null) {
+      return Stream.empty();
+    }
+    return p.getStatus().conditions.stream().filter(c -> type.equals(c.getType()));
+  }
+
+  private List<Event> events() {
+    return client.v1().events().inNamespace(NAMESPACE).list().getItems();
+  }
+
+  private List<String> eventReasons() {
+    return events().stream().map(Event::getReason).toList();
+  }
+
+  private static String decode(String base64) {
+    return new String(java.util.Base64.getDecoder().decode(base64), StandardCharsets.UTF_8);
+  }
+}

@@ -1,0 +1,72 @@
+package io.pgstream.operator.support;
+
+import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
+import io.fabric8.kubernetes.api.model.Secret;
+import io.fabric8.kubernetes.api.model.SecretBuilder;
+import io.pgstream.operator.api.PgstreamPipeline;
+import io.pgstream.operator.api.PgstreamPipelineSpec;
+import io.pgstream.operator.api.PipelineMode;
+import io.pgstream.operator.api.SecretKeyRef;
+import io.pgstream.operator.api.SecretValueSource;
+import io.pgstream.operator.api.SnapshotSpec;
+import io.pgstream.operator.api.SourceSpec;
+import io.pgstream.operator.api.TargetSpec;
+import java.nio.charset.StandardCharsets;
+import java.util.Base64;
+import java.util.List;
+import java.util.Map;
+
+/** Test pipelines and the Secrets they reference. */
+public final class Pipelines {
+  public static final String NAMESPACE = "default";
+  /** Passwords with characters that must be percent-encoded in a URL; tests search for them everywhere. */
+  public static final String SOURCE_PASSWORD = "s0urce-P@ss:w/rd#1";
+  public static final String TARGET_PASSWORD = "t4rget-P@ss%w0rd?2";
+
+  private Pipelines() {}
+
+  public static PgstreamPipeline snapshotAndReplication(String name) {
+    PgstreamPipeline p = new PgstreamPipeline();
+    p.setMetadata(new ObjectMetaBuilder().withName(name).withNamespace(NAMESPACE).build());
+    PgstreamPipelineSpec spec = new PgstreamPipelineSpec();
+    spec.mode = PipelineMode.SNAPSHOT_AND_REPLICATION;
+    spec.source = new SourceSpec();
+    spec.source.host = "source.db";
+    spec.source.database = "app";
+    spec.source.username = ref(name + "-source", "username");
+    spec.source.password = ref(name + "-source", "password");
+    spec.target = new TargetSpec();
+    spec.target.host = "target.db";
+    spec.target.database = "app";
+    spec.target.username = ref(name + "-target", "username");
+    spec.target.password = ref(name + "-target", "password");
+    spec.tables = List.of("public.*");
+    spec.snapshot = new SnapshotSpec();
+    p.setSpec(spec);
+    return p;
+  }
+
+  public static List<Secret> secretsFor(String name) {
+    return List.of(
+        secret(name + "-source", "pgstream_source", SOURCE_PASSWORD),
+        secret(name + "-target", "pgstream_target", TARGET_PASSWORD));
+  }
+
+  public static Secret secret(String name, String user, String password) {
+    return new SecretBuilder()
+        .withNewMetadata()
+        .withName(name)
+        .withNamespace(NAMESPACE)
+        .endMetadata()
+        .withData(Map.of("username", base64(user), "password", base64(password)))
+        .build();
+  }
+
+  public static String base64(String value) {
+    return Base64.getEncoder().encodeToString(value.getBytes(StandardCharsets.UTF_8));
+  }
+
+  private static SecretValueSource ref(String secret, String key) {
+    return new SecretValueSource(new SecretKeyRef(secret, key));
+  }
+}

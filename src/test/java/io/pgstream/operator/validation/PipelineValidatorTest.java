@@ -1,0 +1,81 @@
+package io.pgstream.operator.validation;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.pgstream.operator.api.BatchSpec;
+import io.pgstream.operator.api.PgstreamPipeline;
+import io.pgstream.operator.api.PipelineMode;
+import io.pgstream.operator.api.SchemaSnapshotSpec;
+import io.pgstream.operator.api.SnapshotMode;
+import io.pgstream.operator.support.Pipelines;
+import java.util.List;
+import java.util.function.Consumer;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+class PipelineValidatorTest {
+  @Test
+  void aCompletePipelineIsValid() {
+    assertThat(PipelineValidator.validate(Pipelines.snapshotAndReplication("ok"))).isEmpty();
+  }
+
+  static Stream<Arguments> invalid() {
+    return Stream.of(
+        bad("missing mode", p -> p.getSpec().mode = null, "spec.mode is required"),
+        bad("missing source", p -> p.getSpec().source = null, "spec.source is required"),
+        bad("host with a path", p -> p.getSpec().source.host = "db/evil", "spec.source.host"),
+        bad("host with a password", p -> p.getSpec().target.host = "u:p@db", "spec.target.host"),
+        bad("port out of range", p -> p.getSpec().target.port = 70000, "spec.target.port"),
+        bad("database with a query", p -> p.getSpec().source.database = "app?sslmode=disable", "spec.source.database"),
+        bad("no password ref", p -> p.getSpec().source.password = null, "spec.source.password.secretKeyRef"),
+        bad("slot with capitals", p -> p.getSpec().replicationSlot = "Slot", "spec.replicationSlot"),
+        bad("slot with sql", p -> p.getSpec().replicationSlot = "x'); drop table t;--", "spec.replicationSlot"),
+        bad("table with sql", p -> p.getSpec().tables = List.of("public.t; drop table x"), "spec.tables[0]"),
+        bad("snapshot without tables", p -> p.getSpec().tables = List.of(), "spec.tables must name"),
+        bad(
+            "include and exclude while streaming",
+            p -> p.getSpec().excludedTables = List.of("public.audit"),
+            "spec.excludedTables cannot be combined"),
+        bad(
+            "clean target with a data snapshot",
+            p -> {
+              p.getSpec().snapshot.mode = SnapshotMode.DATA;
+              p.getSpec().snapshot.schema = new SchemaSnapshotSpec();
+              p.getSpec().snapshot.schema.cleanTargetDb = true;
+            },
+            "cleanTargetDb needs a schema snapshot"),
+        bad(
+            "queue smaller than a batch",
+            p -> {
+              p.getSpec().target.batch = new BatchSpec();
+              p.getSpec().target.batch.maxBytes = 10_000_000L;
+              p.getSpec().target.batch.maxQueueBytes = 1_000_000L;
+            },
+            "maxQueueBytes (1000000) must be at least maxBytes (10000000)"),
+        bad("name too long", p -> p.getMetadata().setName("x".repeat(48)), "metadata.name must be at most 47"));
+  }
+
+  private static Arguments bad(String what, Consumer<PgstreamPipeline> mutation, String expected) {
+    return Arguments.of(what, mutation, expected);
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("invalid")
+  void namesTheProblem(String what, Consumer<PgstreamPipeline> mutation, String expected) {
+    PgstreamPipeline p = Pipelines.snapshotAndReplication("p");
+    mutation.accept(p);
+    assertThat(PipelineValidator.validate(p)).anySatisfy(problem -> assertThat(problem).contains(expected));
+  }
+
+  @Test
+  void replicationMayExcludeWithoutIncluding() {
+    PgstreamPipeline p = Pipelines.snapshotAndReplication("p");
+    p.getSpec().mode = PipelineMode.REPLICATION;
+    p.getSpec().tables = null;
+    p.getSpec().excludedTables = List.of("public.audit");
+    assertThat(PipelineValidator.validate(p)).isEmpty();
+  }
+}
