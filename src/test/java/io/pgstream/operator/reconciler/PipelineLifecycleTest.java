@@ -63,6 +63,7 @@ class PipelineLifecycleTest {
     pipelines().list().getItems().forEach(p -> exposed.add(Serialization.asJson(p)));
     client.batch().v1().jobs().inAnyNamespace().list().getItems().forEach(j -> exposed.add(Serialization.asJson(j)));
     client.apps().deployments().inAnyNamespace().list().getItems().forEach(d -> exposed.add(Serialization.asJson(d)));
+    assertThat(CapturedLogs.lines()).as("the operator's logs are captured").isNotEmpty();
     exposed.addAll(CapturedLogs.lines());
     for (String password : List.of(Pipelines.SOURCE_PASSWORD, Pipelines.TARGET_PASSWORD)) {
       String encoded = URLEncoder.encode(password, StandardCharsets.UTF_8);
