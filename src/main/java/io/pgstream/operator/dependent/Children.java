@@ -11,17 +11,20 @@ public final class Children {
   public static final String CONFIG_HASH_ANNOTATION = "pgstream.io/config-hash";
   public static final String STEP_HASH_ANNOTATION = "pgstream.io/step-hash";
 
-  /** Longest pipeline name whose child names (name + "-credentials") stay valid label values. */
+  /**
+   * Longest pipeline name: Job names (name + "-snapshot") must fit the 63-character label-value
+   * limit of the job-name label, with room for the suffix of the pods they create.
+   */
   public static final int MAX_PIPELINE_NAME = 47;
 
   private Children() {}
 
   public static String configMap(PgstreamPipeline p) {
-    return p.getMetadata().getName() + "-config";
+    return p.getMetadata().getName() + "-pgstream-config";
   }
 
   public static String credentialsSecret(PgstreamPipeline p) {
-    return p.getMetadata().getName() + "-credentials";
+    return p.getMetadata().getName() + "-pgstream-credentials";
   }
 
   public static String job(PgstreamPipeline p, Step step) {

@@ -33,6 +33,12 @@ public class ConfigMapDependent extends CRUDKubernetesDependentResource<ConfigMa
   }
 
   @Override
+  public ConfigMap create(ConfigMap desired, PgstreamPipeline p, Context<PgstreamPipeline> ctx) {
+    NameGuard.ensureFree(desired, p, ctx);
+    return super.create(desired, p, ctx);
+  }
+
+  @Override
   protected ResourceID targetSecondaryResourceID(PgstreamPipeline p, Context<PgstreamPipeline> ctx) {
     return new ResourceID(Children.configMap(p), p.getMetadata().getNamespace());
   }

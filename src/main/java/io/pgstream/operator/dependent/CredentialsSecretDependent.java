@@ -32,6 +32,12 @@ public class CredentialsSecretDependent extends CRUDKubernetesDependentResource<
   }
 
   @Override
+  public Secret create(Secret desired, PgstreamPipeline p, Context<PgstreamPipeline> ctx) {
+    NameGuard.ensureFree(desired, p, ctx);
+    return super.create(desired, p, ctx);
+  }
+
+  @Override
   protected ResourceID targetSecondaryResourceID(PgstreamPipeline p, Context<PgstreamPipeline> ctx) {
     return new ResourceID(Children.credentialsSecret(p), p.getMetadata().getNamespace());
   }

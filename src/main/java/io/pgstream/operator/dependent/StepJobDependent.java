@@ -70,6 +70,12 @@ public class StepJobDependent extends KubernetesDependentResource<Job, PgstreamP
   }
 
   @Override
+  public Job create(Job desired, PgstreamPipeline p, Context<PgstreamPipeline> ctx) {
+    NameGuard.ensureFree(desired, p, ctx);
+    return super.create(desired, p, ctx);
+  }
+
+  @Override
   protected ResourceID targetSecondaryResourceID(PgstreamPipeline p, Context<PgstreamPipeline> ctx) {
     return new ResourceID(Children.job(p, step), p.getMetadata().getNamespace());
   }

@@ -92,6 +92,12 @@ public class StreamingDeploymentDependent
   }
 
   @Override
+  public Deployment create(Deployment desired, PgstreamPipeline p, Context<PgstreamPipeline> ctx) {
+    NameGuard.ensureFree(desired, p, ctx);
+    return super.create(desired, p, ctx);
+  }
+
+  @Override
   protected ResourceID targetSecondaryResourceID(PgstreamPipeline p, Context<PgstreamPipeline> ctx) {
     return new ResourceID(Children.deployment(p), p.getMetadata().getNamespace());
   }

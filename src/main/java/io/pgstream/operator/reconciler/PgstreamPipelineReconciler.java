@@ -1,5 +1,6 @@
 package io.pgstream.operator.reconciler;
 
+import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -9,6 +10,7 @@ import io.javaoperatorsdk.operator.api.reconciler.ControllerConfiguration;
 import io.javaoperatorsdk.operator.api.reconciler.DeleteControl;
 import io.javaoperatorsdk.operator.api.reconciler.ErrorStatusUpdateControl;
 import io.javaoperatorsdk.operator.api.reconciler.EventSourceContext;
+import io.javaoperatorsdk.operator.api.reconciler.PrimaryUpdateAndCacheUtils;
 import io.javaoperatorsdk.operator.api.reconciler.Reconciler;
 import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
 import io.javaoperatorsdk.operator.processing.event.source.EventSource;
@@ -28,6 +30,7 @@ import io.pgstream.operator.credentials.Redactor;
 import io.pgstream.operator.credentials.ResolvedCredentials;
 import io.pgstream.operator.dependent.Children;
 import io.pgstream.operator.dependent.ConfigMapDependent;
+import io.pgstream.operator.dependent.NameConflictException;
 import io.pgstream.operator.dependent.CredentialsSecretDependent;
 import io.pgstream.operator.dependent.PipelineContext;
 import io.pgstream.operator.dependent.Step;
@@ -95,17 +98,48 @@ public class PgstreamPipelineReconciler implements Reconciler<PgstreamPipeline>,
   @Override
   public UpdateControl<PgstreamPipeline> reconcile(PgstreamPipeline p, Context<PgstreamPipeline> ctx) {
     StatusUpdater status = new StatusUpdater(p, clock);
-    Outcome outcome = progress(p, ctx, status);
-    announce(p, status.before(), status.status());
-    UpdateControl<PgstreamPipeline> control;
-    if (status.changed()) {
-      p.setStatus(status.status());
-      control = UpdateControl.patchStatus(p);
-    } else {
-      control = UpdateControl.noUpdate();
+    Outcome outcome;
+    try {
+      outcome = progress(p, ctx, status);
+    } catch (NameConflictException e) {
+      status.phase(Phase.Failed);
+      blocked(status, "NameConflict", e.getMessage());
+      // The other object is not watched (it carries none of our labels), so look again later.
+      outcome = Outcome.after(recheckDelay(status.status()));
     }
+    announce(p, status.before(), status.status());
+    if (status.changed()) {
+      writeStatus(p, ctx, status.status());
+    }
+    UpdateControl<PgstreamPipeline> control = UpdateControl.noUpdate();
     outcome.recheckAfter().ifPresent(control::rescheduleAfter);
     return control;
+  }
+
+  /**
+   * Writes the status with optimistic locking and puts the result in the informer's cache, so the
+   * next reconcile, whatever triggers it, starts from this status and neither repeats an Event nor
+   * writes the same status again.
+   */
+  private static void writeStatus(PgstreamPipeline p, Context<PgstreamPipeline> ctx, PgstreamPipelineStatus status) {
+    if (ctx.getControllerConfiguration().getConfigurationService().useSSAToPatchPrimaryResource()) {
+      PgstreamPipeline fresh = new PgstreamPipeline();
+      fresh.setMetadata(
+          new ObjectMetaBuilder()
+              .withName(p.getMetadata().getName())
+              .withNamespace(p.getMetadata().getNamespace())
+              .build());
+      fresh.setStatus(status);
+      PrimaryUpdateAndCacheUtils.ssaPatchStatusAndCacheResource(p, fresh, ctx);
+    } else {
+      PrimaryUpdateAndCacheUtils.patchStatusAndCacheResource(
+          p,
+          ctx,
+          r -> {
+            r.setStatus(status);
+            return r;
+          });
+    }
   }
 
   private Outcome progress(PgstreamPipeline p, Context<PgstreamPipeline> ctx, StatusUpdater s) {

@@ -76,10 +76,10 @@ class PipelineLifecycleTest {
     apply(Pipelines.snapshotAndReplication(NAME));
 
     await().until(() -> job("init") != null);
-    ConfigMap config = client.configMaps().inNamespace(NAMESPACE).withName(NAME + "-config").get();
+    ConfigMap config = client.configMaps().inNamespace(NAMESPACE).withName(NAME + "-pgstream-config").get();
     assertThat(config.getData()).containsOnlyKeys("snapshot.yaml", "replication.yaml");
     assertThat(config.getData().get("replication.yaml")).contains("${PGSTREAM_SOURCE_PASSWORD}");
-    Secret creds = client.secrets().inNamespace(NAMESPACE).withName(NAME + "-credentials").get();
+    Secret creds = client.secrets().inNamespace(NAMESPACE).withName(NAME + "-pgstream-credentials").get();
     assertThat(creds.getData()).containsKeys("PGSTREAM_SOURCE_PASSWORD", "PGSTREAM_TARGET_PASSWORD");
     assertThat(decode(creds.getData().get("PGSTREAM_SOURCE_PASSWORD")))
         .isEqualTo(URLEncoder.encode(Pipelines.SOURCE_PASSWORD, StandardCharsets.UTF_8));
@@ -119,13 +119,16 @@ class PipelineLifecycleTest {
     assertThat(container.getSecurityContext().getCapabilities().getDrop()).containsExactly("ALL");
     assertThat(pod.getSecurityContext().getRunAsNonRoot()).isTrue();
     assertThat(container.getEnv())
-        .allSatisfy(e -> assertThat(e.getValueFrom().getSecretKeyRef().getName()).isEqualTo(NAME + "-credentials"));
+        .allSatisfy(e -> assertThat(e.getValueFrom().getSecretKeyRef().getName()).isEqualTo(NAME + "-pgstream-credentials"));
 
     kubelet.deploymentAvailable(NAMESPACE, NAME + "-stream");
     await().until(() -> "True/Streaming".equals(condition("Ready")));
     assertThat(condition("Degraded")).isEqualTo("False/AsExpected");
     assertThat(pipeline().getStatus().observedGeneration).isEqualTo(pipeline().getMetadata().getGeneration());
-    assertThat(eventReasons()).contains("Initializing", "Snapshotting", "Streaming");
+    List<String> reasons = eventReasons();
+    for (String phaseEvent : List.of("Initializing", "Snapshotting", "Streaming")) {
+      assertThat(reasons).as("one Event per phase change").containsOnlyOnce(phaseEvent);
+    }
     assertThat(client.batch().v1().jobs().inNamespace(NAMESPACE).list().getItems()).hasSize(2);
   }
 
@@ -167,7 +170,7 @@ class PipelineLifecycleTest {
     pipelines().resource(p).update();
 
     await().until(() -> !podConfigHash().equals(hashBefore));
-    assertThat(client.configMaps().inNamespace(NAMESPACE).withName(NAME + "-config").get().getData().get("replication.yaml"))
+    assertThat(client.configMaps().inNamespace(NAMESPACE).withName(NAME + "-pgstream-config").get().getData().get("replication.yaml"))
         .contains("size: 500");
     assertThat(job("snapshot").getMetadata().getUid()).isEqualTo(snapshotUid);
     assertThat(pipeline().getStatus().snapshot.state).isEqualTo(StepState.Succeeded);
@@ -215,6 +218,20 @@ class PipelineLifecycleTest {
     awaitPhase(Phase.Pending);
     assertThat(condition("ConfigRendered")).isEqualTo("False/SecretKeyNotFound");
     assertThat(message("ConfigRendered")).isEqualTo("Secret default/orders-source has no key pw (source password)");
+  }
+
+  @Test
+  void anUnrelatedObjectWithAChildsNameIsNeitherOverwrittenNorAdopted() {
+    Secret foreign = Pipelines.secret(NAME + "-pgstream-credentials", "someone", "else");
+    client.resource(foreign).create();
+    apply(Pipelines.snapshotAndReplication(NAME));
+
+    awaitPhase(Phase.Failed);
+    assertThat(condition("Ready")).isEqualTo("False/NameConflict");
+    assertThat(message("Ready")).contains("Secret default/orders-pgstream-credentials already exists");
+    assertThat(client.secrets().inNamespace(NAMESPACE).withName(NAME + "-pgstream-credentials").get().getData())
+        .isEqualTo(foreign.getData());
+    assertThat(job("init")).isNull();
   }
 
   @Test
