@@ -29,16 +29,25 @@ class RenderCommandTest {
             .replace("tables: [\"public.*\"]", "tables: [\"public.x; drop table y\"]"));
     StringWriter err = new StringWriter();
     assertThat(run(new StringWriter(), err, "render", "-f", file.toString())).isEqualTo(1);
-    assertThat(err.toString()).contains("invalid: spec.tables[0]");
+    assertThat(err.toString()).contains("invalid analytics/orders-copy: spec.tables[0]");
   }
 
   @Test
   void rejectsAFileThatIsNoPipeline(@TempDir Path dir) throws Exception {
     Path file = dir.resolve("bad.yaml");
-    Files.writeString(file, "spec: [unclosed");
+    Files.writeString(file, "kind: PgstreamPipeline\nspec: [unclosed");
     StringWriter err = new StringWriter();
     assertThat(run(new StringWriter(), err, "render", "-f", file.toString())).isEqualTo(2);
-    assertThat(err.toString()).contains("is not a PgstreamPipeline");
+    assertThat(err.toString()).contains("is not valid PgstreamPipeline YAML");
+  }
+
+  @Test
+  void rendersEveryPipelineOfAMultiDocumentFileAndSkipsTheSecrets() {
+    StringWriter out = new StringWriter();
+    assertThat(run(out, new StringWriter(), "render", "-f", "examples/rds-snapshot-then-stream.yaml")).isZero();
+    assertThat(out.toString())
+        .contains("# snapshot.yaml", "# replication.yaml", "replication_slot: pgstream_default_orders")
+        .doesNotContain("change-me");
   }
 
   private static int run(StringWriter out, StringWriter err, String... args) {
