@@ -4,13 +4,7 @@ import io.fabric8.kubernetes.api.model.ObjectMeta;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.fabric8.kubernetes.api.model.batch.v1.JobBuilder;
-import io.javaoperatorsdk.operator.api.config.informer.InformerEventSourceConfiguration;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
-import io.javaoperatorsdk.operator.api.reconciler.EventSourceContext;
-import io.javaoperatorsdk.operator.api.reconciler.dependent.GarbageCollected;
-import io.javaoperatorsdk.operator.processing.dependent.Creator;
-import io.javaoperatorsdk.operator.processing.dependent.kubernetes.KubernetesDependentResource;
-import io.javaoperatorsdk.operator.processing.event.ResourceID;
 import io.pgstream.operator.api.PgstreamPipeline;
 import io.pgstream.operator.config.RenderedConfig;
 import java.util.Map;
@@ -19,8 +13,7 @@ import java.util.Map;
  * The Job of one {@link Step}. Created, never updated: a Job's pod template is immutable, and a
  * step whose inputs changed gets a fresh Job from the reconciler instead.
  */
-public class StepJobDependent extends KubernetesDependentResource<Job, PgstreamPipeline>
-    implements Creator<Job, PgstreamPipeline>, GarbageCollected<PgstreamPipeline> {
+public class StepJobDependent extends OwnedDependent<Job> {
   private final Step step;
 
   public StepJobDependent(Step step) {
@@ -41,6 +34,11 @@ public class StepJobDependent extends KubernetesDependentResource<Job, PgstreamP
   }
 
   @Override
+  protected String childName(PgstreamPipeline p) {
+    return Children.job(p, step);
+  }
+
+  @Override
   protected Job desired(PgstreamPipeline p, Context<PgstreamPipeline> ctx) {
     RenderedConfig config = PipelineContext.config(ctx);
     ObjectMeta podMeta =
@@ -49,12 +47,8 @@ public class StepJobDependent extends KubernetesDependentResource<Job, PgstreamP
             .withAnnotations(Map.of(Children.CONFIG_HASH_ANNOTATION, config.contentHash()))
             .build();
     return new JobBuilder()
-        .withNewMetadata()
-        .withName(Children.job(p, step))
-        .withNamespace(p.getMetadata().getNamespace())
-        .withLabels(Children.labels(p, step.suffix()))
-        .withAnnotations(Map.of(Children.STEP_HASH_ANNOTATION, stepHash(step, config)))
-        .endMetadata()
+        .withMetadata(
+            metadata(p, step.suffix()).withAnnotations(Map.of(Children.STEP_HASH_ANNOTATION, stepHash(step, config))).build())
         .withNewSpec()
         .withBackoffLimit(step.backoffLimit())
         .withNewTemplate()
@@ -67,22 +61,5 @@ public class StepJobDependent extends KubernetesDependentResource<Job, PgstreamP
         .endTemplate()
         .endSpec()
         .build();
-  }
-
-  @Override
-  public Job create(Job desired, PgstreamPipeline p, Context<PgstreamPipeline> ctx) {
-    NameGuard.ensureFree(desired, p, ctx);
-    return super.create(desired, p, ctx);
-  }
-
-  @Override
-  protected ResourceID targetSecondaryResourceID(PgstreamPipeline p, Context<PgstreamPipeline> ctx) {
-    return new ResourceID(Children.job(p, step), p.getMetadata().getNamespace());
-  }
-
-  @Override
-  protected InformerEventSourceConfiguration.Builder<Job> informerConfigurationBuilder(
-      EventSourceContext<PgstreamPipeline> context) {
-    return ManagedInformers.onlyManaged(super.informerConfigurationBuilder(context));
   }
 }

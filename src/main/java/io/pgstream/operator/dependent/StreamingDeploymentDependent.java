@@ -6,11 +6,7 @@ import io.fabric8.kubernetes.api.model.Probe;
 import io.fabric8.kubernetes.api.model.ProbeBuilder;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.apps.DeploymentBuilder;
-import io.javaoperatorsdk.operator.api.config.informer.InformerEventSourceConfiguration;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
-import io.javaoperatorsdk.operator.api.reconciler.EventSourceContext;
-import io.javaoperatorsdk.operator.processing.dependent.kubernetes.CRUDKubernetesDependentResource;
-import io.javaoperatorsdk.operator.processing.event.ResourceID;
 import io.pgstream.operator.api.PgstreamPipeline;
 import io.pgstream.operator.config.PgstreamConfigRenderer;
 import io.pgstream.operator.config.RenderedConfig;
@@ -22,11 +18,16 @@ import java.util.Map;
  * consumer and a rolling update would start the second before the first lets go.
  */
 public class StreamingDeploymentDependent
-    extends CRUDKubernetesDependentResource<Deployment, PgstreamPipeline> {
+    extends UpdatableOwnedDependent<Deployment> {
   static final String COMPONENT = "streaming";
 
   public StreamingDeploymentDependent() {
-    super(Deployment.class);
+    super(Deployment.class, "streaming");
+  }
+
+  @Override
+  protected String childName(PgstreamPipeline p) {
+    return Children.deployment(p);
   }
 
   @Override
@@ -46,11 +47,7 @@ public class StreamingDeploymentDependent
             .withReadinessProbe(probe("/ready"))
             .build();
     return new DeploymentBuilder()
-        .withNewMetadata()
-        .withName(Children.deployment(p))
-        .withNamespace(p.getMetadata().getNamespace())
-        .withLabels(labels)
-        .endMetadata()
+        .withMetadata(metadata(p, COMPONENT).build())
         .withNewSpec()
         .withReplicas(1)
         .withNewStrategy()
@@ -89,22 +86,5 @@ public class StreamingDeploymentDependent
         && d.getStatus() != null
         && d.getStatus().getAvailableReplicas() != null
         && d.getStatus().getAvailableReplicas() > 0;
-  }
-
-  @Override
-  public Deployment create(Deployment desired, PgstreamPipeline p, Context<PgstreamPipeline> ctx) {
-    NameGuard.ensureFree(desired, p, ctx);
-    return super.create(desired, p, ctx);
-  }
-
-  @Override
-  protected ResourceID targetSecondaryResourceID(PgstreamPipeline p, Context<PgstreamPipeline> ctx) {
-    return new ResourceID(Children.deployment(p), p.getMetadata().getNamespace());
-  }
-
-  @Override
-  protected InformerEventSourceConfiguration.Builder<Deployment> informerConfigurationBuilder(
-      EventSourceContext<PgstreamPipeline> context) {
-    return ManagedInformers.onlyManaged(super.informerConfigurationBuilder(context));
   }
 }
