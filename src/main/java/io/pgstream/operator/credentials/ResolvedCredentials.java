@@ -26,6 +26,22 @@ public final class ResolvedCredentials {
     this.targetPassword = targetPassword;
   }
 
+  public String sourceUser() {
+    return sourceUser;
+  }
+
+  public String sourcePassword() {
+    return sourcePassword;
+  }
+
+  public String targetUser() {
+    return targetUser;
+  }
+
+  public String targetPassword() {
+    return targetPassword;
+  }
+
   /** The pod's credential variables, percent-encoded for use inside a URL, base64 for a Secret. */
   public Map<String, String> urlEncodedBase64() {
     Map<String, String> data = new TreeMap<>();

@@ -1,0 +1,357 @@
+package io.pgstream.operator.preflight;
+
+import io.pgstream.operator.api.PgstreamPipelineSpec;
+import io.pgstream.operator.api.RolesSnapshotMode;
+import io.pgstream.operator.api.SnapshotSpec;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * Checks of the source database, each as SQL run by the pipeline's own source login. Fix texts
+ * follow pgstream's RDS guide and its troubleshooting table.
+ */
+final class SourceChecks {
+  static final Side SIDE = Side.SOURCE;
+  /** How many offending relations a message lists before it says "and N more". */
+  static final int LISTED = 5;
+
+  private final Connection c;
+  private final ServerFacts f;
+  private final PgstreamPipelineSpec spec;
+  private final Checklist list;
+
+  SourceChecks(Connection c, ServerFacts f, PgstreamPipelineSpec spec, Checklist list) {
+    this.c = c;
+    this.f = f;
+    this.spec = spec;
+    this.list = list;
+  }
+
+  /**
+   * @param slot the pipeline's replication slot
+   * @param ownConsumerRunning the pipeline's own streaming pod exists, so an active slot is expected
+   */
+  void run(String slot, boolean ownConsumerRunning) throws SQLException {
+    list.check(SIDE, "writer endpoint", writerEndpoint());
+    if (spec.mode.replicates()) {
+      list.check(SIDE, "logical replication enabled", logicalReplication());
+      replicationSlot(slot, ownConsumerRunning);
+      list.check(SIDE, "replication privilege", replicationPrivilege());
+      list.check(SIDE, "event trigger rights for pgstream init", eventTriggers());
+      list.check(SIDE, "may create schema pgstream", createSchema());
+      walKeepSize();
+    }
+    if (spec.mode.snapshots()) {
+      schemaUsage();
+      list.check(SIDE, "read access to the snapshot's tables", tableReadAccess());
+      list.check(SIDE, "roles snapshot readable", rolesSnapshot());
+    }
+  }
+
+  private Finding writerEndpoint() {
+    if (!f.inRecovery()) {
+      return null;
+    }
+    return Finding.error(
+        SIDE,
+        "ReaderEndpoint",
+        "The source is a read replica (pg_is_in_recovery() is true): pgstream init cannot create event triggers"
+            + " there and snapshot workers fail with snapshot \"…\" does not exist.",
+        "Point spec.source.host at the writer endpoint (Aurora: the cluster endpoint, not cluster-ro).");
+  }
+
+  private Finding logicalReplication() {
+    if (f.rds() && !"on".equalsIgnoreCase(f.rdsLogicalReplication()) && !"1".equals(f.rdsLogicalReplication())) {
+      return Finding.error(
+          SIDE,
+          "RdsLogicalReplicationOff",
+          "rds.logical_replication is %s, so wal_level is %s."
+              .formatted(f.rdsLogicalReplication() == null ? "not set" : f.rdsLogicalReplication(), f.walLevel()),
+          "It cannot be set with SQL (cannot set parameter \"rds.logical_replication\"): in the RDS console use a"
+              + " custom DB parameter group (Aurora: DB cluster parameter group), set rds.logical_replication=1,"
+              + " attach it to the instance (cluster) and reboot the writer.");
+    }
+    if (!"logical".equals(f.walLevel())) {
+      return Finding.error(
+          SIDE,
+          "WalLevelNotLogical",
+          "wal_level is " + f.walLevel() + "; logical decoding needs logical.",
+          f.rds()
+              ? "Set rds.logical_replication=1 in the instance's custom parameter group and reboot."
+              : "ALTER SYSTEM SET wal_level = logical; then restart PostgreSQL.");
+    }
+    return null;
+  }
+
+  private void replicationSlot(String slot, boolean ownConsumerRunning) throws SQLException {
+    record Slot(String plugin, String database, boolean active, Integer pid, String walStatus) {}
+    Optional<Slot> existing =
+        Jdbc.one(
+            c,
+            "SELECT plugin, database, active, active_pid, wal_status FROM pg_replication_slots WHERE slot_name = ?",
+            rs -> new Slot(rs.getString(1), rs.getString(2), rs.getBoolean(3), (Integer) rs.getObject(4), rs.getString(5)),
+            slot);
+    if (existing.isEmpty()) {
+      int free =
+          Jdbc.one(
+                  c,
+                  "SELECT current_setting('max_replication_slots')::int - (SELECT count(*) FROM pg_replication_slots)",
+                  rs -> rs.getInt(1))
+              .orElse(0);
+      list.check(
+          SIDE,
+          "free replication slot",
+          free > 0
+              ? null
+              : Finding.error(
+                  SIDE,
+                  "NoFreeReplicationSlot",
+                  "All max_replication_slots are in use, so pgstream init cannot create slot " + slot + ".",
+                  "Drop a slot you know is unused (SELECT pg_drop_replication_slot('<name>');) or raise"
+                      + " max_replication_slots in the parameter group and reboot."));
+    } else {
+      Slot s = existing.get();
+      Finding problem = null;
+      // Most specific first: whose slot it is, who holds it, what it decodes with, whether it can resume.
+      if (!f.database().equals(s.database())) {
+        problem =
+            Finding.error(
+                SIDE,
+                "SlotOtherDatabase",
+                "Replication slot %s belongs to database %s, not %s.".formatted(slot, s.database(), f.database()),
+                "Choose another spec.replicationSlot.");
+      } else if (s.active() && !ownConsumerRunning) {
+        problem =
+            Finding.error(
+                SIDE,
+                "SlotInUse",
+                "Replication slot %s is in use by PID %s; a slot takes one consumer.".formatted(slot, s.pid()),
+                "Stop the other consumer (SELECT pg_terminate_backend(" + s.pid() + "); once you know what it is)"
+                    + " or choose another spec.replicationSlot.");
+      } else if (!"wal2json".equals(s.plugin())) {
+        problem =
+            Finding.error(
+                SIDE,
+                "SlotWrongPlugin",
+                "Replication slot %s exists with plugin %s; pgstream needs wal2json.".formatted(slot, s.plugin()),
+                "Choose another spec.replicationSlot; the existing slot belongs to something else.");
+      } else if ("lost".equals(s.walStatus())) {
+        problem =
+            Finding.error(
+                SIDE,
+                "SlotWalLost",
+                "Replication slot " + slot + " lost the WAL it needs (wal_status lost); changes are missing.",
+                "The slot cannot resume. Drop it yourself when you decide to (SELECT pg_drop_replication_slot('"
+                    + slot
+                    + "');) and take a new snapshot: the operator never drops a slot on its own.");
+      }
+      list.check(SIDE, "replication slot " + slot + " usable", problem);
+    }
+    if (!ownConsumerRunning) {
+      int senders =
+          Jdbc.one(
+                  c,
+                  "SELECT current_setting('max_wal_senders')::int - (SELECT count(*) FROM pg_stat_replication)",
+                  rs -> rs.getInt(1))
+              .orElse(0);
+      list.check(
+          SIDE,
+          "free WAL sender",
+          senders > 0
+              ? null
+              : Finding.error(
+                  SIDE,
+                  "NoFreeWalSender",
+                  "All max_wal_senders are busy; pgstream's replication connection would be refused.",
+                  "Raise max_wal_senders in the parameter group (reboot) or stop another replication consumer."));
+    }
+  }
+
+  private Finding replicationPrivilege() {
+    if (f.superuser() || f.replication() || Boolean.TRUE.equals(f.rdsReplication())) {
+      return null;
+    }
+    return Finding.error(
+        SIDE,
+        "MissingReplicationPrivilege",
+        "Role " + f.user() + " may not use replication slots (no REPLICATION attribute"
+            + (f.rds() ? ", not a member of rds_replication" : "") + ").",
+        f.rds()
+            ? "GRANT rds_replication TO " + f.quotedUser() + "; (as the master user)"
+            : "ALTER ROLE " + f.quotedUser() + " REPLICATION; (as a superuser)");
+  }
+
+  /** pgstream init creates two event triggers; only a superuser (on RDS: the master user) may. */
+  private Finding eventTriggers() throws SQLException {
+    int installed =
+        Jdbc.one(
+                c,
+                "SELECT count(*) FROM pg_event_trigger WHERE evtname IN ('pgstream_emit_ddl_drop', 'pgstream_emit_ddl_command_end')",
+                rs -> rs.getInt(1))
+            .orElse(0);
+    if (installed == 2) {
+      return null;
+    }
+    String function = f.versionNum() >= 110000 ? "FUNCTION" : "PROCEDURE";
+    Optional<SQLException> refused =
+        Jdbc.probe(
+            c,
+            "CREATE FUNCTION pg_temp.pgstream_operator_probe() RETURNS event_trigger LANGUAGE plpgsql AS $$BEGIN END$$",
+            "CREATE EVENT TRIGGER pgstream_operator_probe ON ddl_command_end EXECUTE "
+                + function
+                + " pg_temp.pgstream_operator_probe()");
+    if (refused.isEmpty()) {
+      return null;
+    }
+    return Finding.error(
+        SIDE,
+        "CannotCreateEventTrigger",
+        "Role " + f.user() + " cannot create event triggers (must be superuser to create event triggers: "
+            + refused.get().getMessage() + ").",
+        f.rds()
+            ? "Run pgstream init as the master (postgres) user, or GRANT rds_superuser TO " + f.quotedUser()
+                + "; (on RDS 16 a non-master rds_superuser member was reported insufficient)."
+            : "Run pgstream init as a superuser: ALTER ROLE " + f.quotedUser() + " SUPERUSER;");
+  }
+
+  private Finding createSchema() throws SQLException {
+    boolean exists = Jdbc.one(c, "SELECT to_regnamespace('pgstream') IS NOT NULL", rs -> rs.getBoolean(1)).orElse(false);
+    boolean mayCreate =
+        Jdbc.one(c, "SELECT has_database_privilege(current_database(), 'CREATE')", rs -> rs.getBoolean(1)).orElse(false);
+    if (exists || mayCreate) {
+      return null;
+    }
+    return Finding.error(
+        SIDE,
+        "CannotCreateSchema",
+        "Role " + f.user() + " may not create schema pgstream in database " + f.database() + ".",
+        "GRANT CREATE ON DATABASE \"" + f.database() + "\" TO " + f.quotedUser() + ";");
+  }
+
+  private void walKeepSize() throws SQLException {
+    String keep =
+        Jdbc.one(c, "SELECT current_setting('max_slot_wal_keep_size', true)", rs -> rs.getString(1)).orElse(null);
+    if ("-1".equals(keep)) {
+      list.fail(
+          Finding.warning(
+              SIDE,
+              "SlotWalUnbounded",
+              "max_slot_wal_keep_size is unlimited: a stalled pipeline's slot keeps WAL until the disk is full.",
+              "Set max_slot_wal_keep_size in the parameter group and alarm on slot lag and FreeStorageSpace."));
+    } else {
+      list.pass(SIDE, "WAL retention bounded");
+    }
+  }
+
+  private void schemaUsage() throws SQLException {
+    List<String> schemas = new ArrayList<>(TablePatterns.concreteSchemas(spec.tables));
+    record Schema(String name, boolean exists, Boolean usage) {}
+    List<Schema> rows =
+        Jdbc.query(
+            c,
+            """
+            SELECT s.name, n.oid IS NOT NULL,
+                   CASE WHEN n.oid IS NOT NULL THEN has_schema_privilege(n.oid, 'USAGE') END
+              FROM unnest(?::text[]) AS s(name) LEFT JOIN pg_namespace n ON n.nspname = s.name
+            """,
+            rs -> new Schema(rs.getString(1), rs.getBoolean(2), Jdbc.bool(rs, 3)),
+            schemas);
+    for (Schema s : rows) {
+      if (!s.exists()) {
+        list.fail(
+            Finding.error(
+                SIDE,
+                "SchemaMissing",
+                "Schema " + s.name() + " named in spec.tables does not exist in " + f.database() + ".",
+                "Correct spec.tables, or create the schema."));
+      } else if (!Boolean.TRUE.equals(s.usage())) {
+        list.fail(
+            Finding.error(
+                SIDE,
+                "SchemaUsageDenied",
+                "permission denied for schema " + s.name() + " (role " + f.user() + ").",
+                "GRANT USAGE ON SCHEMA \"" + s.name() + "\" TO " + f.quotedUser() + ";"));
+      } else {
+        list.pass(SIDE, "usage on schema " + s.name());
+      }
+    }
+  }
+
+  private Finding tableReadAccess() throws SQLException {
+    List<TablePatterns.Selector> selectors = TablePatterns.selectors(spec.tables);
+    List<String> schemaRegex = selectors.stream().map(TablePatterns.Selector::schemaRegex).toList();
+    List<String> tableRegex = selectors.stream().map(TablePatterns.Selector::tableRegex).toList();
+    record Relation(String name, String schema, boolean readable) {}
+    List<Relation> relations =
+        Jdbc.query(
+            c,
+            """
+            SELECT c.oid::regclass::text, n.nspname,
+                   CASE WHEN NOT has_schema_privilege(n.oid, 'USAGE') THEN false
+                        WHEN c.relkind = 'S' THEN has_sequence_privilege(c.oid, 'SELECT')
+                        ELSE has_table_privilege(c.oid, 'SELECT') END
+              FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+             WHERE c.relkind IN ('r', 'p', 'S', 'm')
+               AND n.nspname NOT IN ('pg_catalog', 'information_schema', 'pgstream') AND n.nspname NOT LIKE 'pg\\_%'
+               AND EXISTS (SELECT 1 FROM unnest(?::text[], ?::text[]) AS p(s, t)
+                            WHERE n.nspname ~ p.s AND c.relname ~ p.t)
+             ORDER BY 1
+            """,
+            rs -> new Relation(rs.getString(1), rs.getString(2), rs.getBoolean(3)),
+            schemaRegex,
+            tableRegex);
+    if (relations.isEmpty()) {
+      list.fail(
+          Finding.warning(
+              SIDE, "NoTablesMatch", "No table matches spec.tables " + spec.tables + ".", "Correct spec.tables."));
+      return null;
+    }
+    List<Relation> denied = relations.stream().filter(r -> !r.readable()).toList();
+    if (denied.isEmpty()) {
+      return null;
+    }
+    String names = String.join(", ", denied.stream().limit(LISTED).map(Relation::name).toList());
+    String more = denied.size() > LISTED ? " and " + (denied.size() - LISTED) + " more" : "";
+    StringBuilder fix = new StringBuilder();
+    denied.stream()
+        .map(Relation::schema)
+        .distinct()
+        .forEach(
+            s ->
+                fix.append("GRANT SELECT ON ALL TABLES IN SCHEMA \"%1$s\" TO %2$s; GRANT SELECT ON ALL SEQUENCES IN SCHEMA \"%1$s\" TO %2$s; "
+                    .formatted(s, f.quotedUser())));
+    return Finding.error(
+        SIDE,
+        "TableReadDenied",
+        "permission denied for table " + names + more + " (role " + f.user() + ").",
+        fix.toString().strip());
+  }
+
+  private Finding rolesSnapshot() throws SQLException {
+    SnapshotSpec s = spec.snapshot;
+    boolean copiesPasswords =
+        s != null
+            && s.effectiveMode().includesSchema()
+            && s.schema != null
+            && s.schema.rolesSnapshotMode == RolesSnapshotMode.ENABLED;
+    if (!copiesPasswords) {
+      return null;
+    }
+    boolean readable =
+        !f.rds()
+            && Jdbc.one(c, "SELECT has_table_privilege('pg_authid', 'SELECT')", rs -> rs.getBoolean(1)).orElse(false);
+    if (readable) {
+      return null;
+    }
+    return Finding.error(
+        SIDE,
+        "RolesSnapshotNeedsPgAuthid",
+        "rolesSnapshotMode enabled copies role passwords from pg_authid, which role " + f.user()
+            + " cannot read (permission denied for table pg_authid"
+            + (f.rds() ? "; RDS and Aurora never allow it" : "") + ").",
+        "Set spec.snapshot.schema.rolesSnapshotMode to disabled or no_passwords.");
+  }
+}

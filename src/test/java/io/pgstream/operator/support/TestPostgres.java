@@ -1,0 +1,119 @@
+package io.pgstream.operator.support;
+
+import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
+import java.io.File;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * Real PostgreSQL 17 servers (zonky embedded binaries from Maven) started once per test JVM.
+ *
+ * <p>{@link #rds()} emulates RDS as pgstream's RDS guide describes it: wal_level=logical, the
+ * {@code rds.logical_replication} setting, NOLOGIN roles rds_superuser and rds_replication, and
+ * session_replication_role settable by rds_superuser members. {@link #vanilla()} is a plain server
+ * with wal_level=replica, no WAL senders and two replication slots, for the failing side of checks.
+ * Both require passwords (scram-sha-256) from every role but the bootstrap superuser.
+ */
+public final class TestPostgres {
+  private static final Map<String, TestPostgres> SERVERS = new ConcurrentHashMap<>();
+
+  private final EmbeddedPostgres pg;
+
+  private TestPostgres(EmbeddedPostgres pg) {
+    this.pg = pg;
+  }
+
+  public static TestPostgres rds() {
+    return SERVERS.computeIfAbsent(
+        "rds",
+        k -> {
+          TestPostgres server =
+              start(
+                  Map.of(
+                      "wal_level", "logical",
+                      "max_replication_slots", "10",
+                      "max_wal_senders", "10",
+                      "max_slot_wal_keep_size", "10GB",
+                      "rds.logical_replication", "on"));
+          server.execute(
+              "postgres",
+              "CREATE ROLE rds_superuser NOLOGIN",
+              "CREATE ROLE rds_replication NOLOGIN",
+              "GRANT rds_replication TO rds_superuser WITH ADMIN OPTION",
+              "GRANT SET ON PARAMETER session_replication_role TO rds_superuser");
+          return server;
+        });
+  }
+
+  public static TestPostgres vanilla() {
+    return SERVERS.computeIfAbsent(
+        "vanilla",
+        k -> start(Map.of("wal_level", "replica", "max_replication_slots", "2", "max_wal_senders", "0")));
+  }
+
+  private static TestPostgres start(Map<String, String> config) {
+    try {
+      EmbeddedPostgres.Builder builder = EmbeddedPostgres.builder().setDataDirectoryCustomizer(TestPostgres::requirePasswords);
+      config.forEach(builder::setServerConfig);
+      return new TestPostgres(builder.start());
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  private static void requirePasswords(File dataDirectory) {
+    try {
+      Files.writeString(
+          dataDirectory.toPath().resolve("pg_hba.conf"),
+          """
+          local all all trust
+          host all postgres 127.0.0.1/32 trust
+          host all postgres ::1/128 trust
+          host all all 127.0.0.1/32 scram-sha-256
+          host all all ::1/128 scram-sha-256
+          """);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  public int port() {
+    return pg.getPort();
+  }
+
+  /** Runs statements as the bootstrap superuser in {@code database}. */
+  public void execute(String database, String... statements) {
+    try (Connection c = pg.getDatabase("postgres", database).getConnection();
+        Statement st = c.createStatement()) {
+      for (String sql : statements) {
+        st.execute(sql);
+      }
+    } catch (SQLException e) {
+      throw new IllegalStateException("test setup failed: " + e.getMessage(), e);
+    }
+  }
+
+  public Connection connect(String database) throws SQLException {
+    return pg.getDatabase("postgres", database).getConnection();
+  }
+
+  /** A login role (dropped first if it exists) with a password and the given attributes. */
+  public void login(String role, String password, String attributes) {
+    execute(
+        "postgres",
+        "DROP ROLE IF EXISTS " + role,
+        "CREATE ROLE " + role + " LOGIN " + attributes + " PASSWORD '" + password.replace("'", "''") + "'");
+  }
+
+  /** A fresh database owned by {@code owner}, with {@code statements} run in it as superuser. */
+  public void database(String name, String owner, String... statements) {
+    execute("postgres", "DROP DATABASE IF EXISTS " + name + " WITH (FORCE)", "CREATE DATABASE " + name + " OWNER " + owner);
+    execute(name, statements);
+  }
+}
