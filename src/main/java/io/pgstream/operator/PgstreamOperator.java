@@ -2,6 +2,8 @@ package io.pgstream.operator;
 
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.javaoperatorsdk.operator.Operator;
+import io.pgstream.operator.preflight.DatabaseConnector;
+import io.pgstream.operator.preflight.Preflight;
 import io.pgstream.operator.reconciler.PgstreamPipelineReconciler;
 import java.time.Clock;
 import java.util.Set;
@@ -24,7 +26,7 @@ public final class PgstreamOperator {
                     .withSSABasedCreateUpdateMatchForDependentResources(serverSideApply)
                     .withUseSSAToPatchPrimaryResource(serverSideApply));
     operator.register(
-        new PgstreamPipelineReconciler(client, Clock.systemUTC()),
+        new PgstreamPipelineReconciler(client, new Preflight(DatabaseConnector.defaults()), Clock.systemUTC()),
         c -> {
           if (namespaces.isEmpty()) {
             c.watchingAllNamespaces();

@@ -54,9 +54,17 @@ public class PgstreamPipelineSpec {
   public ResourceRequirements resources;
 
   @JsonPropertyDescription(
+      "Enforce (default): check source and target over SQL and start nothing until both pass; Skip: do not connect.")
+  public PreflightPolicy preflight;
+
+  @JsonPropertyDescription(
       "Retain (default) leaves the replication slot and pgstream schema on the source when the pipeline is deleted; "
           + "Delete runs pgstream destroy first.")
   public DeletionPolicy deletionPolicy;
+
+  public boolean preflightEnforced() {
+    return preflight != PreflightPolicy.Skip;
+  }
 
   public DeletionPolicy effectiveDeletionPolicy() {
     return deletionPolicy == null ? DeletionPolicy.Retain : deletionPolicy;

@@ -12,6 +12,8 @@ public class PgstreamPipelineStatus {
   public Phase phase;
   public String replicationSlot;
   public String configHash;
+  /** The config hash the last passing preflight checked; the checks are not repeated for it. */
+  public String preflightHash;
   public StepStatus init;
   public StepStatus snapshot;
   public List<Condition> conditions = new ArrayList<>();

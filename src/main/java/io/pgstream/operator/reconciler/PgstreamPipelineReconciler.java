@@ -29,6 +29,8 @@ import io.pgstream.operator.credentials.CredentialsResolver;
 import io.pgstream.operator.credentials.Redactor;
 import io.pgstream.operator.credentials.ResolvedCredentials;
 import io.pgstream.operator.dependent.Children;
+import io.pgstream.operator.preflight.Finding;
+import io.pgstream.operator.preflight.Preflight;
 import io.pgstream.operator.dependent.ConfigMapDependent;
 import io.pgstream.operator.dependent.NameConflictException;
 import io.pgstream.operator.dependent.CredentialsSecretDependent;
@@ -70,15 +72,17 @@ public class PgstreamPipelineReconciler implements Reconciler<PgstreamPipeline>,
   private final StreamingDeploymentDependent deployment = new StreamingDeploymentDependent();
   private final PgstreamConfigRenderer renderer = new PgstreamConfigRenderer();
   private final CredentialsResolver credentials;
+  private final PreflightGate preflight;
   private final EventRecorder events;
   private final Clock clock;
 
-  public PgstreamPipelineReconciler(KubernetesClient client, Clock clock) {
+  public PgstreamPipelineReconciler(KubernetesClient client, Preflight preflight, Clock clock) {
     for (Step step : Step.values()) {
       jobs.put(step, new StepJobDependent(step));
     }
     this.credentials = new CredentialsResolver(client);
     this.events = new EventRecorder(client, clock);
+    this.preflight = new PreflightGate(preflight, events);
     this.clock = clock;
   }
 
@@ -174,6 +178,14 @@ public class PgstreamPipelineReconciler implements Reconciler<PgstreamPipeline>,
         true,
         "Rendered",
         "pgstream config rendered into ConfigMap " + Children.configMap(p) + " (hash " + config.contentHash() + ")");
+
+    Finding blocking = preflight.check(p, s, config, creds, deployment.getSecondaryResource(p, ctx).isPresent());
+    if (blocking != null) {
+      s.phase(Phase.Pending);
+      blocked(s, blocking.code(), "Preflight failed: " + blocking.describe());
+      // Database state is not watched: check again with a growing delay, never in a hot loop.
+      return Outcome.after(recheckDelay(s.status()));
+    }
 
     if (mode.replicates()) {
       boolean done = st.init != null && st.init.succeededFor(config.initHash());

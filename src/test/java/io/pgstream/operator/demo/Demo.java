@@ -1,6 +1,7 @@
 package io.pgstream.operator.demo;
 
 import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -24,6 +25,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.logging.Level;
 import java.util.logging.Logger;
@@ -36,10 +38,11 @@ import java.util.stream.Stream;
  */
 public final class Demo {
   private static final Duration TIMEOUT = Duration.ofSeconds(60);
+  /** The mock server logs every request at INFO; held here because JUL keeps loggers weakly. */
+  private static final Logger MOCK_SERVER_LOG = Logger.getLogger("io.fabric8.mockwebserver");
 
   public static void main(String[] args) throws Exception {
-    // The mock server logs every request at INFO through java.util.logging.
-    Logger.getLogger("io.fabric8.mockwebserver").setLevel(Level.WARNING);
+    MOCK_SERVER_LOG.setLevel(Level.WARNING);
     Path examples = Path.of(args.length > 0 ? args[0] : "examples");
     KubernetesMockServer server =
         new KubernetesMockServer(new Context(), new MockWebServer(), new HashMap<>(), new KubernetesCrudDispatcher(), false);
@@ -62,11 +65,21 @@ public final class Demo {
   }
 
   private static int run(KubernetesClient client, Path examples) throws IOException, InterruptedException {
-    System.out.println("== kubectl apply -f " + examples + "/");
+    System.out.println("== kubectl apply -f " + examples + "/   (databases: two local PostgreSQL servers emulating RDS)");
+    DemoDatabases databases = new DemoDatabases();
+    Map<String, Secret> secrets = new HashMap<>();
     try (Stream<Path> files = Files.list(examples)) {
       for (Path file : files.filter(f -> f.toString().endsWith(".yaml")).sorted().toList()) {
         try (InputStream in = Files.newInputStream(file)) {
           for (HasMetadata item : client.load(in).items()) {
+            if (item instanceof Secret secret) {
+              secrets.put(secret.getMetadata().getNamespace() + "/" + secret.getMetadata().getName(), secret);
+            }
+            if ("PgstreamPipeline".equals(item.getKind())) {
+              PgstreamPipeline pipeline = Serialization.unmarshal(Serialization.asJson(item), PgstreamPipeline.class);
+              databases.host(pipeline, secrets);
+              item = pipeline;
+            }
             client.resource(item).create();
             System.out.printf("%s/%s created%n", item.getKind().toLowerCase(), item.getMetadata().getName());
           }

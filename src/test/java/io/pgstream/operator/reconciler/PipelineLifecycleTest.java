@@ -73,7 +73,7 @@ class PipelineLifecycleTest {
 
   @Test
   void runsInitThenSnapshotThenStreamingAndSurvivesARestartMidSnapshot() {
-    apply(Pipelines.snapshotAndReplication(NAME));
+    apply(Pipelines.onTestDatabase(NAME));
 
     await().until(() -> job("init") != null);
     ConfigMap config = client.configMaps().inNamespace(NAMESPACE).withName(NAME + "-pgstream-config").get();
@@ -195,7 +195,7 @@ class PipelineLifecycleTest {
 
   @Test
   void aMissingSecretLeavesThePipelinePendingWithAClearConditionUntilItAppears() {
-    apply(Pipelines.snapshotAndReplication(NAME), Pipelines.secretsFor(NAME).get(0));
+    apply(Pipelines.onTestDatabase(NAME), Pipelines.secretsFor(NAME).get(0));
 
     awaitPhase(Phase.Pending);
     assertThat(condition("Ready")).isEqualTo("False/SecretNotFound");
@@ -211,8 +211,38 @@ class PipelineLifecycleTest {
   }
 
   @Test
-  void aSecretWithoutTheKeyNamesTheKey() {
+  void aFailingPreflightHoldsEverythingBackUntilTheSpecIsFixed() {
+    PgstreamPipeline p = Pipelines.onTestDatabase(NAME);
+    p.getSpec().target.disableTriggers = true;
+    apply(p);
+
+    awaitPhase(Phase.Pending);
+    assertThat(condition("TargetReady")).isEqualTo("False/CannotSetSessionReplicationRole");
+    assertThat(message("TargetReady")).contains("Set spec.target.disableTriggers: false");
+    assertThat(condition("SourceReady")).isEqualTo("True/ChecksPassed");
+    assertThat(condition("Ready")).isEqualTo("False/CannotSetSessionReplicationRole");
+    await().until(() -> eventReasons().contains("CannotSetSessionReplicationRole"));
+    assertThat(job("init")).isNull();
+
+    PgstreamPipeline fixed = pipeline();
+    fixed.getSpec().target.disableTriggers = false;
+    pipelines().resource(fixed).update();
+    await().until(() -> job("init") != null);
+    assertThat(condition("TargetReady")).isEqualTo("True/ChecksPassed");
+  }
+
+  @Test
+  void withPreflightSkippedTheDatabasesAreNotContacted() {
     PgstreamPipeline p = Pipelines.snapshotAndReplication(NAME);
+    p.getSpec().preflight = io.pgstream.operator.api.PreflightPolicy.Skip;
+    apply(p);
+    await().until(() -> job("init") != null);
+    assertThat(condition("SourceReady")).isEqualTo("True/PreflightSkipped");
+  }
+
+  @Test
+  void aSecretWithoutTheKeyNamesTheKey() {
+    PgstreamPipeline p = Pipelines.onTestDatabase(NAME);
     p.getSpec().source.password.secretKeyRef.key = "pw";
     apply(p);
     awaitPhase(Phase.Pending);
@@ -224,7 +254,7 @@ class PipelineLifecycleTest {
   void anUnrelatedObjectWithAChildsNameIsNeitherOverwrittenNorAdopted() {
     Secret foreign = Pipelines.secret(NAME + "-pgstream-credentials", "someone", "else");
     client.resource(foreign).create();
-    apply(Pipelines.snapshotAndReplication(NAME));
+    apply(Pipelines.onTestDatabase(NAME));
 
     awaitPhase(Phase.Failed);
     assertThat(condition("Ready")).isEqualTo("False/NameConflict");
@@ -236,7 +266,7 @@ class PipelineLifecycleTest {
 
   @Test
   void anInvalidSpecFailsWithTheReasonAndStartsNothing() {
-    PgstreamPipeline p = Pipelines.snapshotAndReplication(NAME);
+    PgstreamPipeline p = Pipelines.onTestDatabase(NAME);
     p.getSpec().replicationSlot = "Bad-Slot";
     p.getSpec().tables = List.of();
     apply(p);
@@ -253,7 +283,7 @@ class PipelineLifecycleTest {
 
   @Test
   void aFailedSnapshotIsReportedWithItsRedactedMessageAndNotRetriedInALoop() {
-    apply(Pipelines.snapshotAndReplication(NAME));
+    apply(Pipelines.onTestDatabase(NAME));
     await().until(() -> job("init") != null);
     kubelet.jobSucceeded(NAMESPACE, NAME + "-init");
     await().until(() -> job("snapshot") != null);
@@ -301,7 +331,7 @@ class PipelineLifecycleTest {
 
   @Test
   void deletingWithDeleteStopsStreamingThenRunsPgstreamDestroy() {
-    PgstreamPipeline p = Pipelines.snapshotAndReplication(NAME);
+    PgstreamPipeline p = Pipelines.onTestDatabase(NAME);
     p.getSpec().deletionPolicy = DeletionPolicy.Delete;
     driveToStreaming(p);
 
@@ -318,7 +348,7 @@ class PipelineLifecycleTest {
   }
 
   private void driveToStreaming() {
-    driveToStreaming(Pipelines.snapshotAndReplication(NAME));
+    driveToStreaming(Pipelines.onTestDatabase(NAME));
   }
 
   private void driveToStreaming(PgstreamPipeline p) {

@@ -3,6 +3,7 @@ package io.pgstream.operator.support;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.SecretBuilder;
+import io.pgstream.operator.api.ConnectionSpec;
 import io.pgstream.operator.api.PgstreamPipeline;
 import io.pgstream.operator.api.PgstreamPipelineSpec;
 import io.pgstream.operator.api.PipelineMode;
@@ -10,6 +11,7 @@ import io.pgstream.operator.api.SecretKeyRef;
 import io.pgstream.operator.api.SecretValueSource;
 import io.pgstream.operator.api.SnapshotSpec;
 import io.pgstream.operator.api.SourceSpec;
+import io.pgstream.operator.api.SslMode;
 import io.pgstream.operator.api.TargetSpec;
 import java.nio.charset.StandardCharsets;
 import java.util.Base64;
@@ -46,10 +48,27 @@ public final class Pipelines {
     return p;
   }
 
+  /**
+   * A pipeline whose source and target are databases on the embedded, RDS-emulating PostgreSQL
+   * server, with logins that pass every preflight check (the source login plays the RDS master).
+   */
+  public static PgstreamPipeline onTestDatabase(String name) {
+    TestPostgres pg = TestDatabases.ready();
+    PgstreamPipeline p = snapshotAndReplication(name);
+    for (ConnectionSpec c : List.of(p.getSpec().source, p.getSpec().target)) {
+      c.host = "127.0.0.1";
+      c.port = pg.port();
+      c.sslMode = SslMode.DISABLE;
+    }
+    p.getSpec().source.database = TestDatabases.SOURCE_DB;
+    p.getSpec().target.database = TestDatabases.TARGET_DB;
+    return p;
+  }
+
   public static List<Secret> secretsFor(String name) {
     return List.of(
-        secret(name + "-source", "pgstream_source", SOURCE_PASSWORD),
-        secret(name + "-target", "pgstream_target", TARGET_PASSWORD));
+        secret(name + "-source", TestDatabases.SOURCE_USER, SOURCE_PASSWORD),
+        secret(name + "-target", TestDatabases.TARGET_USER, TARGET_PASSWORD));
   }
 
   public static Secret secret(String name, String user, String password) {

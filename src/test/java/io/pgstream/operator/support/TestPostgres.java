@@ -30,8 +30,13 @@ public final class TestPostgres {
   }
 
   public static TestPostgres rds() {
+    return rds("rds");
+  }
+
+  /** An RDS-emulating server per name, for tests that need source and target on separate servers. */
+  public static TestPostgres rds(String name) {
     return SERVERS.computeIfAbsent(
-        "rds",
+        name,
         k -> {
           TestPostgres server =
               start(
@@ -97,10 +102,6 @@ public final class TestPostgres {
     } catch (SQLException e) {
       throw new IllegalStateException("test setup failed: " + e.getMessage(), e);
     }
-  }
-
-  public Connection connect(String database) throws SQLException {
-    return pg.getDatabase("postgres", database).getConnection();
   }
 
   /** A login role (dropped first if it exists) with a password and the given attributes. */

@@ -1,0 +1,74 @@
+package io.pgstream.operator.reconciler;
+
+import io.pgstream.operator.api.PgstreamPipeline;
+import io.pgstream.operator.api.PgstreamPipelineStatus;
+import io.pgstream.operator.config.RenderedConfig;
+import io.pgstream.operator.config.ReplicationSlots;
+import io.pgstream.operator.credentials.ResolvedCredentials;
+import io.pgstream.operator.preflight.Finding;
+import io.pgstream.operator.preflight.Preflight;
+import io.pgstream.operator.preflight.PreflightReport;
+import io.pgstream.operator.preflight.Side;
+import io.pgstream.operator.status.ConditionType;
+import io.pgstream.operator.status.EventRecorder;
+import io.pgstream.operator.status.StatusUpdater;
+import java.util.List;
+import java.util.stream.Collectors;
+
+/**
+ * Runs the database preflight once per config and turns it into the SourceReady and TargetReady
+ * conditions. A passing result is remembered by config hash, so an unchanged pipeline is not
+ * re-checked (and the databases are not queried) on every reconcile.
+ */
+final class PreflightGate {
+  private final Preflight preflight;
+  private final EventRecorder events;
+
+  PreflightGate(Preflight preflight, EventRecorder events) {
+    this.preflight = preflight;
+    this.events = events;
+  }
+
+  /**
+   * @return the first error when the pipeline may not start, else null
+   */
+  Finding check(
+      PgstreamPipeline p, StatusUpdater s, RenderedConfig config, ResolvedCredentials creds, boolean consumerRunning) {
+    PgstreamPipelineStatus st = s.status();
+    if (!p.getSpec().preflightEnforced()) {
+      st.preflightHash = null;
+      s.set(ConditionType.SourceReady, true, "PreflightSkipped", "spec.preflight is Skip: the source was not checked");
+      s.set(ConditionType.TargetReady, true, "PreflightSkipped", "spec.preflight is Skip: the target was not checked");
+      return null;
+    }
+    if (config.contentHash().equals(st.preflightHash)) {
+      return null;
+    }
+    PreflightReport report = preflight.run(p.getSpec(), ReplicationSlots.slotFor(p), creds, consumerRunning);
+    condition(s, ConditionType.SourceReady, report, Side.SOURCE);
+    condition(s, ConditionType.TargetReady, report, Side.TARGET);
+    if (!report.ok()) {
+      st.preflightHash = null;
+      return report.firstError(Side.SOURCE).orElseGet(() -> report.firstError(Side.TARGET).orElseThrow());
+    }
+    st.preflightHash = config.contentHash();
+    for (Side side : Side.values()) {
+      report.warnings(side).forEach(w -> events.warning(p, w.code(), w.describe()));
+    }
+    return null;
+  }
+
+  private static void condition(StatusUpdater s, ConditionType type, PreflightReport report, Side side) {
+    List<Finding> errors = report.errors(side);
+    if (errors.isEmpty()) {
+      List<Finding> warnings = report.warnings(side);
+      String message =
+          warnings.isEmpty()
+              ? "All checks passed"
+              : "Checks passed with warnings: " + warnings.stream().map(Finding::describe).collect(Collectors.joining(" "));
+      s.set(type, true, "ChecksPassed", message);
+    } else {
+      s.set(type, false, errors.get(0).code(), errors.stream().map(Finding::describe).collect(Collectors.joining(" ")));
+    }
+  }
+}

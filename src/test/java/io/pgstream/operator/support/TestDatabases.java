@@ -1,0 +1,24 @@
+package io.pgstream.operator.support;
+
+/** The source and target databases the operator tests point their pipelines at. */
+public final class TestDatabases {
+  public static final String SOURCE_DB = "app_source";
+  public static final String TARGET_DB = "app_target";
+  public static final String SOURCE_USER = "pgstream_source";
+  public static final String TARGET_USER = "pgstream_target";
+  private static boolean prepared;
+
+  private TestDatabases() {}
+
+  public static synchronized TestPostgres ready() {
+    TestPostgres pg = TestPostgres.rds();
+    if (!prepared) {
+      pg.login(SOURCE_USER, Pipelines.SOURCE_PASSWORD, "SUPERUSER");
+      pg.login(TARGET_USER, Pipelines.TARGET_PASSWORD, "");
+      pg.database(SOURCE_DB, "postgres", "CREATE TABLE public.orders (id int PRIMARY KEY, total numeric)");
+      pg.database(TARGET_DB, TARGET_USER);
+      prepared = true;
+    }
+    return pg;
+  }
+}
