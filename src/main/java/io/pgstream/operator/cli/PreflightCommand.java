@@ -1,0 +1,140 @@
+package io.pgstream.operator.cli;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+import io.pgstream.operator.api.PgstreamPipeline;
+import io.pgstream.operator.config.CredentialEnv;
+import io.pgstream.operator.config.ReplicationSlots;
+import io.pgstream.operator.credentials.CredentialsResolver;
+import io.pgstream.operator.credentials.ResolvedCredentials;
+import io.pgstream.operator.preflight.DatabaseConnector;
+import io.pgstream.operator.preflight.Finding;
+import io.pgstream.operator.preflight.Preflight;
+import io.pgstream.operator.preflight.PreflightReport;
+import java.io.PrintWriter;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/** Runs the operator's database checks from a workstation or CI; exit 1 when any check fails. */
+@Command(
+    name = "preflight",
+    description = "Check the source and target databases of each PgstreamPipeline in a file.")
+class PreflightCommand implements Callable<Integer> {
+  enum Output {
+    table,
+    json
+  }
+
+  enum Credentials {
+    env,
+    kube
+  }
+
+  @Option(names = {"-f", "--file"}, required = true, description = "YAML file with one or more documents, or -.")
+  String file;
+
+  @Option(names = {"-o", "--output"}, defaultValue = "table", description = "table (default) or json.")
+  Output output;
+
+  @Option(
+      names = "--credentials",
+      defaultValue = "env",
+      description =
+          "env (default): logins from PGSTREAM_SOURCE_USER, PGSTREAM_SOURCE_PASSWORD, PGSTREAM_TARGET_USER and"
+              + " PGSTREAM_TARGET_PASSWORD; kube: read the Secrets the pipeline references via the current kubeconfig.")
+  Credentials credentials;
+
+  @Spec CommandSpec spec;
+
+  /** The environment the credentials come from; a field so tests can supply one. */
+  Map<String, String> environment = System.getenv();
+
+  @Override
+  public Integer call() throws Exception {
+    PrintWriter out = spec.commandLine().getOut();
+    PrintWriter err = spec.commandLine().getErr();
+    PipelineFiles.Loaded loaded = PipelineFiles.load(file, err);
+    if (loaded == null) {
+      err.flush();
+      return 2;
+    }
+    Preflight preflight = new Preflight(DatabaseConnector.defaults());
+    List<Map<String, Object>> results = new ArrayList<>();
+    boolean failed = loaded.someInvalid();
+    try (KubernetesClient client = credentials == Credentials.kube ? new KubernetesClientBuilder().build() : null) {
+      for (PgstreamPipeline pipeline : loaded.valid()) {
+        ResolvedCredentials creds = credentials(pipeline, client, err);
+        if (creds == null) {
+          failed = true;
+          continue;
+        }
+        PreflightReport report = preflight.run(pipeline.getSpec(), ReplicationSlots.slotFor(pipeline), creds, false);
+        failed |= !report.ok();
+        if (output == Output.json) {
+          Map<String, Object> result = new LinkedHashMap<>();
+          result.put("pipeline", PipelineFiles.name(pipeline));
+          result.put("ok", report.ok());
+          result.put("findings", report.findings());
+          result.put("passed", report.passed());
+          results.add(result);
+        } else {
+          table(out, pipeline, report);
+        }
+      }
+    }
+    if (output == Output.json) {
+      out.println(new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(results));
+    }
+    out.flush();
+    err.flush();
+    return failed ? 1 : 0;
+  }
+
+  private ResolvedCredentials credentials(PgstreamPipeline pipeline, KubernetesClient client, PrintWriter err) {
+    if (client != null) {
+      CredentialsResolver.Result result = new CredentialsResolver(client).resolve(pipeline);
+      if (result instanceof CredentialsResolver.Unavailable u) {
+        err.println("error " + PipelineFiles.name(pipeline) + ": " + u.problem().message());
+        return null;
+      }
+      return ((CredentialsResolver.Resolved) result).credentials();
+    }
+    List<String> names =
+        List.of(CredentialEnv.SOURCE_USER, CredentialEnv.SOURCE_PASSWORD, CredentialEnv.TARGET_USER, CredentialEnv.TARGET_PASSWORD);
+    List<String> missing = names.stream().filter(n -> environment.get(n) == null).toList();
+    if (!missing.isEmpty()) {
+      err.println("error: set " + String.join(", ", missing) + " or use --credentials kube");
+      return null;
+    }
+    return new ResolvedCredentials(
+        environment.get(names.get(0)), environment.get(names.get(1)), environment.get(names.get(2)), environment.get(names.get(3)));
+  }
+
+  private static void table(PrintWriter out, PgstreamPipeline pipeline, PreflightReport report) {
+    out.printf("%s: %s%n", PipelineFiles.name(pipeline), report.ok() ? "ready" : "NOT READY");
+    out.printf("  %-7s %-8s %s%n", "SIDE", "RESULT", "CHECK");
+    for (String passed : report.passed()) {
+      int colon = passed.indexOf(": ");
+      out.printf("  %-7s %-8s %s%n", passed.substring(0, colon), "pass", passed.substring(colon + 2));
+    }
+    for (Finding f : report.findings()) {
+      out.printf(
+          "  %-7s %-8s %s: %s%n  %-16s fix: %s%n",
+          f.side().name().toLowerCase(),
+          f.severity() == io.pgstream.operator.preflight.Severity.ERROR ? "FAIL" : "warn",
+          f.code(),
+          f.cause(),
+          "",
+          f.fix());
+    }
+  }
+}
