@@ -13,11 +13,12 @@ import io.fabric8.kubernetes.model.annotation.Version;
 @Version(PgstreamPipeline.VERSION)
 @Plural("pgstreampipelines")
 @ShortNames({"pgsp", "pgstream"})
-// The generator lists printer columns in reverse: declared Age, Ready, Phase, shown Phase, Ready, Age.
+// The generator lists printer columns in reverse: declared Age, Lag, Ready, Phase, shown Phase, Ready, Lag, Age.
 @AdditionalPrinterColumn(
     name = "Age",
     jsonPath = ".metadata.creationTimestamp",
     type = AdditionalPrinterColumn.Type.DATE)
+@AdditionalPrinterColumn(name = "Lag", jsonPath = ".status.slot.lag", type = AdditionalPrinterColumn.Type.STRING)
 @AdditionalPrinterColumn(
     name = "Ready",
     jsonPath = ".status.conditions[?(@.type==\"Ready\")].status",

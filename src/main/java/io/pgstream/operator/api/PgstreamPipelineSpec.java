@@ -2,6 +2,7 @@ package io.pgstream.operator.api;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+import io.fabric8.generator.annotation.Min;
 import io.fabric8.generator.annotation.Pattern;
 import io.fabric8.generator.annotation.Required;
 import io.fabric8.generator.annotation.Size;
@@ -53,6 +54,11 @@ public class PgstreamPipelineSpec {
   @JsonPropertyDescription("CPU and memory for the pgstream containers.")
   public ResourceRequirements resources;
 
+  @Min(1048576)
+  @JsonPropertyDescription(
+      "Degraded when the replication slot keeps more WAL than this many bytes on the source; 10 GiB when omitted.")
+  public Long maxRetainedWalBytes;
+
   @JsonPropertyDescription(
       "Enforce (default): check source and target over SQL and start nothing until both pass; Skip: do not connect.")
   public PreflightPolicy preflight;
@@ -61,6 +67,10 @@ public class PgstreamPipelineSpec {
       "Retain (default) leaves the replication slot and pgstream schema on the source when the pipeline is deleted; "
           + "Delete runs pgstream destroy first.")
   public DeletionPolicy deletionPolicy;
+
+  public long effectiveMaxRetainedWalBytes() {
+    return maxRetainedWalBytes == null ? 10L * 1024 * 1024 * 1024 : maxRetainedWalBytes;
+  }
 
   public boolean preflightEnforced() {
     return preflight != PreflightPolicy.Skip;

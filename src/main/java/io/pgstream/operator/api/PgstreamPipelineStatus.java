@@ -16,5 +16,6 @@ public class PgstreamPipelineStatus {
   public String preflightHash;
   public StepStatus init;
   public StepStatus snapshot;
+  public SlotStatus slot;
   public List<Condition> conditions = new ArrayList<>();
 }

@@ -21,14 +21,13 @@ public class Preflight {
 
   /**
    * @param slot the pipeline's replication slot
-   * @param ownConsumerRunning the pipeline's streaming pod exists (its slot is legitimately active)
+   * @param ownSlot the pipeline's own init created the slot (so it may be active, and is pgstream's)
    */
-  public PreflightReport run(
-      PgstreamPipelineSpec spec, String slot, ResolvedCredentials creds, boolean ownConsumerRunning) {
+  public PreflightReport run(PgstreamPipelineSpec spec, String slot, ResolvedCredentials creds, boolean ownSlot) {
     Checklist list = new Checklist();
     try (Connection c = connect(Side.SOURCE, spec.source, spec.source.database, creds.sourceUser(), creds.sourcePassword(), creds, list)) {
       if (c != null) {
-        new SourceChecks(c, ServerFacts.read(c), spec, list).run(slot, ownConsumerRunning);
+        new SourceChecks(c, ServerFacts.read(c), spec, list).run(slot, ownSlot);
       }
     } catch (SQLException e) {
       list.fail(checkFailed(Side.SOURCE, e, creds));

@@ -32,13 +32,14 @@ final class SourceChecks {
 
   /**
    * @param slot the pipeline's replication slot
-   * @param ownConsumerRunning the pipeline's own streaming pod exists, so an active slot is expected
+   * @param ownSlot the pipeline's own init created the slot: it may be active (its consumer), and its
+   *     plugin and WAL sender are already settled
    */
-  void run(String slot, boolean ownConsumerRunning) throws SQLException {
+  void run(String slot, boolean ownSlot) throws SQLException {
     list.check(SIDE, "writer endpoint", writerEndpoint());
     if (spec.mode.replicates()) {
       list.check(SIDE, "logical replication enabled", logicalReplication());
-      replicationSlot(slot, ownConsumerRunning);
+      replicationSlot(slot, ownSlot);
       list.check(SIDE, "replication privilege", replicationPrivilege());
       list.check(SIDE, "event trigger rights for pgstream init", eventTriggers());
       list.check(SIDE, "may create schema pgstream", createSchema());
@@ -86,7 +87,7 @@ final class SourceChecks {
     return null;
   }
 
-  private void replicationSlot(String slot, boolean ownConsumerRunning) throws SQLException {
+  private void replicationSlot(String slot, boolean ownSlot) throws SQLException {
     record Slot(String plugin, String database, boolean active, Integer pid, String walStatus) {}
     Optional<Slot> existing =
         Jdbc.one(
@@ -123,7 +124,7 @@ final class SourceChecks {
                 "SlotOtherDatabase",
                 "Replication slot %s belongs to database %s, not %s.".formatted(slot, s.database(), f.database()),
                 "Choose another spec.replicationSlot.");
-      } else if (s.active() && !ownConsumerRunning) {
+      } else if (s.active() && !ownSlot) {
         problem =
             Finding.error(
                 SIDE,
@@ -131,7 +132,7 @@ final class SourceChecks {
                 "Replication slot %s is in use by PID %s; a slot takes one consumer.".formatted(slot, s.pid()),
                 "Stop the other consumer (SELECT pg_terminate_backend(" + s.pid() + "); once you know what it is)"
                     + " or choose another spec.replicationSlot.");
-      } else if (!"wal2json".equals(s.plugin())) {
+      } else if (!ownSlot && !"wal2json".equals(s.plugin())) {
         problem =
             Finding.error(
                 SIDE,
@@ -150,7 +151,7 @@ final class SourceChecks {
       }
       list.check(SIDE, "replication slot " + slot + " usable", problem);
     }
-    if (!ownConsumerRunning) {
+    if (!ownSlot) {
       int senders =
           Jdbc.one(
                   c,

@@ -30,7 +30,11 @@ import io.pgstream.operator.credentials.Redactor;
 import io.pgstream.operator.credentials.ResolvedCredentials;
 import io.pgstream.operator.dependent.Children;
 import io.pgstream.operator.preflight.Finding;
+import io.pgstream.operator.preflight.DatabaseConnector;
 import io.pgstream.operator.preflight.Preflight;
+import io.pgstream.operator.slots.SlotMetrics;
+import io.pgstream.operator.slots.SlotMonitor;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.pgstream.operator.dependent.ConfigMapDependent;
 import io.pgstream.operator.dependent.NameConflictException;
 import io.pgstream.operator.dependent.CredentialsSecretDependent;
@@ -73,16 +77,24 @@ public class PgstreamPipelineReconciler implements Reconciler<PgstreamPipeline>,
   private final PgstreamConfigRenderer renderer = new PgstreamConfigRenderer();
   private final CredentialsResolver credentials;
   private final PreflightGate preflight;
+  private final SlotWatch slotWatch;
   private final EventRecorder events;
   private final Clock clock;
 
-  public PgstreamPipelineReconciler(KubernetesClient client, Preflight preflight, Clock clock) {
+  /**
+   * @param database opens the operator's own connections for preflight checks and slot health
+   * @param slotCheckInterval how often a streaming pipeline's replication slot is measured
+   */
+  public PgstreamPipelineReconciler(
+      KubernetesClient client, DatabaseConnector database, MeterRegistry registry, Duration slotCheckInterval, Clock clock) {
     for (Step step : Step.values()) {
       jobs.put(step, new StepJobDependent(step));
     }
     this.credentials = new CredentialsResolver(client);
     this.events = new EventRecorder(client, clock);
-    this.preflight = new PreflightGate(preflight, events);
+    this.preflight = new PreflightGate(new Preflight(database), events);
+    this.slotWatch =
+        new SlotWatch(new SlotMonitor(database), new SlotMetrics(registry), events, slotCheckInterval, clock);
     this.clock = clock;
   }
 
@@ -179,7 +191,7 @@ public class PgstreamPipelineReconciler implements Reconciler<PgstreamPipeline>,
         "Rendered",
         "pgstream config rendered into ConfigMap " + Children.configMap(p) + " (hash " + config.contentHash() + ")");
 
-    Finding blocking = preflight.check(p, s, config, creds, deployment.getSecondaryResource(p, ctx).isPresent());
+    Finding blocking = preflight.check(p, s, config, creds);
     if (blocking != null) {
       s.phase(Phase.Pending);
       blocked(s, blocking.code(), "Preflight failed: " + blocking.describe());
@@ -227,17 +239,29 @@ public class PgstreamPipelineReconciler implements Reconciler<PgstreamPipeline>,
     Deployment actual = deployment.reconcile(p, ctx).getSingleResource().orElse(null);
     String name = Children.deployment(p);
     s.phase(Phase.Streaming);
-    s.set(ConditionType.Degraded, false, "AsExpected", "No problems");
-    if (StreamingDeploymentDependent.available(actual)) {
-      String message = "pgstream run is streaming from slot " + st.replicationSlot + " (Deployment " + name + ")";
-      s.set(ConditionType.Streaming, true, "DeploymentAvailable", message);
-      s.set(ConditionType.Ready, true, "Streaming", message);
+    if (p.getSpec().preflightEnforced()) {
+      st.slot = slotWatch.observe(p, ctx, st.slot, creds);
+    }
+    SlotWatch.Problem slotProblem = SlotWatch.problem(p, st.slot);
+    if (slotProblem == null) {
+      s.set(ConditionType.Degraded, false, "AsExpected", "No problems");
     } else {
+      s.set(ConditionType.Degraded, true, slotProblem.reason(), slotProblem.message());
+    }
+    if (!StreamingDeploymentDependent.available(actual)) {
       String message = "Waiting for Deployment " + name + " to report pgstream ready on /ready";
       s.set(ConditionType.Streaming, false, "DeploymentUnavailable", message);
       s.set(ConditionType.Ready, false, "DeploymentUnavailable", message);
+    } else if (slotProblem != null && slotProblem.blocking()) {
+      s.set(ConditionType.Streaming, false, slotProblem.reason(), slotProblem.message());
+      s.set(ConditionType.Ready, false, slotProblem.reason(), slotProblem.message());
+    } else {
+      String message = "pgstream run is streaming from slot " + st.replicationSlot + " (Deployment " + name + ")";
+      s.set(ConditionType.Streaming, true, "DeploymentAvailable", message);
+      s.set(ConditionType.Ready, true, "Streaming", message);
     }
-    return Outcome.onChange();
+    // Slot lag changes without any Kubernetes event: look again after the measuring interval.
+    return p.getSpec().preflightEnforced() ? Outcome.after(slotWatch.interval()) : Outcome.onChange();
   }
 
   /**
@@ -341,6 +365,7 @@ public class PgstreamPipelineReconciler implements Reconciler<PgstreamPipeline>,
 
   @Override
   public DeleteControl cleanup(PgstreamPipeline p, Context<PgstreamPipeline> ctx) {
+    slotWatch.forget(p);
     PgstreamPipelineStatus st = p.getStatus();
     boolean initialized = st != null && st.init != null && st.replicationSlot != null;
     if (!initialized) {

@@ -33,7 +33,7 @@ final class PreflightGate {
    * @return the first error when the pipeline may not start, else null
    */
   Finding check(
-      PgstreamPipeline p, StatusUpdater s, RenderedConfig config, ResolvedCredentials creds, boolean consumerRunning) {
+      PgstreamPipeline p, StatusUpdater s, RenderedConfig config, ResolvedCredentials creds) {
     PgstreamPipelineStatus st = s.status();
     if (!p.getSpec().preflightEnforced()) {
       st.preflightHash = null;
@@ -44,7 +44,8 @@ final class PreflightGate {
     if (config.contentHash().equals(st.preflightHash)) {
       return null;
     }
-    PreflightReport report = preflight.run(p.getSpec(), ReplicationSlots.slotFor(p), creds, consumerRunning);
+    boolean ownSlot = st.init != null && st.init.succeededFor(config.initHash());
+    PreflightReport report = preflight.run(p.getSpec(), ReplicationSlots.slotFor(p), creds, ownSlot);
     condition(s, ConditionType.SourceReady, report, Side.SOURCE);
     condition(s, ConditionType.TargetReady, report, Side.TARGET);
     if (!report.ok()) {

@@ -26,6 +26,8 @@ import io.pgstream.operator.api.StepState;
 import io.pgstream.operator.support.CapturedLogs;
 import io.pgstream.operator.support.FakeKubelet;
 import io.pgstream.operator.support.Pipelines;
+import io.pgstream.operator.support.TestDatabases;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -42,11 +44,14 @@ import org.junit.jupiter.api.Test;
 @EnableKubernetesMockClient(crud = true)
 class PipelineLifecycleTest {
   static final String NAME = "orders";
+  static final String SLOT = "pgstream_default_orders";
+  static final Duration SLOT_CHECK_INTERVAL = Duration.ofSeconds(1);
 
   KubernetesMockServer server;
   KubernetesClient client;
   FakeKubelet kubelet;
   Operator operator;
+  final SimpleMeterRegistry metrics = new SimpleMeterRegistry();
 
   @BeforeEach
   void start() {
@@ -57,6 +62,7 @@ class PipelineLifecycleTest {
   @AfterEach
   void stopAndCheckForLeaks() {
     operator.stop();
+    TestDatabases.dropSlots();
     List<String> exposed = new ArrayList<>();
     client.configMaps().inAnyNamespace().list().getItems().forEach(c -> exposed.add(Serialization.asJson(c)));
     client.v1().events().inAnyNamespace().list().getItems().forEach(e -> exposed.add(Serialization.asJson(e)));
@@ -90,7 +96,7 @@ class PipelineLifecycleTest {
     assertThat(deployment()).isNull();
     assertThat(condition("Ready")).isEqualTo("False/Initializing");
 
-    kubelet.jobSucceeded(NAMESPACE, NAME + "-init");
+    initSucceeded();
     await().until(() -> job("snapshot") != null);
     awaitPhase(Phase.Snapshotting);
     assertThat(condition("Initialized")).isEqualTo("True/Succeeded");
@@ -241,6 +247,38 @@ class PipelineLifecycleTest {
   }
 
   @Test
+  void theSlotIsMeasuredIntoStatusGaugesAndConditions() {
+    driveToStreaming();
+    await().until(() -> pipeline().getStatus().slot != null);
+    assertThat(pipeline().getStatus().slot.state).isEqualTo("Healthy");
+    assertThat(pipeline().getStatus().slot.lag).matches("[0-9.]+ (B|KiB|MiB)");
+    assertThat(metrics.find("pgstream_replication_slot_retained_wal_bytes").tag("pipeline", NAME).gauge()).isNotNull();
+
+    // More WAL than the threshold: degraded, but still streaming.
+    PgstreamPipeline p = pipeline();
+    p.getSpec().maxRetainedWalBytes = 1_048_576L;
+    pipelines().resource(p).update();
+    TestDatabases.ready().execute(TestDatabases.SOURCE_DB, "INSERT INTO public.orders SELECT g, g FROM generate_series(1, 20000) g", "DELETE FROM public.orders");
+    await().until(() -> "True/SlotLagHigh".equals(condition("Degraded")));
+    assertThat(condition("Ready")).isEqualTo("True/Streaming");
+    await().until(() -> eventReasons().contains("SlotLagHigh"));
+
+    // The slot disappears behind the operator's back: reported, nothing recreated silently.
+    TestDatabases.dropSlots();
+    await().until(() -> "False/SlotMissing".equals(condition("Ready")));
+    assertThat(message("Ready")).contains("does not exist on the source");
+  }
+
+  @Test
+  void aLeftoverPgstreamSlotIsReportedAndNeverDropped() {
+    driveToStreaming();
+    TestDatabases.createSlot("pgstream_default_gone");
+    await().until(() -> eventReasons().contains("UnclaimedSlot"));
+    assertThat(pipeline().getStatus().slot.unclaimedSlots).containsExactly("pgstream_default_gone");
+    assertThat(events()).anySatisfy(e -> assertThat(e.getMessage()).contains("never drops it", "pg_drop_replication_slot('pgstream_default_gone')"));
+  }
+
+  @Test
   void aSecretWithoutTheKeyNamesTheKey() {
     PgstreamPipeline p = Pipelines.onTestDatabase(NAME);
     p.getSpec().source.password.secretKeyRef.key = "pw";
@@ -285,7 +323,7 @@ class PipelineLifecycleTest {
   void aFailedSnapshotIsReportedWithItsRedactedMessageAndNotRetriedInALoop() {
     apply(Pipelines.onTestDatabase(NAME));
     await().until(() -> job("init") != null);
-    kubelet.jobSucceeded(NAMESPACE, NAME + "-init");
+    initSucceeded();
     await().until(() -> job("snapshot") != null);
     String uid = job("snapshot").getMetadata().getUid();
     String encoded = URLEncoder.encode(Pipelines.SOURCE_PASSWORD, StandardCharsets.UTF_8);
@@ -354,7 +392,7 @@ class PipelineLifecycleTest {
   private void driveToStreaming(PgstreamPipeline p) {
     apply(p);
     await().until(() -> job("init") != null);
-    kubelet.jobSucceeded(NAMESPACE, NAME + "-init");
+    initSucceeded();
     await().until(() -> job("snapshot") != null);
     kubelet.jobSucceeded(NAMESPACE, NAME + "-snapshot");
     await().until(() -> deployment() != null);
@@ -362,8 +400,14 @@ class PipelineLifecycleTest {
     await().until(() -> "True/Streaming".equals(condition("Ready")));
   }
 
+  /** What a real `pgstream init` Job does: create the slot, then succeed. */
+  private void initSucceeded() {
+    TestDatabases.createSlot(SLOT);
+    kubelet.jobSucceeded(NAMESPACE, NAME + "-init");
+  }
+
   private Operator startOperator() {
-    Operator o = PgstreamOperator.create(client, Set.of(), false);
+    Operator o = PgstreamOperator.create(client, Set.of(), false, metrics, SLOT_CHECK_INTERVAL);
     o.start();
     return o;
   }

@@ -10,6 +10,15 @@ public final class TestDatabases {
 
   private TestDatabases() {}
 
+  /** What `pgstream init` leaves behind that the operator looks at: the replication slot. */
+  public static void createSlot(String slot) {
+    ready().execute(SOURCE_DB, "SELECT pg_create_logical_replication_slot('" + slot + "', 'test_decoding')");
+  }
+
+  public static void dropSlots() {
+    ready().execute(SOURCE_DB, "SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE NOT active");
+  }
+
   public static synchronized TestPostgres ready() {
     TestPostgres pg = TestPostgres.rds();
     if (!prepared) {
