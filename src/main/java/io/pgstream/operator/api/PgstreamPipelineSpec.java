@@ -40,6 +40,11 @@ public class PgstreamPipelineSpec {
 
   public SnapshotSpec snapshot;
 
+  @JsonPropertyDescription(
+      "Let the operator create the pipeline's logins and grant what they need, with admin logins from Secrets."
+          + " Off when omitted: then the operator only checks and reports.")
+  public PrepareSpec prepare;
+
   @Size(max = 63)
   @Pattern("^[a-z0-9_]+$")
   @JsonPropertyDescription(
@@ -67,6 +72,11 @@ public class PgstreamPipelineSpec {
       "Retain (default) leaves the replication slot and pgstream schema on the source when the pipeline is deleted; "
           + "Delete runs pgstream destroy first.")
   public DeletionPolicy deletionPolicy;
+
+  /** pgstream init (and destroy) run as the source admin of spec.prepare. */
+  public boolean initAsAdmin() {
+    return prepare != null && prepare.source != null && Boolean.TRUE.equals(prepare.source.initAsAdmin);
+  }
 
   public long effectiveMaxRetainedWalBytes() {
     return maxRetainedWalBytes == null ? 10L * 1024 * 1024 * 1024 : maxRetainedWalBytes;

@@ -14,6 +14,10 @@ public class PgstreamPipelineStatus {
   public String configHash;
   /** The config hash the last passing preflight checked; the checks are not repeated for it. */
   public String preflightHash;
+  /** The config and spec.prepare hash the last successful preparation applied. */
+  public String prepareHash;
+  /** The login that owns schema pgstream after an init run as the source admin handed it over. */
+  public String pgstreamObjectsOwner;
   public StepStatus init;
   public StepStatus snapshot;
   public SlotStatus slot;

@@ -10,6 +10,9 @@ public final class CredentialEnv {
   public static final String SOURCE_PASSWORD = "PGSTREAM_SOURCE_PASSWORD";
   public static final String TARGET_USER = "PGSTREAM_TARGET_USER";
   public static final String TARGET_PASSWORD = "PGSTREAM_TARGET_PASSWORD";
+  /** Keys of the credentials Secret that an init Job running as the source admin maps onto SOURCE_*. */
+  public static final String SOURCE_ADMIN_USER = "PGSTREAM_SOURCE_ADMIN_USER";
+  public static final String SOURCE_ADMIN_PASSWORD = "PGSTREAM_SOURCE_ADMIN_PASSWORD";
 
   private CredentialEnv() {}
 

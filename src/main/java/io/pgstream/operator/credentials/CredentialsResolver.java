@@ -2,9 +2,10 @@ package io.pgstream.operator.credentials;
 
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.pgstream.operator.api.ConnectionSpec;
 import io.pgstream.operator.api.PgstreamPipeline;
+import io.pgstream.operator.api.PgstreamPipelineSpec;
 import io.pgstream.operator.api.SecretKeyRef;
+import io.pgstream.operator.api.SecretValueSource;
 import java.nio.charset.StandardCharsets;
 import java.util.Base64;
 import java.util.HashMap;
@@ -28,49 +29,73 @@ public class CredentialsResolver {
 
   public record Unavailable(CredentialsProblem problem) implements Result {}
 
-  public Result resolve(PgstreamPipeline pipeline) {
-    String namespace = pipeline.getMetadata().getNamespace();
-    Map<String, Secret> secrets = new HashMap<>();
-    String[] values = new String[4];
-    ConnectionSpec source = pipeline.getSpec().source;
-    ConnectionSpec target = pipeline.getSpec().target;
-    SecretKeyRef[] refs = {
-      source.username.secretKeyRef,
-      source.password.secretKeyRef,
-      target.username.secretKeyRef,
-      target.password.secretKeyRef
-    };
-    String[] roles = {"source username", "source password", "target username", "target password"};
-    for (int i = 0; i < refs.length; i++) {
-      SecretKeyRef ref = refs[i];
-      Secret secret =
-          secrets.computeIfAbsent(ref.name, n -> client.secrets().inNamespace(namespace).withName(n).get());
-      if (secret == null) {
-        return new Unavailable(
-            new CredentialsProblem(
-                "SecretNotFound",
-                "Secret %s/%s (%s) does not exist; create it with key %s"
-                    .formatted(namespace, ref.name, roles[i], ref.key)));
-      }
-      String value = value(secret, ref.key);
-      if (value == null) {
-        return new Unavailable(
-            new CredentialsProblem(
-                "SecretKeyNotFound",
-                "Secret %s/%s has no key %s (%s)".formatted(namespace, ref.name, ref.key, roles[i])));
-      }
-      if (value.isEmpty()) {
-        return new Unavailable(
-            new CredentialsProblem(
-                "SecretValueEmpty",
-                "Secret %s/%s key %s (%s) is empty".formatted(namespace, ref.name, ref.key, roles[i])));
-      }
-      values[i] = value;
+  /** Thrown inside {@link #resolve} to stop at the first problem. */
+  private static final class Missing extends Exception {
+    private final CredentialsProblem problem;
+
+    Missing(CredentialsProblem problem) {
+      super(problem.message(), null, false, false);
+      this.problem = problem;
     }
-    return new Resolved(new ResolvedCredentials(values[0], values[1], values[2], values[3]));
   }
 
-  private static String value(Secret secret, String key) {
+  public Result resolve(PgstreamPipeline pipeline) {
+    Reader reader = new Reader(pipeline.getMetadata().getNamespace());
+    PgstreamPipelineSpec spec = pipeline.getSpec();
+    try {
+      Login source = reader.login(spec.source.username, spec.source.password, "source");
+      Login target = reader.login(spec.target.username, spec.target.password, "target");
+      Login sourceAdmin = null;
+      Login targetAdmin = null;
+      if (spec.prepare != null && spec.prepare.source != null) {
+        sourceAdmin = reader.login(spec.prepare.source.adminUsername, spec.prepare.source.adminPassword, "source admin");
+      }
+      if (spec.prepare != null && spec.prepare.target != null) {
+        targetAdmin = reader.login(spec.prepare.target.adminUsername, spec.prepare.target.adminPassword, "target admin");
+      }
+      return new Resolved(new ResolvedCredentials(source, target, sourceAdmin, targetAdmin));
+    } catch (Missing m) {
+      return new Unavailable(m.problem);
+    }
+  }
+
+  /** Reads each Secret once per resolution. */
+  private final class Reader {
+    private final String namespace;
+    private final Map<String, Secret> secrets = new HashMap<>();
+
+    Reader(String namespace) {
+      this.namespace = namespace;
+    }
+
+    Login login(SecretValueSource user, SecretValueSource password, String role) throws Missing {
+      return new Login(value(user.secretKeyRef, role + " username"), value(password.secretKeyRef, role + " password"));
+    }
+
+    private String value(SecretKeyRef ref, String what) throws Missing {
+      Secret secret = secrets.computeIfAbsent(ref.name, n -> client.secrets().inNamespace(namespace).withName(n).get());
+      if (secret == null) {
+        throw new Missing(
+            new CredentialsProblem(
+                "SecretNotFound",
+                "Secret %s/%s (%s) does not exist; create it with key %s".formatted(namespace, ref.name, what, ref.key)));
+      }
+      String value = decode(secret, ref.key);
+      if (value == null) {
+        throw new Missing(
+            new CredentialsProblem(
+                "SecretKeyNotFound", "Secret %s/%s has no key %s (%s)".formatted(namespace, ref.name, ref.key, what)));
+      }
+      if (value.isEmpty()) {
+        throw new Missing(
+            new CredentialsProblem(
+                "SecretValueEmpty", "Secret %s/%s key %s (%s) is empty".formatted(namespace, ref.name, ref.key, what)));
+      }
+      return value;
+    }
+  }
+
+  private static String decode(Secret secret, String key) {
     if (secret.getData() != null && secret.getData().containsKey(key)) {
       return new String(Base64.getDecoder().decode(secret.getData().get(key)), StandardCharsets.UTF_8);
     }

@@ -3,62 +3,86 @@ package io.pgstream.operator.credentials;
 import io.pgstream.operator.config.CredentialEnv;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.Base64;
 import java.util.Collection;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.TreeMap;
 
 /**
- * Source and target logins read from the user's Secrets. {@link #toString()} never shows them, so
- * an accidental log line cannot leak them.
+ * The logins read from the user's Secrets: the pipeline's source and target logins, and the admin
+ * logins of spec.prepare when it is set. {@link #toString()} never shows them.
  */
 public final class ResolvedCredentials {
-  private final String sourceUser;
-  private final String sourcePassword;
-  private final String targetUser;
-  private final String targetPassword;
+  private final Login source;
+  private final Login target;
+  private final Login sourceAdmin;
+  private final Login targetAdmin;
 
   public ResolvedCredentials(String sourceUser, String sourcePassword, String targetUser, String targetPassword) {
-    this.sourceUser = sourceUser;
-    this.sourcePassword = sourcePassword;
-    this.targetUser = targetUser;
-    this.targetPassword = targetPassword;
+    this(new Login(sourceUser, sourcePassword), new Login(targetUser, targetPassword), null, null);
+  }
+
+  public ResolvedCredentials(Login source, Login target, Login sourceAdmin, Login targetAdmin) {
+    this.source = source;
+    this.target = target;
+    this.sourceAdmin = sourceAdmin;
+    this.targetAdmin = targetAdmin;
   }
 
   public String sourceUser() {
-    return sourceUser;
+    return source.user();
   }
 
   public String sourcePassword() {
-    return sourcePassword;
+    return source.password();
   }
 
   public String targetUser() {
-    return targetUser;
+    return target.user();
   }
 
   public String targetPassword() {
-    return targetPassword;
+    return target.password();
   }
 
-  /** The pod's credential variables, percent-encoded for use inside a URL, base64 for a Secret. */
+  public Optional<Login> sourceAdmin() {
+    return Optional.ofNullable(sourceAdmin);
+  }
+
+  public Optional<Login> targetAdmin() {
+    return Optional.ofNullable(targetAdmin);
+  }
+
+  /**
+   * The pod's credential variables, percent-encoded for use inside a URL, base64 for a Secret. The
+   * source admin's login is included when present, for an init Job that runs as the admin.
+   */
   public Map<String, String> urlEncodedBase64() {
     Map<String, String> data = new TreeMap<>();
-    data.put(CredentialEnv.SOURCE_USER, encode(sourceUser));
-    data.put(CredentialEnv.SOURCE_PASSWORD, encode(sourcePassword));
-    data.put(CredentialEnv.TARGET_USER, encode(targetUser));
-    data.put(CredentialEnv.TARGET_PASSWORD, encode(targetPassword));
+    data.put(CredentialEnv.SOURCE_USER, encode(source.user()));
+    data.put(CredentialEnv.SOURCE_PASSWORD, encode(source.password()));
+    data.put(CredentialEnv.TARGET_USER, encode(target.user()));
+    data.put(CredentialEnv.TARGET_PASSWORD, encode(target.password()));
+    if (sourceAdmin != null) {
+      data.put(CredentialEnv.SOURCE_ADMIN_USER, encode(sourceAdmin.user()));
+      data.put(CredentialEnv.SOURCE_ADMIN_PASSWORD, encode(sourceAdmin.password()));
+    }
     return data;
   }
 
   /** Every secret value, raw and as it appears in a URL, for redaction. */
   public Collection<String> secretValues() {
-    return List.of(
-        sourcePassword,
-        targetPassword,
-        percentEncode(sourcePassword),
-        percentEncode(targetPassword));
+    List<String> values = new ArrayList<>();
+    for (Login login : new Login[] {source, target, sourceAdmin, targetAdmin}) {
+      if (login != null) {
+        values.add(login.password());
+        values.add(percentEncode(login.password()));
+      }
+    }
+    return values;
   }
 
   private static String encode(String value) {

@@ -12,6 +12,8 @@ import io.fabric8.kubernetes.api.model.SecurityContextBuilder;
 import io.pgstream.operator.api.PgstreamPipeline;
 import io.pgstream.operator.config.CredentialEnv;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.List;
 
 /** The pod every pgstream command runs in: hardened, config from the ConfigMap, credentials from env. */
@@ -37,12 +39,16 @@ public final class PgstreamPods {
     return args;
   }
 
-  public static ContainerBuilder container(PgstreamPipeline p, List<String> args) {
+  /**
+   * @param sourceAsAdmin the source login variables carry the source admin's login (init and destroy
+   *     with spec.prepare.source.initAsAdmin)
+   */
+  public static ContainerBuilder container(PgstreamPipeline p, List<String> args, boolean sourceAsAdmin) {
     return new ContainerBuilder()
         .withName(CONTAINER)
         .withImage(image(p))
         .withArgs(args)
-        .withEnv(credentialEnv(p))
+        .withEnv(credentialEnv(p, sourceAsAdmin))
         .withResources(p.getSpec().resources)
         .withTerminationMessagePolicy("FallbackToLogsOnError")
         .addNewVolumeMount()
@@ -92,26 +98,27 @@ public final class PgstreamPods {
         .build();
   }
 
-  private static List<EnvVar> credentialEnv(PgstreamPipeline p) {
+  private static List<EnvVar> credentialEnv(PgstreamPipeline p, boolean sourceAsAdmin) {
     String secret = Children.credentialsSecret(p);
+    Map<String, String> keys = new LinkedHashMap<>();
+    keys.put(CredentialEnv.SOURCE_USER, sourceAsAdmin ? CredentialEnv.SOURCE_ADMIN_USER : CredentialEnv.SOURCE_USER);
+    keys.put(
+        CredentialEnv.SOURCE_PASSWORD, sourceAsAdmin ? CredentialEnv.SOURCE_ADMIN_PASSWORD : CredentialEnv.SOURCE_PASSWORD);
+    keys.put(CredentialEnv.TARGET_USER, CredentialEnv.TARGET_USER);
+    keys.put(CredentialEnv.TARGET_PASSWORD, CredentialEnv.TARGET_PASSWORD);
     List<EnvVar> env = new ArrayList<>();
-    for (String name :
-        List.of(
-            CredentialEnv.SOURCE_USER,
-            CredentialEnv.SOURCE_PASSWORD,
-            CredentialEnv.TARGET_USER,
-            CredentialEnv.TARGET_PASSWORD)) {
-      env.add(
-          new EnvVarBuilder()
-              .withName(name)
-              .withNewValueFrom()
-              .withNewSecretKeyRef()
-              .withName(secret)
-              .withKey(name)
-              .endSecretKeyRef()
-              .endValueFrom()
-              .build());
-    }
+    keys.forEach(
+        (name, key) ->
+            env.add(
+                new EnvVarBuilder()
+                    .withName(name)
+                    .withNewValueFrom()
+                    .withNewSecretKeyRef()
+                    .withName(secret)
+                    .withKey(key)
+                    .endSecretKeyRef()
+                    .endValueFrom()
+                    .build()));
     return env;
   }
 }

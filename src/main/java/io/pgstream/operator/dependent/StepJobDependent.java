@@ -33,6 +33,11 @@ public class StepJobDependent extends OwnedDependent<Job> {
     };
   }
 
+  /** init and destroy need event-trigger rights, which on RDS only the master login has. */
+  private boolean runsAsSourceAdmin(PgstreamPipeline p) {
+    return step != Step.SNAPSHOT && p.getSpec().initAsAdmin();
+  }
+
   @Override
   protected String childName(PgstreamPipeline p) {
     return Children.job(p, step);
@@ -56,7 +61,7 @@ public class StepJobDependent extends OwnedDependent<Job> {
         .withSpec(
             PgstreamPods.podSpec(
                 p,
-                PgstreamPods.container(p, PgstreamPods.args(step.command(), step.configFile())).build(),
+                PgstreamPods.container(p, PgstreamPods.args(step.command(), step.configFile()), runsAsSourceAdmin(p)).build(),
                 "Never"))
         .endTemplate()
         .endSpec()

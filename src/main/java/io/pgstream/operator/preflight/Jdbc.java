@@ -11,14 +11,14 @@ import java.util.List;
 import java.util.Optional;
 
 /** Small JDBC helpers: parameterised queries and probes that always roll back. */
-final class Jdbc {
-  interface RowMapper<T> {
+public final class Jdbc {
+  public interface RowMapper<T> {
     T map(ResultSet rs) throws SQLException;
   }
 
   private Jdbc() {}
 
-  static <T> List<T> query(Connection c, String sql, RowMapper<T> mapper, Object... params) throws SQLException {
+  public static <T> List<T> query(Connection c, String sql, RowMapper<T> mapper, Object... params) throws SQLException {
     try (PreparedStatement ps = c.prepareStatement(sql)) {
       for (int i = 0; i < params.length; i++) {
         ps.setObject(i + 1, params[i] instanceof Collection<?> list ? textArray(c, list) : params[i]);
@@ -33,8 +33,13 @@ final class Jdbc {
     }
   }
 
-  static <T> Optional<T> one(Connection c, String sql, RowMapper<T> mapper, Object... params) throws SQLException {
+  public static <T> Optional<T> one(Connection c, String sql, RowMapper<T> mapper, Object... params) throws SQLException {
     return query(c, sql, mapper, params).stream().findFirst();
+  }
+
+  /** Whether a one-column boolean query answers true. */
+  public static boolean isTrue(Connection c, String sql, Object... params) throws SQLException {
+    return one(c, sql, rs -> rs.getBoolean(1), params).orElse(false);
   }
 
   /** A nullable boolean column. */

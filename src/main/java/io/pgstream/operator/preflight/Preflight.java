@@ -2,6 +2,7 @@ package io.pgstream.operator.preflight;
 
 import io.pgstream.operator.api.ConnectionSpec;
 import io.pgstream.operator.api.PgstreamPipelineSpec;
+import io.pgstream.operator.credentials.Login;
 import io.pgstream.operator.credentials.Redactor;
 import io.pgstream.operator.credentials.ResolvedCredentials;
 import java.sql.Connection;
@@ -25,12 +26,24 @@ public class Preflight {
    */
   public PreflightReport run(PgstreamPipelineSpec spec, String slot, ResolvedCredentials creds, boolean ownSlot) {
     Checklist list = new Checklist();
+    Optional<Login> initLogin = spec.initAsAdmin() ? creds.sourceAdmin() : Optional.empty();
     try (Connection c = connect(Side.SOURCE, spec.source, spec.source.database, creds.sourceUser(), creds.sourcePassword(), creds, list)) {
       if (c != null) {
-        new SourceChecks(c, ServerFacts.read(c), spec, list).run(slot, ownSlot);
+        new SourceChecks(c, ServerFacts.read(c), spec, list).run(slot, ownSlot, initLogin.isEmpty());
       }
     } catch (SQLException e) {
       list.fail(checkFailed(Side.SOURCE, e, creds));
+    }
+    if (initLogin.isPresent() && spec.mode.replicates()) {
+      // pgstream init runs as the source admin: its rights are checked on the admin's connection.
+      Login admin = initLogin.get();
+      try (Connection c = connect(Side.SOURCE, spec.source, spec.source.database, admin.user(), admin.password(), creds, list)) {
+        if (c != null) {
+          new SourceChecks(c, ServerFacts.read(c), spec, list).initRights();
+        }
+      } catch (SQLException e) {
+        list.fail(checkFailed(Side.SOURCE, e, creds));
+      }
     }
     target(spec, creds, list);
     return list.report();
@@ -50,8 +63,7 @@ public class Preflight {
         return;
       }
       boolean exists =
-          Jdbc.one(c, "SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = ?)", rs -> rs.getBoolean(1), spec.target.database)
-              .orElse(false);
+          Jdbc.isTrue(c, "SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = ?)", spec.target.database);
       if (!exists) {
         new TargetChecks(c, facts, spec, list).runWithoutDatabase();
         return;

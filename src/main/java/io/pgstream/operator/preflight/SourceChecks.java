@@ -35,14 +35,15 @@ final class SourceChecks {
    * @param ownSlot the pipeline's own init created the slot: it may be active (its consumer), and its
    *     plugin and WAL sender are already settled
    */
-  void run(String slot, boolean ownSlot) throws SQLException {
+  void run(String slot, boolean ownSlot, boolean initRights) throws SQLException {
     list.check(SIDE, "writer endpoint", writerEndpoint());
     if (spec.mode.replicates()) {
       list.check(SIDE, "logical replication enabled", logicalReplication());
       replicationSlot(slot, ownSlot);
       list.check(SIDE, "replication privilege", replicationPrivilege());
-      list.check(SIDE, "event trigger rights for pgstream init", eventTriggers());
-      list.check(SIDE, "may create schema pgstream", createSchema());
+      if (initRights) {
+        initRights();
+      }
       walKeepSize();
     }
     if (spec.mode.snapshots()) {
@@ -50,6 +51,12 @@ final class SourceChecks {
       list.check(SIDE, "read access to the snapshot's tables", tableReadAccess());
       list.check(SIDE, "roles snapshot readable", rolesSnapshot());
     }
+  }
+
+  /** What pgstream init needs, checked on a connection of the login that runs it. */
+  void initRights() throws SQLException {
+    list.check(SIDE, "event trigger rights for pgstream init (as " + f.user() + ")", eventTriggers());
+    list.check(SIDE, "may create schema pgstream (as " + f.user() + ")", createSchema());
   }
 
   private Finding writerEndpoint() {
@@ -219,9 +226,9 @@ final class SourceChecks {
   }
 
   private Finding createSchema() throws SQLException {
-    boolean exists = Jdbc.one(c, "SELECT to_regnamespace('pgstream') IS NOT NULL", rs -> rs.getBoolean(1)).orElse(false);
+    boolean exists = Jdbc.isTrue(c, "SELECT to_regnamespace('pgstream') IS NOT NULL");
     boolean mayCreate =
-        Jdbc.one(c, "SELECT has_database_privilege(current_database(), 'CREATE')", rs -> rs.getBoolean(1)).orElse(false);
+        Jdbc.isTrue(c, "SELECT has_database_privilege(current_database(), 'CREATE')");
     if (exists || mayCreate) {
       return null;
     }
@@ -248,7 +255,7 @@ final class SourceChecks {
   }
 
   private void schemaUsage() throws SQLException {
-    List<String> schemas = new ArrayList<>(TablePatterns.concreteSchemas(spec.tables));
+    List<String> schemas = new ArrayList<>(TableSelection.concreteSchemas(spec.tables));
     record Schema(String name, boolean exists, Boolean usage) {}
     List<Schema> rows =
         Jdbc.query(
@@ -282,9 +289,6 @@ final class SourceChecks {
   }
 
   private Finding tableReadAccess() throws SQLException {
-    List<TablePatterns.Selector> selectors = TablePatterns.selectors(spec.tables);
-    List<String> schemaRegex = selectors.stream().map(TablePatterns.Selector::schemaRegex).toList();
-    List<String> tableRegex = selectors.stream().map(TablePatterns.Selector::tableRegex).toList();
     record Relation(String name, String schema, boolean readable) {}
     List<Relation> relations =
         Jdbc.query(
@@ -295,15 +299,13 @@ final class SourceChecks {
                         WHEN c.relkind = 'S' THEN has_sequence_privilege(c.oid, 'SELECT')
                         ELSE has_table_privilege(c.oid, 'SELECT') END
               FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-             WHERE c.relkind IN ('r', 'p', 'S', 'm')
-               AND n.nspname NOT IN ('pg_catalog', 'information_schema', 'pgstream') AND n.nspname NOT LIKE 'pg\\_%'
-               AND EXISTS (SELECT 1 FROM unnest(?::text[], ?::text[]) AS p(s, t)
-                            WHERE n.nspname ~ p.s AND c.relname ~ p.t)
-             ORDER BY 1
-            """,
+             WHERE
+            """
+                + TableSelection.SELECTED
+                + " ORDER BY 1",
             rs -> new Relation(rs.getString(1), rs.getString(2), rs.getBoolean(3)),
-            schemaRegex,
-            tableRegex);
+            TableSelection.schemaRegexes(spec.tables),
+            TableSelection.tableRegexes(spec.tables));
     if (relations.isEmpty()) {
       list.fail(
           Finding.warning(
@@ -343,7 +345,7 @@ final class SourceChecks {
     }
     boolean readable =
         !f.rds()
-            && Jdbc.one(c, "SELECT has_table_privilege('pg_authid', 'SELECT')", rs -> rs.getBoolean(1)).orElse(false);
+            && Jdbc.isTrue(c, "SELECT has_table_privilege('pg_authid', 'SELECT')");
     if (readable) {
       return null;
     }

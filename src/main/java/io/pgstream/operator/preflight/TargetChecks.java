@@ -5,13 +5,12 @@ import io.pgstream.operator.api.RolesSnapshotMode;
 import io.pgstream.operator.api.SchemaSnapshotSpec;
 import java.sql.Connection;
 import java.sql.SQLException;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 
 /** Checks of the target database, run by the pipeline's target login. */
-final class TargetChecks {
+public final class TargetChecks {
   static final Side SIDE = Side.TARGET;
 
   private final Connection c;
@@ -35,7 +34,7 @@ final class TargetChecks {
     return spec.snapshot == null || spec.snapshot.schema == null ? new SchemaSnapshotSpec() : spec.snapshot.schema;
   }
 
-  static boolean createsDatabase(PgstreamPipelineSpec spec) {
+  public static boolean createsDatabase(PgstreamPipelineSpec spec) {
     return spec.mode.snapshots() && Boolean.TRUE.equals(schemaOptions(spec).createTargetDb);
   }
 
@@ -92,11 +91,7 @@ final class TargetChecks {
 
   private Finding databaseOwnership() throws SQLException {
     boolean owns =
-        Jdbc.one(
-                c,
-                "SELECT pg_has_role(current_user, d.datdba, 'USAGE') FROM pg_database d WHERE d.datname = current_database()",
-                rs -> rs.getBoolean(1))
-            .orElse(false);
+        Jdbc.isTrue(c, "SELECT pg_has_role(current_user, d.datdba, 'USAGE') FROM pg_database d WHERE d.datname = current_database()");
     if (owns || f.superuser()) {
       return null;
     }
@@ -108,10 +103,7 @@ final class TargetChecks {
   }
 
   private void schemas() throws SQLException {
-    Set<String> names = new LinkedHashSet<>(TablePatterns.concreteSchemas(spec.tables));
-    if (names.isEmpty()) {
-      names.add("public");
-    }
+    Set<String> names = TableSelection.schemasOrPublic(spec.tables);
     record Schema(String name, boolean exists, Boolean owns, Boolean canCreate) {}
     List<Schema> rows =
         Jdbc.query(

@@ -32,6 +32,7 @@ import io.pgstream.operator.dependent.Children;
 import io.pgstream.operator.preflight.Finding;
 import io.pgstream.operator.preflight.DatabaseConnector;
 import io.pgstream.operator.preflight.Preflight;
+import io.pgstream.operator.prepare.Preparer;
 import io.pgstream.operator.slots.SlotMetrics;
 import io.pgstream.operator.slots.SlotMonitor;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -76,6 +77,7 @@ public class PgstreamPipelineReconciler implements Reconciler<PgstreamPipeline>,
   private final StreamingDeploymentDependent deployment = new StreamingDeploymentDependent();
   private final PgstreamConfigRenderer renderer = new PgstreamConfigRenderer();
   private final CredentialsResolver credentials;
+  private final PrepareGate prepare;
   private final PreflightGate preflight;
   private final SlotWatch slotWatch;
   private final EventRecorder events;
@@ -92,6 +94,7 @@ public class PgstreamPipelineReconciler implements Reconciler<PgstreamPipeline>,
     }
     this.credentials = new CredentialsResolver(client);
     this.events = new EventRecorder(client, clock);
+    this.prepare = new PrepareGate(new Preparer(database), events);
     this.preflight = new PreflightGate(new Preflight(database), events);
     this.slotWatch =
         new SlotWatch(new SlotMonitor(database), new SlotMetrics(registry), events, slotCheckInterval, clock);
@@ -191,6 +194,12 @@ public class PgstreamPipelineReconciler implements Reconciler<PgstreamPipeline>,
         "Rendered",
         "pgstream config rendered into ConfigMap " + Children.configMap(p) + " (hash " + config.contentHash() + ")");
 
+    PrepareGate.Problem prepareProblem = prepare.prepare(p, s, config, creds);
+    if (prepareProblem != null) {
+      s.phase(Phase.Pending);
+      blocked(s, prepareProblem.reason(), prepareProblem.message());
+      return Outcome.after(recheckDelay(s.status()));
+    }
     Finding blocking = preflight.check(p, s, config, creds);
     if (blocking != null) {
       s.phase(Phase.Pending);
@@ -207,6 +216,12 @@ public class PgstreamPipelineReconciler implements Reconciler<PgstreamPipeline>,
       if (!stepFinished(s, p, ctx, ConditionType.Initialized, st.init, Phase.Initializing)) {
         s.set(ConditionType.SnapshotCompleted, false, "WaitingForInit", "The snapshot starts after pgstream init");
         return Outcome.onChange();
+      }
+      PrepareGate.Problem handOver = prepare.handOver(p, s, creds);
+      if (handOver != null) {
+        s.phase(Phase.Failed);
+        blocked(s, handOver.reason(), handOver.message());
+        return Outcome.after(recheckDelay(s.status()));
       }
     } else {
       s.set(ConditionType.Initialized, true, "NotRequired", "mode snapshot uses no replication slot");

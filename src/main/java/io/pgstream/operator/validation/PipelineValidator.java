@@ -44,6 +44,14 @@ public final class PipelineValidator {
     }
     connection("spec.source", spec.source, problems);
     connection("spec.target", spec.target, problems);
+    if (spec.prepare != null && spec.prepare.source != null) {
+      secretRef("spec.prepare.source.adminUsername", spec.prepare.source.adminUsername, problems);
+      secretRef("spec.prepare.source.adminPassword", spec.prepare.source.adminPassword, problems);
+    }
+    if (spec.prepare != null && spec.prepare.target != null) {
+      secretRef("spec.prepare.target.adminUsername", spec.prepare.target.adminUsername, problems);
+      secretRef("spec.prepare.target.adminPassword", spec.prepare.target.adminPassword, problems);
+    }
     if (spec.replicationSlot != null && !SLOT.matcher(spec.replicationSlot).matches()) {
       problems.add("spec.replicationSlot must match ^[a-z0-9_]+$ and be at most 63 characters");
     }

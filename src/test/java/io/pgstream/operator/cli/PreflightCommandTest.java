@@ -50,7 +50,7 @@ class PreflightCommandTest {
   @Test
   void aReadyPipelinePrintsItsChecksAndExitsZero() throws Exception {
     assertThat(run(Pipelines.onTestDatabase("cli"), ENV)).isZero();
-    assertThat(out.toString()).contains("default/cli: ready", "source  pass     event trigger rights for pgstream init");
+    assertThat(out.toString()).contains("default/cli: ready", "source  pass     event trigger rights for pgstream init (as pgstream_source)");
   }
 
   @Test

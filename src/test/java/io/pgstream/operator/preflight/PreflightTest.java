@@ -103,7 +103,7 @@ class PreflightTest {
     assertThat(r.passed())
         .contains(
             "source: logical replication enabled",
-            "source: event trigger rights for pgstream init",
+            "source: event trigger rights for pgstream init (as " + srcUser + ")",
             "source: read access to the snapshot's tables",
             "source: replication privilege",
             "source: WAL retention bounded",

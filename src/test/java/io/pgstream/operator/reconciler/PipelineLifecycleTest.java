@@ -22,6 +22,10 @@ import io.pgstream.operator.PgstreamOperator;
 import io.pgstream.operator.api.DeletionPolicy;
 import io.pgstream.operator.api.Phase;
 import io.pgstream.operator.api.PgstreamPipeline;
+import io.pgstream.operator.api.PrepareSpec;
+import io.pgstream.operator.api.SecretKeyRef;
+import io.pgstream.operator.api.SecretValueSource;
+import io.pgstream.operator.api.SourcePrepareSpec;
 import io.pgstream.operator.api.StepState;
 import io.pgstream.operator.support.CapturedLogs;
 import io.pgstream.operator.support.FakeKubelet;
@@ -233,8 +237,33 @@ class PipelineLifecycleTest {
     PgstreamPipeline fixed = pipeline();
     fixed.getSpec().target.disableTriggers = false;
     pipelines().resource(fixed).update();
-    await().until(() -> job("init") != null);
-    assertThat(condition("TargetReady")).isEqualTo("True/ChecksPassed");
+    await().until(() -> job("init") != null && "True/ChecksPassed".equals(condition("TargetReady")));
+  }
+
+  @Test
+  void prepareRunsBeforeThePreflightAndInitRunsAsTheAdmin() {
+    TestDatabases.ready().login("pgstream_admin", Pipelines.SOURCE_PASSWORD, "SUPERUSER");
+    PgstreamPipeline p = Pipelines.onTestDatabase(NAME);
+    p.getSpec().prepare = new PrepareSpec();
+    p.getSpec().prepare.source = new SourcePrepareSpec();
+    p.getSpec().prepare.source.adminUsername = new SecretValueSource(new SecretKeyRef("orders-admin", "username"));
+    p.getSpec().prepare.source.adminPassword = new SecretValueSource(new SecretKeyRef("orders-admin", "password"));
+    p.getSpec().prepare.source.initAsAdmin = true;
+    client.resource(Pipelines.secret("orders-admin", "pgstream_admin", Pipelines.SOURCE_PASSWORD)).create();
+    apply(p);
+
+    await().until(() -> job("init") != null && "True/Prepared".equals(condition("Prepared")));
+    assertThat(job("init").getSpec().getTemplate().getSpec().getContainers().get(0).getEnv())
+        .anySatisfy(
+            e -> {
+              assertThat(e.getName()).isEqualTo("PGSTREAM_SOURCE_USER");
+              assertThat(e.getValueFrom().getSecretKeyRef().getKey()).isEqualTo("PGSTREAM_SOURCE_ADMIN_USER");
+            });
+    initSucceeded();
+    await().until(() -> job("snapshot") != null);
+    await().until(() -> TestDatabases.SOURCE_USER.equals(pipeline().getStatus().pgstreamObjectsOwner));
+    assertThat(job("snapshot").getSpec().getTemplate().getSpec().getContainers().get(0).getEnv())
+        .anySatisfy(e -> assertThat(e.getValueFrom().getSecretKeyRef().getKey()).isEqualTo("PGSTREAM_SOURCE_USER"));
   }
 
   @Test
@@ -242,8 +271,7 @@ class PipelineLifecycleTest {
     PgstreamPipeline p = Pipelines.snapshotAndReplication(NAME);
     p.getSpec().preflight = io.pgstream.operator.api.PreflightPolicy.Skip;
     apply(p);
-    await().until(() -> job("init") != null);
-    assertThat(condition("SourceReady")).isEqualTo("True/PreflightSkipped");
+    await().until(() -> job("init") != null && "True/PreflightSkipped".equals(condition("SourceReady")));
   }
 
   @Test

@@ -1,0 +1,84 @@
+package io.pgstream.operator.preflight;
+
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * Which schemas and tables a pipeline's {@code tables} select. pgstream's table selectors ({@code schema.table}, {@code schema.*}, {@code *.*}, bare {@code table}
+ * meaning {@code public.table}) as anchored regular expressions for {@code ~} in SQL.
+ */
+public final class TableSelection {
+  record Selector(String schemaRegex, String tableRegex) {}
+
+  private TableSelection() {}
+
+  static List<Selector> selectors(List<String> tables) {
+    List<Selector> out = new ArrayList<>();
+    for (String t : tables == null ? List.<String>of() : tables) {
+      int dot = t.indexOf('.');
+      String schema = dot < 0 ? "public" : t.substring(0, dot);
+      String table = dot < 0 ? t : t.substring(dot + 1);
+      out.add(new Selector(regex(schema), regex(table)));
+    }
+    return out;
+  }
+
+  /** Schemas named without a wildcard; the ones whose existence and privileges can be checked by name. */
+  public static Set<String> concreteSchemas(List<String> tables) {
+    Set<String> out = new LinkedHashSet<>();
+    for (String t : tables == null ? List.<String>of() : tables) {
+      int dot = t.indexOf('.');
+      String schema = dot < 0 ? "public" : t.substring(0, dot);
+      if (!schema.contains("*")) {
+        out.add(schema);
+      }
+    }
+    return out;
+  }
+
+  /** The concrete schemas, or public when every selector has a wildcard schema. */
+  public static Set<String> schemasOrPublic(List<String> tables) {
+    Set<String> out = concreteSchemas(tables);
+    if (out.isEmpty()) {
+      out.add("public");
+    }
+    return out;
+  }
+
+  /** The SQL condition that relation {@code c} in namespace {@code n} is selected; takes two text[] parameters. */
+  static final String SELECTED =
+      """
+      c.relkind IN ('r', 'p', 'S', 'm')
+      AND n.nspname NOT IN ('pg_catalog', 'information_schema', 'pgstream') AND n.nspname NOT LIKE 'pg\\_%'
+      AND EXISTS (SELECT 1 FROM unnest(?::text[], ?::text[]) AS p(s, t) WHERE n.nspname ~ p.s AND c.relname ~ p.t)
+      """;
+
+  static List<String> schemaRegexes(List<String> tables) {
+    return selectors(tables).stream().map(Selector::schemaRegex).toList();
+  }
+
+  static List<String> tableRegexes(List<String> tables) {
+    return selectors(tables).stream().map(Selector::tableRegex).toList();
+  }
+
+  /** Schemas holding at least one selected relation. */
+  public static List<String> matchingSchemas(Connection c, List<String> tables) throws SQLException {
+    return Jdbc.query(
+        c,
+        "SELECT DISTINCT n.nspname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE "
+            + SELECTED
+            + " ORDER BY 1",
+        rs -> rs.getString(1),
+        schemaRegexes(tables),
+        tableRegexes(tables));
+  }
+
+  /** Names are validated to letters, digits, _ $ - and *, so only $ needs escaping. */
+  static String regex(String glob) {
+    return "^" + glob.replace("$", "\\$").replace("*", ".*") + "$";
+  }
+}
