@@ -169,6 +169,18 @@ class PreflightTest {
   }
 
   @Test
+  void aReaderEndpointIsRejectedForSnapshotsAndInit() {
+    TestPostgres replica = TestPostgres.replica();
+    healthyRds("");
+    PgstreamPipelineSpec spec = spec(rds, PipelineMode.SNAPSHOT);
+    spec.source.port = replica.port();
+    spec.source.database = "postgres";
+    Finding f = finding(run(spec, new ResolvedCredentials("postgres", PW, tgtUser, PW)), "ReaderEndpoint");
+    assertThat(f.cause()).contains("read replica");
+    assertThat(f.fix()).contains("writer endpoint");
+  }
+
+  @Test
   void aSlotOfAnotherDatabaseOrPluginIsNotTakenOver() {
     healthyRds("SUPERUSER");
     String slot = id + "_slot";

@@ -62,9 +62,33 @@ public final class TestPostgres {
         k -> start(Map.of("wal_level", "replica", "max_replication_slots", "2", "max_wal_senders", "0")));
   }
 
+  /**
+   * A server in recovery, like an Aurora reader or RDS read replica: a fresh cluster started with
+   * standby.signal and no primary, which hot standby opens read-only at once.
+   */
+  public static TestPostgres replica() {
+    return SERVERS.computeIfAbsent(
+        "replica",
+        k ->
+            start(
+                Map.of("wal_level", "logical"),
+                dir -> {
+                  requirePasswords(dir);
+                  try {
+                    Files.writeString(dir.toPath().resolve("standby.signal"), "");
+                  } catch (IOException e) {
+                    throw new UncheckedIOException(e);
+                  }
+                }));
+  }
+
   private static TestPostgres start(Map<String, String> config) {
+    return start(config, TestPostgres::requirePasswords);
+  }
+
+  private static TestPostgres start(Map<String, String> config, java.util.function.Consumer<File> customizer) {
     try {
-      EmbeddedPostgres.Builder builder = EmbeddedPostgres.builder().setDataDirectoryCustomizer(TestPostgres::requirePasswords);
+      EmbeddedPostgres.Builder builder = EmbeddedPostgres.builder().setDataDirectoryCustomizer(customizer);
       config.forEach(builder::setServerConfig);
       return new TestPostgres(builder.start());
     } catch (IOException e) {
