@@ -2,22 +2,13 @@ package io.pgstream.operator.api;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
-import io.fabric8.generator.annotation.Required;
 
 /**
  * What the operator may set up on the source with an admin login (the RDS master user). Safe
  * actions are on unless turned off; actions that hand out admin rights are off unless turned on.
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
-public class SourcePrepareSpec {
-  @Required
-  @JsonPropertyDescription("Admin login (RDS: the master user), from a Secret.")
-  public SecretValueSource adminUsername;
-
-  @Required
-  @JsonPropertyDescription("Admin password, from a Secret.")
-  public SecretValueSource adminPassword;
-
+public class SourcePrepareSpec extends AdminLoginSpec {
   @JsonPropertyDescription("Create the pipeline's source login if missing and keep its password in step with the Secret; true when omitted.")
   public Boolean createRole;
 

@@ -2,19 +2,10 @@ package io.pgstream.operator.api;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
-import io.fabric8.generator.annotation.Required;
 
 /** What the operator may set up on the target with an admin login. */
 @JsonInclude(JsonInclude.Include.NON_NULL)
-public class TargetPrepareSpec {
-  @Required
-  @JsonPropertyDescription("Admin login (RDS: the master user), from a Secret.")
-  public SecretValueSource adminUsername;
-
-  @Required
-  @JsonPropertyDescription("Admin password, from a Secret.")
-  public SecretValueSource adminPassword;
-
+public class TargetPrepareSpec extends AdminLoginSpec {
   @JsonPropertyDescription("Create the pipeline's target login if missing and keep its password in step with the Secret; true when omitted.")
   public Boolean createRole;
 

@@ -2,6 +2,7 @@ package io.pgstream.operator.credentials;
 
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.pgstream.operator.api.AdminLoginSpec;
 import io.pgstream.operator.api.PgstreamPipeline;
 import io.pgstream.operator.api.PgstreamPipelineSpec;
 import io.pgstream.operator.api.SecretKeyRef;
@@ -45,14 +46,8 @@ public class CredentialsResolver {
     try {
       Login source = reader.login(spec.source.username, spec.source.password, "source");
       Login target = reader.login(spec.target.username, spec.target.password, "target");
-      Login sourceAdmin = null;
-      Login targetAdmin = null;
-      if (spec.prepare != null && spec.prepare.source != null) {
-        sourceAdmin = reader.login(spec.prepare.source.adminUsername, spec.prepare.source.adminPassword, "source admin");
-      }
-      if (spec.prepare != null && spec.prepare.target != null) {
-        targetAdmin = reader.login(spec.prepare.target.adminUsername, spec.prepare.target.adminPassword, "target admin");
-      }
+      Login sourceAdmin = spec.prepare == null ? null : reader.admin(spec.prepare.source, "source admin");
+      Login targetAdmin = spec.prepare == null ? null : reader.admin(spec.prepare.target, "target admin");
       return new Resolved(new ResolvedCredentials(source, target, sourceAdmin, targetAdmin));
     } catch (Missing m) {
       return new Unavailable(m.problem);
@@ -70,6 +65,10 @@ public class CredentialsResolver {
 
     Login login(SecretValueSource user, SecretValueSource password, String role) throws Missing {
       return new Login(value(user.secretKeyRef, role + " username"), value(password.secretKeyRef, role + " password"));
+    }
+
+    Login admin(AdminLoginSpec admin, String role) throws Missing {
+      return admin == null ? null : login(admin.adminUsername, admin.adminPassword, role);
     }
 
     private String value(SecretKeyRef ref, String what) throws Missing {

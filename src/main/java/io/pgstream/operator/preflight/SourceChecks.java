@@ -13,21 +13,13 @@ import java.util.Optional;
  * Checks of the source database, each as SQL run by the pipeline's own source login. Fix texts
  * follow pgstream's RDS guide and its troubleshooting table.
  */
-final class SourceChecks {
+final class SourceChecks extends Checks {
   static final Side SIDE = Side.SOURCE;
   /** How many offending relations a message lists before it says "and N more". */
   static final int LISTED = 5;
 
-  private final Connection c;
-  private final ServerFacts f;
-  private final PgstreamPipelineSpec spec;
-  private final Checklist list;
-
   SourceChecks(Connection c, ServerFacts f, PgstreamPipelineSpec spec, Checklist list) {
-    this.c = c;
-    this.f = f;
-    this.spec = spec;
-    this.list = list;
+    super(c, f, spec, list);
   }
 
   /**
@@ -103,12 +95,7 @@ final class SourceChecks {
             rs -> new Slot(rs.getString(1), rs.getString(2), rs.getBoolean(3), (Integer) rs.getObject(4), rs.getString(5)),
             slot);
     if (existing.isEmpty()) {
-      int free =
-          Jdbc.one(
-                  c,
-                  "SELECT current_setting('max_replication_slots')::int - (SELECT count(*) FROM pg_replication_slots)",
-                  rs -> rs.getInt(1))
-              .orElse(0);
+      int free = headroom("max_replication_slots", "pg_replication_slots");
       list.check(
           SIDE,
           "free replication slot",
@@ -159,12 +146,7 @@ final class SourceChecks {
       list.check(SIDE, "replication slot " + slot + " usable", problem);
     }
     if (!ownSlot) {
-      int senders =
-          Jdbc.one(
-                  c,
-                  "SELECT current_setting('max_wal_senders')::int - (SELECT count(*) FROM pg_stat_replication)",
-                  rs -> rs.getInt(1))
-              .orElse(0);
+      int senders = headroom("max_wal_senders", "pg_stat_replication");
       list.check(
           SIDE,
           "free WAL sender",
@@ -176,6 +158,12 @@ final class SourceChecks {
                   "All max_wal_senders are busy; pgstream's replication connection would be refused.",
                   "Raise max_wal_senders in the parameter group (reboot) or stop another replication consumer."));
     }
+  }
+
+  /** How many more of a capacity setting's units are free, counting the rows of a view that uses them. */
+  private int headroom(String setting, String view) throws SQLException {
+    return Jdbc.one(c, "SELECT current_setting('" + setting + "')::int - (SELECT count(*) FROM " + view + ")", rs -> rs.getInt(1))
+        .orElse(0);
   }
 
   private Finding replicationPrivilege() {

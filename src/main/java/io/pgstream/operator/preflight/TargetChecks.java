@@ -10,19 +10,11 @@ import java.util.Optional;
 import java.util.Set;
 
 /** Checks of the target database, run by the pipeline's target login. */
-public final class TargetChecks {
+public final class TargetChecks extends Checks {
   static final Side SIDE = Side.TARGET;
 
-  private final Connection c;
-  private final ServerFacts f;
-  private final PgstreamPipelineSpec spec;
-  private final Checklist list;
-
   TargetChecks(Connection c, ServerFacts f, PgstreamPipelineSpec spec, Checklist list) {
-    this.c = c;
-    this.f = f;
-    this.spec = spec;
-    this.list = list;
+    super(c, f, spec, list);
   }
 
   /** Whether the pipeline writes DDL to the target: schema snapshots, and replication (DDL is replayed). */

@@ -1,5 +1,6 @@
 package io.pgstream.operator.validation;
 
+import io.pgstream.operator.api.AdminLoginSpec;
 import io.pgstream.operator.api.BatchSpec;
 import io.pgstream.operator.api.ConnectionSpec;
 import io.pgstream.operator.api.PgstreamPipeline;
@@ -44,13 +45,9 @@ public final class PipelineValidator {
     }
     connection("spec.source", spec.source, problems);
     connection("spec.target", spec.target, problems);
-    if (spec.prepare != null && spec.prepare.source != null) {
-      secretRef("spec.prepare.source.adminUsername", spec.prepare.source.adminUsername, problems);
-      secretRef("spec.prepare.source.adminPassword", spec.prepare.source.adminPassword, problems);
-    }
-    if (spec.prepare != null && spec.prepare.target != null) {
-      secretRef("spec.prepare.target.adminUsername", spec.prepare.target.adminUsername, problems);
-      secretRef("spec.prepare.target.adminPassword", spec.prepare.target.adminPassword, problems);
+    if (spec.prepare != null) {
+      adminLogin("spec.prepare.source", spec.prepare.source, problems);
+      adminLogin("spec.prepare.target", spec.prepare.target, problems);
     }
     if (spec.replicationSlot != null && !SLOT.matcher(spec.replicationSlot).matches()) {
       problems.add("spec.replicationSlot must match ^[a-z0-9_]+$ and be at most 63 characters");
@@ -103,6 +100,13 @@ public final class PipelineValidator {
     }
     secretRef(path + ".username", c.username, problems);
     secretRef(path + ".password", c.password, problems);
+  }
+
+  private static void adminLogin(String path, AdminLoginSpec admin, List<String> problems) {
+    if (admin != null) {
+      secretRef(path + ".adminUsername", admin.adminUsername, problems);
+      secretRef(path + ".adminPassword", admin.adminPassword, problems);
+    }
   }
 
   private static void secretRef(String path, SecretValueSource source, List<String> problems) {
