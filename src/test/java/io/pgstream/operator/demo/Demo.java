@@ -42,26 +42,28 @@ public final class Demo {
   private static final Logger MOCK_SERVER_LOG = Logger.getLogger("io.fabric8.mockwebserver");
 
   public static void main(String[] args) throws Exception {
+    System.exit(demo(Path.of(args.length > 0 ? args[0] : "examples")));
+  }
+
+  /** @return 0 when every example pipeline reached Ready, 1 otherwise */
+  static int demo(Path examples) throws Exception {
     MOCK_SERVER_LOG.setLevel(Level.WARNING);
-    Path examples = Path.of(args.length > 0 ? args[0] : "examples");
     KubernetesMockServer server =
         new KubernetesMockServer(new Context(), new MockWebServer(), new HashMap<>(), new KubernetesCrudDispatcher(), false);
     // The mock server answers API discovery for the custom resource only when told about it.
     server.expectCustomResource(CustomResourceDefinitionContext.fromCustomResourceType(PgstreamPipeline.class));
     server.init();
-    int status;
     try (KubernetesClient client = server.createClient()) {
       Operator operator = PgstreamOperator.create(client, Set.of(), false);
       operator.start();
       try {
-        status = run(client, examples);
+        return run(client, examples);
       } finally {
         operator.stop();
       }
     } finally {
       server.destroy();
     }
-    System.exit(status);
   }
 
   private static int run(KubernetesClient client, Path examples) throws IOException, InterruptedException {
@@ -88,6 +90,9 @@ public final class Demo {
     }
 
     FakeKubelet kubelet = new FakeKubelet(client);
+    Map<String, PgstreamPipeline> byName = new HashMap<>();
+    client.resources(PgstreamPipeline.class).inAnyNamespace().list().getItems()
+        .forEach(p -> byName.put(p.getMetadata().getName(), p));
     Instant deadline = Instant.now().plus(TIMEOUT);
     while (!settled(client)) {
       if (Instant.now().isAfter(deadline)) {
@@ -97,6 +102,9 @@ public final class Demo {
       }
       for (Job job : client.batch().v1().jobs().inAnyNamespace().list().getItems()) {
         if (job.getStatus() == null) {
+          if ("init".equals(job.getMetadata().getLabels().get("app.kubernetes.io/component"))) {
+            databases.initialise(byName.get(job.getMetadata().getLabels().get("app.kubernetes.io/instance")));
+          }
           kubelet.jobSucceeded(job.getMetadata().getNamespace(), job.getMetadata().getName());
         }
       }
@@ -135,14 +143,15 @@ public final class Demo {
   private static void print(KubernetesClient client) {
     List<PgstreamPipeline> pipelines = client.resources(PgstreamPipeline.class).inAnyNamespace().list().getItems();
     System.out.println("\n== kubectl get pgstreampipelines");
-    System.out.printf("%-14s %-26s %-14s %-6s%n", "NAME", "MODE", "PHASE", "READY");
+    System.out.printf("%-14s %-26s %-14s %-6s %s%n", "NAME", "MODE", "PHASE", "READY", "LAG");
     for (PgstreamPipeline p : pipelines) {
       System.out.printf(
-          "%-14s %-26s %-14s %-6s%n",
+          "%-14s %-26s %-14s %-6s %s%n",
           p.getMetadata().getName(),
           Serialization.asJson(p.getSpec().mode).replace("\"", ""),
           p.getStatus() == null ? "" : p.getStatus().phase,
-          ready(p));
+          ready(p),
+          p.getStatus() == null || p.getStatus().slot == null ? "" : p.getStatus().slot.lag);
     }
 
     System.out.println("\n== kubectl get configmaps,secrets,jobs,deployments -l app.kubernetes.io/managed-by=pgstream-operator");

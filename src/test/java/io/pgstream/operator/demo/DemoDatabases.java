@@ -5,6 +5,7 @@ import io.pgstream.operator.api.ConnectionSpec;
 import io.pgstream.operator.api.PgstreamPipeline;
 import io.pgstream.operator.api.SecretKeyRef;
 import io.pgstream.operator.api.SslMode;
+import io.pgstream.operator.config.ReplicationSlots;
 import io.pgstream.operator.support.TestPostgres;
 import java.nio.charset.StandardCharsets;
 import java.util.Base64;
@@ -34,6 +35,17 @@ final class DemoDatabases {
     once("target db " + p.getSpec().target.database, () -> target.database(p.getSpec().target.database, targetUser));
     point(p.getSpec().source, source);
     point(p.getSpec().target, target);
+  }
+
+  /**
+   * What `pgstream init` does that the operator looks at afterwards: create the replication slot
+   * (test_decoding stands in for wal2json, which the embedded binaries lack).
+   */
+  void initialise(PgstreamPipeline p) {
+    String slot = ReplicationSlots.slotFor(p);
+    once(
+        "slot " + slot,
+        () -> source.execute(p.getSpec().source.database, "SELECT pg_create_logical_replication_slot('" + slot + "', 'test_decoding')"));
   }
 
   private void once(String what, Runnable action) {
