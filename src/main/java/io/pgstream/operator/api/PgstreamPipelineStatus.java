@@ -21,5 +21,6 @@ public class PgstreamPipelineStatus {
   public StepStatus init;
   public StepStatus snapshot;
   public SlotStatus slot;
+  public RdsStatus rds;
   public List<Condition> conditions = new ArrayList<>();
 }

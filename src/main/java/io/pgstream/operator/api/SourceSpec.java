@@ -1,4 +1,11 @@
 package io.pgstream.operator.api;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+
 /** The database changes are read from. */
-public class SourceSpec extends ConnectionSpec {}
+@JsonInclude(JsonInclude.Include.NON_NULL)
+public class SourceSpec extends ConnectionSpec {
+  @JsonPropertyDescription("The RDS instance or Aurora cluster behind the source, for checks through the AWS API.")
+  public RdsSpec rds;
+}

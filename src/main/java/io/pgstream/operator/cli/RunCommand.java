@@ -7,14 +7,18 @@ import io.javaoperatorsdk.operator.Operator;
 import io.javaoperatorsdk.operator.OperatorException;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.pgstream.operator.OperatorSettings;
 import io.pgstream.operator.PgstreamOperator;
+import io.pgstream.operator.preflight.DatabaseConnector;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
+import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine.Command;
@@ -39,15 +43,26 @@ class RunCommand implements Callable<Integer> {
       description = "Seconds between measurements of each streaming pipeline's replication slot.")
   long slotCheckSeconds;
 
+  @Option(
+      names = "--aws-endpoint-url",
+      description = "AWS API endpoint override, for an emulator; AWS itself when omitted (also AWS_ENDPOINT_URL).")
+  URI awsEndpoint;
+
   @Spec CommandSpec spec;
 
   @Override
   public Integer call() throws InterruptedException, IOException {
     PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     KubernetesClient client = new KubernetesClientBuilder().build();
-    Operator operator =
-        PgstreamOperator.create(
-            client, new LinkedHashSet<>(namespaces), true, registry, Duration.ofSeconds(slotCheckSeconds));
+    OperatorSettings settings =
+        new OperatorSettings(
+            new LinkedHashSet<>(namespaces),
+            true,
+            registry,
+            Duration.ofSeconds(slotCheckSeconds),
+            Optional.ofNullable(awsEndpoint),
+            DatabaseConnector.defaults());
+    Operator operator = PgstreamOperator.create(client, settings);
     try {
       operator.start();
     } catch (OperatorException e) {

@@ -67,8 +67,18 @@ public class CredentialsResolver {
       return new Login(value(user.secretKeyRef, role + " username"), value(password.secretKeyRef, role + " password"));
     }
 
+    /**
+     * The admin login from Secrets; null when none is referenced (the RDS master user secret), and a
+     * login without password when only the username is (IAM authentication fills in a token).
+     */
     Login admin(AdminLoginSpec admin, String role) throws Missing {
-      return admin == null ? null : login(admin.adminUsername, admin.adminPassword, role);
+      if (admin == null || admin.adminUsername == null) {
+        return null;
+      }
+      if (admin.adminPassword == null) {
+        return new Login(value(admin.adminUsername.secretKeyRef, role + " username"), null);
+      }
+      return login(admin.adminUsername, admin.adminPassword, role);
     }
 
     private String value(SecretKeyRef ref, String what) throws Missing {

@@ -48,6 +48,11 @@ public final class ResolvedCredentials {
     return target.password();
   }
 
+  /** The same credentials with the source admin taken from elsewhere (the AWS API). */
+  public ResolvedCredentials withSourceAdmin(Login admin) {
+    return new ResolvedCredentials(source, target, admin, targetAdmin);
+  }
+
   public Optional<Login> sourceAdmin() {
     return Optional.ofNullable(sourceAdmin);
   }
@@ -66,7 +71,7 @@ public final class ResolvedCredentials {
     data.put(CredentialEnv.SOURCE_PASSWORD, encode(source.password()));
     data.put(CredentialEnv.TARGET_USER, encode(target.user()));
     data.put(CredentialEnv.TARGET_PASSWORD, encode(target.password()));
-    if (sourceAdmin != null) {
+    if (sourceAdmin != null && sourceAdmin.password() != null) {
       data.put(CredentialEnv.SOURCE_ADMIN_USER, encode(sourceAdmin.user()));
       data.put(CredentialEnv.SOURCE_ADMIN_PASSWORD, encode(sourceAdmin.password()));
     }
@@ -77,7 +82,7 @@ public final class ResolvedCredentials {
   public Collection<String> secretValues() {
     List<String> values = new ArrayList<>();
     for (Login login : new Login[] {source, target, sourceAdmin, targetAdmin}) {
-      if (login != null) {
+      if (login != null && login.password() != null) {
         values.add(login.password());
         values.add(percentEncode(login.password()));
       }

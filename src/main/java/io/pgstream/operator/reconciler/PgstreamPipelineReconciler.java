@@ -15,7 +15,9 @@ import io.javaoperatorsdk.operator.api.reconciler.Reconciler;
 import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
 import io.javaoperatorsdk.operator.processing.event.source.EventSource;
 import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEventSource;
+import io.pgstream.operator.OperatorSettings;
 import io.pgstream.operator.api.DeletionPolicy;
+import io.pgstream.operator.aws.AwsClients;
 import io.pgstream.operator.api.Phase;
 import io.pgstream.operator.api.PgstreamPipeline;
 import io.pgstream.operator.api.PgstreamPipelineStatus;
@@ -35,7 +37,6 @@ import io.pgstream.operator.preflight.Preflight;
 import io.pgstream.operator.prepare.Preparer;
 import io.pgstream.operator.slots.SlotMetrics;
 import io.pgstream.operator.slots.SlotMonitor;
-import io.micrometer.core.instrument.MeterRegistry;
 import io.pgstream.operator.dependent.ConfigMapDependent;
 import io.pgstream.operator.dependent.NameConflictException;
 import io.pgstream.operator.dependent.CredentialsSecretDependent;
@@ -77,27 +78,26 @@ public class PgstreamPipelineReconciler implements Reconciler<PgstreamPipeline>,
   private final StreamingDeploymentDependent deployment = new StreamingDeploymentDependent();
   private final PgstreamConfigRenderer renderer = new PgstreamConfigRenderer();
   private final CredentialsResolver credentials;
+  private final RdsGate rds;
   private final PrepareGate prepare;
   private final PreflightGate preflight;
   private final SlotWatch slotWatch;
   private final EventRecorder events;
   private final Clock clock;
 
-  /**
-   * @param database opens the operator's own connections for preflight checks and slot health
-   * @param slotCheckInterval how often a streaming pipeline's replication slot is measured
-   */
-  public PgstreamPipelineReconciler(
-      KubernetesClient client, DatabaseConnector database, MeterRegistry registry, Duration slotCheckInterval, Clock clock) {
+  public PgstreamPipelineReconciler(KubernetesClient client, OperatorSettings settings, Clock clock) {
+    DatabaseConnector database = settings.database();
     for (Step step : Step.values()) {
       jobs.put(step, new StepJobDependent(step));
     }
     this.credentials = new CredentialsResolver(client);
     this.events = new EventRecorder(client, clock);
-    this.prepare = new PrepareGate(new Preparer(database), events);
+    this.rds = new RdsGate(new AwsClients(settings.awsEndpoint()), events);
+    this.prepare = new PrepareGate(new Preparer(database), rds, events);
     this.preflight = new PreflightGate(new Preflight(database), events);
     this.slotWatch =
-        new SlotWatch(new SlotMonitor(database), new SlotMetrics(registry), events, slotCheckInterval, clock);
+        new SlotWatch(
+            new SlotMonitor(database), new SlotMetrics(settings.registry()), events, settings.slotCheckInterval(), clock);
     this.clock = clock;
   }
 
@@ -194,6 +194,13 @@ public class PgstreamPipelineReconciler implements Reconciler<PgstreamPipeline>,
         "Rendered",
         "pgstream config rendered into ConfigMap " + Children.configMap(p) + " (hash " + config.contentHash() + ")");
 
+    PrepareGate.Problem rdsProblem = rds.check(p, s, config);
+    if (rdsProblem != null) {
+      s.phase(Phase.Pending);
+      blocked(s, rdsProblem.reason(), rdsProblem.message());
+      // AWS state (a reboot, a parameter change) is not watched: check again with a growing delay.
+      return Outcome.after(recheckDelay(s.status()));
+    }
     PrepareGate.Problem prepareProblem = prepare.prepare(p, s, config, creds);
     if (prepareProblem != null) {
       s.phase(Phase.Pending);

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.pgstream.operator.api.PgstreamPipeline;
 import io.pgstream.operator.api.PgstreamPipelineSpec;
 import io.pgstream.operator.api.PgstreamPipelineStatus;
+import io.pgstream.operator.aws.AwsCallFailed;
 import io.pgstream.operator.config.Hashes;
 import io.pgstream.operator.config.RenderedConfig;
 import io.pgstream.operator.credentials.Login;
@@ -30,10 +31,12 @@ final class PrepareGate {
   record Problem(String reason, String message) {}
 
   private final Preparer preparer;
+  private final RdsGate rds;
   private final EventRecorder events;
 
-  PrepareGate(Preparer preparer, EventRecorder events) {
+  PrepareGate(Preparer preparer, RdsGate rds, EventRecorder events) {
     this.preparer = preparer;
+    this.rds = rds;
     this.events = events;
   }
 
@@ -54,12 +57,14 @@ final class PrepareGate {
     List<String> done = new ArrayList<>();
     try {
       if (spec.prepare.source != null) {
-        done.addAll(preparer.prepareSource(spec, source, creds.sourceAdmin().orElseThrow()));
+        // An admin from AWS (master user secret, IAM token) serves this preparation only, never a pod.
+        Login admin = rds.withAwsAdmin(p, creds).sourceAdmin().orElseThrow();
+        done.addAll(preparer.prepareSource(spec, source, admin));
       }
       if (spec.prepare.target != null) {
         done.addAll(preparer.prepareTarget(spec, target, creds.targetAdmin().orElseThrow(), TargetChecks.createsDatabase(spec)));
       }
-    } catch (SQLException e) {
+    } catch (SQLException | AwsCallFailed | IllegalStateException e) {
       String message =
           "Preparing the databases failed after %d change(s): %s"
               .formatted(done.size(), Redactor.redact(e.getMessage(), creds.secretValues()));

@@ -1,10 +1,10 @@
 package io.pgstream.operator.validation;
 
-import io.pgstream.operator.api.AdminLoginSpec;
 import io.pgstream.operator.api.BatchSpec;
 import io.pgstream.operator.api.ConnectionSpec;
 import io.pgstream.operator.api.PgstreamPipeline;
 import io.pgstream.operator.api.PgstreamPipelineSpec;
+import io.pgstream.operator.api.RdsSpec;
 import io.pgstream.operator.api.SecretValueSource;
 import io.pgstream.operator.api.SnapshotMode;
 import io.pgstream.operator.dependent.Children;
@@ -46,8 +46,24 @@ public final class PipelineValidator {
     connection("spec.source", spec.source, problems);
     connection("spec.target", spec.target, problems);
     if (spec.prepare != null) {
-      adminLogin("spec.prepare.source", spec.prepare.source, problems);
-      adminLogin("spec.prepare.target", spec.prepare.target, problems);
+      RdsSpec rds = spec.source == null ? null : spec.source.rds;
+      boolean fromMasterSecret = rds != null && Boolean.TRUE.equals(rds.masterUserSecret);
+      boolean withToken = rds != null && Boolean.TRUE.equals(rds.iamAuthentication);
+      if (spec.prepare.source != null && !fromMasterSecret) {
+        secretRef("spec.prepare.source.adminUsername", spec.prepare.source.adminUsername, problems);
+        if (!withToken) {
+          secretRef("spec.prepare.source.adminPassword", spec.prepare.source.adminPassword, problems);
+        }
+      }
+      if (spec.initAsAdmin() && (fromMasterSecret || withToken)) {
+        problems.add(
+            "spec.prepare.source.initAsAdmin needs the admin login in a Kubernetes Secret: the init Job cannot use"
+                + " the RDS master user secret or a 15-minute IAM token");
+      }
+      if (spec.prepare.target != null) {
+        secretRef("spec.prepare.target.adminUsername", spec.prepare.target.adminUsername, problems);
+        secretRef("spec.prepare.target.adminPassword", spec.prepare.target.adminPassword, problems);
+      }
     }
     if (spec.replicationSlot != null && !SLOT.matcher(spec.replicationSlot).matches()) {
       problems.add("spec.replicationSlot must match ^[a-z0-9_]+$ and be at most 63 characters");
@@ -100,13 +116,6 @@ public final class PipelineValidator {
     }
     secretRef(path + ".username", c.username, problems);
     secretRef(path + ".password", c.password, problems);
-  }
-
-  private static void adminLogin(String path, AdminLoginSpec admin, List<String> problems) {
-    if (admin != null) {
-      secretRef(path + ".adminUsername", admin.adminUsername, problems);
-      secretRef(path + ".adminPassword", admin.adminPassword, problems);
-    }
   }
 
   private static void secretRef(String path, SecretValueSource source, List<String> problems) {

@@ -12,6 +12,7 @@ import io.fabric8.kubernetes.client.utils.Serialization;
 import io.fabric8.mockwebserver.Context;
 import io.fabric8.mockwebserver.MockWebServer;
 import io.javaoperatorsdk.operator.Operator;
+import io.pgstream.operator.OperatorSettings;
 import io.pgstream.operator.PgstreamOperator;
 import io.pgstream.operator.api.Phase;
 import io.pgstream.operator.api.PgstreamPipeline;
@@ -54,7 +55,7 @@ public final class Demo {
     server.expectCustomResource(CustomResourceDefinitionContext.fromCustomResourceType(PgstreamPipeline.class));
     server.init();
     try (KubernetesClient client = server.createClient()) {
-      Operator operator = PgstreamOperator.create(client, Set.of(), false);
+      Operator operator = PgstreamOperator.create(client, OperatorSettings.forMockServer());
       operator.start();
       try {
         return run(client, examples);

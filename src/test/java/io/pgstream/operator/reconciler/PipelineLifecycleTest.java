@@ -18,6 +18,7 @@ import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
 import io.fabric8.kubernetes.client.utils.Serialization;
 import io.fabric8.mockwebserver.http.RecordedRequest;
 import io.javaoperatorsdk.operator.Operator;
+import io.pgstream.operator.OperatorSettings;
 import io.pgstream.operator.PgstreamOperator;
 import io.pgstream.operator.api.DeletionPolicy;
 import io.pgstream.operator.api.Phase;
@@ -435,7 +436,7 @@ class PipelineLifecycleTest {
   }
 
   private Operator startOperator() {
-    Operator o = PgstreamOperator.create(client, Set.of(), false, metrics, SLOT_CHECK_INTERVAL);
+    Operator o = PgstreamOperator.create(client, OperatorSettings.forMockServer().withRegistry(metrics).withSlotCheckInterval(SLOT_CHECK_INTERVAL));
     o.start();
     return o;
   }

@@ -1,0 +1,48 @@
+package io.pgstream.operator;
+
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.pgstream.operator.preflight.DatabaseConnector;
+import java.net.URI;
+import java.time.Duration;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * How the operator runs.
+ *
+ * @param namespaces namespaces to watch; empty for all
+ * @param serverSideApply true on real clusters; false only against the Fabric8 mock server, whose
+ *     CRUD mode does not implement server-side apply
+ * @param slotCheckInterval how often a streaming pipeline's replication slot is measured
+ * @param awsEndpoint an AWS API endpoint override (an emulator); empty for AWS itself
+ * @param database opens the operator's own database connections (checks, preparation, slot health)
+ */
+public record OperatorSettings(
+    Set<String> namespaces,
+    boolean serverSideApply,
+    MeterRegistry registry,
+    Duration slotCheckInterval,
+    Optional<URI> awsEndpoint,
+    DatabaseConnector database) {
+
+  public static final Duration DEFAULT_SLOT_CHECK_INTERVAL = Duration.ofSeconds(60);
+
+  /** Against the Fabric8 mock API server: no server-side apply, in-memory metrics. */
+  public static OperatorSettings forMockServer() {
+    return new OperatorSettings(
+        Set.of(), false, new SimpleMeterRegistry(), DEFAULT_SLOT_CHECK_INTERVAL, Optional.empty(), DatabaseConnector.defaults());
+  }
+
+  public OperatorSettings withSlotCheckInterval(Duration interval) {
+    return new OperatorSettings(namespaces, serverSideApply, registry, interval, awsEndpoint, database);
+  }
+
+  public OperatorSettings withRegistry(MeterRegistry meters) {
+    return new OperatorSettings(namespaces, serverSideApply, meters, slotCheckInterval, awsEndpoint, database);
+  }
+
+  public OperatorSettings withAwsEndpoint(URI endpoint) {
+    return new OperatorSettings(namespaces, serverSideApply, registry, slotCheckInterval, Optional.of(endpoint), database);
+  }
+}

@@ -1,0 +1,60 @@
+package io.pgstream.operator.api;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+import io.fabric8.generator.annotation.Pattern;
+import io.fabric8.generator.annotation.Required;
+import io.fabric8.generator.annotation.Size;
+import io.fabric8.generator.annotation.ValidationRule;
+
+/**
+ * The source's RDS instance or Aurora cluster, inspected through the AWS API with the operator's
+ * own AWS credentials (default chain: IRSA, Pod Identity, ...). Nothing in AWS changes unless
+ * manageParameterGroup is true.
+ */
+@JsonInclude(JsonInclude.Include.NON_NULL)
+@ValidationRule(
+    value = "has(self.instanceIdentifier) != has(self.clusterIdentifier)",
+    message = "set exactly one of instanceIdentifier and clusterIdentifier")
+public class RdsSpec {
+  @Required
+  @Pattern("^[a-z]{2}(-[a-z]+)+-[0-9]+$")
+  @JsonPropertyDescription("AWS region, e.g. eu-west-1.")
+  public String region;
+
+  @Size(min = 1, max = 63)
+  @Pattern("^[a-zA-Z][a-zA-Z0-9-]*$")
+  @JsonPropertyDescription("DB instance identifier of an RDS for PostgreSQL instance.")
+  public String instanceIdentifier;
+
+  @Size(min = 1, max = 63)
+  @Pattern("^[a-zA-Z][a-zA-Z0-9-]*$")
+  @JsonPropertyDescription("DB cluster identifier of an Aurora PostgreSQL cluster.")
+  public String clusterIdentifier;
+
+  @JsonPropertyDescription(
+      "Let the operator give the instance (cluster) a custom parameter group copied from a default one and set"
+          + " rds.logical_replication=1 in groups it created; false when omitted.")
+  public Boolean manageParameterGroup;
+
+  @JsonPropertyDescription("Never (default) or Immediate: reboot the writer to apply rds.logical_replication.")
+  public RebootPolicy rebootPolicy;
+
+  @JsonPropertyDescription(
+      "Take the admin login of spec.prepare.source from the RDS-managed master user secret in Secrets Manager"
+          + " instead of a Kubernetes Secret; false when omitted.")
+  public Boolean masterUserSecret;
+
+  @JsonPropertyDescription(
+      "Log in as the admin of spec.prepare.source with an IAM authentication token (rds-db:connect) instead of a"
+          + " password; only for the operator's own checks and preparation; false when omitted.")
+  public Boolean iamAuthentication;
+
+  public boolean isCluster() {
+    return clusterIdentifier != null;
+  }
+
+  public String identifier() {
+    return isCluster() ? clusterIdentifier : instanceIdentifier;
+  }
+}

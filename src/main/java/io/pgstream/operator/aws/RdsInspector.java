@@ -1,0 +1,99 @@
+package io.pgstream.operator.aws;
+
+import static io.pgstream.operator.aws.AwsCalls.call;
+
+import io.pgstream.operator.api.RdsSpec;
+import java.util.List;
+import software.amazon.awssdk.services.rds.RdsClient;
+import software.amazon.awssdk.services.rds.model.DBCluster;
+import software.amazon.awssdk.services.rds.model.DBClusterMember;
+import software.amazon.awssdk.services.rds.model.DBInstance;
+import software.amazon.awssdk.services.rds.model.DBParameterGroupStatus;
+import software.amazon.awssdk.services.rds.model.Parameter;
+
+/**
+ * Reads the instance or Aurora cluster, its parameter group, rds.logical_replication and whether a
+ * reboot is pending, with read-only RDS calls. An Aurora cluster's value lives in its DB cluster
+ * parameter group; an instance's in its DB parameter group.
+ */
+public class RdsInspector {
+  static final String PARAMETER = "rds.logical_replication";
+
+  private final RdsClient rds;
+
+  public RdsInspector(RdsClient rds) {
+    this.rds = rds;
+  }
+
+  public RdsFacts inspect(RdsSpec spec) throws AwsCallFailed {
+    if (spec.isCluster()) {
+      return cluster(spec.clusterIdentifier);
+    }
+    DBInstance instance = instance(spec.instanceIdentifier);
+    if (instance.dbClusterIdentifier() != null) {
+      // An Aurora member: the parameter and the writer belong to its cluster.
+      return cluster(instance.dbClusterIdentifier());
+    }
+    DBParameterGroupStatus group = instance.dbParameterGroups().get(0);
+    return new RdsFacts(
+        false,
+        instance.dbInstanceIdentifier(),
+        instance.engine(),
+        instance.engineVersion(),
+        instance.endpoint() == null ? null : instance.endpoint().address(),
+        null,
+        instance.endpoint() == null || instance.endpoint().port() == null ? 5432 : instance.endpoint().port(),
+        instance.dbInstanceIdentifier(),
+        group.dbParameterGroupName(),
+        value(instanceParameters(group.dbParameterGroupName())),
+        "pending-reboot".equals(group.parameterApplyStatus()),
+        instance.masterUserSecret() == null ? null : instance.masterUserSecret().secretArn());
+  }
+
+  DBInstance instance(String id) throws AwsCallFailed {
+    return call("rds:DescribeDBInstances", () -> rds.describeDBInstances(r -> r.dbInstanceIdentifier(id)))
+        .dbInstances()
+        .get(0);
+  }
+
+  private RdsFacts cluster(String id) throws AwsCallFailed {
+    DBCluster cluster =
+        call("rds:DescribeDBClusters", () -> rds.describeDBClusters(r -> r.dbClusterIdentifier(id))).dbClusters().get(0);
+    DBClusterMember writer =
+        cluster.dbClusterMembers().stream().filter(m -> Boolean.TRUE.equals(m.isClusterWriter())).findFirst().orElse(null);
+    return new RdsFacts(
+        true,
+        cluster.dbClusterIdentifier(),
+        cluster.engine(),
+        cluster.engineVersion(),
+        cluster.endpoint(),
+        cluster.readerEndpoint(),
+        cluster.port() == null ? 5432 : cluster.port(),
+        writer == null ? null : writer.dbInstanceIdentifier(),
+        cluster.dbClusterParameterGroup(),
+        value(clusterParameters(cluster.dbClusterParameterGroup())),
+        writer != null && "pending-reboot".equals(writer.dbClusterParameterGroupStatus()),
+        cluster.masterUserSecret() == null ? null : cluster.masterUserSecret().secretArn());
+  }
+
+  private List<Parameter> instanceParameters(String group) throws AwsCallFailed {
+    return call(
+        "rds:DescribeDBParameters",
+        () -> rds.describeDBParametersPaginator(r -> r.dbParameterGroupName(group)).parameters().stream().toList());
+  }
+
+  private List<Parameter> clusterParameters(String group) throws AwsCallFailed {
+    return call(
+        "rds:DescribeDBClusterParameters",
+        () -> rds.describeDBClusterParametersPaginator(r -> r.dbClusterParameterGroupName(group)).parameters().stream().toList());
+  }
+
+  /** Values only: AWS reports apply methods nobody asked for, comparing them would never settle. */
+  private static String value(List<Parameter> parameters) {
+    return parameters.stream()
+        .filter(p -> PARAMETER.equals(p.parameterName()))
+        .map(Parameter::parameterValue)
+        .findFirst()
+        .orElse(null);
+  }
+}
