@@ -50,11 +50,11 @@ public class RdsSpec {
           + " password; only for the operator's own checks and preparation; false when omitted.")
   public Boolean iamAuthentication;
 
-  public boolean isCluster() {
+  public boolean targetsCluster() {
     return clusterIdentifier != null;
   }
 
   public String identifier() {
-    return isCluster() ? clusterIdentifier : instanceIdentifier;
+    return targetsCluster() ? clusterIdentifier : instanceIdentifier;
   }
 }

@@ -26,7 +26,7 @@ public class RdsInspector {
   }
 
   public RdsFacts inspect(RdsSpec spec) throws AwsCallFailed {
-    if (spec.isCluster()) {
+    if (spec.targetsCluster()) {
       return cluster(spec.clusterIdentifier);
     }
     DBInstance instance = instance(spec.instanceIdentifier);
@@ -90,10 +90,11 @@ public class RdsInspector {
 
   /** Values only: AWS reports apply methods nobody asked for, comparing them would never settle. */
   private static String value(List<Parameter> parameters) {
+    // An unset parameter comes without a value: null, not "0".
     return parameters.stream()
         .filter(p -> PARAMETER.equals(p.parameterName()))
-        .map(Parameter::parameterValue)
         .findFirst()
+        .map(Parameter::parameterValue)
         .orElse(null);
   }
 }

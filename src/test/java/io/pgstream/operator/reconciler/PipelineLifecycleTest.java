@@ -24,12 +24,14 @@ import io.pgstream.operator.api.DeletionPolicy;
 import io.pgstream.operator.api.Phase;
 import io.pgstream.operator.api.PgstreamPipeline;
 import io.pgstream.operator.api.PrepareSpec;
+import io.pgstream.operator.api.RdsSpec;
 import io.pgstream.operator.api.SecretKeyRef;
 import io.pgstream.operator.api.SecretValueSource;
 import io.pgstream.operator.api.SourcePrepareSpec;
 import io.pgstream.operator.api.StepState;
 import io.pgstream.operator.support.CapturedLogs;
 import io.pgstream.operator.support.FakeKubelet;
+import io.pgstream.operator.support.FakeRds;
 import io.pgstream.operator.support.Pipelines;
 import io.pgstream.operator.support.TestDatabases;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
@@ -57,6 +59,7 @@ class PipelineLifecycleTest {
   FakeKubelet kubelet;
   Operator operator;
   final SimpleMeterRegistry metrics = new SimpleMeterRegistry();
+  final FakeRds aws = new FakeRds();
 
   @BeforeEach
   void start() {
@@ -67,6 +70,7 @@ class PipelineLifecycleTest {
   @AfterEach
   void stopAndCheckForLeaks() {
     operator.stop();
+    aws.close();
     TestDatabases.dropSlots();
     List<String> exposed = new ArrayList<>();
     client.configMaps().inAnyNamespace().list().getItems().forEach(c -> exposed.add(Serialization.asJson(c)));
@@ -268,6 +272,24 @@ class PipelineLifecycleTest {
   }
 
   @Test
+  void anRdsSourceWithoutLogicalReplicationWaitsWithTheConsoleSteps() {
+    System.setProperty("aws.accessKeyId", "AKIDTEST");
+    System.setProperty("aws.secretAccessKey", "test-secret");
+    aws.instance("orders-db", "default.postgres16", "0");
+    PgstreamPipeline p = Pipelines.onTestDatabase(NAME);
+    p.getSpec().source.rds = new RdsSpec();
+    p.getSpec().source.rds.region = "eu-west-1";
+    p.getSpec().source.rds.instanceIdentifier = "orders-db";
+    apply(p);
+
+    awaitPhase(Phase.Pending);
+    assertThat(condition("RdsLogicalReplication")).isEqualTo("False/DefaultParameterGroup");
+    await().until(() -> eventReasons().contains("DefaultParameterGroup"));
+    assertThat(job("init")).isNull();
+    assertThat(aws.modifyingActions()).isEmpty();
+  }
+
+  @Test
   void withPreflightSkippedTheDatabasesAreNotContacted() {
     PgstreamPipeline p = Pipelines.snapshotAndReplication(NAME);
     p.getSpec().preflight = io.pgstream.operator.api.PreflightPolicy.Skip;
@@ -436,7 +458,10 @@ class PipelineLifecycleTest {
   }
 
   private Operator startOperator() {
-    Operator o = PgstreamOperator.create(client, OperatorSettings.forMockServer().withRegistry(metrics).withSlotCheckInterval(SLOT_CHECK_INTERVAL));
+    Operator o = PgstreamOperator.create(client, OperatorSettings.forMockServer()
+                .withRegistry(metrics)
+                .withSlotCheckInterval(SLOT_CHECK_INTERVAL)
+                .withAwsEndpoint(aws.endpoint()));
     o.start();
     return o;
   }
