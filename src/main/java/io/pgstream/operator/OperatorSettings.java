@@ -17,6 +17,7 @@ import java.util.Set;
  * @param slotCheckInterval how often a streaming pipeline's replication slot is measured
  * @param awsEndpoint an AWS API endpoint override (an emulator); empty for AWS itself
  * @param database opens the operator's own database connections (checks, preparation, slot health)
+ * @param leaderElectionNamespace where the leader-election Lease lives; empty runs without election
  */
 public record OperatorSettings(
     Set<String> namespaces,
@@ -24,25 +25,35 @@ public record OperatorSettings(
     MeterRegistry registry,
     Duration slotCheckInterval,
     Optional<URI> awsEndpoint,
-    DatabaseConnector database) {
+    DatabaseConnector database,
+    Optional<String> leaderElectionNamespace) {
+
+  public static final String LEASE_NAME = "pgstream-operator";
 
   public static final Duration DEFAULT_SLOT_CHECK_INTERVAL = Duration.ofSeconds(60);
 
   /** Against the Fabric8 mock API server: no server-side apply, in-memory metrics. */
   public static OperatorSettings forMockServer() {
     return new OperatorSettings(
-        Set.of(), false, new SimpleMeterRegistry(), DEFAULT_SLOT_CHECK_INTERVAL, Optional.empty(), DatabaseConnector.defaults());
+        Set.of(),
+        false,
+        new SimpleMeterRegistry(),
+        DEFAULT_SLOT_CHECK_INTERVAL,
+        Optional.empty(),
+        DatabaseConnector.defaults(),
+        Optional.empty());
   }
 
   public OperatorSettings withSlotCheckInterval(Duration interval) {
-    return new OperatorSettings(namespaces, serverSideApply, registry, interval, awsEndpoint, database);
+    return new OperatorSettings(namespaces, serverSideApply, registry, interval, awsEndpoint, database, leaderElectionNamespace);
   }
 
   public OperatorSettings withRegistry(MeterRegistry meters) {
-    return new OperatorSettings(namespaces, serverSideApply, meters, slotCheckInterval, awsEndpoint, database);
+    return new OperatorSettings(namespaces, serverSideApply, meters, slotCheckInterval, awsEndpoint, database, leaderElectionNamespace);
   }
 
   public OperatorSettings withAwsEndpoint(URI endpoint) {
-    return new OperatorSettings(namespaces, serverSideApply, registry, slotCheckInterval, Optional.of(endpoint), database);
+    return new OperatorSettings(
+        namespaces, serverSideApply, registry, slotCheckInterval, Optional.of(endpoint), database, leaderElectionNamespace);
   }
 }

@@ -2,6 +2,8 @@ package io.pgstream.operator;
 
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.javaoperatorsdk.operator.Operator;
+import io.javaoperatorsdk.operator.api.config.LeaderElectionConfiguration;
+import io.javaoperatorsdk.operator.monitoring.micrometer.MicrometerMetrics;
 import io.pgstream.operator.reconciler.PgstreamPipelineReconciler;
 import java.time.Clock;
 
@@ -14,10 +16,16 @@ public final class PgstreamOperator {
     Operator operator =
         new Operator(
             o ->
-                o.withKubernetesClient(client)
-                    .withCloseClientOnStop(false)
-                    .withSSABasedCreateUpdateMatchForDependentResources(ssa)
-                    .withUseSSAToPatchPrimaryResource(ssa));
+            {
+              o.withKubernetesClient(client)
+                  .withCloseClientOnStop(false)
+                  .withMetrics(MicrometerMetrics.withoutPerResourceMetrics(settings.registry()))
+                  .withSSABasedCreateUpdateMatchForDependentResources(ssa)
+                  .withUseSSAToPatchPrimaryResource(ssa);
+              settings
+                  .leaderElectionNamespace()
+                  .ifPresent(ns -> o.withLeaderElectionConfiguration(new LeaderElectionConfiguration(OperatorSettings.LEASE_NAME, ns)));
+            });
     operator.register(
         new PgstreamPipelineReconciler(client, settings, Clock.systemUTC()),
         c -> {

@@ -1,6 +1,5 @@
 package io.pgstream.operator.cli;
 
-import com.sun.net.httpserver.HttpServer;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.javaoperatorsdk.operator.Operator;
@@ -11,10 +10,7 @@ import io.pgstream.operator.OperatorSettings;
 import io.pgstream.operator.PgstreamOperator;
 import io.pgstream.operator.preflight.DatabaseConnector;
 import java.io.IOException;
-import java.io.OutputStream;
-import java.net.InetSocketAddress;
 import java.net.URI;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -34,8 +30,11 @@ class RunCommand implements Callable<Integer> {
       description = "Namespace to watch; repeat for several. All namespaces when omitted.")
   List<String> namespaces = List.of();
 
-  @Option(names = "--metrics-port", defaultValue = "8080", description = "Port of the Prometheus /metrics endpoint; 0 disables it.")
-  int metricsPort;
+  @Option(
+      names = "--http-port",
+      defaultValue = "8080",
+      description = "Port of /metrics (Prometheus), /healthz and /readyz; 0 disables them.")
+  int httpPort;
 
   @Option(
       names = "--slot-check-interval",
@@ -47,6 +46,17 @@ class RunCommand implements Callable<Integer> {
       names = "--aws-endpoint-url",
       description = "AWS API endpoint override, for an emulator; AWS itself when omitted (also AWS_ENDPOINT_URL).")
   URI awsEndpoint;
+
+  @Option(
+      names = "--leader-election-namespace",
+      description = "Elect a leader through a Lease in this namespace (for more than one replica); off when omitted.")
+  String leaderElectionNamespace;
+
+  @Option(names = "--log-format", defaultValue = "text", description = "text (default) or json, one object per line.")
+  void logFormat(String format) {
+    // Read by logback.xml; set before the first logger exists.
+    System.setProperty("LOG_FORMAT", "json".equals(format) ? "json" : "text");
+  }
 
   @Spec CommandSpec spec;
 
@@ -61,8 +71,10 @@ class RunCommand implements Callable<Integer> {
             registry,
             Duration.ofSeconds(slotCheckSeconds),
             Optional.ofNullable(awsEndpoint),
-            DatabaseConnector.defaults());
+            DatabaseConnector.defaults(),
+            Optional.ofNullable(leaderElectionNamespace));
     Operator operator = PgstreamOperator.create(client, settings);
+    OperatorHttpServer http = httpPort > 0 ? new OperatorHttpServer(httpPort, operator, registry) : null;
     try {
       operator.start();
     } catch (OperatorException e) {
@@ -72,39 +84,26 @@ class RunCommand implements Callable<Integer> {
               "error: the operator could not start against %s: is the API server reachable with this"
                   + " kubeconfig or service account, and is the CRD from crds/ installed?%n",
               client.getMasterUrl());
+      if (http != null) {
+        http.close();
+      }
       client.close();
       return 1;
     }
-    HttpServer metrics = metricsPort > 0 ? metricsServer(registry) : null;
     CountDownLatch stopped = new CountDownLatch(1);
+    // SIGTERM: stop reconciling and let in-flight reconciles finish, then release the Lease and exit.
     Runtime.getRuntime()
         .addShutdownHook(
             new Thread(
                 () -> {
                   operator.stop();
-                  if (metrics != null) {
-                    metrics.stop(0);
+                  if (http != null) {
+                    http.close();
                   }
                   client.close();
                   stopped.countDown();
                 }));
     stopped.await();
     return 0;
-  }
-
-  private HttpServer metricsServer(PrometheusMeterRegistry registry) throws IOException {
-    HttpServer server = HttpServer.create(new InetSocketAddress(metricsPort), 0);
-    server.createContext(
-        "/metrics",
-        exchange -> {
-          byte[] body = registry.scrape().getBytes(StandardCharsets.UTF_8);
-          exchange.getResponseHeaders().set("Content-Type", "text/plain; version=0.0.4; charset=utf-8");
-          exchange.sendResponseHeaders(200, body.length);
-          try (OutputStream out = exchange.getResponseBody()) {
-            out.write(body);
-          }
-        });
-    server.start();
-    return server;
   }
 }

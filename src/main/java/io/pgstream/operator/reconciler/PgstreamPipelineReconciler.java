@@ -35,7 +35,7 @@ import io.pgstream.operator.preflight.Finding;
 import io.pgstream.operator.preflight.DatabaseConnector;
 import io.pgstream.operator.preflight.Preflight;
 import io.pgstream.operator.prepare.Preparer;
-import io.pgstream.operator.slots.SlotMetrics;
+import io.pgstream.operator.metrics.PipelineMetrics;
 import io.pgstream.operator.slots.SlotMonitor;
 import io.pgstream.operator.dependent.ConfigMapDependent;
 import io.pgstream.operator.dependent.NameConflictException;
@@ -82,6 +82,7 @@ public class PgstreamPipelineReconciler implements Reconciler<PgstreamPipeline>,
   private final PrepareGate prepare;
   private final PreflightGate preflight;
   private final SlotWatch slotWatch;
+  private final PipelineMetrics metrics;
   private final EventRecorder events;
   private final Clock clock;
 
@@ -95,9 +96,8 @@ public class PgstreamPipelineReconciler implements Reconciler<PgstreamPipeline>,
     this.rds = new RdsGate(new AwsClients(settings.awsEndpoint()), events);
     this.prepare = new PrepareGate(new Preparer(database), rds, events);
     this.preflight = new PreflightGate(new Preflight(database), events);
-    this.slotWatch =
-        new SlotWatch(
-            new SlotMonitor(database), new SlotMetrics(settings.registry()), events, settings.slotCheckInterval(), clock);
+    this.metrics = new PipelineMetrics(settings.registry());
+    this.slotWatch = new SlotWatch(new SlotMonitor(database), metrics, events, settings.slotCheckInterval(), clock);
     this.clock = clock;
   }
 
@@ -127,6 +127,7 @@ public class PgstreamPipelineReconciler implements Reconciler<PgstreamPipeline>,
       outcome = Outcome.after(recheckDelay(status.status()));
     }
     announce(p, status.before(), status.status());
+    metrics.phase(p.getMetadata().getNamespace(), p.getMetadata().getName(), status.status().phase);
     if (status.changed()) {
       writeStatus(p, ctx, status.status());
     }
@@ -388,6 +389,7 @@ public class PgstreamPipelineReconciler implements Reconciler<PgstreamPipeline>,
   @Override
   public DeleteControl cleanup(PgstreamPipeline p, Context<PgstreamPipeline> ctx) {
     slotWatch.forget(p);
+    metrics.forget(p.getMetadata().getNamespace(), p.getMetadata().getName());
     PgstreamPipelineStatus st = p.getStatus();
     boolean initialized = st != null && st.init != null && st.replicationSlot != null;
     if (!initialized) {

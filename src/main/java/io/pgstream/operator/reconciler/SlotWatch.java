@@ -6,9 +6,9 @@ import io.pgstream.operator.api.SlotStatus;
 import io.pgstream.operator.config.ReplicationSlots;
 import io.pgstream.operator.credentials.Redactor;
 import io.pgstream.operator.credentials.ResolvedCredentials;
+import io.pgstream.operator.metrics.PipelineMetrics;
 import io.pgstream.operator.slots.ByteSizes;
 import io.pgstream.operator.slots.SlotHealth;
-import io.pgstream.operator.slots.SlotMetrics;
 import io.pgstream.operator.slots.SlotMonitor;
 import io.pgstream.operator.status.EventRecorder;
 import java.sql.SQLException;
@@ -32,13 +32,13 @@ final class SlotWatch {
   private static final Logger LOG = LoggerFactory.getLogger(SlotWatch.class);
 
   private final SlotMonitor monitor;
-  private final SlotMetrics metrics;
+  private final PipelineMetrics metrics;
   private final EventRecorder events;
   private final Duration interval;
   private final Clock clock;
   private final Map<String, Instant> lastChecked = new ConcurrentHashMap<>();
 
-  SlotWatch(SlotMonitor monitor, SlotMetrics metrics, EventRecorder events, Duration interval, Clock clock) {
+  SlotWatch(SlotMonitor monitor, PipelineMetrics metrics, EventRecorder events, Duration interval, Clock clock) {
     this.monitor = monitor;
     this.metrics = metrics;
     this.events = events;
@@ -70,7 +70,7 @@ final class SlotWatch {
       LOG.warn("{}: could not read replication slot {}: {}", key, slot, Redactor.redact(e.getMessage(), creds.secretValues()));
       return previous;
     }
-    metrics.record(p.getMetadata().getNamespace(), p.getMetadata().getName(), slot, health.lagBytes(), health.retainedBytes());
+    metrics.slot(p.getMetadata().getNamespace(), p.getMetadata().getName(), slot, health.lagBytes(), health.retainedBytes());
     SlotStatus next = new SlotStatus();
     next.state = state(health, p.getSpec().effectiveMaxRetainedWalBytes());
     if (health.exists()) {
@@ -96,7 +96,6 @@ final class SlotWatch {
 
   void forget(PgstreamPipeline p) {
     lastChecked.remove(p.getMetadata().getNamespace() + "/" + p.getMetadata().getName());
-    metrics.forget(p.getMetadata().getNamespace(), p.getMetadata().getName());
   }
 
   private static String state(SlotHealth h, long maxRetained) {
