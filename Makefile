@@ -1,16 +1,22 @@
-# pgstream-operator. Needs Java 17+ and Maven 3.8+ (.ci/run installs them on a bare machine).
+# pgstream-operator. Needs Java 17+, Maven 3.8+ and, for the chart checks, Go (helm is built from the
+# Go module proxy into .tools/). .ci/run installs what is missing on a bare machine.
 MVN ?= mvn -B -ntp
 CRD := pgstreampipelines.pgstream.io-v1.yml
+HELM_VERSION := v3.19.0
+HELM := $(CURDIR)/.tools/helm
+CHART := charts/pgstream-operator
+DEPLOY := deploy/pgstream-operator.yaml
 
-.PHONY: build test demo run crds render clean
+.PHONY: build test demo run crds render deploy chart-check clean
 
 ## build: compile, test and package the operator jar (target/pgstream-operator-*.jar)
 build:
 	$(MVN) package
 
-## test: unit and integration tests (Fabric8 mock API server, golden configs, CRD drift)
+## test: all tests (Maven: unit, mock API server, real PostgreSQL, AWS stand-in), then the chart checks
 test:
 	$(MVN) verify
+	$(MAKE) chart-check
 
 ## demo: the operator against an in-process mock API server, applying examples/
 demo:
@@ -21,16 +27,32 @@ run:
 	$(MVN) -q -DskipTests package
 	java -jar target/pgstream-operator-*-SNAPSHOT.jar run
 
-## crds: regenerate crds/ from the Java model (then commit it)
+## crds: regenerate the CRD from the Java model into crds/ and the chart, and deploy/ from the chart
 crds:
 	$(MVN) -q process-classes
 	cp target/classes/META-INF/fabric8/$(CRD) crds/$(CRD)
+	cp target/classes/META-INF/fabric8/$(CRD) $(CHART)/crds/$(CRD)
+	$(MAKE) deploy
 
 ## render: print the pgstream config for FILE (default: the RDS example)
 FILE ?= examples/rds-snapshot-then-stream.yaml
 render:
 	$(MVN) -q -DskipTests package
 	java -jar target/pgstream-operator-*-SNAPSHOT.jar render -f $(FILE)
+
+$(HELM):
+	GOBIN=$(CURDIR)/.tools go install helm.sh/helm/v3/cmd/helm@$(HELM_VERSION)
+
+## deploy: render deploy/ (plain manifests) from the chart with its default values
+deploy: $(HELM)
+	./deploy/render.sh $(HELM) > $(DEPLOY)
+
+## chart-check: helm lint, and deploy/ and the chart's CRD must match what the chart and the model give
+chart-check: $(HELM)
+	$(HELM) lint --strict $(CHART)
+	$(HELM) lint --strict $(CHART) --set watchNamespaces={team-a,team-b} --set metrics.serviceMonitor.enabled=true
+	./deploy/render.sh $(HELM) | diff -u $(DEPLOY) - || (echo "deploy/ is stale: run make deploy" && exit 1)
+	diff -u crds/$(CRD) $(CHART)/crds/$(CRD) || (echo "the chart's CRD is stale: run make crds" && exit 1)
 
 clean:
 	$(MVN) -q clean

@@ -10,7 +10,9 @@ import io.fabric8.kubernetes.api.model.KubernetesResourceList;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
+import io.fabric8.kubernetes.client.ConfigBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.fabric8.kubernetes.client.dsl.NonNamespaceOperation;
 import io.fabric8.kubernetes.client.dsl.Resource;
 import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
@@ -29,6 +31,7 @@ import io.pgstream.operator.api.SecretKeyRef;
 import io.pgstream.operator.api.SecretValueSource;
 import io.pgstream.operator.api.SourcePrepareSpec;
 import io.pgstream.operator.api.StepState;
+import io.pgstream.operator.support.ApiUsage;
 import io.pgstream.operator.support.CapturedLogs;
 import io.pgstream.operator.support.FakeKubelet;
 import io.pgstream.operator.support.FakeRds;
@@ -40,9 +43,12 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.nio.file.Path;
 import java.util.Set;
+import java.util.TreeSet;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -56,6 +62,8 @@ class PipelineLifecycleTest {
 
   KubernetesMockServer server;
   KubernetesClient client;
+  /** The operator's own client: its requests carry a User-Agent of their own, for the RBAC check. */
+  KubernetesClient operatorClient;
   FakeKubelet kubelet;
   Operator operator;
   final SimpleMeterRegistry metrics = new SimpleMeterRegistry();
@@ -64,14 +72,20 @@ class PipelineLifecycleTest {
   @BeforeEach
   void start() {
     kubelet = new FakeKubelet(client);
+    operatorClient =
+        new KubernetesClientBuilder()
+            .withConfig(new ConfigBuilder(client.getConfiguration()).withUserAgent(ApiUsage.OPERATOR_USER_AGENT).build())
+            .build();
     operator = startOperator();
   }
 
   @AfterEach
   void stopAndCheckForLeaks() {
     operator.stop();
+    operatorClient.close();
     aws.close();
     TestDatabases.dropSlots();
+    drain();
     List<String> exposed = new ArrayList<>();
     client.configMaps().inAnyNamespace().list().getItems().forEach(c -> exposed.add(Serialization.asJson(c)));
     client.v1().events().inAnyNamespace().list().getItems().forEach(e -> exposed.add(Serialization.asJson(e)));
@@ -157,12 +171,12 @@ class PipelineLifecycleTest {
     operator.stop();
     client.batch().v1().jobs().inNamespace(NAMESPACE).withName(NAME + "-snapshot").delete();
     await().until(() -> job("snapshot") == null);
-    drainRequests();
+    drain();
     operator = startOperator();
     await().pollDelay(Duration.ofSeconds(3)).until(() -> true);
 
     List<String> writes = new ArrayList<>();
-    for (RecordedRequest r = server.takeRequest(10, TimeUnit.MILLISECONDS); r != null; r = server.takeRequest(10, TimeUnit.MILLISECONDS)) {
+    for (RecordedRequest r : drain()) {
       if (!r.getMethod().equals("GET")) {
         writes.add(r.getMethod() + " " + r.getPath());
       }
@@ -330,6 +344,22 @@ class PipelineLifecycleTest {
   }
 
   @Test
+  void aRotatedPasswordReachesTheCredentialsSecret() {
+    driveToStreaming();
+    Secret rotated = Pipelines.secret(NAME + "-source", TestDatabases.SOURCE_USER, "r0tated-" + Pipelines.SOURCE_PASSWORD);
+    client.resource(rotated).update();
+    // Secrets are not watched; a change of the pipeline (or the periodic resync) picks the new value up.
+    PgstreamPipeline p = pipeline();
+    p.getSpec().target.maxConnections = 9;
+    pipelines().resource(p).update();
+    await()
+        .until(
+            () ->
+                decode(client.secrets().inNamespace(NAMESPACE).withName(NAME + "-pgstream-credentials").get().getData().get("PGSTREAM_SOURCE_PASSWORD"))
+                    .startsWith("r0tated-"));
+  }
+
+  @Test
   void aSecretWithoutTheKeyNamesTheKey() {
     PgstreamPipeline p = Pipelines.onTestDatabase(NAME);
     p.getSpec().source.password.secretKeyRef.key = "pw";
@@ -458,10 +488,12 @@ class PipelineLifecycleTest {
   }
 
   private Operator startOperator() {
-    Operator o = PgstreamOperator.create(client, OperatorSettings.forMockServer()
-                .withRegistry(metrics)
-                .withSlotCheckInterval(SLOT_CHECK_INTERVAL)
-                .withAwsEndpoint(aws.endpoint()));
+    OperatorSettings settings =
+        OperatorSettings.forMockServer()
+            .withRegistry(metrics)
+            .withSlotCheckInterval(SLOT_CHECK_INTERVAL)
+            .withAwsEndpoint(aws.endpoint());
+    Operator o = PgstreamOperator.create(operatorClient, settings);
     o.start();
     return o;
   }
@@ -477,10 +509,45 @@ class PipelineLifecycleTest {
     pipelines().resource(p).create();
   }
 
-  private void drainRequests() throws InterruptedException {
-    while (server.takeRequest(10, TimeUnit.MILLISECONDS) != null) {
-      // discard what happened before the point under test
+  /** The requests since the last drain; the operator's are kept for the RBAC check. */
+  private List<RecordedRequest> drain() {
+    List<RecordedRequest> requests = new ArrayList<>();
+    try {
+      for (RecordedRequest r = server.takeRequest(10, TimeUnit.MILLISECONDS); r != null; r = server.takeRequest(10, TimeUnit.MILLISECONDS)) {
+        requests.add(r);
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
     }
+    ApiUsage.record(requests);
+    return requests;
+  }
+
+  /**
+   * Least privilege: the role users install (deploy/, rendered from the chart) grants what these
+   * tests saw the operator use, and nothing more, save the patch verb that server-side apply uses
+   * on real clusters where the mock server sees create, update or a JSON patch. Leases are left out:
+   * JOSDK's leader election first asks for a SelfSubjectRulesReview, which the mock server cannot
+   * answer; the lease rule follows Fabric8's LeaseLock (get, create, update).
+   */
+  @AfterAll
+  static void theRoleGrantsExactlyWhatTheOperatorUses() throws Exception {
+    Set<ApiUsage.Permission> used = ApiUsage.used();
+    Set<ApiUsage.Permission> granted = new TreeSet<>(ApiUsage.granted(Path.of("deploy/pgstream-operator.yaml")));
+    granted.removeIf(p -> p.resource().equals("leases"));
+    assertThat(granted).as("granted").containsAll(used);
+    Set<ApiUsage.Permission> needed = new TreeSet<>(used);
+    // Server-side apply on real clusters: dependents other than ConfigMaps and Secrets (JOSDK keeps those
+    // on create/update) and the status are written with PATCH.
+    Set<String> writtenWithSsa = Set.of("apps/deployments", "batch/jobs", "pgstream.io/pgstreampipelines/status");
+    for (ApiUsage.Permission p : used) {
+      if ((p.verb().equals("create") || p.verb().equals("update")) && writtenWithSsa.contains(p.group() + "/" + p.resource())) {
+        needed.add(new ApiUsage.Permission(p.group(), p.resource(), "patch"));
+      }
+    }
+    // Re-reading the primary after a write conflict (PrimaryUpdateAndCacheUtils) happens only on a conflict.
+    needed.add(new ApiUsage.Permission("pgstream.io", "pgstreampipelines", "get"));
+    assertThat(needed).as("used by the operator (with SSA's patch)").containsAll(granted);
   }
 
   private NonNamespaceOperation<PgstreamPipeline, KubernetesResourceList<PgstreamPipeline>, Resource<PgstreamPipeline>>

@@ -1,0 +1,46 @@
+{{- define "pgstream-operator.name" -}}pgstream-operator{{- end -}}
+
+{{- define "pgstream-operator.labels" -}}
+app.kubernetes.io/name: pgstream-operator
+app.kubernetes.io/instance: {{ .Release.Name }}
+app.kubernetes.io/version: {{ .Chart.AppVersion | quote }}
+app.kubernetes.io/managed-by: {{ .Release.Service }}
+helm.sh/chart: {{ .Chart.Name }}-{{ .Chart.Version }}
+{{- end -}}
+
+{{- define "pgstream-operator.selector" -}}
+app.kubernetes.io/name: pgstream-operator
+app.kubernetes.io/instance: {{ .Release.Name }}
+{{- end -}}
+
+{{- define "pgstream-operator.serviceAccount" -}}
+{{- default .Release.Name .Values.serviceAccount.name -}}
+{{- end -}}
+
+{{/* The rules the operator needs, checked against the API calls it makes by RbacTest. */}}
+{{- define "pgstream-operator.rules" -}}
+- apiGroups: ["pgstream.io"]
+  resources: ["pgstreampipelines"]
+  verbs: ["get", "list", "watch", "patch"]
+- apiGroups: ["pgstream.io"]
+  resources: ["pgstreampipelines/status"]
+  verbs: ["patch"]
+- apiGroups: [""]
+  resources: ["configmaps"]
+  verbs: ["get", "list", "watch", "create", "update"]
+- apiGroups: [""]
+  resources: ["secrets"]
+  verbs: ["get", "list", "watch", "create", "update"]
+- apiGroups: [""]
+  resources: ["events"]
+  verbs: ["create"]
+- apiGroups: [""]
+  resources: ["pods"]
+  verbs: ["list"]
+- apiGroups: ["batch"]
+  resources: ["jobs"]
+  verbs: ["get", "list", "watch", "create", "patch", "delete"]
+- apiGroups: ["apps"]
+  resources: ["deployments"]
+  verbs: ["get", "list", "watch", "create", "patch", "update", "delete"]
+{{- end -}}
