@@ -5,6 +5,7 @@ import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.pgstream.operator.preflight.DatabaseConnector;
 import java.net.URI;
 import java.time.Duration;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 
@@ -18,6 +19,7 @@ import java.util.Set;
  * @param awsEndpoint an AWS API endpoint override (an emulator); empty for AWS itself
  * @param database opens the operator's own database connections (checks, preparation, slot health)
  * @param leaderElectionNamespace where the leader-election Lease lives; empty runs without election
+ * @param runnerImages snapshot runner images (pgstream plus PostgreSQL client tools) by client major
  */
 public record OperatorSettings(
     Set<String> namespaces,
@@ -26,7 +28,8 @@ public record OperatorSettings(
     Duration slotCheckInterval,
     Optional<URI> awsEndpoint,
     DatabaseConnector database,
-    Optional<String> leaderElectionNamespace) {
+    Optional<String> leaderElectionNamespace,
+    Map<Integer, String> runnerImages) {
 
   public static final String LEASE_NAME = "pgstream-operator";
 
@@ -41,19 +44,25 @@ public record OperatorSettings(
         DEFAULT_SLOT_CHECK_INTERVAL,
         Optional.empty(),
         DatabaseConnector.defaults(),
-        Optional.empty());
+        Optional.empty(),
+        Map.of());
   }
 
   public OperatorSettings withSlotCheckInterval(Duration interval) {
-    return new OperatorSettings(namespaces, serverSideApply, registry, interval, awsEndpoint, database, leaderElectionNamespace);
+    return new OperatorSettings(namespaces, serverSideApply, registry, interval, awsEndpoint, database, leaderElectionNamespace, runnerImages);
   }
 
   public OperatorSettings withRegistry(MeterRegistry meters) {
-    return new OperatorSettings(namespaces, serverSideApply, meters, slotCheckInterval, awsEndpoint, database, leaderElectionNamespace);
+    return new OperatorSettings(namespaces, serverSideApply, meters, slotCheckInterval, awsEndpoint, database, leaderElectionNamespace, runnerImages);
+  }
+
+  public OperatorSettings withRunnerImages(Map<Integer, String> images) {
+    return new OperatorSettings(
+        namespaces, serverSideApply, registry, slotCheckInterval, awsEndpoint, database, leaderElectionNamespace, images);
   }
 
   public OperatorSettings withAwsEndpoint(URI endpoint) {
     return new OperatorSettings(
-        namespaces, serverSideApply, registry, slotCheckInterval, Optional.of(endpoint), database, leaderElectionNamespace);
+        namespaces, serverSideApply, registry, slotCheckInterval, Optional.of(endpoint), database, leaderElectionNamespace, runnerImages);
   }
 }

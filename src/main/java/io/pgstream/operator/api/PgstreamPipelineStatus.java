@@ -12,6 +12,8 @@ public class PgstreamPipelineStatus {
   public Phase phase;
   public String replicationSlot;
   public String configHash;
+  /** The source server's PostgreSQL major version, as the last preflight read it. */
+  public Integer sourceMajorVersion;
   /** The config hash the last passing preflight checked; the checks are not repeated for it. */
   public String preflightHash;
   /** The config and spec.prepare hash the last successful preparation applied. */

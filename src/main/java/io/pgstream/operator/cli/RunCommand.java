@@ -14,6 +14,7 @@ import java.net.URI;
 import java.time.Duration;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
@@ -52,6 +53,13 @@ class RunCommand implements Callable<Integer> {
       description = "Elect a leader through a Lease in this namespace (for more than one replica); off when omitted.")
   String leaderElectionNamespace;
 
+  @Option(
+      names = "--runner-image",
+      description =
+          "MAJOR=IMAGE: an image with pgstream and the PostgreSQL client tools of that major, for schema snapshots;"
+              + " repeat for several majors.")
+  Map<Integer, String> runnerImages = Map.of();
+
   @Option(names = "--log-format", defaultValue = "text", description = "text (default) or json, one object per line.")
   void logFormat(String format) {
     // Read by logback.xml; set before the first logger exists.
@@ -72,7 +80,8 @@ class RunCommand implements Callable<Integer> {
             Duration.ofSeconds(slotCheckSeconds),
             Optional.ofNullable(awsEndpoint),
             DatabaseConnector.defaults(),
-            Optional.ofNullable(leaderElectionNamespace));
+            Optional.ofNullable(leaderElectionNamespace),
+            runnerImages);
     Operator operator = PgstreamOperator.create(client, settings);
     OperatorHttpServer http = httpPort > 0 ? new OperatorHttpServer(httpPort, operator, registry) : null;
     try {

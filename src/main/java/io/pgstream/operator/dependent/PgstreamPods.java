@@ -43,10 +43,10 @@ public final class PgstreamPods {
    * @param sourceAsAdmin the source login variables carry the source admin's login (init and destroy
    *     with spec.prepare.source.initAsAdmin)
    */
-  public static ContainerBuilder container(PgstreamPipeline p, List<String> args, boolean sourceAsAdmin) {
+  public static ContainerBuilder container(PgstreamPipeline p, String image, List<String> args, boolean sourceAsAdmin) {
     return new ContainerBuilder()
         .withName(CONTAINER)
-        .withImage(image(p))
+        .withImage(image)
         .withArgs(args)
         .withEnv(credentialEnv(p, sourceAsAdmin))
         .withResources(p.getSpec().resources)

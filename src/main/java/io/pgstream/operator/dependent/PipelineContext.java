@@ -7,11 +7,21 @@ import io.pgstream.operator.credentials.ResolvedCredentials;
 
 /** What the reconciler computed once per reconcile and the dependents build their desired state from. */
 public final class PipelineContext {
+  private static final String SNAPSHOT_IMAGE = "snapshot-image";
+
   private PipelineContext() {}
 
   public static void put(Context<PgstreamPipeline> ctx, RenderedConfig config, ResolvedCredentials credentials) {
     ctx.managedWorkflowAndDependentResourceContext().put(RenderedConfig.class, config);
     ctx.managedWorkflowAndDependentResourceContext().put(ResolvedCredentials.class, credentials);
+  }
+
+  public static void snapshotImage(Context<PgstreamPipeline> ctx, String image) {
+    ctx.managedWorkflowAndDependentResourceContext().put(SNAPSHOT_IMAGE, image);
+  }
+
+  static String snapshotImage(Context<PgstreamPipeline> ctx) {
+    return ctx.managedWorkflowAndDependentResourceContext().getMandatory(SNAPSHOT_IMAGE, String.class);
   }
 
   static RenderedConfig config(Context<PgstreamPipeline> ctx) {

@@ -33,6 +33,11 @@ public class StepJobDependent extends OwnedDependent<Job> {
     };
   }
 
+  /** The snapshot may need a runner image with PostgreSQL client tools; the reconciler chose it. */
+  private String image(PgstreamPipeline p, Context<PgstreamPipeline> ctx) {
+    return step == Step.SNAPSHOT ? PipelineContext.snapshotImage(ctx) : PgstreamPods.image(p);
+  }
+
   /** init and destroy need event-trigger rights, which on RDS only the master login has. */
   private boolean runsAsSourceAdmin(PgstreamPipeline p) {
     return step != Step.SNAPSHOT && p.getSpec().initAsAdmin();
@@ -61,7 +66,8 @@ public class StepJobDependent extends OwnedDependent<Job> {
         .withSpec(
             PgstreamPods.podSpec(
                 p,
-                PgstreamPods.container(p, PgstreamPods.args(step.command(), step.configFile()), runsAsSourceAdmin(p)).build(),
+                PgstreamPods.container(p, image(p, ctx), PgstreamPods.args(step.command(), step.configFile()), runsAsSourceAdmin(p))
+                    .build(),
                 "Never"))
         .endTemplate()
         .endSpec()

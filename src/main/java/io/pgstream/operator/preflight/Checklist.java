@@ -7,6 +7,11 @@ import java.util.List;
 final class Checklist {
   private final List<Finding> findings = new ArrayList<>();
   private final List<String> passed = new ArrayList<>();
+  private Integer sourceMajorVersion;
+
+  void sourceVersion(int versionNum) {
+    sourceMajorVersion = versionNum / 10000;
+  }
 
   void pass(Side side, String check) {
     passed.add(side.name().toLowerCase() + ": " + check);
@@ -26,6 +31,6 @@ final class Checklist {
   }
 
   PreflightReport report() {
-    return new PreflightReport(List.copyOf(findings), List.copyOf(passed));
+    return new PreflightReport(List.copyOf(findings), List.copyOf(passed), sourceMajorVersion);
   }
 }

@@ -29,7 +29,9 @@ public class Preflight {
     Optional<Login> initLogin = spec.initAsAdmin() ? creds.sourceAdmin() : Optional.empty();
     try (Connection c = connect(Side.SOURCE, spec.source, spec.source.database, creds.sourceUser(), creds.sourcePassword(), creds, list)) {
       if (c != null) {
-        new SourceChecks(c, ServerFacts.read(c), spec, list).run(slot, ownSlot, initLogin.isEmpty());
+        ServerFacts facts = ServerFacts.read(c);
+        list.sourceVersion(facts.versionNum());
+        new SourceChecks(c, facts, spec, list).run(slot, ownSlot, initLogin.isEmpty());
       }
     } catch (SQLException e) {
       list.fail(checkFailed(Side.SOURCE, e, creds));

@@ -7,8 +7,9 @@ import java.util.Optional;
  * Everything a preflight found.
  *
  * @param passed names of the checks that ran and passed, for the human report
+ * @param sourceMajorVersion the source server's major version, when it could be read
  */
-public record PreflightReport(List<Finding> findings, List<String> passed) {
+public record PreflightReport(List<Finding> findings, List<String> passed, Integer sourceMajorVersion) {
   public List<Finding> errors(Side side) {
     return findings.stream().filter(f -> f.side() == side && f.severity() == Severity.ERROR).toList();
   }

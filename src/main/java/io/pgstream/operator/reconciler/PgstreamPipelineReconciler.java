@@ -41,6 +41,7 @@ import io.pgstream.operator.dependent.ConfigMapDependent;
 import io.pgstream.operator.dependent.NameConflictException;
 import io.pgstream.operator.dependent.CredentialsSecretDependent;
 import io.pgstream.operator.dependent.PipelineContext;
+import io.pgstream.operator.dependent.RunnerImages;
 import io.pgstream.operator.dependent.Step;
 import io.pgstream.operator.dependent.StepJobDependent;
 import io.pgstream.operator.dependent.StreamingDeploymentDependent;
@@ -83,6 +84,7 @@ public class PgstreamPipelineReconciler implements Reconciler<PgstreamPipeline>,
   private final PreflightGate preflight;
   private final SlotWatch slotWatch;
   private final PipelineMetrics metrics;
+  private final RunnerImages runners;
   private final EventRecorder events;
   private final Clock clock;
 
@@ -97,6 +99,7 @@ public class PgstreamPipelineReconciler implements Reconciler<PgstreamPipeline>,
     this.prepare = new PrepareGate(new Preparer(database), rds, events);
     this.preflight = new PreflightGate(new Preflight(database), events);
     this.metrics = new PipelineMetrics(settings.registry());
+    this.runners = new RunnerImages(settings.runnerImages());
     this.slotWatch = new SlotWatch(new SlotMonitor(database), metrics, events, settings.slotCheckInterval(), clock);
     this.clock = clock;
   }
@@ -236,6 +239,20 @@ public class PgstreamPipelineReconciler implements Reconciler<PgstreamPipeline>,
     }
 
     if (mode.snapshots()) {
+      Optional<String> image = runners.snapshotImage(p, st.sourceMajorVersion);
+      if (image.isEmpty()) {
+        String message =
+            ("The source runs PostgreSQL %d; a %s snapshot runs pg_dump and psql, which refuse newer servers, and no"
+                    + " runner image has a client of %d or later (runner images: %s). Add one (chart value runnerImages,"
+                    + " run --runner-image %d=IMAGE) or set spec.image.")
+                .formatted(st.sourceMajorVersion, p.getSpec().snapshot == null ? "full" : enumName(p.getSpec().snapshot.effectiveMode()),
+                    st.sourceMajorVersion, runners.describe(), st.sourceMajorVersion);
+        s.phase(Phase.Pending);
+        s.set(ConditionType.SnapshotCompleted, false, "NoSnapshotRunner", message);
+        blocked(s, "NoSnapshotRunner", message);
+        return Outcome.onChange();
+      }
+      PipelineContext.snapshotImage(ctx, image.get());
       String nonce = p.getSpec().snapshot == null ? null : p.getSpec().snapshot.nonce;
       boolean done =
           st.snapshot != null && st.snapshot.state == StepState.Succeeded && Objects.equals(st.snapshot.nonce, nonce);
@@ -317,6 +334,10 @@ public class PgstreamPipelineReconciler implements Reconciler<PgstreamPipeline>,
       s.set(ConditionType.Ready, false, runningPhase.name(), step.message);
     }
     return false;
+  }
+
+  private static String enumName(Enum<?> value) {
+    return value.name().toLowerCase();
   }
 
   private static void blocked(StatusUpdater s, String reason, String message) {

@@ -46,6 +46,9 @@ final class PreflightGate {
     }
     boolean ownSlot = st.init != null && st.init.succeededFor(config.initHash());
     PreflightReport report = preflight.run(p.getSpec(), ReplicationSlots.slotFor(p), creds, ownSlot);
+    if (report.sourceMajorVersion() != null) {
+      st.sourceMajorVersion = report.sourceMajorVersion();
+    }
     condition(s, ConditionType.SourceReady, report, Side.SOURCE);
     condition(s, ConditionType.TargetReady, report, Side.TARGET);
     if (!report.ok()) {

@@ -32,7 +32,7 @@ class OperatorHttpServerTest {
     PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     Operator operator =
         PgstreamOperator.create(
-            client, OperatorSettings.forMockServer().withRegistry(registry).withSlotCheckInterval(Duration.ofSeconds(1)));
+            client, OperatorSettings.forMockServer().withRunnerImages(Pipelines.RUNNERS).withRegistry(registry).withSlotCheckInterval(Duration.ofSeconds(1)));
     try (OperatorHttpServer http = new OperatorHttpServer(0, operator, registry)) {
       assertThat(get(http, "/readyz").statusCode()).as("not started yet").isEqualTo(503);
       operator.start();

@@ -18,6 +18,7 @@ import io.pgstream.operator.api.Phase;
 import io.pgstream.operator.api.PgstreamPipeline;
 import io.pgstream.operator.api.PipelineMode;
 import io.pgstream.operator.support.FakeKubelet;
+import io.pgstream.operator.support.Pipelines;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
@@ -55,7 +56,7 @@ public final class Demo {
     server.expectCustomResource(CustomResourceDefinitionContext.fromCustomResourceType(PgstreamPipeline.class));
     server.init();
     try (KubernetesClient client = server.createClient()) {
-      Operator operator = PgstreamOperator.create(client, OperatorSettings.forMockServer());
+      Operator operator = PgstreamOperator.create(client, OperatorSettings.forMockServer().withRunnerImages(Pipelines.RUNNERS));
       operator.start();
       try {
         return run(client, examples);

@@ -44,6 +44,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 import java.nio.file.Path;
 import java.util.Set;
 import java.util.TreeSet;
@@ -71,6 +72,7 @@ class PipelineLifecycleTest {
   Operator operator;
   final SimpleMeterRegistry metrics = new SimpleMeterRegistry();
   final FakeRds aws = new FakeRds();
+  Map<Integer, String> runners = Pipelines.RUNNERS;
 
   @BeforeEach
   void start() {
@@ -131,6 +133,10 @@ class PipelineLifecycleTest {
     assertThat(condition("Initialized")).isEqualTo("True/Succeeded");
     Job snapshot = job("snapshot");
     assertThat(snapshot.getSpec().getBackoffLimit()).isZero();
+    assertThat(snapshot.getSpec().getTemplate().getSpec().getContainers().get(0).getImage())
+        .as("the source is PostgreSQL 17: the runner with pg_dump 17")
+        .isEqualTo(Pipelines.RUNNERS.get(17));
+    assertThat(job("init").getSpec().getTemplate().getSpec().getContainers().get(0).getImage()).isEqualTo("ghcr.io/xataio/pgstream:1.4.1");
 
     operator.stop();
     operator = startOperator();
@@ -370,6 +376,19 @@ class PipelineLifecycleTest {
   }
 
   @Test
+  void aSchemaSnapshotWithoutARunnerNewEnoughWaitsAndSaysWhich() {
+    operator.stop();
+    runners = Map.of(16, "runner:pg16");
+    operator = startOperator();
+    apply(Pipelines.onTestDatabase(NAME));
+    await().until(() -> job("init") != null);
+    initSucceeded();
+    await().until(() -> "False/NoSnapshotRunner".equals(condition("Ready")));
+    assertThat(message("Ready")).contains("PostgreSQL 17", "--runner-image 17=IMAGE", "spec.image");
+    assertThat(job("snapshot")).isNull();
+  }
+
+  @Test
   void aSecretWithoutTheKeyNamesTheKey() {
     PgstreamPipeline p = Pipelines.onTestDatabase(NAME);
     p.getSpec().source.password.secretKeyRef.key = "pw";
@@ -500,6 +519,7 @@ class PipelineLifecycleTest {
   private Operator startOperator() {
     OperatorSettings settings =
         OperatorSettings.forMockServer()
+            .withRunnerImages(runners)
             .withRegistry(metrics)
             .withSlotCheckInterval(SLOT_CHECK_INTERVAL)
             .withAwsEndpoint(aws.endpoint());

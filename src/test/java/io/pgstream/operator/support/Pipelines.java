@@ -24,6 +24,9 @@ public final class Pipelines {
   /** Passwords with characters that must be percent-encoded in a URL; tests search for them everywhere. */
   public static final String SOURCE_PASSWORD = "s0urce-P@ss:w/rd#1";
   public static final String TARGET_PASSWORD = "t4rget-P@ss%w0rd?2";
+  /** Snapshot runner images (pgstream plus PostgreSQL client tools) by client major, as the chart ships them. */
+  public static final Map<Integer, String> RUNNERS =
+      Map.of(16, "ghcr.io/pgstream-operator/pgstream-runner:1.4.1-pg16", 17, "ghcr.io/pgstream-operator/pgstream-runner:1.4.1-pg17");
 
   private Pipelines() {}
 

@@ -1,0 +1,49 @@
+package io.pgstream.operator.dependent;
+
+import io.pgstream.operator.api.PgstreamPipeline;
+import io.pgstream.operator.api.PgstreamPipelineSpec;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
+
+/**
+ * Which image runs a pipeline's snapshot. Schema snapshots (modes full and schema) shell out to
+ * pg_dump and psql, which the stock pgstream image lacks and which refuse servers newer than
+ * themselves: they need a runner image whose PostgreSQL client major is at least the source's.
+ */
+public final class RunnerImages {
+  private final TreeMap<Integer, String> byClientMajor;
+
+  /** @param byClientMajor runner images keyed by the major version of the PostgreSQL client they carry */
+  public RunnerImages(Map<Integer, String> byClientMajor) {
+    this.byClientMajor = new TreeMap<>(byClientMajor);
+  }
+
+  public static boolean needsPostgresClient(PgstreamPipelineSpec spec) {
+    return spec.mode.snapshots() && (spec.snapshot == null || spec.snapshot.effectiveMode().includesSchema());
+  }
+
+  /**
+   * The snapshot Job's image: spec.image when set; the stock image when no client tools are needed;
+   * otherwise the runner with the lowest client major not below the source's (the highest runner when
+   * the source version is unknown).
+   *
+   * @return empty when no configured runner can dump this source
+   */
+  public Optional<String> snapshotImage(PgstreamPipeline p, Integer sourceMajor) {
+    if (p.getSpec().image != null && !p.getSpec().image.isBlank()) {
+      return Optional.of(p.getSpec().image);
+    }
+    if (!needsPostgresClient(p.getSpec())) {
+      return Optional.of(PgstreamPods.DEFAULT_IMAGE);
+    }
+    if (sourceMajor == null) {
+      return byClientMajor.isEmpty() ? Optional.of(PgstreamPods.DEFAULT_IMAGE) : Optional.of(byClientMajor.lastEntry().getValue());
+    }
+    return Optional.ofNullable(byClientMajor.ceilingEntry(sourceMajor)).map(Map.Entry::getValue);
+  }
+
+  public String describe() {
+    return byClientMajor.isEmpty() ? "none configured" : byClientMajor.toString();
+  }
+}
