@@ -7,7 +7,7 @@ HELM := $(CURDIR)/.tools/helm
 CHART := charts/pgstream-operator
 DEPLOY := deploy/pgstream-operator.yaml
 
-.PHONY: build test demo run crds render deploy chart-check clean
+.PHONY: build test demo run crds render deploy chart-check image clean
 
 ## build: compile, test and package the operator jar (target/pgstream-operator-*.jar)
 build:
@@ -53,6 +53,10 @@ chart-check: $(HELM)
 	$(HELM) lint --strict $(CHART) --set watchNamespaces={team-a,team-b} --set metrics.serviceMonitor.enabled=true
 	./deploy/render.sh $(HELM) | diff -u $(DEPLOY) - || (echo "deploy/ is stale: run make deploy" && exit 1)
 	diff -u crds/$(CRD) $(CHART)/crds/$(CRD) || (echo "the chart's CRD is stale: run make crds" && exit 1)
+
+## image: the operator image as an OCI tarball (target/jib-image.tar), no Docker daemon needed
+image:
+	$(MVN) -q -DskipTests package jib:buildTar
 
 clean:
 	$(MVN) -q clean

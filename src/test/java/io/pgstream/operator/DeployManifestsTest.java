@@ -60,7 +60,9 @@ class DeployManifestsTest {
     assertThat(c.getSecurityContext().getCapabilities().getDrop()).containsExactly("ALL");
     assertThat(c.getLivenessProbe().getHttpGet().getPath()).isEqualTo("/healthz");
     assertThat(c.getReadinessProbe().getHttpGet().getPath()).isEqualTo("/readyz");
-    assertThat(c.getArgs()).contains("run", "--leader-election-namespace=pgstream-system", "--http-port=8080");
+    assertThat(c.getArgs())
+        .contains("run", "--leader-election-namespace=pgstream-system", "--http-port=8080")
+        .contains("--runner-image=17=ghcr.io/pgstream-operator/pgstream-runner:1.4.1-pg17");
     assertThat(pod.getServiceAccountName()).isEqualTo("pgstream-operator");
   }
 }
