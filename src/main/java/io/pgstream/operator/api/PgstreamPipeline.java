@@ -13,7 +13,7 @@ import io.fabric8.kubernetes.model.annotation.Version;
 @Version(PgstreamPipeline.VERSION)
 @Plural("pgstreampipelines")
 @ShortNames({"pgsp", "pgstream"})
-// The generator lists printer columns in reverse: declared Age, Lag, Ready, Phase, shown Phase, Ready, Lag, Age.
+// The CRD generator orders printer columns by JSON path: Age, Ready, Phase, Lag.
 @AdditionalPrinterColumn(
     name = "Age",
     jsonPath = ".metadata.creationTimestamp",
