@@ -19,6 +19,7 @@ public final class PgstreamOperator {
             {
               o.withKubernetesClient(client)
                   .withCloseClientOnStop(false)
+                  .withResourceCloner(new PipelineCloner(client))
                   .withMetrics(MicrometerMetrics.withoutPerResourceMetrics(settings.registry()))
                   .withSSABasedCreateUpdateMatchForDependentResources(ssa)
                   .withUseSSAToPatchPrimaryResource(ssa);

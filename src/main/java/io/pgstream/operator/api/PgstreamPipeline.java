@@ -1,5 +1,6 @@
 package io.pgstream.operator.api;
 
+import com.fasterxml.jackson.databind.annotation.JsonDeserialize;
 import io.fabric8.crd.generator.annotation.AdditionalPrinterColumn;
 import io.fabric8.kubernetes.api.model.Namespaced;
 import io.fabric8.kubernetes.client.CustomResource;
@@ -28,4 +29,10 @@ public class PgstreamPipeline extends CustomResource<PgstreamPipelineSpec, Pgstr
     implements Namespaced {
   public static final String GROUP = "pgstream.io";
   public static final String VERSION = "v1alpha1";
+
+  @Override
+  @JsonDeserialize(using = TolerantSpecDeserializer.class)
+  public void setSpec(PgstreamPipelineSpec spec) {
+    super.setSpec(spec);
+  }
 }

@@ -1,5 +1,6 @@
 package io.pgstream.operator.api;
 
+import com.fasterxml.jackson.annotation.JsonIgnore;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 import io.fabric8.generator.annotation.Min;
@@ -24,6 +25,9 @@ public class PgstreamPipelineSpec {
   @Required
   @JsonPropertyDescription("snapshot, replication or snapshot_and_replication.")
   public PipelineMode mode;
+
+  /** Why the stored spec could not be read into this model; set by {@link TolerantSpecDeserializer}. */
+  @JsonIgnore public String unreadable;
 
   @Required public SourceSpec source;
 

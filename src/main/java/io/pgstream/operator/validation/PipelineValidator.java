@@ -40,11 +40,18 @@ public final class PipelineValidator {
       problems.add("spec is required");
       return problems;
     }
+    if (spec.unreadable != null) {
+      problems.add("spec does not match the PgstreamPipeline schema: " + spec.unreadable);
+      return problems;
+    }
     if (spec.mode == null) {
       problems.add("spec.mode is required: snapshot, replication or snapshot_and_replication");
     }
     connection("spec.source", spec.source, problems);
     connection("spec.target", spec.target, problems);
+    if (spec.source != null && spec.source.rds != null && (spec.source.rds.instanceIdentifier == null) == (spec.source.rds.clusterIdentifier == null)) {
+      problems.add("spec.source.rds needs exactly one of instanceIdentifier and clusterIdentifier");
+    }
     if (spec.prepare != null) {
       RdsSpec rds = spec.source == null ? null : spec.source.rds;
       boolean fromMasterSecret = rds != null && Boolean.TRUE.equals(rds.masterUserSecret);
