@@ -7,7 +7,7 @@ HELM := $(CURDIR)/.tools/helm
 CHART := charts/pgstream-operator
 DEPLOY := deploy/pgstream-operator.yaml
 
-.PHONY: build test demo run crds render deploy chart-check image clean
+.PHONY: build test demo bench run crds render deploy chart-check image clean
 
 ## build: compile, test and package the operator jar (target/pgstream-operator-*.jar)
 build:
@@ -21,6 +21,10 @@ test:
 ## demo: the operator against an in-process mock API server, applying examples/
 demo:
 	$(MVN) -q test-compile exec:java -Dexec.mainClass=io.pgstream.operator.demo.Demo -Dexec.classpathScope=test
+
+## bench: 1, 100 and 1,000 pipelines against the mock API server; writes results/bench.md and a PNG
+bench:
+	$(MVN) -q test-compile exec:java -Dexec.mainClass=io.pgstream.operator.bench.OperatorBench -Dexec.classpathScope=test -Djava.awt.headless=true
 
 ## run: the operator against the cluster of the current kubeconfig
 run:

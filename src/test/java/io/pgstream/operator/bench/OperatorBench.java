@@ -1,0 +1,199 @@
+package io.pgstream.operator.bench;
+
+import io.fabric8.kubernetes.api.model.batch.v1.Job;
+import io.fabric8.kubernetes.client.ConfigBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+import io.fabric8.kubernetes.client.Watcher;
+import io.fabric8.kubernetes.client.WatcherException;
+import io.fabric8.kubernetes.client.dsl.base.CustomResourceDefinitionContext;
+import io.fabric8.kubernetes.client.server.mock.KubernetesCrudDispatcher;
+import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
+import io.fabric8.mockwebserver.Context;
+import io.fabric8.mockwebserver.MockWebServer;
+import io.fabric8.mockwebserver.http.RecordedRequest;
+import io.javaoperatorsdk.operator.Operator;
+import io.pgstream.operator.OperatorSettings;
+import io.pgstream.operator.PgstreamOperator;
+import io.pgstream.operator.api.PgstreamPipeline;
+import io.pgstream.operator.api.PipelineMode;
+import io.pgstream.operator.api.PreflightPolicy;
+import io.pgstream.operator.support.Pipelines;
+import java.lang.management.ManagementFactory;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+/**
+ * `make bench`: the real operator against the Fabric8 mock API server (CRUD mode), with 1, 100 and
+ * 1,000 pipelines. Measures create-to-children latency, API requests per pipeline, writes during a
+ * full resync of unchanged pipelines, memory, and JVM start to first reconcile. Pipelines skip the
+ * database checks (nothing but the Kubernetes side is measured). Results go to results/.
+ */
+public final class OperatorBench {
+  private static final Logger MOCK_SERVER_LOG = Logger.getLogger("io.fabric8.mockwebserver");
+  private static final String AGENT = "pgstream-operator-bench";
+
+  record Round(int pipelines, double p50Ms, double p99Ms, double maxMs, double writesPerPipeline, double readsPerPipeline,
+      long resyncWrites, long heapMiB, long rssMiB) {}
+
+  public static void main(String[] args) throws Exception {
+    MOCK_SERVER_LOG.setLevel(Level.WARNING);
+    long jvmStart = ManagementFactory.getRuntimeMXBean().getStartTime();
+    Long firstReconcileMs = null;
+    List<Round> rounds = new ArrayList<>();
+    for (int n : new int[] {1, 100, 1000}) {
+      Object[] result = round(n);
+      rounds.add((Round) result[0]);
+      if (firstReconcileMs == null) {
+        firstReconcileMs = ((Instant) result[1]).toEpochMilli() - jvmStart;
+      }
+      System.out.println(result[0]);
+    }
+    Path dir = Path.of("results");
+    Files.createDirectories(dir);
+    String table = table(rounds, firstReconcileMs);
+    Files.writeString(dir.resolve("bench.md"), table);
+    LatencyPlot.write(rounds, dir.resolve("bench-latency.png"));
+    System.out.println(table);
+    System.exit(0);
+  }
+
+  private static Object[] round(int n) throws Exception {
+    KubernetesMockServer server =
+        new KubernetesMockServer(new Context(), new MockWebServer(), new HashMap<>(), new KubernetesCrudDispatcher(), false);
+    server.expectCustomResource(CustomResourceDefinitionContext.fromCustomResourceType(PgstreamPipeline.class));
+    server.init();
+    try (KubernetesClient client = server.createClient();
+        KubernetesClient operatorClient =
+            new KubernetesClientBuilder().withConfig(new ConfigBuilder(client.getConfiguration()).withUserAgent(AGENT).build()).build()) {
+      Map<String, Instant> created = new ConcurrentHashMap<>();
+      Map<String, Instant> jobSeen = new ConcurrentHashMap<>();
+      client.batch().v1().jobs().inAnyNamespace().watch(new Watcher<>() {
+        @Override
+        public void eventReceived(Action action, Job job) {
+          if (action == Action.ADDED) {
+            jobSeen.putIfAbsent(job.getMetadata().getLabels().get("app.kubernetes.io/instance"), Instant.now());
+          }
+        }
+
+        @Override
+        public void onClose(WatcherException cause) {}
+      });
+      Operator operator = PgstreamOperator.create(operatorClient, OperatorSettings.forMockServer().withRunnerImages(Pipelines.RUNNERS));
+      operator.start();
+      drain(server);
+      Pipelines.secretsFor("bench").forEach(s -> client.resource(s).create());
+      for (int i = 0; i < n; i++) {
+        PgstreamPipeline p = Pipelines.snapshotAndReplication("p" + i);
+        p.getSpec().mode = PipelineMode.REPLICATION;
+        p.getSpec().preflight = PreflightPolicy.Skip;
+        p.getSpec().source.username.secretKeyRef.name = "bench-source";
+        p.getSpec().source.password.secretKeyRef.name = "bench-source";
+        p.getSpec().target.username.secretKeyRef.name = "bench-target";
+        p.getSpec().target.password.secretKeyRef.name = "bench-target";
+        created.put("p" + i, Instant.now());
+        client.resource(p).create();
+      }
+      Instant deadline = Instant.now().plus(Duration.ofMinutes(5));
+      while (jobSeen.size() < n && Instant.now().isBefore(deadline)) {
+        Thread.sleep(50);
+      }
+      Thread.sleep(2000); // let the status writes of the last reconciles land
+      List<RecordedRequest> creation = drain(server);
+      long writes = creation.stream().filter(r -> isOperator(r) && !r.getMethod().equals("GET")).count();
+      long reads = creation.stream().filter(r -> isOperator(r) && r.getMethod().equals("GET")).count();
+
+      List<Double> latencies = new ArrayList<>();
+      created.forEach((name, t) -> {
+        Instant seen = jobSeen.get(name);
+        if (seen != null) {
+          latencies.add((double) Duration.between(t, seen).toNanos() / 1_000_000);
+        }
+      });
+      Collections.sort(latencies);
+      Instant firstReconcile = jobSeen.values().stream().min(Instant::compareTo).orElse(Instant.now());
+
+      System.gc();
+      long heap = (Runtime.getRuntime().totalMemory() - Runtime.getRuntime().freeMemory()) / (1024 * 1024);
+      long rss = rssMiB();
+
+      // A full resync: a restarted operator reconciles every unchanged pipeline; it should write nothing.
+      operator.stop();
+      drain(server);
+      Operator again = PgstreamOperator.create(operatorClient, OperatorSettings.forMockServer().withRunnerImages(Pipelines.RUNNERS));
+      again.start();
+      Thread.sleep(Math.max(3000, n * 10L));
+      long resyncWrites = drain(server).stream().filter(r -> isOperator(r) && !r.getMethod().equals("GET")).count();
+      again.stop();
+
+      Round round =
+          new Round(n, percentile(latencies, 50), percentile(latencies, 99), percentile(latencies, 100),
+              (double) writes / n, (double) reads / n, resyncWrites, heap, rss);
+      return new Object[] {round, firstReconcile};
+    } finally {
+      server.destroy();
+    }
+  }
+
+  private static boolean isOperator(RecordedRequest r) {
+    String agent = r.getHeader("User-Agent");
+    return agent != null && agent.startsWith(AGENT);
+  }
+
+  private static List<RecordedRequest> drain(KubernetesMockServer server) throws InterruptedException {
+    List<RecordedRequest> out = new ArrayList<>();
+    for (RecordedRequest r = server.takeRequest(20, TimeUnit.MILLISECONDS); r != null; r = server.takeRequest(20, TimeUnit.MILLISECONDS)) {
+      out.add(r);
+    }
+    return out;
+  }
+
+  private static double percentile(List<Double> sorted, int p) {
+    if (sorted.isEmpty()) {
+      return Double.NaN;
+    }
+    int index = (int) Math.ceil(p / 100.0 * sorted.size()) - 1;
+    return sorted.get(Math.max(0, Math.min(sorted.size() - 1, index)));
+  }
+
+  private static long rssMiB() throws Exception {
+    for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
+      if (line.startsWith("VmRSS:")) {
+        return Long.parseLong(line.replaceAll("[^0-9]", "")) / 1024;
+      }
+    }
+    return -1;
+  }
+
+  private static String table(List<Round> rounds, long firstReconcileMs) throws Exception {
+    StringBuilder out = new StringBuilder();
+    out.append("# pgstream-operator benchmark\n\n");
+    out.append("Machine: ").append(Runtime.getRuntime().availableProcessors()).append(" cores, ")
+        .append(Runtime.getRuntime().maxMemory() / (1024 * 1024)).append(" MiB max heap, ")
+        .append(System.getProperty("java.vm.name")).append(' ').append(System.getProperty("java.version"))
+        .append(", ").append(Files.readString(Path.of("/proc/cpuinfo")).lines().filter(l -> l.startsWith("model name")).findFirst().orElse("cpu unknown").replaceAll(".*: ", ""))
+        .append(". Date: ").append(Instant.now()).append(".\n\n");
+    out.append("Mock API server (Fabric8, CRUD) in the same JVM; pipelines in mode replication with preflight Skip.\n");
+    out.append("Latency: pipeline create request to its init Job appearing (ConfigMap and Secret are created before it).\n");
+    out.append("Minimum writes per pipeline: ConfigMap, Secret, Job, status (4), plus the finalizer and one Event.\n\n");
+    out.append("| pipelines | p50 ms | p99 ms | max ms | writes/pipeline | reads/pipeline | writes in full resync | heap MiB | RSS MiB |\n");
+    out.append("|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
+    for (Round r : rounds) {
+      out.append(String.format(java.util.Locale.ROOT, "| %d | %.1f | %.1f | %.1f | %.2f | %.2f | %d | %d | %d |%n",
+          r.pipelines(), r.p50Ms(), r.p99Ms(), r.maxMs(), r.writesPerPipeline(), r.readsPerPipeline(), r.resyncWrites(), r.heapMiB(), r.rssMiB()));
+    }
+    out.append("\nJVM start to first reconcile (first init Job seen, 1 pipeline): ").append(firstReconcileMs).append(" ms.\n");
+    return out.toString();
+  }
+}
