@@ -36,6 +36,7 @@ import io.pgstream.operator.support.CapturedLogs;
 import io.pgstream.operator.support.FakeKubelet;
 import io.pgstream.operator.support.FakeRds;
 import io.pgstream.operator.support.Pipelines;
+import io.pgstream.operator.support.TcpProxy;
 import io.pgstream.operator.support.TestDatabases;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.net.URLEncoder;
@@ -386,6 +387,62 @@ class PipelineLifecycleTest {
     await().until(() -> "False/NoSnapshotRunner".equals(condition("Ready")));
     assertThat(message("Ready")).contains("PostgreSQL 17", "--runner-image 17=IMAGE", "spec.image");
     assertThat(job("snapshot")).isNull();
+  }
+
+  @Test
+  void restartsAtEveryPhaseBoundaryConvergeWithoutRepeatingWork() {
+    apply(Pipelines.onTestDatabase(NAME));
+    restart();
+    await().until(() -> job("init") != null);
+    String initUid = job("init").getMetadata().getUid();
+    restart();
+    initSucceeded();
+    restart();
+    await().until(() -> job("snapshot") != null);
+    String snapshotUid = job("snapshot").getMetadata().getUid();
+    restart();
+    kubelet.jobSucceeded(NAMESPACE, NAME + "-snapshot");
+    restart();
+    await().until(() -> deployment() != null);
+    String deploymentUid = deployment().getMetadata().getUid();
+    restart();
+    kubelet.deploymentAvailable(NAMESPACE, NAME + "-stream");
+    restart();
+    await().until(() -> "True/Streaming".equals(condition("Ready")));
+
+    assertThat(job("init").getMetadata().getUid()).isEqualTo(initUid);
+    assertThat(job("snapshot").getMetadata().getUid()).isEqualTo(snapshotUid);
+    assertThat(deployment().getMetadata().getUid()).isEqualTo(deploymentUid);
+    assertThat(client.batch().v1().jobs().inNamespace(NAMESPACE).list().getItems()).hasSize(2);
+    assertThat(client.apps().deployments().inNamespace(NAMESPACE).list().getItems()).hasSize(1);
+    assertThat(TestDatabases.slotExists(SLOT)).as("the slot survives every restart").isTrue();
+    List<String> reasons = eventReasons();
+    for (String phaseEvent : List.of("Initializing", "Snapshotting", "Streaming")) {
+      assertThat(reasons).as("one Event per phase change, restarts included").containsOnlyOnce(phaseEvent);
+    }
+  }
+
+  @Test
+  void anUnreachableSourceIsReportedThenPickedUpWhenItComesBack() throws Exception {
+    try (TcpProxy proxy = new TcpProxy(TestDatabases.ready().port())) {
+      PgstreamPipeline p = Pipelines.onTestDatabase(NAME);
+      p.getSpec().source.port = proxy.port();
+      apply(p);
+      awaitPhase(Phase.Pending);
+      await().until(() -> "False/SourceUnreachable".equals(condition("SourceReady")));
+      assertThat(job("init")).isNull();
+
+      proxy.up();
+      // Rechecked after 10 s, then with a growing delay: no hot loop, and no event to wait for.
+      await().atMost(Duration.ofSeconds(40)).until(() -> job("init") != null);
+      assertThat(condition("SourceReady")).isEqualTo("True/ChecksPassed");
+    }
+  }
+
+  /** The operator dies and comes back (a pod restart): the new one knows only what status and children say. */
+  private void restart() {
+    operator.stop();
+    operator = startOperator();
   }
 
   @Test

@@ -15,6 +15,10 @@ public final class TestDatabases {
     ready().execute(SOURCE_DB, "SELECT pg_create_logical_replication_slot('" + slot + "', 'test_decoding')");
   }
 
+  public static boolean slotExists(String slot) {
+    return ready().query(SOURCE_DB, "SELECT count(*) FROM pg_replication_slots WHERE slot_name = '" + slot + "'") == 1;
+  }
+
   public static void dropSlots() {
     ready().execute(SOURCE_DB, "SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE NOT active");
   }

@@ -128,6 +128,18 @@ public final class TestPostgres {
     }
   }
 
+  /** A one-number query as the bootstrap superuser. */
+  public long query(String database, String sql) {
+    try (Connection c = pg.getDatabase("postgres", database).getConnection();
+        Statement st = c.createStatement();
+        var rs = st.executeQuery(sql)) {
+      rs.next();
+      return rs.getLong(1);
+    } catch (SQLException e) {
+      throw new IllegalStateException("test query failed: " + e.getMessage(), e);
+    }
+  }
+
   /** A login role (dropped first if it exists) with a password and the given attributes. */
   public void login(String role, String password, String attributes) {
     execute(
