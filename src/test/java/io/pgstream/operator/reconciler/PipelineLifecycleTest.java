@@ -46,6 +46,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
+import java.net.URI;
 import java.nio.file.Path;
 import java.util.Set;
 import java.util.TreeSet;
@@ -436,6 +437,42 @@ class PipelineLifecycleTest {
       // Rechecked after 10 s, then with a growing delay: no hot loop, and no event to wait for.
       await().atMost(Duration.ofSeconds(40)).until(() -> job("init") != null);
       assertThat(condition("SourceReady")).isEqualTo("True/ChecksPassed");
+    }
+  }
+
+  @Test
+  void anApiServerOutageDropsTheWatchesAndTheOperatorCatchesUpAfterwards() throws Exception {
+    URI api = URI.create(client.getConfiguration().getMasterUrl());
+    try (TcpProxy proxy = new TcpProxy(api.getPort())) {
+      proxy.up();
+      operator.stop();
+      operatorClient.close();
+      operatorClient =
+          new KubernetesClientBuilder()
+              .withConfig(
+                  new ConfigBuilder(client.getConfiguration())
+                      .withMasterUrl(api.getScheme() + "://127.0.0.1:" + proxy.port() + "/")
+                      .withUserAgent(ApiUsage.OPERATOR_USER_AGENT)
+                      .withRequestRetryBackoffLimit(1)
+                      .build())
+              .build();
+      operator = startOperator();
+      driveToStreaming();
+      String hashBefore = podConfigHash();
+
+      // The API server goes away: every watch and request of the operator is cut, then refused.
+      proxy.down();
+      PgstreamPipeline p = pipeline();
+      p.getSpec().target.batch = new io.pgstream.operator.api.BatchSpec();
+      p.getSpec().target.batch.size = 250;
+      pipelines().resource(p).update();
+      await().pollDelay(Duration.ofSeconds(3)).until(() -> true);
+      assertThat(podConfigHash()).as("nothing can change while the API server is away").isEqualTo(hashBefore);
+
+      proxy.up();
+      await().atMost(Duration.ofSeconds(60)).until(() -> !podConfigHash().equals(hashBefore));
+      assertThat(client.batch().v1().jobs().inNamespace(NAMESPACE).list().getItems()).hasSize(2);
+      assertThat(client.apps().deployments().inNamespace(NAMESPACE).list().getItems()).hasSize(1);
     }
   }
 
