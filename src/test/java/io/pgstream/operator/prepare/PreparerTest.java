@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.pgstream.operator.api.PgstreamPipelineSpec;
-import io.pgstream.operator.api.PipelineMode;
 import io.pgstream.operator.api.PrepareSpec;
 import io.pgstream.operator.api.SourcePrepareSpec;
 import io.pgstream.operator.api.SslMode;
