@@ -21,7 +21,7 @@ import io.pgstream.operator.aws.AwsClients;
 import io.pgstream.operator.api.Phase;
 import io.pgstream.operator.api.PgstreamPipeline;
 import io.pgstream.operator.api.PgstreamPipelineStatus;
-import io.pgstream.operator.api.PipelineMode;
+import io.pgstream.operator.api.SnapshotMode;
 import io.pgstream.operator.api.StepState;
 import io.pgstream.operator.api.StepStatus;
 import io.pgstream.operator.config.PgstreamConfigRenderer;
@@ -124,10 +124,8 @@ public class PgstreamPipelineReconciler implements Reconciler<PgstreamPipeline>,
     try {
       outcome = progress(p, ctx, status);
     } catch (NameConflictException e) {
-      status.phase(Phase.Failed);
-      blocked(status, "NameConflict", e.getMessage());
       // The other object is not watched (it carries none of our labels), so look again later.
-      outcome = Outcome.after(recheckDelay(status.status()));
+      outcome = waitFor(status, Phase.Failed, new Blocker("NameConflict", e.getMessage()));
     }
     announce(p, status.before(), status.status());
     metrics.phase(p.getMetadata().getNamespace(), p.getMetadata().getName(), status.status().phase);
@@ -176,106 +174,110 @@ public class PgstreamPipelineReconciler implements Reconciler<PgstreamPipeline>,
     }
     CredentialsResolver.Result resolved = credentials.resolve(p);
     if (resolved instanceof CredentialsResolver.Unavailable unavailable) {
-      s.phase(Phase.Pending);
       s.set(ConditionType.ConfigRendered, false, unavailable.problem().reason(), unavailable.problem().message());
-      blocked(s, unavailable.problem().reason(), unavailable.problem().message());
-      // Secrets are not watched (that would cache every Secret), so look again with a growing delay.
-      return Outcome.after(recheckDelay(s.status()));
+      // Secrets are not watched (that would cache every Secret of the cluster).
+      return waitFor(s, Phase.Pending, new Blocker(unavailable.problem().reason(), unavailable.problem().message()));
     }
     ResolvedCredentials creds = ((CredentialsResolver.Resolved) resolved).credentials();
     RenderedConfig config = renderer.render(p);
     PipelineContext.put(ctx, config, creds);
     credentialsSecret.reconcile(p, ctx);
     configMap.reconcile(p, ctx);
-
-    PipelineMode mode = p.getSpec().mode;
     PgstreamPipelineStatus st = s.status();
     st.configHash = config.contentHash();
-    st.replicationSlot = mode.replicates() ? ReplicationSlots.slotFor(p) : null;
+    st.replicationSlot = p.getSpec().mode.replicates() ? ReplicationSlots.slotFor(p) : null;
     s.set(
         ConditionType.ConfigRendered,
         true,
         "Rendered",
         "pgstream config rendered into ConfigMap " + Children.configMap(p) + " (hash " + config.contentHash() + ")");
 
-    PrepareGate.Problem rdsProblem = rds.check(p, s, config);
-    if (rdsProblem != null) {
-      s.phase(Phase.Pending);
-      blocked(s, rdsProblem.reason(), rdsProblem.message());
-      // AWS state (a reboot, a parameter change) is not watched: check again with a growing delay.
-      return Outcome.after(recheckDelay(s.status()));
+    // AWS and database state are not watched either: each gate is checked again after a growing delay.
+    Blocker blocker = rds.check(p, s, config);
+    if (blocker == null) {
+      blocker = prepare.prepare(p, s, config, creds);
     }
-    PrepareGate.Problem prepareProblem = prepare.prepare(p, s, config, creds);
-    if (prepareProblem != null) {
-      s.phase(Phase.Pending);
-      blocked(s, prepareProblem.reason(), prepareProblem.message());
-      return Outcome.after(recheckDelay(s.status()));
+    if (blocker == null) {
+      Finding finding = preflight.check(p, s, config, creds);
+      blocker = finding == null ? null : new Blocker(finding.code(), "Preflight failed: " + finding.describe());
     }
-    Finding blocking = preflight.check(p, s, config, creds);
-    if (blocking != null) {
-      s.phase(Phase.Pending);
-      blocked(s, blocking.code(), "Preflight failed: " + blocking.describe());
-      // Database state is not watched: check again with a growing delay, never in a hot loop.
-      return Outcome.after(recheckDelay(s.status()));
+    if (blocker != null) {
+      return waitFor(s, Phase.Pending, blocker);
     }
+    Optional<Outcome> waiting = initialise(p, ctx, s, config, creds);
+    if (waiting.isEmpty()) {
+      waiting = snapshot(p, ctx, s, config, creds);
+    }
+    return waiting.orElseGet(() -> stream(p, ctx, s, creds));
+  }
 
-    if (mode.replicates()) {
-      boolean done = st.init != null && st.init.succeededFor(config.initHash());
-      if (!done) {
-        st.init = StepRunner.advance(jobs.get(Step.INIT), p, ctx, st.init, config.initHash(), creds.secretValues());
-      }
-      if (!stepFinished(s, p, ctx, ConditionType.Initialized, st.init, Phase.Initializing)) {
-        s.set(ConditionType.SnapshotCompleted, false, "WaitingForInit", "The snapshot starts after pgstream init");
-        return Outcome.onChange();
-      }
-      PrepareGate.Problem handOver = prepare.handOver(p, s, creds);
-      if (handOver != null) {
-        s.phase(Phase.Failed);
-        blocked(s, handOver.reason(), handOver.message());
-        return Outcome.after(recheckDelay(s.status()));
-      }
-    } else {
+  /** pgstream init, then (with initAsAdmin) the hand-over of its objects; empty when done. */
+  private Optional<Outcome> initialise(
+      PgstreamPipeline p, Context<PgstreamPipeline> ctx, StatusUpdater s, RenderedConfig config, ResolvedCredentials creds) {
+    PgstreamPipelineStatus st = s.status();
+    if (!p.getSpec().mode.replicates()) {
       s.set(ConditionType.Initialized, true, "NotRequired", "mode snapshot uses no replication slot");
+      return Optional.empty();
     }
+    if (st.init == null || !st.init.succeededFor(config.initHash())) {
+      st.init = StepRunner.advance(jobs.get(Step.INIT), p, ctx, st.init, config.initHash(), creds.secretValues());
+    }
+    if (!stepFinished(s, p, ctx, ConditionType.Initialized, st.init, Phase.Initializing)) {
+      s.set(ConditionType.SnapshotCompleted, false, "WaitingForInit", "The snapshot starts after pgstream init");
+      return Optional.of(Outcome.onChange());
+    }
+    Blocker handOver = prepare.handOver(p, s, creds);
+    return handOver == null ? Optional.empty() : Optional.of(waitFor(s, Phase.Failed, handOver));
+  }
 
-    if (mode.snapshots()) {
-      Optional<String> image = runners.snapshotImage(p, st.sourceMajorVersion);
-      if (image.isEmpty()) {
-        String message =
-            ("The source runs PostgreSQL %d; a %s snapshot runs pg_dump and psql, which refuse newer servers, and no"
-                    + " runner image has a client of %d or later (runner images: %s). Add one (chart value runnerImages,"
-                    + " run --runner-image %d=IMAGE) or set spec.image.")
-                .formatted(st.sourceMajorVersion, p.getSpec().snapshot == null ? "full" : enumName(p.getSpec().snapshot.effectiveMode()),
-                    st.sourceMajorVersion, runners.describe(), st.sourceMajorVersion);
-        s.phase(Phase.Pending);
-        s.set(ConditionType.SnapshotCompleted, false, "NoSnapshotRunner", message);
-        blocked(s, "NoSnapshotRunner", message);
-        return Outcome.onChange();
-      }
-      PipelineContext.snapshotImage(ctx, image.get());
-      String nonce = p.getSpec().snapshot == null ? null : p.getSpec().snapshot.nonce;
-      boolean done =
-          st.snapshot != null && st.snapshot.state == StepState.Succeeded && Objects.equals(st.snapshot.nonce, nonce);
-      if (!done) {
-        st.snapshot =
-            StepRunner.advance(jobs.get(Step.SNAPSHOT), p, ctx, st.snapshot, config.snapshotHash(), creds.secretValues());
-        st.snapshot.nonce = nonce;
-      }
-      if (!stepFinished(s, p, ctx, ConditionType.SnapshotCompleted, st.snapshot, Phase.Snapshotting)) {
-        return Outcome.onChange();
-      }
-    } else {
+  /** The snapshot, once per nonce, with a runner image that can dump the source; empty when done. */
+  private Optional<Outcome> snapshot(
+      PgstreamPipeline p, Context<PgstreamPipeline> ctx, StatusUpdater s, RenderedConfig config, ResolvedCredentials creds) {
+    PgstreamPipelineStatus st = s.status();
+    if (!p.getSpec().mode.snapshots()) {
       s.set(ConditionType.SnapshotCompleted, true, "NotRequired", "mode replication takes no snapshot");
+      return Optional.empty();
     }
+    Optional<String> image = runners.snapshotImage(p, st.sourceMajorVersion);
+    if (image.isEmpty()) {
+      String message =
+          ("The source runs PostgreSQL %d; a %s snapshot runs pg_dump and psql, which refuse newer servers, and no"
+                  + " runner image has a client of %d or later (runner images: %s). Add one (chart value runnerImages,"
+                  + " run --runner-image %d=IMAGE) or set spec.image.")
+              .formatted(
+                  st.sourceMajorVersion,
+                  enumName(p.getSpec().snapshot == null ? SnapshotMode.FULL : p.getSpec().snapshot.effectiveMode()),
+                  st.sourceMajorVersion,
+                  runners.describe(),
+                  st.sourceMajorVersion);
+      s.phase(Phase.Pending);
+      s.set(ConditionType.SnapshotCompleted, false, "NoSnapshotRunner", message);
+      blocked(s, "NoSnapshotRunner", message);
+      return Optional.of(Outcome.onChange());
+    }
+    PipelineContext.snapshotImage(ctx, image.get());
+    String nonce = p.getSpec().snapshot == null ? null : p.getSpec().snapshot.nonce;
+    boolean done = st.snapshot != null && st.snapshot.state == StepState.Succeeded && Objects.equals(st.snapshot.nonce, nonce);
+    if (!done) {
+      st.snapshot = StepRunner.advance(jobs.get(Step.SNAPSHOT), p, ctx, st.snapshot, config.snapshotHash(), creds.secretValues());
+      st.snapshot.nonce = nonce;
+    }
+    if (!stepFinished(s, p, ctx, ConditionType.SnapshotCompleted, st.snapshot, Phase.Snapshotting)) {
+      return Optional.of(Outcome.onChange());
+    }
+    return Optional.empty();
+  }
 
-    if (!mode.replicates()) {
+  /** The streaming Deployment and the health of its slot; a snapshot-only pipeline is complete here. */
+  private Outcome stream(PgstreamPipeline p, Context<PgstreamPipeline> ctx, StatusUpdater s, ResolvedCredentials creds) {
+    PgstreamPipelineStatus st = s.status();
+    if (!p.getSpec().mode.replicates()) {
       s.phase(Phase.Completed);
       s.set(ConditionType.Streaming, false, "NotRequired", "mode snapshot does not stream");
       s.set(ConditionType.Degraded, false, "AsExpected", "No problems");
       s.set(ConditionType.Ready, true, "SnapshotCompleted", st.snapshot.message);
       return Outcome.onChange();
     }
-
     Deployment actual = deployment.reconcile(p, ctx).getSingleResource().orElse(null);
     String name = Children.deployment(p);
     s.phase(Phase.Streaming);
@@ -302,6 +304,13 @@ public class PgstreamPipelineReconciler implements Reconciler<PgstreamPipeline>,
     }
     // Slot lag changes without any Kubernetes event: look again after the measuring interval.
     return p.getSpec().preflightEnforced() ? Outcome.after(slotWatch.interval()) : Outcome.onChange();
+  }
+
+  /** The pipeline waits on something outside Kubernetes: say so, and look again after a growing delay. */
+  private Outcome waitFor(StatusUpdater s, Phase phase, Blocker blocker) {
+    s.phase(phase);
+    blocked(s, blocker.reason(), blocker.message());
+    return Outcome.after(recheckDelay(s.status()));
   }
 
   /**

@@ -27,9 +27,6 @@ import java.util.List;
 final class PrepareGate {
   private static final ObjectMapper JSON = new ObjectMapper();
 
-  /** Why the pipeline may not go on. */
-  record Problem(String reason, String message) {}
-
   private final Preparer preparer;
   private final RdsGate rds;
   private final EventRecorder events;
@@ -41,7 +38,7 @@ final class PrepareGate {
   }
 
   /** Runs before the preflight; null when there is nothing to do or it succeeded. */
-  Problem prepare(PgstreamPipeline p, StatusUpdater s, RenderedConfig config, ResolvedCredentials creds) {
+  Blocker prepare(PgstreamPipeline p, StatusUpdater s, RenderedConfig config, ResolvedCredentials creds) {
     PgstreamPipelineSpec spec = p.getSpec();
     PgstreamPipelineStatus st = s.status();
     if (spec.prepare == null) {
@@ -70,7 +67,7 @@ final class PrepareGate {
               .formatted(done.size(), Redactor.redact(e.getMessage(), creds.secretValues()));
       st.prepareHash = null;
       s.set(ConditionType.Prepared, false, "PrepareFailed", message);
-      return new Problem("PrepareFailed", message);
+      return new Blocker("PrepareFailed", message);
     }
     st.prepareHash = hash;
     String message = done.isEmpty() ? "Logins and grants were already in place" : "Applied: " + String.join("; ", done);
@@ -82,7 +79,7 @@ final class PrepareGate {
   }
 
   /** After init ran as the source admin: the streaming login takes over schema pgstream. */
-  Problem handOver(PgstreamPipeline p, StatusUpdater s, ResolvedCredentials creds) {
+  Blocker handOver(PgstreamPipeline p, StatusUpdater s, ResolvedCredentials creds) {
     PgstreamPipelineStatus st = s.status();
     if (!p.getSpec().initAsAdmin() || creds.sourceUser().equals(st.pgstreamObjectsOwner)) {
       return null;
@@ -97,7 +94,7 @@ final class PrepareGate {
       }
       return null;
     } catch (SQLException e) {
-      return new Problem(
+      return new Blocker(
           "HandOverFailed",
           "Giving schema pgstream to " + creds.sourceUser() + " failed: " + Redactor.redact(e.getMessage(), creds.secretValues()));
     }

@@ -35,7 +35,7 @@ final class RdsGate {
   }
 
   /** Null when the pipeline may go on. */
-  PrepareGate.Problem check(PgstreamPipeline p, StatusUpdater s, RenderedConfig config) {
+  Blocker check(PgstreamPipeline p, StatusUpdater s, RenderedConfig config) {
     RdsSpec spec = p.getSpec().source.rds;
     PgstreamPipelineStatus st = s.status();
     if (spec == null) {
@@ -59,7 +59,7 @@ final class RdsGate {
         }
       }
       st.rds = status(facts);
-      PrepareGate.Problem problem = verdict(p, facts);
+      Blocker problem = verdict(p, facts);
       if (problem == null) {
         st.rds.enabledForConfig = config.contentHash();
         s.set(
@@ -73,7 +73,7 @@ final class RdsGate {
       return problem;
     } catch (AwsCallFailed e) {
       s.set(ConditionType.RdsLogicalReplication, false, e.reason(), e.getMessage());
-      return new PrepareGate.Problem(e.reason(), e.getMessage());
+      return new Blocker(e.reason(), e.getMessage());
     }
   }
 
@@ -103,10 +103,10 @@ final class RdsGate {
     return creds;
   }
 
-  private static PrepareGate.Problem verdict(PgstreamPipeline p, RdsFacts f) {
+  private static Blocker verdict(PgstreamPipeline p, RdsFacts f) {
     String host = p.getSpec().source.host;
     if (f.readerEndpoint() != null && f.readerEndpoint().equalsIgnoreCase(host)) {
-      return new PrepareGate.Problem(
+      return new Blocker(
           "ReaderEndpoint",
           "spec.source.host is the reader endpoint of " + f.identifier() + "; use the writer (cluster) endpoint "
               + f.writerEndpoint() + ".");
@@ -114,7 +114,7 @@ final class RdsGate {
     String target = f.cluster() ? "cluster " + f.identifier() : "instance " + f.identifier();
     String reboot = "reboot the writer " + f.writerInstance() + " (Actions → Reboot, without failover)";
     if (f.logicalReplicationSet() && f.pendingReboot()) {
-      return new PrepareGate.Problem(
+      return new Blocker(
           "PendingReboot",
           "rds.logical_replication=1 is set in %s %s but waits for a reboot: %s, or set spec.source.rds.rebootPolicy: Immediate with manageParameterGroup: true."
               .formatted(f.groupKind(), f.parameterGroup(), reboot));
@@ -123,14 +123,14 @@ final class RdsGate {
       return null;
     }
     if (f.defaultGroup()) {
-      return new PrepareGate.Problem(
+      return new Blocker(
           "DefaultParameterGroup",
           ("%s uses the default %s %s, which cannot be changed. In the RDS console: create a custom %s of the same"
                   + " family, set rds.logical_replication=1 in it, attach it to the %s (Modify), then %s. Or set"
                   + " spec.source.rds.manageParameterGroup: true.")
               .formatted(target, f.groupKind(), f.parameterGroup(), f.groupKind(), target, reboot));
     }
-    return new PrepareGate.Problem(
+    return new Blocker(
         "LogicalReplicationOff",
         "rds.logical_replication is %s in %s %s of %s: set it to 1 (Parameter groups → Edit), then %s. The operator changes only groups it created (pgstream-*)."
             .formatted(f.logicalReplication() == null ? "unset" : f.logicalReplication(), f.groupKind(), f.parameterGroup(), target, reboot));

@@ -56,7 +56,7 @@ class RdsGateTest {
     return spec;
   }
 
-  private PrepareGate.Problem check() {
+  private Blocker check() {
     status = new StatusUpdater(pipeline, Clock.systemUTC());
     RenderedConfig config = new PgstreamConfigRenderer().render(pipeline);
     return gate().check(pipeline, status, config);
