@@ -435,8 +435,7 @@ class PipelineLifecycleTest {
 
       proxy.up();
       // Rechecked after 10 s, then with a growing delay: no hot loop, and no event to wait for.
-      await().atMost(Duration.ofSeconds(40)).until(() -> job("init") != null);
-      assertThat(condition("SourceReady")).isEqualTo("True/ChecksPassed");
+      await().atMost(Duration.ofSeconds(40)).until(() -> job("init") != null && "True/ChecksPassed".equals(condition("SourceReady")));
     }
   }
 
