@@ -6,9 +6,13 @@ import io.javaoperatorsdk.operator.api.config.LeaderElectionConfiguration;
 import io.javaoperatorsdk.operator.monitoring.micrometer.MicrometerMetrics;
 import io.pgstream.operator.reconciler.PgstreamPipelineReconciler;
 import java.time.Clock;
+import java.time.Duration;
 
 /** Builds the operator: one controller for PgstreamPipeline. */
 public final class PgstreamOperator {
+  /** Within the chart's terminationGracePeriodSeconds (30). */
+  static final Duration RECONCILE_GRACE = Duration.ofSeconds(20);
+
   private PgstreamOperator() {}
 
   public static Operator create(KubernetesClient client, OperatorSettings settings) {
@@ -21,6 +25,8 @@ public final class PgstreamOperator {
                   .withCloseClientOnStop(false)
                   .withResourceCloner(new PipelineCloner(client))
                   .withMetrics(MicrometerMetrics.withoutPerResourceMetrics(settings.registry()))
+                  // On stop (SIGTERM), in-flight reconciles finish instead of being interrupted halfway.
+                  .withReconciliationTerminationTimeout(RECONCILE_GRACE)
                   .withSSABasedCreateUpdateMatchForDependentResources(ssa)
                   .withUseSSAToPatchPrimaryResource(ssa);
               settings

@@ -49,6 +49,7 @@ import io.pgstream.operator.status.ConditionType;
 import io.pgstream.operator.status.EventRecorder;
 import io.pgstream.operator.status.StatusUpdater;
 import io.pgstream.operator.validation.PipelineValidator;
+import java.io.InterruptedIOException;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -392,6 +393,10 @@ public class PgstreamPipelineReconciler implements Reconciler<PgstreamPipeline>,
   @Override
   public ErrorStatusUpdateControl<PgstreamPipeline> updateErrorStatus(
       PgstreamPipeline p, Context<PgstreamPipeline> ctx, Exception e) {
+    if (interrupted(e)) {
+      // The operator is stopping: this is no problem of the pipeline, and the next operator goes on.
+      return ErrorStatusUpdateControl.noStatusUpdate();
+    }
     StatusUpdater s = new StatusUpdater(p, clock);
     Collection<String> secrets =
         ctx.managedWorkflowAndDependentResourceContext()
@@ -406,6 +411,15 @@ public class PgstreamPipelineReconciler implements Reconciler<PgstreamPipeline>,
     }
     p.setStatus(s.status());
     return ErrorStatusUpdateControl.patchStatus(p);
+  }
+
+  private static boolean interrupted(Throwable e) {
+    for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
+      if (t instanceof InterruptedException || t instanceof InterruptedIOException) {
+        return true;
+      }
+    }
+    return false;
   }
 
   private static String rootMessage(Throwable e) {
