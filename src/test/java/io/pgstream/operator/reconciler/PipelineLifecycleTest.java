@@ -35,6 +35,7 @@ import io.pgstream.operator.support.ApiUsage;
 import io.pgstream.operator.support.CapturedLogs;
 import io.pgstream.operator.support.FakeKubelet;
 import io.pgstream.operator.support.FakeRds;
+import io.pgstream.operator.support.FaultInjector;
 import io.pgstream.operator.support.Pipelines;
 import io.pgstream.operator.support.TcpProxy;
 import io.pgstream.operator.support.TestDatabases;
@@ -74,6 +75,7 @@ class PipelineLifecycleTest {
   Operator operator;
   final SimpleMeterRegistry metrics = new SimpleMeterRegistry();
   final FakeRds aws = new FakeRds();
+  final FaultInjector faults = new FaultInjector();
   Map<Integer, String> runners = Pipelines.RUNNERS;
 
   @BeforeEach
@@ -91,6 +93,7 @@ class PipelineLifecycleTest {
     operator.stop();
     operatorClient.close();
     aws.close();
+    faults.close();
     TestDatabases.dropSlots();
     drain();
     TESTS_RUN.incrementAndGet();
@@ -473,6 +476,38 @@ class PipelineLifecycleTest {
       assertThat(client.batch().v1().jobs().inNamespace(NAMESPACE).list().getItems()).hasSize(2);
       assertThat(client.apps().deployments().inNamespace(NAMESPACE).list().getItems()).hasSize(1);
     }
+  }
+
+  @Test
+  void serverErrorsAndWriteConflictsAreRetriedWithoutDuplicates() {
+    operator.stop();
+    operatorClient.close();
+    operatorClient =
+        new KubernetesClientBuilder()
+            .withConfig(new ConfigBuilder(client.getConfiguration()).withUserAgent(ApiUsage.OPERATOR_USER_AGENT).build())
+            .withHttpClientBuilderConsumer(b -> b.addOrReplaceInterceptor("faults", faults))
+            .build();
+    operator = startOperator();
+    faults.fail("POST", "/jobs", 500, "InternalError", 2);
+    // Another writer changes the pipeline just before the operator's first status write.
+    faults.conflict(
+        "PATCH",
+        "/pgstreampipelines/" + NAME + "/status",
+        409,
+        "Conflict",
+        1,
+        () -> pipelines().withName(NAME).edit(p -> {
+          p.getMetadata().getLabels().put("touched-by", "someone-else");
+          return p;
+        }));
+
+    driveToStreaming();
+
+    assertThat(faults.injected()).anyMatch(r -> r.startsWith("POST") && r.endsWith("/jobs"));
+    assertThat(faults.injected()).anyMatch(r -> r.startsWith("PATCH") && r.endsWith("/status"));
+    assertThat(client.batch().v1().jobs().inNamespace(NAMESPACE).list().getItems()).hasSize(2);
+    assertThat(client.apps().deployments().inNamespace(NAMESPACE).list().getItems()).hasSize(1);
+    assertThat(condition("Degraded")).isEqualTo("False/AsExpected");
   }
 
   /** The operator dies and comes back (a pod restart): the new one knows only what status and children say. */
