@@ -27,6 +27,7 @@ import io.pgstream.operator.api.StepStatus;
 import io.pgstream.operator.config.PgstreamConfigRenderer;
 import io.pgstream.operator.config.RenderedConfig;
 import io.pgstream.operator.config.ReplicationSlots;
+import io.pgstream.operator.credentials.CredentialsCache;
 import io.pgstream.operator.credentials.CredentialsResolver;
 import io.pgstream.operator.credentials.Redactor;
 import io.pgstream.operator.credentials.ResolvedCredentials;
@@ -79,7 +80,10 @@ public class PgstreamPipelineReconciler implements Reconciler<PgstreamPipeline>,
   private final Map<Step, StepJobDependent> jobs = new EnumMap<>(Step.class);
   private final StreamingDeploymentDependent deployment = new StreamingDeploymentDependent();
   private final PgstreamConfigRenderer renderer = new PgstreamConfigRenderer();
-  private final CredentialsResolver credentials;
+  /** How long resolved credentials are reused within one generation; bounds how late a rotation shows. */
+  static final Duration CREDENTIALS_REFRESH = Duration.ofMinutes(5);
+
+  private final CredentialsCache credentials;
   private final RdsGate rds;
   private final PrepareGate prepare;
   private final PreflightGate preflight;
@@ -94,7 +98,7 @@ public class PgstreamPipelineReconciler implements Reconciler<PgstreamPipeline>,
     for (Step step : Step.values()) {
       jobs.put(step, new StepJobDependent(step));
     }
-    this.credentials = new CredentialsResolver(client);
+    this.credentials = new CredentialsCache(new CredentialsResolver(client), CREDENTIALS_REFRESH, clock);
     this.events = new EventRecorder(client, clock);
     this.rds = new RdsGate(new AwsClients(settings.awsEndpoint()), events);
     this.prepare = new PrepareGate(new Preparer(database), rds, events);
@@ -433,6 +437,7 @@ public class PgstreamPipelineReconciler implements Reconciler<PgstreamPipeline>,
   @Override
   public DeleteControl cleanup(PgstreamPipeline p, Context<PgstreamPipeline> ctx) {
     slotWatch.forget(p);
+    credentials.forget(p);
     metrics.forget(p.getMetadata().getNamespace(), p.getMetadata().getName());
     PgstreamPipelineStatus st = p.getStatus();
     boolean initialized = st != null && st.init != null && st.replicationSlot != null;
