@@ -225,7 +225,7 @@ public class PgstreamPipelineReconciler implements Reconciler<PgstreamPipeline>,
       return Optional.empty();
     }
     if (st.init == null || !st.init.succeededFor(config.initHash())) {
-      st.init = StepRunner.advance(jobs.get(Step.INIT), p, ctx, st.init, config.initHash(), creds.secretValues());
+      st.init = StepRunner.advance(jobs.get(Step.INIT), p, ctx, st.init, config, creds.secretValues());
     }
     if (!stepFinished(s, p, ctx, ConditionType.Initialized, st.init, Phase.Initializing)) {
       s.set(ConditionType.SnapshotCompleted, false, "WaitingForInit", "The snapshot starts after pgstream init");
@@ -264,7 +264,7 @@ public class PgstreamPipelineReconciler implements Reconciler<PgstreamPipeline>,
     String nonce = p.getSpec().snapshot == null ? null : p.getSpec().snapshot.nonce;
     boolean done = st.snapshot != null && st.snapshot.state == StepState.Succeeded && Objects.equals(st.snapshot.nonce, nonce);
     if (!done) {
-      st.snapshot = StepRunner.advance(jobs.get(Step.SNAPSHOT), p, ctx, st.snapshot, config.snapshotHash(), creds.secretValues());
+      st.snapshot = StepRunner.advance(jobs.get(Step.SNAPSHOT), p, ctx, st.snapshot, config, creds.secretValues());
       st.snapshot.nonce = nonce;
     }
     if (!stepFinished(s, p, ctx, ConditionType.SnapshotCompleted, st.snapshot, Phase.Snapshotting)) {
@@ -479,7 +479,7 @@ public class PgstreamPipelineReconciler implements Reconciler<PgstreamPipeline>,
     credentialsSecret.reconcile(p, ctx);
     configMap.reconcile(p, ctx);
     StepStatus destroy =
-        StepRunner.advance(jobs.get(Step.DESTROY), p, ctx, null, config.initHash(), creds.secretValues());
+        StepRunner.advance(jobs.get(Step.DESTROY), p, ctx, null, config, creds.secretValues());
     switch (destroy.state) {
       case Succeeded -> {
         events.normal(

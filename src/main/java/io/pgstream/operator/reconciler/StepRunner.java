@@ -6,6 +6,7 @@ import io.javaoperatorsdk.operator.api.reconciler.Context;
 import io.pgstream.operator.api.PgstreamPipeline;
 import io.pgstream.operator.api.StepState;
 import io.pgstream.operator.api.StepStatus;
+import io.pgstream.operator.config.RenderedConfig;
 import io.pgstream.operator.credentials.Redactor;
 import io.pgstream.operator.dependent.Children;
 import io.pgstream.operator.dependent.StepJobDependent;
@@ -25,8 +26,10 @@ final class StepRunner {
       PgstreamPipeline p,
       Context<PgstreamPipeline> ctx,
       StepStatus recorded,
-      String hash,
+      RenderedConfig config,
       Collection<String> secretValues) {
+    // The same hash the dependent writes on the Job, so "is this Job still the current one" cannot drift.
+    String hash = StepJobDependent.stepHash(dependent.step(), config);
     String name = Children.job(p, dependent.step());
     String command = "pgstream " + dependent.step().suffix();
     Optional<Job> existing = dependent.getSecondaryResource(p, ctx);
