@@ -19,8 +19,7 @@ public record RdsFacts(
     String writerInstance,
     String parameterGroup,
     String logicalReplication,
-    boolean pendingReboot,
-    String masterUserSecretArn) {
+    boolean pendingReboot) {
 
   public boolean defaultGroup() {
     return parameterGroup != null && parameterGroup.startsWith("default.");

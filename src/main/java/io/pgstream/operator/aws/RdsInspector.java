@@ -46,8 +46,7 @@ public class RdsInspector {
         instance.dbInstanceIdentifier(),
         group.dbParameterGroupName(),
         value(instanceParameters(group.dbParameterGroupName())),
-        "pending-reboot".equals(group.parameterApplyStatus()),
-        instance.masterUserSecret() == null ? null : instance.masterUserSecret().secretArn());
+        "pending-reboot".equals(group.parameterApplyStatus()));
   }
 
   DBInstance instance(String id) throws AwsCallFailed {
@@ -56,9 +55,26 @@ public class RdsInspector {
         .get(0);
   }
 
+  /** The RDS-managed master user secret's ARN, from describe calls only; null when there is none. */
+  public String masterUserSecretArn(RdsSpec spec) throws AwsCallFailed {
+    String clusterId = spec.clusterIdentifier;
+    if (clusterId == null) {
+      DBInstance instance = instance(spec.instanceIdentifier);
+      if (instance.dbClusterIdentifier() == null) {
+        return instance.masterUserSecret() == null ? null : instance.masterUserSecret().secretArn();
+      }
+      clusterId = instance.dbClusterIdentifier();
+    }
+    DBCluster cluster = describeCluster(clusterId);
+    return cluster.masterUserSecret() == null ? null : cluster.masterUserSecret().secretArn();
+  }
+
+  private DBCluster describeCluster(String id) throws AwsCallFailed {
+    return call("rds:DescribeDBClusters", () -> rds.describeDBClusters(r -> r.dbClusterIdentifier(id))).dbClusters().get(0);
+  }
+
   private RdsFacts cluster(String id) throws AwsCallFailed {
-    DBCluster cluster =
-        call("rds:DescribeDBClusters", () -> rds.describeDBClusters(r -> r.dbClusterIdentifier(id))).dbClusters().get(0);
+    DBCluster cluster = describeCluster(id);
     DBClusterMember writer =
         cluster.dbClusterMembers().stream().filter(m -> Boolean.TRUE.equals(m.isClusterWriter())).findFirst().orElse(null);
     return new RdsFacts(
@@ -72,8 +88,7 @@ public class RdsInspector {
         writer == null ? null : writer.dbInstanceIdentifier(),
         cluster.dbClusterParameterGroup(),
         value(clusterParameters(cluster.dbClusterParameterGroup())),
-        writer != null && "pending-reboot".equals(writer.dbClusterParameterGroupStatus()),
-        cluster.masterUserSecret() == null ? null : cluster.masterUserSecret().secretArn());
+        writer != null && "pending-reboot".equals(writer.dbClusterParameterGroupStatus()));
   }
 
   private List<Parameter> instanceParameters(String group) throws AwsCallFailed {

@@ -86,11 +86,11 @@ final class RdsGate {
     if (Boolean.TRUE.equals(spec.masterUserSecret)) {
       try (RdsClient rds = clients.rds(spec.region);
           SecretsManagerClient secrets = clients.secretsManager(spec.region)) {
-        RdsFacts facts = new RdsInspector(rds).inspect(spec);
-        if (facts.masterUserSecretArn() == null) {
-          throw new IllegalStateException(facts.identifier() + " has no RDS-managed master user secret");
+        String arn = new RdsInspector(rds).masterUserSecretArn(spec);
+        if (arn == null) {
+          throw new IllegalStateException(spec.identifier() + " has no RDS-managed master user secret");
         }
-        return creds.withSourceAdmin(RdsLogins.masterUserSecret(secrets, facts.masterUserSecretArn()));
+        return creds.withSourceAdmin(RdsLogins.masterUserSecret(secrets, arn));
       }
     }
     if (Boolean.TRUE.equals(spec.iamAuthentication) && creds.sourceAdmin().isPresent()) {
