@@ -45,7 +45,7 @@ final class PipelineFiles {
   /**
    * The valid pipelines of a file; invalid ones are reported on {@code err} and left out.
    *
-   * @return null when the file cannot be used at all (reported on {@code err})
+   * @return null when the file cannot be used at all (reported and flushed on {@code err})
    */
   static Loaded load(String file, PrintWriter err) {
     List<PgstreamPipeline> pipelines;
@@ -53,10 +53,12 @@ final class PipelineFiles {
       pipelines = read(file);
     } catch (IOException | IllegalArgumentException e) {
       err.println("error: " + file + " is not valid PgstreamPipeline YAML: " + e.getMessage());
+      err.flush();
       return null;
     }
     if (pipelines.isEmpty()) {
       err.println("error: " + file + " holds no PgstreamPipeline");
+      err.flush();
       return null;
     }
     List<PgstreamPipeline> valid = new ArrayList<>();

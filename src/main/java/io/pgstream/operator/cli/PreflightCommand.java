@@ -64,7 +64,6 @@ class PreflightCommand implements Callable<Integer> {
     PrintWriter err = spec.commandLine().getErr();
     PipelineFiles.Loaded loaded = PipelineFiles.load(file, err);
     if (loaded == null) {
-      err.flush();
       return 2;
     }
     Preflight preflight = new Preflight(DatabaseConnector.defaults());

@@ -26,7 +26,6 @@ class RenderCommand implements Callable<Integer> {
     PrintWriter err = spec.commandLine().getErr();
     PipelineFiles.Loaded loaded = PipelineFiles.load(file, err);
     if (loaded == null) {
-      err.flush();
       return 2;
     }
     for (PgstreamPipeline pipeline : loaded.valid()) {
