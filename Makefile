@@ -7,7 +7,7 @@ HELM := $(CURDIR)/.tools/helm
 CHART := charts/pgstream-operator
 DEPLOY := deploy/pgstream-operator.yaml
 
-.PHONY: build test demo bench e2e-smoke run crds render deploy chart-check image clean
+.PHONY: build test demo bench e2e run crds render deploy chart-check image clean
 
 ## build: compile, test and package the operator jar (target/pgstream-operator-*.jar)
 build:
@@ -26,10 +26,9 @@ demo:
 bench:
 	$(MVN) -q test-compile exec:java -Dexec.mainClass=io.pgstream.operator.bench.OperatorBench -Dexec.classpathScope=test -Djava.awt.headless=true
 
-## e2e-smoke: the rendered config run by a real pgstream against a real PostgreSQL 15 with wal2json
-e2e-smoke:
-	$(MVN) -q -DskipTests package
-	./e2e/smoke.sh
+## e2e: the real-peer tier: a real kube-apiserver, pgstream and two PostgreSQL 15 servers (e2e/run.sh)
+e2e:
+	./e2e/run.sh
 
 ## run: the operator against the cluster of the current kubeconfig
 run:

@@ -1,8 +1,9 @@
 package io.pgstream.operator;
 
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.extended.leaderelection.LeaderCallbacks;
 import io.javaoperatorsdk.operator.Operator;
-import io.javaoperatorsdk.operator.api.config.LeaderElectionConfiguration;
+import io.javaoperatorsdk.operator.api.config.LeaderElectionConfigurationBuilder;
 import io.javaoperatorsdk.operator.monitoring.micrometer.MicrometerMetrics;
 import io.pgstream.operator.reconciler.PgstreamPipelineReconciler;
 import java.time.Clock;
@@ -16,6 +17,11 @@ public final class PgstreamOperator {
   private PgstreamOperator() {}
 
   public static Operator create(KubernetesClient client, OperatorSettings settings) {
+    return create(client, settings, () -> {});
+  }
+
+  /** With leader election, {@code onLostLeadership} runs when the Lease is lost or released. */
+  public static Operator create(KubernetesClient client, OperatorSettings settings, Runnable onLostLeadership) {
     boolean ssa = settings.serverSideApply();
     Operator operator =
         new Operator(
@@ -31,7 +37,14 @@ public final class PgstreamOperator {
                   .withUseSSAToPatchPrimaryResource(ssa);
               settings
                   .leaderElectionNamespace()
-                  .ifPresent(ns -> o.withLeaderElectionConfiguration(new LeaderElectionConfiguration(OperatorSettings.LEASE_NAME, ns)));
+                  .ifPresent(
+                      ns ->
+                          o.withLeaderElectionConfiguration(
+                              LeaderElectionConfigurationBuilder.aLeaderElectionConfiguration(OperatorSettings.LEASE_NAME)
+                                  .withLeaseNamespace(ns)
+                                  .withExitOnStopLeading(false)
+                                  .withLeaderCallbacks(new LeaderCallbacks(() -> {}, onLostLeadership, leader -> {}))
+                                  .build()));
             });
     operator.register(
         new PgstreamPipelineReconciler(client, settings, Clock.systemUTC()),

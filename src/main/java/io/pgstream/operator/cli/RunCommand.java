@@ -6,6 +6,7 @@ import io.javaoperatorsdk.operator.Operator;
 import io.javaoperatorsdk.operator.OperatorException;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.pgstream.operator.Errors;
 import io.pgstream.operator.OperatorSettings;
 import io.pgstream.operator.PgstreamOperator;
 import io.pgstream.operator.preflight.DatabaseConnector;
@@ -18,6 +19,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicBoolean;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -68,10 +70,17 @@ class RunCommand implements Callable<Integer> {
 
   @Spec CommandSpec spec;
 
+  private final CountDownLatch stopped = new CountDownLatch(1);
+  private final AtomicBoolean stopping = new AtomicBoolean();
+  private final AtomicBoolean lostLeadership = new AtomicBoolean();
+  private Operator operator;
+  private OperatorHttpServer http;
+  private KubernetesClient client;
+
   @Override
   public Integer call() throws InterruptedException, IOException {
     PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
-    KubernetesClient client = new KubernetesClientBuilder().build();
+    client = new KubernetesClientBuilder().build();
     OperatorSettings settings =
         new OperatorSettings(
             new LinkedHashSet<>(namespaces),
@@ -82,8 +91,8 @@ class RunCommand implements Callable<Integer> {
             DatabaseConnector.defaults(),
             Optional.ofNullable(leaderElectionNamespace),
             runnerImages);
-    Operator operator = PgstreamOperator.create(client, settings);
-    OperatorHttpServer http = httpPort > 0 ? new OperatorHttpServer(httpPort, operator, registry) : null;
+    operator = PgstreamOperator.create(client, settings, this::leadershipLost);
+    http = httpPort > 0 ? new OperatorHttpServer(httpPort, operator, registry) : null;
     try {
       operator.start();
     } catch (OperatorException e) {
@@ -91,28 +100,39 @@ class RunCommand implements Callable<Integer> {
           .getErr()
           .printf(
               "error: the operator could not start against %s: is the API server reachable with this"
-                  + " kubeconfig or service account, and is the CRD from crds/ installed?%n",
-              client.getMasterUrl());
+                  + " kubeconfig or service account, and is the CRD from crds/ installed? (%s)%n",
+              client.getMasterUrl(),
+              Errors.rootMessage(e));
+      stop();
+      return 1;
+    }
+    // SIGTERM: stop reconciling and let in-flight reconciles finish, then release the Lease and exit.
+    Runtime.getRuntime().addShutdownHook(new Thread(this::stop, "sigterm"));
+    stopped.await();
+    return lostLeadership.get() ? 1 : 0;
+  }
+
+  /**
+   * A renewal of the Lease failed while running: exit 1 so Kubernetes restarts the pod as a candidate.
+   * Not JOSDK's own exit on losing the lead: that calls System.exit from inside our SIGTERM hook when
+   * the Lease is released, which blocks the JVM until it is killed.
+   */
+  private void leadershipLost() {
+    if (!stopping.get()) {
+      spec.commandLine().getErr().println("error: lost the leader-election Lease; exiting");
+      lostLeadership.set(true);
+      new Thread(this::stop, "lost-leadership").start(); // not on the elector's thread, which stop() ends
+    }
+  }
+
+  private void stop() {
+    if (stopping.compareAndSet(false, true)) {
+      operator.stop();
       if (http != null) {
         http.close();
       }
       client.close();
-      return 1;
     }
-    CountDownLatch stopped = new CountDownLatch(1);
-    // SIGTERM: stop reconciling and let in-flight reconciles finish, then release the Lease and exit.
-    Runtime.getRuntime()
-        .addShutdownHook(
-            new Thread(
-                () -> {
-                  operator.stop();
-                  if (http != null) {
-                    http.close();
-                  }
-                  client.close();
-                  stopped.countDown();
-                }));
-    stopped.await();
-    return 0;
+    stopped.countDown();
   }
 }

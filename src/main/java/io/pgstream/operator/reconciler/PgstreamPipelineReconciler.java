@@ -15,6 +15,7 @@ import io.javaoperatorsdk.operator.api.reconciler.Reconciler;
 import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
 import io.javaoperatorsdk.operator.processing.event.source.EventSource;
 import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEventSource;
+import io.pgstream.operator.Errors;
 import io.pgstream.operator.OperatorSettings;
 import io.pgstream.operator.api.DeletionPolicy;
 import io.pgstream.operator.aws.AwsClients;
@@ -407,7 +408,7 @@ public class PgstreamPipelineReconciler implements Reconciler<PgstreamPipeline>,
             .get(ResolvedCredentials.class, ResolvedCredentials.class)
             .map(ResolvedCredentials::secretValues)
             .orElse(List.of());
-    String message = "Reconcile failed, retrying with backoff: " + Redactor.redact(rootMessage(e), secrets);
+    String message = "Reconcile failed, retrying with backoff: " + Redactor.redact(Errors.rootMessage(e), secrets);
     blocked(s, "ReconcileError", message);
     announce(p, s.before(), s.status());
     if (!s.changed()) {
@@ -424,14 +425,6 @@ public class PgstreamPipelineReconciler implements Reconciler<PgstreamPipeline>,
       }
     }
     return false;
-  }
-
-  private static String rootMessage(Throwable e) {
-    Throwable root = e;
-    while (root.getCause() != null && root.getCause() != root) {
-      root = root.getCause();
-    }
-    return root.getClass().getSimpleName() + ": " + Optional.ofNullable(root.getMessage()).orElse("");
   }
 
   @Override

@@ -686,7 +686,8 @@ class PipelineLifecycleTest {
    * tests saw the operator use, and nothing more, save the patch verb that server-side apply uses
    * on real clusters where the mock server sees create, update or a JSON patch. Leases are left out:
    * JOSDK's leader election first asks for a SelfSubjectRulesReview, which the mock server cannot
-   * answer; the lease rule follows Fabric8's LeaseLock (get, create, update).
+   * answer; the e2e tier proves the lease rule on a real API server (JOSDK requires get, create and
+   * update before electing; Fabric8's LeaseLock renews with patch).
    */
   @AfterAll
   static void theRoleGrantsExactlyWhatTheOperatorUses() throws Exception {

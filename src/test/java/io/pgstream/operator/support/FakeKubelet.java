@@ -1,15 +1,23 @@
 package io.pgstream.operator.support;
 
+import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodBuilder;
+import io.fabric8.kubernetes.api.model.PodStatusBuilder;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.apps.DeploymentStatusBuilder;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
+import io.fabric8.kubernetes.api.model.batch.v1.JobCondition;
+import io.fabric8.kubernetes.api.model.batch.v1.JobConditionBuilder;
 import io.fabric8.kubernetes.api.model.batch.v1.JobStatusBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 
 /**
- * Plays the part of the kubelet and the Job and Deployment controllers, which the mock API server
- * does not run: it writes the status those controllers would write.
+ * Plays the part of the kubelet and the Job and Deployment controllers, which neither the mock API
+ * server nor the e2e tier's bare kube-apiserver runs: it writes the status those controllers would
+ * write, in the shape a real API server's status validation accepts (a finished Job has a start time,
+ * and Complete comes with SuccessCriteriaMet, Failed with FailureTarget).
  */
 public final class FakeKubelet {
   private final KubernetesClient client;
@@ -19,62 +27,100 @@ public final class FakeKubelet {
   }
 
   public void jobSucceeded(String namespace, String name) {
+    String now = now();
     Job job = client.batch().v1().jobs().inNamespace(namespace).withName(name).get();
     job.setStatus(
         new JobStatusBuilder()
+            .withStartTime(now)
             .withSucceeded(1)
-            .withCompletionTime("2026-11-24T10:00:00Z")
-            .addNewCondition()
-            .withType("Complete")
-            .withStatus("True")
-            .endCondition()
+            .withCompletionTime(now)
+            .addToConditions(condition("SuccessCriteriaMet", "CompletionsReached", "Reached expected number of succeeded pods", now))
+            .addToConditions(condition("Complete", "CompletionsReached", "Reached expected number of succeeded pods", now))
             .build());
     client.batch().v1().jobs().inNamespace(namespace).resource(job).updateStatus();
   }
 
   /** Fails the Job the way a pod whose container exited 1 with {@code log} as its last output does. */
   public void jobFailed(String namespace, String name, String log) {
-    client
-        .pods()
-        .inNamespace(namespace)
-        .resource(
-            new PodBuilder()
-                .withNewMetadata()
-                .withName(name + "-x1")
-                .withNamespace(namespace)
-                .addToLabels("job-name", name)
-                .endMetadata()
-                .withNewStatus()
-                .addNewContainerStatus()
-                .withName("pgstream")
-                .withNewState()
-                .withNewTerminated()
-                .withExitCode(1)
-                .withReason("Error")
-                .withMessage(log)
-                .endTerminated()
-                .endState()
-                .endContainerStatus()
-                .endStatus()
-                .build())
-        .create();
+    String now = now();
+    Pod pod =
+        client
+            .pods()
+            .inNamespace(namespace)
+            .resource(
+                new PodBuilder()
+                    .withNewMetadata()
+                    .withName(name + "-x1")
+                    .withNamespace(namespace)
+                    .addToLabels("job-name", name)
+                    .endMetadata()
+                    .withNewSpec()
+                    .addNewContainer()
+                    .withName("pgstream")
+                    .withImage("pgstream")
+                    .endContainer()
+                    .withRestartPolicy("Never")
+                    .endSpec()
+                    .build())
+            .create();
+    pod.setStatus(
+        new PodStatusBuilder()
+            .withPhase("Failed")
+            .addNewContainerStatus()
+            .withName("pgstream")
+            .withImage("pgstream")
+            .withImageID("")
+            .withReady(false)
+            .withRestartCount(0)
+            .withNewState()
+            .withNewTerminated()
+            .withExitCode(1)
+            .withReason("Error")
+            .withMessage(log)
+            .endTerminated()
+            .endState()
+            .endContainerStatus()
+            .build());
+    client.pods().inNamespace(namespace).resource(pod).updateStatus();
     Job job = client.batch().v1().jobs().inNamespace(namespace).withName(name).get();
+    String reason = "BackoffLimitExceeded";
+    String message = "Job has reached the specified backoff limit";
     job.setStatus(
         new JobStatusBuilder()
+            .withStartTime(now)
             .withFailed(1)
-            .addNewCondition()
-            .withType("Failed")
-            .withStatus("True")
-            .withReason("BackoffLimitExceeded")
-            .withMessage("Job has reached the specified backoff limit")
-            .endCondition()
+            .addToConditions(condition("FailureTarget", reason, message, now))
+            .addToConditions(condition("Failed", reason, message, now))
             .build());
     client.batch().v1().jobs().inNamespace(namespace).resource(job).updateStatus();
   }
 
+  /** Kubernetes timestamps have whole seconds. */
+  private static String now() {
+    return Instant.now().truncatedTo(ChronoUnit.SECONDS).toString();
+  }
+
+  private static JobCondition condition(String type, String reason, String message, String now) {
+    return new JobConditionBuilder()
+        .withType(type)
+        .withStatus("True")
+        .withReason(reason)
+        .withMessage(message)
+        .withLastProbeTime(now)
+        .withLastTransitionTime(now)
+        .build();
+  }
+
   public void deploymentAvailable(String namespace, String name) {
     Deployment d = client.apps().deployments().inNamespace(namespace).withName(name).get();
-    d.setStatus(new DeploymentStatusBuilder().withReplicas(1).withReadyReplicas(1).withAvailableReplicas(1).build());
+    d.setStatus(
+        new DeploymentStatusBuilder()
+            .withObservedGeneration(d.getMetadata().getGeneration())
+            .withReplicas(1)
+            .withUpdatedReplicas(1)
+            .withReadyReplicas(1)
+            .withAvailableReplicas(1)
+            .build());
     client.apps().deployments().inNamespace(namespace).resource(d).updateStatus();
   }
 }

@@ -6,6 +6,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.sql.Connection;
+import java.sql.DriverManager;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.Map;
@@ -19,14 +20,23 @@ import java.util.concurrent.ConcurrentHashMap;
  * session_replication_role settable by rds_superuser members. {@link #vanilla()} is a plain server
  * with wal_level=replica, no WAL senders and two replication slots, for the failing side of checks.
  * Both require passwords (scram-sha-256) from every role but the bootstrap superuser.
+ * {@link #external} wraps a server started outside the JVM (the e2e tier's Debian PostgreSQL).
  */
 public final class TestPostgres {
   private static final Map<String, TestPostgres> SERVERS = new ConcurrentHashMap<>();
 
-  private final EmbeddedPostgres pg;
+  private final int port;
+  /** The bootstrap superuser's password; embedded servers trust it on loopback. */
+  private final String password;
 
-  private TestPostgres(EmbeddedPostgres pg) {
-    this.pg = pg;
+  private TestPostgres(int port, String password) {
+    this.port = port;
+    this.password = password;
+  }
+
+  /** A server on 127.0.0.1:{@code port} whose superuser postgres has {@code password}. */
+  public static TestPostgres external(int port, String password) {
+    return new TestPostgres(port, password);
   }
 
   public static TestPostgres rds() {
@@ -46,14 +56,19 @@ public final class TestPostgres {
                       "max_wal_senders", "10",
                       "max_slot_wal_keep_size", "10GB",
                       "rds.logical_replication", "on"));
-          server.execute(
-              "postgres",
-              "CREATE ROLE rds_superuser NOLOGIN",
-              "CREATE ROLE rds_replication NOLOGIN",
-              "GRANT rds_replication TO rds_superuser WITH ADMIN OPTION",
-              "GRANT SET ON PARAMETER session_replication_role TO rds_superuser");
+          server.emulateRdsRoles();
           return server;
         });
+  }
+
+  /** RDS's NOLOGIN roles, and session_replication_role settable by rds_superuser members (PG15+). */
+  public void emulateRdsRoles() {
+    execute(
+        "postgres",
+        "CREATE ROLE rds_superuser NOLOGIN",
+        "CREATE ROLE rds_replication NOLOGIN",
+        "GRANT rds_replication TO rds_superuser WITH ADMIN OPTION",
+        "GRANT SET ON PARAMETER session_replication_role TO rds_superuser");
   }
 
   public static TestPostgres vanilla() {
@@ -90,7 +105,8 @@ public final class TestPostgres {
     try {
       EmbeddedPostgres.Builder builder = EmbeddedPostgres.builder().setDataDirectoryCustomizer(customizer);
       config.forEach(builder::setServerConfig);
-      return new TestPostgres(builder.start());
+      EmbeddedPostgres pg = builder.start();
+      return new TestPostgres(pg.getPort(), "");
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
@@ -113,12 +129,17 @@ public final class TestPostgres {
   }
 
   public int port() {
-    return pg.getPort();
+    return port;
+  }
+
+  /** A connection as the bootstrap superuser. */
+  public Connection connect(String database) throws SQLException {
+    return DriverManager.getConnection("jdbc:postgresql://127.0.0.1:" + port + "/" + database, "postgres", password);
   }
 
   /** Runs statements as the bootstrap superuser in {@code database}. */
   public void execute(String database, String... statements) {
-    try (Connection c = pg.getDatabase("postgres", database).getConnection();
+    try (Connection c = connect(database);
         Statement st = c.createStatement()) {
       for (String sql : statements) {
         st.execute(sql);
@@ -130,11 +151,15 @@ public final class TestPostgres {
 
   /** A one-number query as the bootstrap superuser. */
   public long query(String database, String sql) {
-    try (Connection c = pg.getDatabase("postgres", database).getConnection();
+    return Long.parseLong(text(database, sql));
+  }
+
+  /** A one-value query as the bootstrap superuser; null when it returns no row. */
+  public String text(String database, String sql) {
+    try (Connection c = connect(database);
         Statement st = c.createStatement();
         var rs = st.executeQuery(sql)) {
-      rs.next();
-      return rs.getLong(1);
+      return rs.next() ? rs.getString(1) : null;
     } catch (SQLException e) {
       throw new IllegalStateException("test query failed: " + e.getMessage(), e);
     }

@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# Builds the real peers of the e2e tier from the Go module proxy into .tools/, once per version:
+# pgstream (e2e/tools/pgstream) and kube-apiserver, kubectl and etcd (e2e/tools/kube). The versions
+# are pinned by the go.mod/go.sum beside each tools.go; a second run finds the binaries and builds nothing.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+TOOLS=$PWD/.tools
+mkdir -p "$TOOLS"
+
+version() { (cd "e2e/tools/$1" && go list -m -f '{{.Version}}' "$2"); }
+
+PGSTREAM_VERSION=$(version pgstream github.com/xataio/pgstream)
+if [ ! -x "$TOOLS/pgstream-$PGSTREAM_VERSION" ]; then
+  echo "building pgstream $PGSTREAM_VERSION" >&2
+  (cd e2e/tools/pgstream && go build -ldflags "-X github.com/xataio/pgstream/cmd.Version=$PGSTREAM_VERSION" \
+    -o "$TOOLS/pgstream-$PGSTREAM_VERSION" github.com/xataio/pgstream)
+fi
+
+KUBE_VERSION=$(version kube k8s.io/kubernetes)
+KUBE_DIR=$TOOLS/kube-$KUBE_VERSION
+if [ ! -x "$KUBE_DIR/kube-apiserver" ] || [ ! -x "$KUBE_DIR/kubectl" ] || [ ! -x "$KUBE_DIR/etcd" ]; then
+  echo "building kube-apiserver, kubectl and etcd for Kubernetes $KUBE_VERSION" >&2
+  minor=$(echo "$KUBE_VERSION" | cut -d. -f2)
+  # What the release build stamps, so /version and kubectl's skew check see the real version.
+  ldflags="-X k8s.io/component-base/version.gitVersion=$KUBE_VERSION -X k8s.io/component-base/version.gitMajor=1"
+  ldflags="$ldflags -X k8s.io/component-base/version.gitMinor=$minor -X k8s.io/component-base/version.gitTreeState=clean"
+  ldflags="$ldflags -X k8s.io/client-go/pkg/version.gitVersion=$KUBE_VERSION -X k8s.io/client-go/pkg/version.gitMajor=1"
+  ldflags="$ldflags -X k8s.io/client-go/pkg/version.gitMinor=$minor"
+  mkdir -p "$KUBE_DIR"
+  (cd e2e/tools/kube \
+    && go build -ldflags "$ldflags" -o "$KUBE_DIR/kube-apiserver" k8s.io/kubernetes/cmd/kube-apiserver \
+    && go build -ldflags "$ldflags" -o "$KUBE_DIR/kubectl" k8s.io/kubernetes/cmd/kubectl \
+    && go build -o "$KUBE_DIR/etcd" go.etcd.io/etcd/server/v3)
+fi
+
+echo "PGSTREAM_BIN=$TOOLS/pgstream-$PGSTREAM_VERSION"
+echo "KUBE_BIN=$KUBE_DIR"

@@ -1,0 +1,101 @@
+package io.pgstream.operator.e2e;
+
+import io.fabric8.kubernetes.api.model.ConfigMap;
+import io.fabric8.kubernetes.api.model.Container;
+import io.fabric8.kubernetes.api.model.EnvVar;
+import io.fabric8.kubernetes.api.model.PodSpec;
+import io.fabric8.kubernetes.api.model.Secret;
+import io.fabric8.kubernetes.api.model.SecretKeySelector;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.pgstream.operator.dependent.PgstreamPods;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Runs the real pgstream binary in place of the image's entrypoint: either a pod's container as the
+ * kubelet would start it (its args, its env resolved from Secrets, its ConfigMap's files where the pod
+ * mounts them), or a command with files and env given directly.
+ */
+final class PgstreamRunner {
+  private final Path binary;
+
+  PgstreamRunner(Path binary) {
+    this.binary = binary;
+  }
+
+  /** A started pgstream and the file its output goes to. */
+  record Started(Process process, Path log) {
+    int waitFor() {
+      try {
+        if (!process.waitFor(5, TimeUnit.MINUTES)) {
+          process.destroyForcibly();
+          throw new AssertionError("pgstream did not finish in 5 minutes:\n" + output());
+        }
+        return process.exitValue();
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new IllegalStateException(e);
+      }
+    }
+
+    String output() {
+      try {
+        return Files.readString(log);
+      } catch (IOException e) {
+        throw new UncheckedIOException(e);
+      }
+    }
+
+    void stop() {
+      process.destroy();
+      try {
+        process.waitFor(30, TimeUnit.SECONDS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
+  }
+
+  /** The pod's only container, with the ConfigMap volume and Secret env of the pod in {@code namespace}. */
+  Started startPod(KubernetesClient client, String namespace, PodSpec pod) {
+    Container c = pod.getContainers().get(0);
+    ConfigMap cm = client.configMaps().inNamespace(namespace).withName(pod.getVolumes().get(0).getConfigMap().getName()).get();
+    Map<String, String> env = new LinkedHashMap<>();
+    for (EnvVar e : c.getEnv()) {
+      SecretKeySelector ref = e.getValueFrom().getSecretKeyRef();
+      Secret s = client.secrets().inNamespace(namespace).withName(ref.getName()).get();
+      env.put(e.getName(), new String(Base64.getDecoder().decode(s.getData().get(ref.getKey())), StandardCharsets.UTF_8));
+    }
+    return start(c.getArgs(), cm.getData(), env);
+  }
+
+  /** pgstream with {@code args}, {@code files} written where /etc/pgstream is mounted, and {@code env}. */
+  Started start(List<String> args, Map<String, String> files, Map<String, String> env) {
+    try {
+      Path dir = Files.createTempDirectory(Peers.work(), "pod");
+      for (var file : files.entrySet()) {
+        Files.writeString(dir.resolve(file.getKey()), file.getValue());
+      }
+      List<String> command = new ArrayList<>();
+      command.add(binary.toString());
+      for (String arg : args) {
+        command.add(arg.replace(PgstreamPods.CONFIG_DIR, dir.toString()));
+      }
+      Path log = dir.resolve("pgstream.log");
+      ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile());
+      pb.environment().putAll(env);
+      return new Started(pb.start(), log);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+}

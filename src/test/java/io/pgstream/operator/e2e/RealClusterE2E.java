@@ -1,0 +1,402 @@
+package io.pgstream.operator.e2e;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.ManagedFieldsEntry;
+import io.fabric8.kubernetes.api.model.PodSpec;
+import io.fabric8.kubernetes.api.model.apps.Deployment;
+import io.fabric8.kubernetes.api.model.batch.v1.Job;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.utils.Serialization;
+import io.pgstream.operator.OperatorSettings;
+import io.pgstream.operator.api.Phase;
+import io.pgstream.operator.api.PgstreamPipeline;
+import io.pgstream.operator.api.SslMode;
+import io.pgstream.operator.support.FakeKubelet;
+import io.pgstream.operator.support.Pipelines;
+import io.pgstream.operator.support.TestPostgres;
+import java.io.FileInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.TestMethodOrder;
+
+/**
+ * The operator as it ships, against a real kube-apiserver and real databases: deploy/ applied with
+ * kubectl (CRD, service account, RBAC), the operator jar started with the Deployment's arguments and
+ * the service account's token, a pipeline applied with kubectl. No kubelet or controllers run, so
+ * this test plays them: it executes each Job's and the Deployment's pod spec with the real pgstream
+ * binary and writes the status the Job and Deployment controllers would write. Tests run in order,
+ * each continuing the pipeline's life from the one before.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class RealClusterE2E {
+  static final String NS = Pipelines.NAMESPACE;
+  static final String NAME = "e2e";
+  static final String SLOT = "pgstream_default_e2e";
+  static final String OPERATOR_NS = "pgstream-system";
+  static final String SERVICE_ACCOUNT = "system:serviceaccount:pgstream-system:pgstream-operator";
+  static final Path DEPLOY = Path.of("deploy/pgstream-operator.yaml");
+  static final String RUNNER_15 = "local-runner:15";
+
+  final TestPostgres source = Peers.source();
+  final TestPostgres target = Peers.target();
+  final PgstreamRunner pgstream = new PgstreamRunner(Peers.pgstream());
+  KubernetesClient admin;
+  FakeKubelet controllers;
+  Process operator;
+  Path operatorLog;
+  int operatorHttpPort;
+  PgstreamRunner.Started streaming;
+
+  @BeforeAll
+  void startTheOperatorWithItsOwnIdentity() throws Exception {
+    source.login("src", Pipelines.SOURCE_PASSWORD, "SUPERUSER"); // plays the RDS master, who may create event triggers
+    source.database(
+        "app_source", "postgres",
+        "CREATE TABLE public.orders (id int PRIMARY KEY, total numeric)",
+        "INSERT INTO public.orders SELECT g, g * 1.5 FROM generate_series(1, 100) g");
+    target.login("tgt", Pipelines.TARGET_PASSWORD, "");
+    target.database("app_target", "tgt");
+
+    admin = Peers.admin();
+    controllers = new FakeKubelet(admin);
+    Peers.kubectlOk("apply", "--server-side", "-f", DEPLOY.toString());
+    String token = Peers.kubectlOk("-n", OPERATOR_NS, "create", "token", "pgstream-operator", "--duration=1h").trim();
+    Path kubeconfig = Peers.work().resolve("operator.kubeconfig");
+    Files.writeString(
+        kubeconfig,
+        """
+        apiVersion: v1
+        kind: Config
+        clusters: [{name: e2e, cluster: {server: "%s", insecure-skip-tls-verify: true}}]
+        users: [{name: pgstream-operator, user: {token: "%s"}}]
+        contexts: [{name: e2e, context: {cluster: e2e, user: pgstream-operator}}]
+        current-context: e2e
+        """
+            .formatted(admin.getMasterUrl(), token));
+
+    List<String> command = new ArrayList<>(List.of("java", "-jar", operatorJar().toString()));
+    command.addAll(operatorArgs());
+    operatorLog = Peers.work().resolve("operator.log");
+    ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(operatorLog.toFile());
+    pb.environment().put("KUBECONFIG", kubeconfig.toString());
+    operator = pb.start();
+  }
+
+  /** The shipped Deployment's arguments, with a free HTTP port, a short slot check, and a runner for PostgreSQL 15. */
+  List<String> operatorArgs() throws IOException {
+    Deployment deployment;
+    try (InputStream in = new FileInputStream(DEPLOY.toFile())) {
+      deployment =
+          admin.load(in).items().stream()
+              .filter(Deployment.class::isInstance)
+              .map(Deployment.class::cast)
+              .findFirst()
+              .orElseThrow();
+    }
+    try (ServerSocket s = new ServerSocket(0)) {
+      operatorHttpPort = s.getLocalPort();
+    }
+    List<String> args = new ArrayList<>();
+    for (String arg : deployment.getSpec().getTemplate().getSpec().getContainers().get(0).getArgs()) {
+      args.add(
+          arg.startsWith("--http-port=") ? "--http-port=" + operatorHttpPort
+              : arg.startsWith("--slot-check-interval=") ? "--slot-check-interval=5"
+              : arg);
+    }
+    args.add("--runner-image=15=" + RUNNER_15);
+    return args;
+  }
+
+  static Path operatorJar() throws IOException {
+    try (Stream<Path> files = Files.list(Path.of("target"))) {
+      return files
+          .filter(f -> f.getFileName().toString().matches("pgstream-operator-.*\\.jar"))
+          .findFirst()
+          .orElseThrow(() -> new IllegalStateException("no operator jar in target/: mvn package first"));
+    }
+  }
+
+  @AfterAll
+  void stop() throws Exception {
+    if (streaming != null) {
+      streaming.stop();
+    }
+    if (operator != null) {
+      operator.destroy();
+      if (!operator.waitFor(40, java.util.concurrent.TimeUnit.SECONDS)) {
+        operator.destroyForcibly();
+        throw new AssertionError("the operator did not exit within 40 s of SIGTERM:\n" + operatorOutput());
+      }
+    }
+    if (admin != null) {
+      admin.close();
+    }
+  }
+
+  @Test
+  @Order(1)
+  void theDeployManifestIsAcceptedAndTheOperatorLeadsWithItsServiceAccount() {
+    assertThat(Peers.kubectlOk("get", "crd", "pgstreampipelines.pgstream.io", "-o", "jsonpath={.status.conditions[?(@.type=='Established')].status}"))
+        .isEqualTo("True");
+    assertThat(Peers.eventually(Duration.ofSeconds(60), () -> ok("/readyz")))
+        .withFailMessage(() -> "operator not ready:\n" + operatorOutput())
+        .isTrue();
+    var lease = admin.leases().inNamespace(OPERATOR_NS).withName(OperatorSettings.LEASE_NAME).get();
+    assertThat(lease).as("the leader-election Lease, written with the Role deploy/ grants").isNotNull();
+    assertThat(lease.getSpec().getHolderIdentity()).isNotBlank();
+  }
+
+  @Test
+  @Order(2)
+  void aPipelineAppliedWithKubectlPassesThePreflightAgainstTheRealDatabases() throws Exception {
+    PgstreamPipeline p = Pipelines.snapshotAndReplication(NAME);
+    p.getSpec().source.host = "127.0.0.1";
+    p.getSpec().source.port = source.port();
+    p.getSpec().source.database = "app_source";
+    p.getSpec().target.host = "127.0.0.1";
+    p.getSpec().target.port = target.port();
+    p.getSpec().target.database = "app_target";
+    p.getSpec().source.sslMode = SslMode.DISABLE;
+    p.getSpec().target.sslMode = SslMode.DISABLE;
+    List<HasMetadata> objects =
+        List.of(Pipelines.secret(NAME + "-source", "src", Pipelines.SOURCE_PASSWORD), Pipelines.secret(NAME + "-target", "tgt", Pipelines.TARGET_PASSWORD), p);
+    Path file = Peers.work().resolve("pipeline.yaml");
+    Files.writeString(file, objects.stream().map(Serialization::asYaml).collect(Collectors.joining()));
+    Peers.kubectlOk("apply", "-f", file.toString());
+
+    assertThat(Peers.eventually(Duration.ofSeconds(60), () -> "True".equals(condition("SourceReady")) && "True".equals(condition("TargetReady"))))
+        .withFailMessage(() -> "checks did not pass: " + Serialization.asYaml(pipeline().getStatus()) + operatorOutput())
+        .isTrue();
+  }
+
+  @Test
+  @Order(3)
+  void theInitJobsPodRunsPgstreamInit() {
+    PodSpec init = jobPod(NAME + "-init");
+    PgstreamRunner.Started run = pgstream.startPod(admin, NS, init);
+    assertThat(run.waitFor()).as(run.output()).isZero();
+    assertThat(source.text("app_source", "SELECT plugin FROM pg_replication_slots WHERE slot_name = '" + SLOT + "'")).isEqualTo("wal2json");
+    controllers.jobSucceeded(NS, NAME + "-init");
+    assertThat(Peers.eventually(Duration.ofSeconds(30), () -> pipeline().getStatus().phase == Phase.Snapshotting)).isTrue();
+  }
+
+  @Test
+  @Order(4)
+  void theSnapshotJobsPodCopiesTheRows() {
+    PodSpec snapshot = jobPod(NAME + "-snapshot");
+    assertThat(snapshot.getContainers().get(0).getImage()).as("the runner chosen for the source's PostgreSQL 15").isEqualTo(RUNNER_15);
+    PgstreamRunner.Started run = pgstream.startPod(admin, NS, snapshot);
+    assertThat(run.waitFor()).as(run.output()).isZero();
+    assertThat(target.query("app_target", "SELECT count(*) FROM public.orders")).isEqualTo(100);
+    controllers.jobSucceeded(NS, NAME + "-snapshot");
+  }
+
+  @Test
+  @Order(5)
+  void theDeploymentsPodStreamsInsertsUpdatesAndDeletes() {
+    assertThat(Peers.eventually(Duration.ofSeconds(30), () -> deployment() != null)).isTrue();
+    streaming = pgstream.startPod(admin, NS, deployment().getSpec().getTemplate().getSpec());
+    assertThat(Peers.eventually(Duration.ofSeconds(60), () -> ok("http://127.0.0.1:9910/ready")))
+        .withFailMessage(() -> "pgstream run not ready:\n" + streaming.output())
+        .isTrue();
+    controllers.deploymentAvailable(NS, NAME + "-stream");
+    assertThat(Peers.eventually(Duration.ofSeconds(30), () -> pipeline().getStatus().phase == Phase.Streaming && "True".equals(condition("Ready"))))
+        .isTrue();
+
+    source.execute(
+        "app_source",
+        "INSERT INTO public.orders VALUES (1001, 10)",
+        "UPDATE public.orders SET total = 0 WHERE id = 1",
+        "DELETE FROM public.orders WHERE id = 2");
+    assertThat(Peers.eventually(Duration.ofSeconds(30), () -> "100,0,1".equals(targetState())))
+        .withFailMessage(() -> "target: " + targetState() + "\n" + streaming.output())
+        .isTrue();
+  }
+
+  @Test
+  @Order(6)
+  void aRestartedStreamResumesFromTheSlotWithoutLoss() {
+    streaming.stop();
+    source.execute("app_source", "INSERT INTO public.orders VALUES (1002, 20)", "DELETE FROM public.orders WHERE id = 3");
+    streaming = pgstream.startPod(admin, NS, deployment().getSpec().getTemplate().getSpec());
+    assertThat(
+            Peers.eventually(
+                Duration.ofSeconds(60),
+                () -> target.query("app_target", "SELECT count(*) FROM public.orders") == 100
+                    && target.query("app_target", "SELECT count(*) FROM public.orders WHERE id = 1002") == 1))
+        .withFailMessage(() -> streaming.output())
+        .isTrue();
+  }
+
+  @Test
+  @Order(7)
+  void kubectlGetAndDescribeTellTheStory() {
+    String get = Peers.kubectlOk("get", "pgsp", NAME);
+    assertThat(get.lines().findFirst().orElseThrow()).contains("PHASE", "READY", "LAG");
+    assertThat(get).contains("Streaming", "True");
+    String describe = Peers.kubectlOk("describe", "pgstreampipeline", NAME);
+    assertThat(describe).contains("Conditions:", "Events:", "Streaming");
+    assertThat(describe).doesNotContain(Pipelines.SOURCE_PASSWORD, Pipelines.TARGET_PASSWORD);
+  }
+
+  @Test
+  @Order(8)
+  void theOperatorAppliesServerSideAndWritesOnlyThePipelinesStatus() {
+    for (HasMetadata child : List.of(deployment(), job(NAME + "-init"), job(NAME + "-snapshot"))) {
+      assertThat(child.getMetadata().getManagedFields())
+          .as("%s %s is written by server-side apply", child.getKind(), child.getMetadata().getName())
+          .anyMatch(f -> "Apply".equals(f.getOperation()));
+    }
+    List<ManagedFieldsEntry> onPipeline = pipeline().getMetadata().getManagedFields();
+    String kubectlManager = "kubectl-client-side-apply";
+    List<ManagedFieldsEntry> operatorWrites = onPipeline.stream().filter(f -> !kubectlManager.equals(f.getManager())).toList();
+    assertThat(operatorWrites).isNotEmpty();
+    for (ManagedFieldsEntry f : operatorWrites) {
+      String fields = Serialization.asJson(f.getFieldsV1());
+      assertThat(fields).as("%s never writes the spec", f.getManager()).doesNotContain("\"f:spec\"");
+    }
+    assertThat(operatorWrites).as("status through its subresource").anyMatch(f -> "status".equals(f.getSubresource()));
+  }
+
+  @Test
+  @Order(9)
+  void anUnchangedStreamingPipelineIsQuiet() throws InterruptedException {
+    Map<String, String> before = resourceVersions();
+    String statusBefore = Serialization.asYaml(pipeline().getStatus());
+    Thread.sleep(12_000); // more than two slot checks (every 5 s here)
+    assertThat(resourceVersions())
+        .withFailMessage(() -> "written while nothing changed:\n" + statusBefore + "---\n" + Serialization.asYaml(pipeline().getStatus()))
+        .isEqualTo(before);
+  }
+
+  @Test
+  @Order(10)
+  void theServiceAccountCanDoWhatTheOperatorDidAndNoMore() {
+    assertThat(operatorOutput()).doesNotContain("Forbidden", "forbidden", Pipelines.SOURCE_PASSWORD, Pipelines.TARGET_PASSWORD);
+    assertThat(canI("patch", "pgstreampipelines/status")).isTrue();
+    assertThat(canI("update", "pgstreampipelines")).as("the spec is the user's").isFalse();
+    assertThat(canI("delete", "secrets")).isFalse();
+    assertThat(canI("create", "pods")).as("pods come from Jobs and Deployments").isFalse();
+    assertThat(canI("list", "nodes")).isFalse();
+  }
+
+  @Test
+  @Order(11)
+  void theExamplesApplyAndGetAnAnswer() {
+    Peers.kubectlOk("apply", "-f", "examples/");
+    assertThat(Peers.eventually(Duration.ofSeconds(90), () -> Stream.of("orders", "shop-events", "backfill").allMatch(n -> readyReason(n) != null)))
+        .withFailMessage(() -> Peers.kubectl("get", "pgsp", "-o", "wide").output())
+        .isTrue();
+    String get = Peers.kubectlOk("get", "pgsp");
+    assertThat(get).contains("orders", "shop-events", "backfill");
+    assertThat(Peers.kubectlOk("describe", "pgsp", "orders")).contains("Events:");
+  }
+
+  @Test
+  @Order(12)
+  void deletingWithTheRetainPolicyKeepsTheSlot() {
+    streaming.stop();
+    Peers.kubectlOk("delete", "pgsp", NAME, "--timeout=60s");
+    assertThat(source.text("app_source", "SELECT count(*) FROM pg_replication_slots WHERE slot_name = '" + SLOT + "'")).isEqualTo("1");
+    assertThat(admin.v1().events().inNamespace(NS).list().getItems())
+        .anyMatch(e -> NAME.equals(e.getInvolvedObject().getName()) && e.getMessage().contains(SLOT));
+  }
+
+  private boolean canI(String verb, String resource) {
+    return Peers.kubectl("auth", "can-i", verb, resource, "--as=" + SERVICE_ACCOUNT, "-n", NS).output().trim().equals("yes");
+  }
+
+  private Map<String, String> resourceVersions() {
+    return Map.of(
+        "pipeline", pipeline().getMetadata().getResourceVersion(),
+        "deployment", deployment().getMetadata().getResourceVersion(),
+        "configmap", admin.configMaps().inNamespace(NS).withName(NAME + "-pgstream-config").get().getMetadata().getResourceVersion(),
+        "secret", admin.secrets().inNamespace(NS).withName(NAME + "-pgstream-credentials").get().getMetadata().getResourceVersion());
+  }
+
+  private String targetState() {
+    return target.text(
+        "app_target",
+        "SELECT count(*) || ',' || (SELECT total FROM public.orders WHERE id = 1) || ',' || (SELECT count(*) FROM public.orders WHERE id IN (1001, 2)) FROM public.orders");
+  }
+
+  private boolean ok(String url) {
+    String full = url.startsWith("/") ? "http://127.0.0.1:" + operatorHttpPort + url : url;
+    try {
+      return HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(full)).build(), HttpResponse.BodyHandlers.discarding()).statusCode() == 200;
+    } catch (IOException e) {
+      return false;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return false;
+    }
+  }
+
+  private PgstreamPipeline pipeline() {
+    return admin.resources(PgstreamPipeline.class).inNamespace(NS).withName(NAME).get();
+  }
+
+  private String condition(String type) {
+    return conditionOf(pipeline(), type, true);
+  }
+
+  private String readyReason(String name) {
+    return conditionOf(admin.resources(PgstreamPipeline.class).inNamespace(NS).withName(name).get(), "Ready", false);
+  }
+
+  private static String conditionOf(PgstreamPipeline p, String type, boolean status) {
+    if (p == null || p.getStatus() == null) {
+      return null;
+    }
+    return p.getStatus().conditions.stream()
+        .filter(c -> type.equals(c.getType()))
+        .map(c -> status ? c.getStatus() : c.getReason())
+        .findFirst()
+        .orElse(null);
+  }
+
+  private Job job(String name) {
+    return admin.batch().v1().jobs().inNamespace(NS).withName(name).get();
+  }
+
+  private PodSpec jobPod(String name) {
+    assertThat(Peers.eventually(Duration.ofSeconds(60), () -> job(name) != null))
+        .withFailMessage(() -> "no Job " + name + "; status: " + Serialization.asYaml(pipeline().getStatus()) + operatorOutput())
+        .isTrue();
+    return job(name).getSpec().getTemplate().getSpec();
+  }
+
+  private Deployment deployment() {
+    return admin.apps().deployments().inNamespace(NS).withName(NAME + "-stream").get();
+  }
+
+  private String operatorOutput() {
+    try {
+      return Files.readString(operatorLog);
+    } catch (IOException e) {
+      return "(no operator log: " + e.getMessage() + ")";
+    }
+  }
+}
