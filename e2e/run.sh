@@ -11,8 +11,8 @@ cd "$(dirname "$0")/.."
 eval "$(./e2e/tools.sh)"
 
 PG=/usr/lib/postgresql/15/bin
-if [ ! -x "$PG/postgres" ] || [ ! -e /usr/lib/postgresql/15/lib/wal2json.so ]; then
-  apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q postgresql-15 postgresql-15-wal2json
+if [ ! -x "$PG/postgres" ] || [ ! -e /usr/lib/postgresql/15/lib/wal2json.so ] || ! command -v openssl >/dev/null; then
+  apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q postgresql-15 postgresql-15-wal2json openssl
 fi
 
 SOURCE_PORT=${E2E_SOURCE_PORT:-5440}

@@ -75,8 +75,8 @@ final class SlotWatch {
     next.state = state(health, p.getSpec().effectiveMaxRetainedWalBytes());
     if (health.exists()) {
       next.active = health.active();
-      next.lag = ByteSizes.human(health.lagBytes());
-      next.retainedWal = ByteSizes.human(health.retainedBytes());
+      next.lag = ByteSizes.forStatus(health.lagBytes());
+      next.retainedWal = ByteSizes.forStatus(health.retainedBytes());
       next.walStatus = health.walStatus();
     }
     next.unclaimedSlots = health.unclaimed().isEmpty() ? null : health.unclaimed();

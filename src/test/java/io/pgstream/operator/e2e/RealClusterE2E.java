@@ -283,6 +283,8 @@ class RealClusterE2E {
   @Test
   @Order(9)
   void anUnchangedStreamingPipelineIsQuiet() throws InterruptedException {
+    // Settled first: the slot check after the restart above reports the slot active again (a real change).
+    assertThat(Peers.eventually(Duration.ofSeconds(30), () -> Boolean.TRUE.equals(pipeline().getStatus().slot.active))).isTrue();
     Map<String, String> before = resourceVersions();
     String statusBefore = Serialization.asYaml(pipeline().getStatus());
     Thread.sleep(12_000); // more than two slot checks (every 5 s here)
