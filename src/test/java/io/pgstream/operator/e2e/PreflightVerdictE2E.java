@@ -23,7 +23,8 @@ import org.junit.jupiter.api.Test;
 /**
  * The preflight's verdict against what pgstream itself does with the same pipeline: where the
  * preflight rejects a pipeline, {@code pgstream init} with the operator's rendered config really fails,
- * for the reason the finding names. (The accepted side, a pipeline that passes and then really works,
+ * for the reason the finding names: event triggers at init, logical decoding at init, and
+ * session_replication_role when the snapshot writes with triggers disabled. (The accepted side, a pipeline that passes and then really works,
  * is RealClusterE2E.)
  */
 class PreflightVerdictE2E {
@@ -44,9 +45,9 @@ class PreflightVerdictE2E {
     PgstreamPipeline p = pipeline("verdict-a", source, "verdict_a", "verdict_a_target");
     assertThat(codes(preflight(p, "verdict_src"))).contains("CannotCreateEventTrigger");
 
-    PgstreamRunner.Started init = init(p, "verdict_src");
+    PgstreamRunner.Started init = run(p, "verdict_src", "init", PgstreamConfigRenderer.REPLICATION_FILE);
     assertThat(init.waitFor()).as(init.output()).isNotZero();
-    assertThat(init.output()).contains("event trigger");
+    assertThat(init.output()).contains("permission denied to create event trigger");
   }
 
   @Test
@@ -60,9 +61,25 @@ class PreflightVerdictE2E {
     p.getSpec().target.port = target.port();
     assertThat(codes(preflight(p, "verdict_super"))).contains("WalLevelNotLogical");
 
-    PgstreamRunner.Started init = init(p, "verdict_super");
+    PgstreamRunner.Started init = run(p, "verdict_super", "init", PgstreamConfigRenderer.REPLICATION_FILE);
     assertThat(init.waitFor()).as(init.output()).isNotZero();
-    assertThat(init.output()).contains("wal_level");
+    assertThat(init.output()).contains("wal_level >= logical");
+  }
+
+  @Test
+  void disableTriggersForATargetLoginThatMayNotSetSessionReplicationRoleIsRejectedAndTheSnapshotFails() {
+    source.login("verdict_c_src", PASSWORD, "SUPERUSER");
+    source.database("verdict_c", "verdict_c_src", "CREATE TABLE public.t (id int PRIMARY KEY)", "INSERT INTO public.t VALUES (1)");
+    target.login("verdict_c_tgt", PASSWORD, "");
+    target.database("verdict_c_target", "verdict_c_tgt");
+
+    PgstreamPipeline p = pipeline("verdict-c", source, "verdict_c", "verdict_c_target");
+    p.getSpec().target.disableTriggers = true;
+    assertThat(codes(preflight(p, "verdict_c_src"))).contains("CannotSetSessionReplicationRole");
+
+    PgstreamRunner.Started snapshot = run(p, "verdict_c_src", "snapshot", PgstreamConfigRenderer.SNAPSHOT_FILE);
+    assertThat(snapshot.waitFor()).as(snapshot.output()).isNotZero();
+    assertThat(snapshot.output()).contains("permission denied to set parameter").contains("session_replication_role");
   }
 
   private PgstreamPipeline pipeline(String name, TestPostgres sourceServer, String sourceDb, String targetDb) {
@@ -84,7 +101,12 @@ class PreflightVerdictE2E {
   }
 
   private static ResolvedCredentials credentials(String sourceUser) {
-    String targetUser = sourceUser.equals("verdict_super") ? sourceUser : "verdict_tgt";
+    String targetUser =
+        switch (sourceUser) {
+          case "verdict_super" -> sourceUser;
+          case "verdict_c_src" -> "verdict_c_tgt";
+          default -> "verdict_tgt";
+        };
     return new ResolvedCredentials(sourceUser, PASSWORD, targetUser, PASSWORD);
   }
 
@@ -92,12 +114,12 @@ class PreflightVerdictE2E {
     return report.findings().stream().map(Finding::code).toList();
   }
 
-  /** {@code pgstream init} with the config the operator renders for the pipeline, as the init Job runs it. */
-  private PgstreamRunner.Started init(PgstreamPipeline p, String sourceUser) {
+  /** A pgstream step with the config the operator renders for the pipeline, as the step's Job runs it. */
+  private PgstreamRunner.Started run(PgstreamPipeline p, String sourceUser, String command, String configFile) {
     RenderedConfig config = new PgstreamConfigRenderer().render(p);
     ResolvedCredentials c = credentials(sourceUser);
     return pgstream.start(
-        PgstreamPods.args(List.of("init"), PgstreamConfigRenderer.REPLICATION_FILE),
+        PgstreamPods.args(List.of(command), configFile),
         config.files(),
         Map.of(
             CredentialEnv.SOURCE_USER, c.sourceUser(),
