@@ -2,6 +2,7 @@ package io.pgstream.operator.e2e;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.fabric8.kubernetes.api.model.Condition;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.ManagedFieldsEntry;
 import io.fabric8.kubernetes.api.model.PodSpec;
@@ -12,7 +13,8 @@ import io.fabric8.kubernetes.client.utils.Serialization;
 import io.pgstream.operator.OperatorSettings;
 import io.pgstream.operator.api.Phase;
 import io.pgstream.operator.api.PgstreamPipeline;
-import io.pgstream.operator.api.SslMode;
+import io.pgstream.operator.status.ConditionType;
+import io.pgstream.operator.status.StatusUpdater;
 import io.pgstream.operator.support.FakeKubelet;
 import io.pgstream.operator.support.Pipelines;
 import io.pgstream.operator.support.TestPostgres;
@@ -171,22 +173,14 @@ class RealClusterE2E {
   @Test
   @Order(2)
   void aPipelineAppliedWithKubectlPassesThePreflightAgainstTheRealDatabases() throws Exception {
-    PgstreamPipeline p = Pipelines.snapshotAndReplication(NAME);
-    p.getSpec().source.host = "127.0.0.1";
-    p.getSpec().source.port = source.port();
-    p.getSpec().source.database = "app_source";
-    p.getSpec().target.host = "127.0.0.1";
-    p.getSpec().target.port = target.port();
-    p.getSpec().target.database = "app_target";
-    p.getSpec().source.sslMode = SslMode.DISABLE;
-    p.getSpec().target.sslMode = SslMode.DISABLE;
+    PgstreamPipeline p = Pipelines.onServers(NAME, source, "app_source", target, "app_target");
     List<HasMetadata> objects =
         List.of(Pipelines.secret(NAME + "-source", "src", Pipelines.SOURCE_PASSWORD), Pipelines.secret(NAME + "-target", "tgt", Pipelines.TARGET_PASSWORD), p);
     Path file = Peers.work().resolve("pipeline.yaml");
     Files.writeString(file, objects.stream().map(Serialization::asYaml).collect(Collectors.joining()));
     Peers.kubectlOk("apply", "-f", file.toString());
 
-    assertThat(Peers.eventually(Duration.ofSeconds(60), () -> "True".equals(condition("SourceReady")) && "True".equals(condition("TargetReady"))))
+    assertThat(Peers.eventually(Duration.ofSeconds(60), () -> "True".equals(condition(ConditionType.SourceReady)) && "True".equals(condition(ConditionType.TargetReady))))
         .withFailMessage(() -> "checks did not pass: " + Serialization.asYaml(pipeline().getStatus()) + operatorOutput())
         .isTrue();
   }
@@ -222,7 +216,7 @@ class RealClusterE2E {
         .withFailMessage(() -> "pgstream run not ready:\n" + streaming.output())
         .isTrue();
     controllers.deploymentAvailable(NS, NAME + "-stream");
-    assertThat(Peers.eventually(Duration.ofSeconds(30), () -> pipeline().getStatus().phase == Phase.Streaming && "True".equals(condition("Ready"))))
+    assertThat(Peers.eventually(Duration.ofSeconds(30), () -> pipeline().getStatus().phase == Phase.Streaming && "True".equals(condition(ConditionType.Ready))))
         .isTrue();
 
     source.execute(
@@ -360,23 +354,13 @@ class RealClusterE2E {
     return admin.resources(PgstreamPipeline.class).inNamespace(NS).withName(NAME).get();
   }
 
-  private String condition(String type) {
-    return conditionOf(pipeline(), type, true);
+  private String condition(ConditionType type) {
+    return StatusUpdater.condition(pipeline().getStatus(), type).map(Condition::getStatus).orElse(null);
   }
 
   private String readyReason(String name) {
-    return conditionOf(admin.resources(PgstreamPipeline.class).inNamespace(NS).withName(name).get(), "Ready", false);
-  }
-
-  private static String conditionOf(PgstreamPipeline p, String type, boolean status) {
-    if (p == null || p.getStatus() == null) {
-      return null;
-    }
-    return p.getStatus().conditions.stream()
-        .filter(c -> type.equals(c.getType()))
-        .map(c -> status ? c.getStatus() : c.getReason())
-        .findFirst()
-        .orElse(null);
+    PgstreamPipeline p = admin.resources(PgstreamPipeline.class).inNamespace(NS).withName(name).get();
+    return p == null ? null : StatusUpdater.condition(p.getStatus(), ConditionType.Ready).map(Condition::getReason).orElse(null);
   }
 
   private Job job(String name) {

@@ -2,12 +2,10 @@ package io.pgstream.operator.preflight;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.pgstream.operator.api.PgstreamPipeline;
 import io.pgstream.operator.api.PgstreamPipelineSpec;
 import io.pgstream.operator.api.PipelineMode;
 import io.pgstream.operator.api.RolesSnapshotMode;
 import io.pgstream.operator.api.SchemaSnapshotSpec;
-import io.pgstream.operator.api.SslMode;
 import io.pgstream.operator.credentials.ResolvedCredentials;
 import io.pgstream.operator.support.Pipelines;
 import io.pgstream.operator.support.TestPostgres;
@@ -63,16 +61,8 @@ class PreflightTest {
   }
 
   private PgstreamPipelineSpec spec(TestPostgres server, PipelineMode mode) {
-    PgstreamPipeline p = Pipelines.snapshotAndReplication("pf");
-    PgstreamPipelineSpec spec = p.getSpec();
+    PgstreamPipelineSpec spec = Pipelines.onServers("pf", server, src, server, tgt).getSpec();
     spec.mode = mode;
-    for (var c : List.of(spec.source, spec.target)) {
-      c.host = "127.0.0.1";
-      c.port = server.port();
-      c.sslMode = SslMode.DISABLE;
-    }
-    spec.source.database = src;
-    spec.target.database = tgt;
     spec.tables = List.of("public.*", "billing.invoices");
     return spec;
   }

@@ -6,7 +6,6 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.pgstream.operator.api.PgstreamPipelineSpec;
 import io.pgstream.operator.api.PrepareSpec;
 import io.pgstream.operator.api.SourcePrepareSpec;
-import io.pgstream.operator.api.SslMode;
 import io.pgstream.operator.api.TargetPrepareSpec;
 import io.pgstream.operator.credentials.Login;
 import io.pgstream.operator.credentials.ResolvedCredentials;
@@ -50,14 +49,7 @@ class PreparerTest {
         "CREATE TABLE public.orders (id int PRIMARY KEY)",
         "CREATE SCHEMA billing",
         "CREATE TABLE billing.invoices (id serial PRIMARY KEY)");
-    spec = Pipelines.snapshotAndReplication("pp").getSpec();
-    for (var c : List.of(spec.source, spec.target)) {
-      c.host = "127.0.0.1";
-      c.port = rds.port();
-      c.sslMode = SslMode.DISABLE;
-    }
-    spec.source.database = id + "_src";
-    spec.target.database = id + "_tgt";
+    spec = Pipelines.onServers("pp", rds, id + "_src", rds, id + "_tgt").getSpec();
     spec.tables = List.of("public.*", "billing.*");
     spec.prepare = new PrepareSpec();
     spec.prepare.source = new SourcePrepareSpec();

@@ -57,14 +57,20 @@ public final class Pipelines {
    */
   public static PgstreamPipeline onTestDatabase(String name) {
     TestPostgres pg = TestDatabases.ready();
+    return onServers(name, pg, TestDatabases.SOURCE_DB, pg, TestDatabases.TARGET_DB);
+  }
+
+  /** A pipeline from {@code sourceDb} on one local server to {@code targetDb} on another (or the same), without TLS. */
+  public static PgstreamPipeline onServers(String name, TestPostgres source, String sourceDb, TestPostgres target, String targetDb) {
     PgstreamPipeline p = snapshotAndReplication(name);
     for (ConnectionSpec c : List.of(p.getSpec().source, p.getSpec().target)) {
       c.host = "127.0.0.1";
-      c.port = pg.port();
       c.sslMode = SslMode.DISABLE;
     }
-    p.getSpec().source.database = TestDatabases.SOURCE_DB;
-    p.getSpec().target.database = TestDatabases.TARGET_DB;
+    p.getSpec().source.port = source.port();
+    p.getSpec().source.database = sourceDb;
+    p.getSpec().target.port = target.port();
+    p.getSpec().target.database = targetDb;
     return p;
   }
 
