@@ -62,7 +62,7 @@ class DeployManifestsTest {
     assertThat(c.getReadinessProbe().getHttpGet().getPath()).isEqualTo("/readyz");
     assertThat(c.getArgs())
         .contains("run", "--leader-election-namespace=pgstream-system", "--http-port=8080")
-        .contains("--runner-image=17=ghcr.io/pgstream-operator/pgstream-runner:1.4.1-pg17");
+        .contains("--runner-image=17=ghcr.io/pgstream-operator/pgstream-runner:1.3.1-pg17");
     assertThat(pod.getServiceAccountName()).isEqualTo("pgstream-operator");
   }
 }

@@ -68,6 +68,17 @@ public class PgstreamPipelineSpec {
       "Degraded when the replication slot keeps more WAL than this many bytes on the source; 10 GiB when omitted.")
   public Long maxRetainedWalBytes;
 
+  @Size(max = 8)
+  @JsonPropertyDescription(
+      "Data-fidelity findings of the preflight that the pipeline may start despite: TablesWithoutReplicaIdentity"
+          + " (updates and deletes of such tables cannot be applied), InexactTypes (columns pgstream "
+          + PgstreamVersion.SUPPORTED
+          + " does not carry exactly). Without them, such findings block the pipeline.")
+  public List<AcknowledgedRisk> acknowledge;
+
+  @JsonPropertyDescription("Compare source and target on request (row counts and checksums per table).")
+  public VerificationSpec verification;
+
   @JsonPropertyDescription(
       "Enforce (default): check source and target over SQL and start nothing until both pass; Skip: do not connect.")
   public PreflightPolicy preflight;
@@ -80,6 +91,10 @@ public class PgstreamPipelineSpec {
   /** pgstream init (and destroy) run as the source admin of spec.prepare. */
   public boolean initAsAdmin() {
     return prepare != null && prepare.source != null && Boolean.TRUE.equals(prepare.source.initAsAdmin);
+  }
+
+  public boolean acknowledges(AcknowledgedRisk risk) {
+    return acknowledge != null && acknowledge.contains(risk);
   }
 
   public long effectiveMaxRetainedWalBytes() {

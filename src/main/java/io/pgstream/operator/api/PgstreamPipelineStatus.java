@@ -24,5 +24,11 @@ public class PgstreamPipelineStatus {
   public StepStatus snapshot;
   public SlotStatus slot;
   public RdsStatus rds;
+  public VerificationStatus verification;
+  /**
+   * Writes pgstream dropped on the target and counted in its log (strict mode off), since the
+   * streaming pod started; null when none were seen.
+   */
+  public Long droppedWrites;
   public List<Condition> conditions = new ArrayList<>();
 }

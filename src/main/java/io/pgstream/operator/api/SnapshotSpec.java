@@ -24,6 +24,16 @@ public class SnapshotSpec {
       "A completed snapshot is never repeated. Change this value to ask for a new snapshot of the same pipeline.")
   public String nonce;
 
+  @JsonPropertyDescription(
+      "When the selected target tables already hold rows: Refuse (default) starts no snapshot and names them;"
+          + " Truncate empties them first; Upsert copies row by row with INSERT ... ON CONFLICT DO UPDATE"
+          + " (slower; rows the source no longer has stay on the target).")
+  public PopulatedTargetPolicy populatedTarget;
+
+  public PopulatedTargetPolicy effectivePopulatedTarget() {
+    return populatedTarget == null ? PopulatedTargetPolicy.Refuse : populatedTarget;
+  }
+
   public SnapshotMode effectiveMode() {
     return mode == null ? SnapshotMode.FULL : mode;
   }

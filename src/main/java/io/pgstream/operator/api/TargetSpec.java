@@ -17,10 +17,22 @@ public class TargetSpec extends ConnectionSpec {
           + "(changes made during the snapshot are replayed), error otherwise.")
   public OnConflictAction onConflictAction;
 
+  @JsonPropertyDescription(
+      "Stop streaming when the target rejects a write (constraint, type or DDL failure), so nothing is skipped;"
+          + " true when omitted. false: pgstream drops the write, advances past it and logs it, and the pipeline"
+          + " reports the dropped writes.")
+  public Boolean strictMode;
+
   @Min(1)
   @Max(1000)
-  @JsonPropertyDescription("Maximum connections pgstream opens to the target; pgstream's default (50) when omitted.")
+  @JsonPropertyDescription(
+      "Maximum connections pgstream opens to the target. Read only by pgstream 1.4 and later: refused while the"
+          + " operator runs pgstream " + PgstreamVersion.SUPPORTED + ".")
   public Integer maxConnections;
 
   public BatchSpec batch;
+
+  public boolean effectiveStrictMode() {
+    return !Boolean.FALSE.equals(strictMode);
+  }
 }

@@ -9,7 +9,9 @@ import io.pgstream.operator.api.ConnectionSpec;
 import io.pgstream.operator.api.OnConflictAction;
 import io.pgstream.operator.api.PgstreamPipeline;
 import io.pgstream.operator.api.PgstreamPipelineSpec;
+import io.pgstream.operator.api.PgstreamVersion;
 import io.pgstream.operator.api.PipelineMode;
+import io.pgstream.operator.api.PopulatedTargetPolicy;
 import io.pgstream.operator.api.RolesSnapshotMode;
 import io.pgstream.operator.api.SchemaSnapshotSpec;
 import io.pgstream.operator.api.SnapshotSpec;
@@ -22,8 +24,9 @@ import java.util.Map;
 import java.util.Objects;
 
 /**
- * Turns a pipeline spec into pgstream v1.4 YAML config, with keys exactly as pgstream's
- * {@code cmd/config/config_yaml.go} reads them. Pure: no I/O, no clock, same input same bytes.
+ * Turns a pipeline spec into pgstream YAML config for {@link PgstreamVersion#SUPPORTED}, with keys
+ * exactly as that version's {@code cmd/config/config_yaml.go} reads them (the strict fidelity check of
+ * the e2e tools decodes every golden file with those structs). Pure: no I/O, no clock, same input same bytes.
  *
  * <p>Every value whose pgstream default is surprising is rendered explicitly (disable_triggers,
  * batch.*, bulk_ingest), because pgstream silently switches them when bulk ingest is implied.
@@ -82,8 +85,13 @@ public final class PgstreamConfigRenderer {
     postgres.put("mode", "snapshot");
     postgres.put("snapshot", snapshot);
 
+    // COPY cannot upsert: a snapshot into rows that may already exist writes row by row instead.
+    boolean upsert = options.effectivePopulatedTarget() == PopulatedTargetPolicy.Upsert;
     Map<String, Object> target = targetPostgres(spec);
-    target.put("bulk_ingest", Map.of("enabled", true));
+    if (upsert) {
+      target.put("on_conflict_action", enumValue(OnConflictAction.UPDATE));
+    }
+    target.put("bulk_ingest", Map.of("enabled", !upsert));
     return document(postgres, target, null);
   }
 
@@ -130,12 +138,11 @@ public final class PgstreamConfigRenderer {
 
     Map<String, Object> target = new LinkedHashMap<>();
     target.put("url", url(t, CredentialEnv.TARGET_USER, CredentialEnv.TARGET_PASSWORD));
-    if (t.maxConnections != null) {
-      target.put("max_connections", t.maxConnections);
-    }
     target.put("batch", batch);
     target.put("disable_triggers", Boolean.TRUE.equals(t.disableTriggers));
     target.put("on_conflict_action", enumValue(onConflictAction(spec)));
+    // pgstream's default drops a write the target rejects and moves on; stopping keeps the gap visible.
+    target.put("strict_mode", t.effectiveStrictMode());
     return target;
   }
 

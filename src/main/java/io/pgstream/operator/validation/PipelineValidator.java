@@ -4,6 +4,7 @@ import io.pgstream.operator.api.BatchSpec;
 import io.pgstream.operator.api.ConnectionSpec;
 import io.pgstream.operator.api.PgstreamPipeline;
 import io.pgstream.operator.api.PgstreamPipelineSpec;
+import io.pgstream.operator.api.PgstreamVersion;
 import io.pgstream.operator.api.RdsSpec;
 import io.pgstream.operator.api.SecretValueSource;
 import io.pgstream.operator.api.SnapshotMode;
@@ -76,6 +77,11 @@ public final class PipelineValidator {
       problems.add("spec.replicationSlot must match ^[a-z0-9_]+$ and be at most 63 characters");
     }
     tables("spec.tables", spec.tables, problems);
+    if (spec.target != null && spec.target.maxConnections != null) {
+      problems.add(
+          "spec.target.maxConnections is read only by pgstream 1.4 and later; the operator runs pgstream %s, which would ignore it: remove the field"
+              .formatted(PgstreamVersion.SUPPORTED));
+    }
     tables("spec.excludedTables", spec.excludedTables, problems);
     if (spec.mode != null && spec.mode.snapshots() && (spec.tables == null || spec.tables.isEmpty())) {
       problems.add("spec.tables must name at least one table (or schema.*) when mode includes a snapshot");

@@ -141,7 +141,7 @@ class PipelineLifecycleTest {
     assertThat(snapshot.getSpec().getTemplate().getSpec().getContainers().get(0).getImage())
         .as("the source is PostgreSQL 17: the runner with pg_dump 17")
         .isEqualTo(Pipelines.RUNNERS.get(17));
-    assertThat(job("init").getSpec().getTemplate().getSpec().getContainers().get(0).getImage()).isEqualTo("ghcr.io/xataio/pgstream:1.4.1");
+    assertThat(job("init").getSpec().getTemplate().getSpec().getContainers().get(0).getImage()).isEqualTo("ghcr.io/xataio/pgstream:1.3.1");
 
     operator.stop();
     operator = startOperator();

@@ -26,7 +26,7 @@ public final class Pipelines {
   public static final String TARGET_PASSWORD = "t4rget-P@ss%w0rd?2";
   /** Snapshot runner images (pgstream plus PostgreSQL client tools) by client major, as the chart ships them. */
   public static final Map<Integer, String> RUNNERS =
-      Map.of(16, "ghcr.io/pgstream-operator/pgstream-runner:1.4.1-pg16", 17, "ghcr.io/pgstream-operator/pgstream-runner:1.4.1-pg17");
+      Map.of(16, "ghcr.io/pgstream-operator/pgstream-runner:1.3.1-pg16", 17, "ghcr.io/pgstream-operator/pgstream-runner:1.3.1-pg17");
 
   private Pipelines() {}
 

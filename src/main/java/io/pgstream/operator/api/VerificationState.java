@@ -1,0 +1,8 @@
+package io.pgstream.operator.api;
+
+public enum VerificationState {
+  Running,
+  Matched,
+  Mismatched,
+  Failed
+}
