@@ -43,6 +43,13 @@ postgres() { # side port wal_level extra-settings
   su postgres -c "$PG/pg_ctl -D $WORK/$1 -l $WORK/$1.log -w -o '-c port=$2 -c wal_level=$3 $4 -c listen_addresses=127.0.0.1 -c unix_socket_directories=$WORK' start >/dev/null"
 }
 postgres source "$SOURCE_PORT" logical "-c rds.logical_replication=on"
+# PostgreSQL minors from November 2026 load only the output plugins listed in output_plugin_libraries;
+# an RDS parameter group plays this part. Older minors do not know the setting.
+psql_source() { PGPASSWORD=postgres "$PG/psql" -h 127.0.0.1 -p "$SOURCE_PORT" -U postgres -d postgres -Atqc "$1"; }
+if [ "$(psql_source "SELECT count(*) FROM pg_settings WHERE name = 'output_plugin_libraries'")" = 1 ]; then
+  psql_source "ALTER SYSTEM SET output_plugin_libraries = 'pgoutput', 'test_decoding', 'wal2json'"
+  psql_source "SELECT pg_reload_conf()" >/dev/null
+fi
 postgres target "$TARGET_PORT" replica ""
 
 # The API server: service-account tokens signed by a fresh key, a static admin token, RBAC on.

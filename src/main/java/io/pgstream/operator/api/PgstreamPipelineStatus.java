@@ -25,10 +25,7 @@ public class PgstreamPipelineStatus {
   public SlotStatus slot;
   public RdsStatus rds;
   public VerificationStatus verification;
-  /**
-   * Writes pgstream dropped on the target and counted in its log (strict mode off), since the
-   * streaming pod started; null when none were seen.
-   */
-  public Long droppedWrites;
+  /** With strict mode off: the writes pgstream dropped, from its DATALOSS log records. */
+  public DroppedWritesStatus droppedWrites;
   public List<Condition> conditions = new ArrayList<>();
 }

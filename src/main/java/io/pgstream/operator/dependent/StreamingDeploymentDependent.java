@@ -19,7 +19,7 @@ import java.util.Map;
  */
 public class StreamingDeploymentDependent
     extends UpdatableOwnedDependent<Deployment> {
-  static final String COMPONENT = "streaming";
+  public static final String COMPONENT = "streaming";
 
   public StreamingDeploymentDependent() {
     super(Deployment.class, "streaming");

@@ -31,6 +31,7 @@ final class SourceChecks extends Checks {
     list.check(SIDE, "writer endpoint", writerEndpoint());
     if (spec.mode.replicates()) {
       list.check(SIDE, "logical replication enabled", logicalReplication());
+      list.check(SIDE, "wal2json allowed as an output plugin", wal2jsonAllowed());
       replicationSlot(slot, ownSlot);
       list.check(SIDE, "replication privilege", replicationPrivilege());
       if (initRights) {
@@ -61,6 +62,38 @@ final class SourceChecks extends Checks {
         "The source is a read replica (pg_is_in_recovery() is true): pgstream init cannot create event triggers"
             + " there and snapshot workers fail with snapshot \"…\" does not exist.",
         "Point spec.source.host at the writer endpoint (Aurora: the cluster endpoint, not cluster-ro).");
+  }
+
+  /**
+   * PostgreSQL minors from November 2026 (backpatched to 14) load only the output plugins listed in
+   * output_plugin_libraries, 'pgoutput, test_decoding' by default; pgstream's slot uses wal2json.
+   * The setting is read as this login sees it (role and database settings apply).
+   */
+  private Finding wal2jsonAllowed() throws SQLException {
+    Optional<String> setting =
+        Jdbc.one(c, "SELECT setting FROM pg_settings WHERE name = 'output_plugin_libraries'", rs -> rs.getString(1));
+    if (setting.isEmpty()) {
+      return null;
+    }
+    // A list setting: elements are separated by commas and may be double-quoted.
+    List<String> allowed =
+        List.of(setting.get().split(",")).stream().map(String::strip).map(e -> e.replaceAll("^\"|\"$", "")).filter(e -> !e.isEmpty()).toList();
+    if (allowed.contains("wal2json")) {
+      return null;
+    }
+    List<String> wanted = new ArrayList<>(allowed);
+    wanted.add("wal2json");
+    String value = String.join(", ", wanted.stream().map(e -> "'" + e.replace("'", "''") + "'").toList());
+    return Finding.error(
+        SIDE,
+        "Wal2jsonNotAllowed",
+        ("output_plugin_libraries is %s for %s: PostgreSQL will not load wal2json, the output plugin of pgstream's"
+                + " slot (pgstream init fails with: library \"wal2json\" may not be used as an output plugin).")
+            .formatted(setting.get(), f.user()),
+        ("As a superuser: ALTER SYSTEM SET output_plugin_libraries = %s; SELECT pg_reload_conf(); or, for the"
+                + " pipeline's logins only, ALTER ROLE <login> SET output_plugin_libraries = %s;. On RDS/Aurora set"
+                + " output_plugin_libraries in the DB (cluster) parameter group.")
+            .formatted(value, value));
   }
 
   private Finding logicalReplication() {

@@ -1,14 +1,10 @@
 package io.pgstream.operator.reconciler;
 
-import io.fabric8.kubernetes.api.model.ContainerStateTerminated;
-import io.fabric8.kubernetes.api.model.ContainerStatus;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.fabric8.kubernetes.api.model.batch.v1.JobCondition;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import java.util.Comparator;
 import java.util.List;
-import java.util.Objects;
 import java.util.Optional;
 
 /** Reads what a finished Job says about itself. */
@@ -32,7 +28,7 @@ final class JobStates {
   }
 
   /**
-   * The failed container's termination message (with FallbackToLogsOnError, the tail of its log),
+   * pgstream's last error from the failed container (its termination message is the tail of its log),
    * else the Job's own Failed condition.
    */
   static String failureMessage(KubernetesClient client, Job job) {
@@ -43,36 +39,18 @@ final class JobStates {
             .withLabel("job-name", job.getMetadata().getName())
             .list()
             .getItems();
-    Optional<String> fromPod =
-        pods.stream()
-            .sorted(Comparator.comparing((Pod p) -> Objects.toString(p.getMetadata().getCreationTimestamp(), "")).reversed())
-            .map(JobStates::terminated)
-            .flatMap(Optional::stream)
-            .findFirst();
     String message =
-        fromPod.orElseGet(
-            () ->
-                condition(job, "Failed")
-                    .map(c -> c.getReason() + ": " + c.getMessage())
-                    .orElse("Job failed without a message"));
+        PodTerminations.newestFailure(pods)
+            .map(PodTerminations.Failure::describe)
+            .orElseGet(
+                () ->
+                    condition(job, "Failed")
+                        .map(c -> c.getReason() + ": " + c.getMessage())
+                        .orElse("Job failed without a message"));
     return tail(message.strip());
   }
 
-  private static Optional<String> terminated(Pod pod) {
-    if (pod.getStatus() == null || pod.getStatus().getContainerStatuses() == null) {
-      return Optional.empty();
-    }
-    for (ContainerStatus cs : pod.getStatus().getContainerStatuses()) {
-      ContainerStateTerminated t = cs.getState() == null ? null : cs.getState().getTerminated();
-      if (t != null && t.getExitCode() != null && t.getExitCode() != 0) {
-        String detail = t.getMessage() == null || t.getMessage().isBlank() ? t.getReason() : t.getMessage();
-        return Optional.of("exit code " + t.getExitCode() + ": " + detail);
-      }
-    }
-    return Optional.empty();
-  }
-
-  private static String tail(String message) {
+  static String tail(String message) {
     return message.length() <= MAX_MESSAGE ? message : "…" + message.substring(message.length() - MAX_MESSAGE);
   }
 

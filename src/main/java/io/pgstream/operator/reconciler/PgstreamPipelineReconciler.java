@@ -1,5 +1,6 @@
 package io.pgstream.operator.reconciler;
 
+import io.fabric8.kubernetes.api.model.Condition;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
@@ -18,6 +19,7 @@ import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEven
 import io.pgstream.operator.Errors;
 import io.pgstream.operator.OperatorSettings;
 import io.pgstream.operator.api.DeletionPolicy;
+import io.pgstream.operator.api.DroppedWritesStatus;
 import io.pgstream.operator.aws.AwsClients;
 import io.pgstream.operator.api.Phase;
 import io.pgstream.operator.api.PgstreamPipeline;
@@ -89,6 +91,7 @@ public class PgstreamPipelineReconciler implements Reconciler<PgstreamPipeline>,
   private final PrepareGate prepare;
   private final PreflightGate preflight;
   private final SlotWatch slotWatch;
+  private final DroppedWritesWatch droppedWritesWatch;
   private final PipelineMetrics metrics;
   private final RunnerImages runners;
   private final EventRecorder events;
@@ -107,6 +110,7 @@ public class PgstreamPipelineReconciler implements Reconciler<PgstreamPipeline>,
     this.metrics = new PipelineMetrics(settings.registry());
     this.runners = new RunnerImages(settings.runnerImages());
     this.slotWatch = new SlotWatch(new SlotMonitor(database), metrics, events, settings.slotCheckInterval(), clock);
+    this.droppedWritesWatch = new DroppedWritesWatch(clock);
     this.clock = clock;
   }
 
@@ -291,12 +295,24 @@ public class PgstreamPipelineReconciler implements Reconciler<PgstreamPipeline>,
       st.slot = slotWatch.observe(p, ctx, st.slot, creds);
     }
     SlotWatch.Problem slotProblem = SlotWatch.problem(p, st.slot);
-    if (slotProblem == null) {
-      s.set(ConditionType.Degraded, false, "AsExpected", "No problems");
-    } else {
+    boolean dropped = droppedWrites(p, ctx, s);
+    if (slotProblem != null) {
       s.set(ConditionType.Degraded, true, slotProblem.reason(), slotProblem.message());
+    } else if (dropped) {
+      Condition c = StatusUpdater.condition(st, ConditionType.WritesDropped).orElseThrow();
+      s.set(ConditionType.Degraded, true, c.getReason(), c.getMessage());
+    } else {
+      s.set(ConditionType.Degraded, false, "AsExpected", "No problems");
     }
-    if (!StreamingDeploymentDependent.available(actual)) {
+    Optional<StreamHealth.Problem> exiting =
+        StreamingDeploymentDependent.available(actual)
+            ? Optional.empty()
+            : StreamHealth.problem(ctx.getClient(), p, st.replicationSlot, creds.secretValues());
+    if (exiting.isPresent()) {
+      StreamHealth.Problem problem = exiting.get();
+      s.set(ConditionType.Streaming, false, problem.reason(), problem.message());
+      blocked(s, problem.reason(), problem.message());
+    } else if (!StreamingDeploymentDependent.available(actual)) {
       String message = "Waiting for Deployment " + name + " to report pgstream ready on /ready";
       s.set(ConditionType.Streaming, false, "DeploymentUnavailable", message);
       s.set(ConditionType.Ready, false, "DeploymentUnavailable", message);
@@ -308,8 +324,47 @@ public class PgstreamPipelineReconciler implements Reconciler<PgstreamPipeline>,
       s.set(ConditionType.Streaming, true, "DeploymentAvailable", message);
       s.set(ConditionType.Ready, true, "Streaming", message);
     }
-    // Slot lag changes without any Kubernetes event: look again after the measuring interval.
-    return p.getSpec().preflightEnforced() ? Outcome.after(slotWatch.interval()) : Outcome.onChange();
+    // Slot lag and pgstream's log change without any Kubernetes event: look again after the measuring interval.
+    boolean watching = p.getSpec().preflightEnforced() || !p.getSpec().target.effectiveStrictMode();
+    return watching ? Outcome.after(slotWatch.interval()) : Outcome.onChange();
+  }
+
+  /**
+   * The WritesDropped condition: with strict mode pgstream never drops a write; without it, the
+   * writes it dropped, from its log. True when the target is known to differ.
+   */
+  private boolean droppedWrites(PgstreamPipeline p, Context<PgstreamPipeline> ctx, StatusUpdater s) {
+    PgstreamPipelineStatus st = s.status();
+    if (p.getSpec().target.effectiveStrictMode()) {
+      s.set(
+          ConditionType.WritesDropped,
+          false,
+          "StrictMode",
+          "Strict mode is on: pgstream stops on a write the target rejects instead of dropping it");
+      return false;
+    }
+    DroppedWritesStatus before = st.droppedWrites;
+    st.droppedWrites = droppedWritesWatch.observe(ctx.getClient(), p, before);
+    if (st.droppedWrites == null || st.droppedWrites.total == null || st.droppedWrites.total == 0) {
+      s.set(
+          ConditionType.WritesDropped,
+          false,
+          "NoneSeen",
+          "spec.target.strictMode is false: pgstream drops writes the target rejects and only logs them (severity DATALOSS);"
+              + " none seen so far");
+      return false;
+    }
+    String message =
+        ("pgstream dropped %d write statements the target rejected (the last seen at %s; severity DATALOSS in its log),"
+                + " each with every row pgstream had coalesced into it, so the target differs from the source. Fix: remove the cause (see pgstream's log), then take a new snapshot"
+                + " (change spec.snapshot.nonce) or check with spec.verification.request; set spec.target.strictMode: true"
+                + " to stop instead of dropping.")
+            .formatted(st.droppedWrites.total, st.droppedWrites.lastDroppedAt);
+    s.set(ConditionType.WritesDropped, true, "DroppedWrites", message);
+    if (before == null || !Objects.equals(before.total, st.droppedWrites.total)) {
+      events.warning(p, "DroppedWrites", message);
+    }
+    return true;
   }
 
   /** The pipeline waits on something outside Kubernetes: say so, and look again after a growing delay. */
@@ -430,6 +485,7 @@ public class PgstreamPipelineReconciler implements Reconciler<PgstreamPipeline>,
   @Override
   public DeleteControl cleanup(PgstreamPipeline p, Context<PgstreamPipeline> ctx) {
     slotWatch.forget(p);
+    droppedWritesWatch.forget(p);
     credentials.forget(p);
     metrics.forget(p.getMetadata().getNamespace(), p.getMetadata().getName());
     PgstreamPipelineStatus st = p.getStatus();

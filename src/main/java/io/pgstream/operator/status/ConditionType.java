@@ -10,6 +10,7 @@ public enum ConditionType {
   Initialized,
   SnapshotCompleted,
   Streaming,
+  WritesDropped,
   Degraded,
   Ready
 }

@@ -1,6 +1,7 @@
 package io.pgstream.operator.e2e;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.pgstream.operator.api.PgstreamPipeline;
 import io.pgstream.operator.config.CredentialEnv;
@@ -54,6 +55,23 @@ class PreflightVerdictE2E {
 
     PgstreamPipeline p = Pipelines.onServers("verdict-b", target, "verdict_b", target, "verdict_b_target");
     assertRejectedAndPgstreamFails(p, logins("verdict_super", "verdict_super"), "WalLevelNotLogical", Step.INIT, "wal_level >= logical");
+  }
+
+  @Test
+  void aSourceThatDoesNotAllowWal2jsonIsRejectedAndPgstreamInitFails() {
+    // PostgreSQL minors from November 2026 load only the output plugins output_plugin_libraries lists.
+    assumeTrue(
+        source.query("postgres", "SELECT count(*) FROM pg_settings WHERE name = 'output_plugin_libraries'") == 1,
+        "this PostgreSQL minor predates output_plugin_libraries");
+    source.login("verdict_d_src", PASSWORD, "SUPERUSER");
+    source.database("verdict_d", "verdict_d_src", "CREATE TABLE public.t (id int PRIMARY KEY)");
+    source.execute("postgres", "ALTER DATABASE verdict_d SET output_plugin_libraries = 'pgoutput', 'test_decoding'");
+    target.login("verdict_d_tgt", PASSWORD, "");
+    target.database("verdict_d_target", "verdict_d_tgt");
+
+    PgstreamPipeline p = Pipelines.onServers("verdict-d", source, "verdict_d", target, "verdict_d_target");
+    assertRejectedAndPgstreamFails(
+        p, logins("verdict_d_src", "verdict_d_tgt"), "Wal2jsonNotAllowed", Step.INIT, "may not be used as an output plugin");
   }
 
   @Test

@@ -244,8 +244,46 @@ class RealClusterE2E {
         .isTrue();
   }
 
+  /**
+   * Strict mode: a change the target rejects (a CHECK constraint the source lacks) stops pgstream run
+   * instead of being skipped; the pipeline turns Degraded with pgstream's own error, without the row's
+   * values; once the target is fixed, the restarted stream applies the change and nothing is lost.
+   */
   @Test
   @Order(7)
+  void aWriteTheTargetRejectsStopsTheStreamAndTheChangeArrivesOnceFixed() {
+    target.execute("app_target", "ALTER TABLE public.orders ADD CONSTRAINT total_not_negative CHECK (total >= 0)");
+    source.execute("app_source", "INSERT INTO public.orders VALUES (1003, -7654321)", "INSERT INTO public.orders VALUES (1004, 5)");
+    assertThat(Peers.eventually(Duration.ofSeconds(60), () -> !streaming.process().isAlive()))
+        .withFailMessage(() -> "pgstream run did not stop on the rejected write:\n" + streaming.output())
+        .isTrue();
+    assertThat(streaming.process().exitValue()).as(streaming.output()).isNotZero();
+    assertThat(target.query("app_target", "SELECT count(*) FROM public.orders WHERE id IN (1003, 1004)"))
+        .as("nothing after the rejected write is applied")
+        .isZero();
+
+    controllers.streamingPodCrashing(NS, NAME + "-stream", streaming.output());
+    assertThat(Peers.eventually(Duration.ofSeconds(30), () -> "WriteRejected".equals(reason(ConditionType.Degraded))))
+        .withFailMessage(() -> "status: " + Serialization.asYaml(pipeline().getStatus()) + operatorOutput())
+        .isTrue();
+    String message = StatusUpdater.condition(pipeline().getStatus(), ConditionType.Degraded).orElseThrow().getMessage();
+    assertThat(message).contains("total_not_negative", "strictMode", SLOT).doesNotContain("7654321");
+    assertThat(condition(ConditionType.Ready)).isEqualTo("False");
+    assertThat(Peers.kubectlOk("get", "events", "--field-selector", "reason=WriteRejected")).contains("WriteRejected");
+
+    target.execute("app_target", "ALTER TABLE public.orders DROP CONSTRAINT total_not_negative");
+    streaming = pgstream.startPod(admin, NS, deployment().getSpec().getTemplate().getSpec());
+    assertThat(Peers.eventually(Duration.ofSeconds(60), () -> target.query("app_target", "SELECT count(*) FROM public.orders WHERE id IN (1003, 1004)") == 2))
+        .withFailMessage(() -> streaming.output())
+        .isTrue();
+    controllers.streamingPodRunning(NS, NAME + "-stream");
+    assertThat(Peers.eventually(Duration.ofSeconds(30), () -> "True".equals(condition(ConditionType.Ready))))
+        .withFailMessage(() -> "status: " + Serialization.asYaml(pipeline().getStatus()))
+        .isTrue();
+  }
+
+  @Test
+  @Order(8)
   void kubectlGetAndDescribeTellTheStory() {
     String get = Peers.kubectlOk("get", "pgsp", NAME);
     assertThat(get.lines().findFirst().orElseThrow()).contains("PHASE", "READY", "LAG");
@@ -256,7 +294,7 @@ class RealClusterE2E {
   }
 
   @Test
-  @Order(8)
+  @Order(9)
   void theOperatorAppliesServerSideAndWritesOnlyThePipelinesStatus() {
     for (HasMetadata child : List.of(deployment(), job(NAME + "-init"), job(NAME + "-snapshot"))) {
       assertThat(child.getMetadata().getManagedFields())
@@ -275,7 +313,7 @@ class RealClusterE2E {
   }
 
   @Test
-  @Order(9)
+  @Order(10)
   void anUnchangedStreamingPipelineIsQuiet() throws InterruptedException {
     // Settled first: the slot check after the restart above reports the slot active again (a real change).
     assertThat(Peers.eventually(Duration.ofSeconds(30), () -> Boolean.TRUE.equals(pipeline().getStatus().slot.active))).isTrue();
@@ -288,7 +326,7 @@ class RealClusterE2E {
   }
 
   @Test
-  @Order(10)
+  @Order(11)
   void theServiceAccountCanDoWhatTheOperatorDidAndNoMore() {
     assertThat(operatorOutput()).doesNotContain("Forbidden", "forbidden", Pipelines.SOURCE_PASSWORD, Pipelines.TARGET_PASSWORD);
     assertThat(canI("patch", "pgstreampipelines/status")).isTrue();
@@ -299,7 +337,7 @@ class RealClusterE2E {
   }
 
   @Test
-  @Order(11)
+  @Order(12)
   void theExamplesApplyAndGetAnAnswer() {
     Peers.kubectlOk("apply", "-f", "examples/");
     assertThat(Peers.eventually(Duration.ofSeconds(90), () -> Stream.of("orders", "shop-events", "backfill").allMatch(n -> readyReason(n) != null)))
@@ -311,7 +349,7 @@ class RealClusterE2E {
   }
 
   @Test
-  @Order(12)
+  @Order(13)
   void deletingWithTheRetainPolicyKeepsTheSlot() {
     streaming.stop();
     Peers.kubectlOk("delete", "pgsp", NAME, "--timeout=60s");
@@ -356,6 +394,10 @@ class RealClusterE2E {
 
   private String condition(ConditionType type) {
     return StatusUpdater.condition(pipeline().getStatus(), type).map(Condition::getStatus).orElse(null);
+  }
+
+  private String reason(ConditionType type) {
+    return StatusUpdater.condition(pipeline().getStatus(), type).map(Condition::getReason).orElse(null);
   }
 
   private String readyReason(String name) {

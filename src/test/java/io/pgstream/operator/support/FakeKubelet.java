@@ -3,6 +3,7 @@ package io.pgstream.operator.support;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodBuilder;
 import io.fabric8.kubernetes.api.model.PodStatusBuilder;
+import io.fabric8.kubernetes.api.model.ServiceAccountBuilder;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.apps.DeploymentStatusBuilder;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
@@ -10,7 +11,9 @@ import io.fabric8.kubernetes.api.model.batch.v1.JobCondition;
 import io.fabric8.kubernetes.api.model.batch.v1.JobConditionBuilder;
 import io.fabric8.kubernetes.api.model.batch.v1.JobStatusBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import java.nio.charset.StandardCharsets;
 import java.time.Instant;
+import java.util.List;
 import java.time.temporal.ChronoUnit;
 
 /**
@@ -109,6 +112,106 @@ public final class FakeKubelet {
         .withLastProbeTime(now)
         .withLastTransitionTime(now)
         .build();
+  }
+
+  /**
+   * The streaming Deployment's pod after pgstream exited with {@code log} as its output: the kubelet
+   * keeps the end of the log as the termination message (FallbackToLogsOnError) and restarts the
+   * container with back-off, and the Deployment has no available replica.
+   */
+  public void streamingPodCrashing(String namespace, String deployment, String log) {
+    Pod pod = streamingPod(namespace, deployment);
+    pod.setStatus(
+        new PodStatusBuilder()
+            .withPhase("Running")
+            .addNewContainerStatus()
+            .withName("pgstream")
+            .withImage("pgstream")
+            .withImageID("")
+            .withReady(false)
+            .withRestartCount(1)
+            .withNewState()
+            .withNewWaiting()
+            .withReason("CrashLoopBackOff")
+            .endWaiting()
+            .endState()
+            .withNewLastState()
+            .withNewTerminated()
+            .withExitCode(1)
+            .withReason("Error")
+            .withMessage(terminationMessage(log))
+            .endTerminated()
+            .endLastState()
+            .endContainerStatus()
+            .build());
+    client.pods().inNamespace(namespace).resource(pod).updateStatus();
+    Deployment d = client.apps().deployments().inNamespace(namespace).withName(deployment).get();
+    d.setStatus(
+        new DeploymentStatusBuilder()
+            .withObservedGeneration(d.getMetadata().getGeneration())
+            .withReplicas(1)
+            .withUpdatedReplicas(1)
+            .withUnavailableReplicas(1)
+            .build());
+    client.apps().deployments().inNamespace(namespace).resource(d).updateStatus();
+  }
+
+  /** The streaming pod running again (its container restarted once), and the Deployment available. */
+  public void streamingPodRunning(String namespace, String deployment) {
+    Pod pod = streamingPod(namespace, deployment);
+    pod.setStatus(
+        new PodStatusBuilder()
+            .withPhase("Running")
+            .addNewContainerStatus()
+            .withName("pgstream")
+            .withImage("pgstream")
+            .withImageID("")
+            .withReady(true)
+            .withRestartCount(2)
+            .withNewState()
+            .withNewRunning()
+            .withStartedAt(now())
+            .endRunning()
+            .endState()
+            .endContainerStatus()
+            .build());
+    client.pods().inNamespace(namespace).resource(pod).updateStatus();
+    deploymentAvailable(namespace, deployment);
+  }
+
+  /** The Deployment's one pod, created from its template on first use. */
+  private Pod streamingPod(String namespace, String deployment) {
+    String name = deployment + "-x1";
+    Pod existing = client.pods().inNamespace(namespace).withName(name).get();
+    if (existing != null) {
+      return existing;
+    }
+    // The service-account controller gives every namespace its default account; pods need it to be admitted.
+    if (client.serviceAccounts().inNamespace(namespace).withName("default").get() == null) {
+      client.serviceAccounts().inNamespace(namespace).resource(new ServiceAccountBuilder().withNewMetadata().withName("default").endMetadata().build()).create();
+    }
+    Deployment d = client.apps().deployments().inNamespace(namespace).withName(deployment).get();
+    return client
+        .pods()
+        .inNamespace(namespace)
+        .resource(
+            new PodBuilder()
+                .withNewMetadata()
+                .withName(name)
+                .withNamespace(namespace)
+                .withLabels(d.getSpec().getTemplate().getMetadata().getLabels())
+                .endMetadata()
+                .withSpec(d.getSpec().getTemplate().getSpec())
+                .build())
+        .create();
+  }
+
+  /** What the kubelet keeps of a log as the termination message: the last 80 lines, at most 2048 bytes. */
+  public static String terminationMessage(String log) {
+    List<String> lines = log.lines().toList();
+    String tail = String.join("\n", lines.subList(Math.max(0, lines.size() - 80), lines.size()));
+    byte[] bytes = tail.getBytes(StandardCharsets.UTF_8);
+    return bytes.length <= 2048 ? tail : new String(bytes, bytes.length - 2048, 2048, StandardCharsets.UTF_8);
   }
 
   public void deploymentAvailable(String namespace, String name) {

@@ -1,0 +1,102 @@
+package io.pgstream.operator.reconciler;
+
+import io.fabric8.kubernetes.api.model.ContainerStatus;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.pgstream.operator.api.DroppedWritesStatus;
+import io.pgstream.operator.api.PgstreamPipeline;
+import io.pgstream.operator.dependent.Children;
+import io.pgstream.operator.dependent.PgstreamPods;
+import io.pgstream.operator.dependent.StreamingDeploymentDependent;
+import io.pgstream.operator.logs.PgstreamLog;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.Comparator;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.OptionalLong;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * With strict mode off, pgstream drops a write the target rejects and only logs it. v1.3.1 has no
+ * metrics endpoint (its dropped-queries counter is pushed over OTLP only), so the operator reads the
+ * streaming container's log for {@code severity: DATALOSS} records, from where it last read.
+ */
+final class DroppedWritesWatch {
+  /** One read is bounded; a pod that logs more between two looks is read in part. */
+  static final int MAX_LOG_BYTES = 8 * 1024 * 1024;
+
+  private final Clock clock;
+  /** Per pipeline: the container read and how far. An operator restart reads the container's log whole once. */
+  private final Map<String, Read> reads = new ConcurrentHashMap<>();
+
+  private record Read(String container, Instant until) {}
+
+  DroppedWritesWatch(Clock clock) {
+    this.clock = clock;
+  }
+
+  /** The updated count; {@code previous} when nothing new was dropped or there is no container to read. */
+  DroppedWritesStatus observe(KubernetesClient client, PgstreamPipeline p, DroppedWritesStatus previous) {
+    Optional<Pod> pod = newestPod(client, p);
+    Optional<String> container = pod.map(DroppedWritesWatch::containerId);
+    if (container.isEmpty()) {
+      return previous;
+    }
+    String key = p.getMetadata().getNamespace() + "/" + p.getMetadata().getName();
+    Read last = reads.get(key);
+    Instant now = Instant.now(clock).truncatedTo(ChronoUnit.SECONDS);
+    String log;
+    try {
+      var logs = client.pods().inNamespace(p.getMetadata().getNamespace()).withName(pod.get().getMetadata().getName())
+          .inContainer(PgstreamPods.CONTAINER).limitBytes(MAX_LOG_BYTES);
+      log = last != null && last.container().equals(container.get())
+          ? logs.sinceTime(last.until().minus(Duration.ofSeconds(1)).toString()).getLog()
+          : logs.getLog();
+    } catch (KubernetesClientException e) {
+      // A container not started yet has no log; the next look reads it.
+      return previous;
+    }
+    reads.put(key, new Read(container.get(), now));
+    OptionalLong running = PgstreamLog.droppedWrites(log == null ? "" : log);
+    boolean sameContainer = previous != null && container.get().equals(previous.container);
+    long before = sameContainer && previous.containerCount != null ? previous.containerCount : 0;
+    if (running.isEmpty() || running.getAsLong() <= before) {
+      return previous;
+    }
+    DroppedWritesStatus next = new DroppedWritesStatus();
+    long total = previous == null || previous.total == null ? 0 : previous.total;
+    next.total = total + running.getAsLong() - before;
+    next.container = container.get();
+    next.containerCount = running.getAsLong();
+    next.lastDroppedAt = now.toString();
+    return next;
+  }
+
+  void forget(PgstreamPipeline p) {
+    reads.remove(p.getMetadata().getNamespace() + "/" + p.getMetadata().getName());
+  }
+
+  private static Optional<Pod> newestPod(KubernetesClient client, PgstreamPipeline p) {
+    return client.pods().inNamespace(p.getMetadata().getNamespace())
+        .withLabels(Children.labels(p, StreamingDeploymentDependent.COMPONENT)).list().getItems().stream()
+        .max(Comparator.comparing((Pod x) -> Objects.toString(x.getMetadata().getCreationTimestamp(), "")));
+  }
+
+  /** pod/restartCount: pgstream's running count starts again with every container. */
+  private static String containerId(Pod pod) {
+    if (pod.getStatus() == null || pod.getStatus().getContainerStatuses() == null) {
+      return null;
+    }
+    return pod.getStatus().getContainerStatuses().stream()
+        .filter(cs -> PgstreamPods.CONTAINER.equals(cs.getName()))
+        .findFirst()
+        .map(ContainerStatus::getRestartCount)
+        .map(restarts -> pod.getMetadata().getName() + "/" + restarts)
+        .orElse(null);
+  }
+}

@@ -1,0 +1,60 @@
+package io.pgstream.operator.reconciler;
+
+import io.fabric8.kubernetes.api.model.ContainerStateTerminated;
+import io.fabric8.kubernetes.api.model.ContainerStatus;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.pgstream.operator.logs.PgstreamLog;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.stream.Stream;
+
+/**
+ * How a pgstream container last ended, from its pod's status. The termination message is the tail of
+ * pgstream's log (FallbackToLogsOnError), which carries row data: only pgstream's last error, with
+ * values redacted, is passed on.
+ */
+final class PodTerminations {
+  /** A non-zero exit of a pgstream container; {@code error} is pgstream's last error, redacted, when it logged one. */
+  record Failure(int exitCode, String error, int restarts) {
+    String describe() {
+      return "exit code " + exitCode + ": " + error;
+    }
+  }
+
+  private PodTerminations() {}
+
+  /** The newest pod's failure: its container's current or, while it restarts, last termination. */
+  static Optional<Failure> newestFailure(List<Pod> pods) {
+    return pods.stream()
+        .sorted(Comparator.comparing((Pod p) -> Objects.toString(p.getMetadata().getCreationTimestamp(), "")).reversed())
+        .map(PodTerminations::failure)
+        .flatMap(Optional::stream)
+        .findFirst();
+  }
+
+  private static Optional<Failure> failure(Pod pod) {
+    if (pod.getStatus() == null || pod.getStatus().getContainerStatuses() == null) {
+      return Optional.empty();
+    }
+    for (ContainerStatus cs : pod.getStatus().getContainerStatuses()) {
+      int restarts = cs.getRestartCount() == null ? 0 : cs.getRestartCount();
+      for (ContainerStateTerminated t : terminations(cs)) {
+        if (t.getExitCode() != null && t.getExitCode() != 0) {
+          String error = PgstreamLog.summary(t.getMessage()).orElse(Objects.toString(t.getReason(), "no message"));
+          return Optional.of(new Failure(t.getExitCode(), error, restarts));
+        }
+      }
+    }
+    return Optional.empty();
+  }
+
+  private static List<ContainerStateTerminated> terminations(ContainerStatus cs) {
+    return Stream.of(cs.getState(), cs.getLastState())
+        .filter(Objects::nonNull)
+        .map(s -> s.getTerminated())
+        .filter(Objects::nonNull)
+        .toList();
+  }
+}

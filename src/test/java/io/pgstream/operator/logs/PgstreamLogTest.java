@@ -1,0 +1,54 @@
+package io.pgstream.operator.logs;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import org.junit.jupiter.api.Test;
+
+class PgstreamLogTest {
+  @Test
+  void theLastErrorIsFoundAndItsRowDataIsNot() {
+    String log =
+        """
+        {"level":"info","message":"logical replication started"}
+        {"level":"error","module":"postgres_batch_writer","sql":"INSERT INTO \\"public\\".\\"t\\"(\\"id\\", \\"v\\") VALUES($1, $2)","args":[7,"secret row value"],"error":"ERROR: duplicate key value violates unique constraint \\"t_pkey\\" (SQLSTATE 23505)","message":"executing sql query"}
+        Error: strict mode: stopping on non-internal query failure: ERROR: duplicate key value violates unique constraint "t_pkey" (SQLSTATE 23505)
+        """;
+    String error = PgstreamLog.lastError(log).orElseThrow();
+    assertThat(error)
+        .isEqualTo(
+            "strict mode: stopping on non-internal query failure: ERROR: duplicate key value violates unique constraint \"t_pkey\" (SQLSTATE 23505)");
+    assertThat(PgstreamLog.stoppedOnRejectedWrite(error)).isTrue();
+    assertThat(error).doesNotContain("secret row value");
+  }
+
+  @Test
+  void valuesQuotedByPostgresAreRedactedButObjectNamesStay() {
+    assertThat(PgstreamLog.redactValues("ERROR: invalid input syntax for type integer: \"4111 1111\" (SQLSTATE 22P02)"))
+        .isEqualTo("ERROR: invalid input syntax for type integer: \"<redacted>\" (SQLSTATE 22P02)");
+    assertThat(PgstreamLog.redactValues("Key (email)=(ann@example.com) already exists in relation \"users\""))
+        .isEqualTo("Key (email)=(<redacted>) already exists in relation \"users\"");
+    assertThat(PgstreamLog.redactValues("new row for relation \"orders\" violates check constraint \"positive\" at 'x''y'"))
+        .isEqualTo("new row for relation \"orders\" violates check constraint \"positive\" at '<redacted>'");
+  }
+
+  @Test
+  void anErrorFromAJsonRecordJoinsMessageAndCause() {
+    String log = "{\"level\":\"error\",\"error\":{\"message\":\"connection refused\"},\"message\":\"replication listener\"}";
+    assertThat(PgstreamLog.lastError(log)).contains("replication listener: connection refused");
+    assertThat(PgstreamLog.lastError("{\"level\":\"info\",\"message\":\"fine\"}\nplain text")).isEmpty();
+  }
+
+  @Test
+  void droppedWritesAreTheHighestRunningCountOfDataLossRecords() {
+    String log =
+        """
+        {"level":"warn","severity":"DATALOSS","dropped_queries":1,"args":["x"],"message":"dropping failed query and advancing checkpoint, replica may diverge"}
+        {"level":"info","message":"batch sent"}
+        {"level":"warn","severity":"DATALOSS","dropped_queries":3,"message":"dropping failed query and advancing checkpoint, replica may diverge"}
+        {"level":"warn","severity":"DATALOSS","dropped_queries":2,"message":"dropping failed query and advancing checkpoint, replica may diverge"}
+        {"level":"warn","severity":"DATALOSS","message":"skipping non-insert event"}
+        """;
+    assertThat(PgstreamLog.droppedWrites(log)).hasValue(3);
+    assertThat(PgstreamLog.droppedWrites("{\"level\":\"info\"}")).isEmpty();
+  }
+}
