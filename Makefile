@@ -7,7 +7,7 @@ HELM := $(CURDIR)/.tools/helm
 CHART := charts/pgstream-operator
 DEPLOY := deploy/pgstream-operator.yaml
 
-.PHONY: build test demo bench e2e run crds render deploy chart-check image clean
+.PHONY: build test fidelity demo bench e2e run crds render deploy chart-check image clean
 
 ## build: compile, test and package the operator jar (target/pgstream-operator-*.jar)
 build:
@@ -17,6 +17,10 @@ build:
 test:
 	$(MVN) verify
 	$(MAKE) chart-check
+
+## fidelity: golden and rendered example configs, strictly against the pinned pgstream's structs and checks
+fidelity:
+	./e2e/fidelity.sh
 
 ## demo: the operator against an in-process mock API server, applying examples/
 demo:
