@@ -11,6 +11,10 @@ public enum SnapshotMode {
   @JsonProperty("data")
   DATA;
 
+  public boolean includesData() {
+    return this != SCHEMA;
+  }
+
   public boolean includesSchema() {
     return this != DATA;
   }

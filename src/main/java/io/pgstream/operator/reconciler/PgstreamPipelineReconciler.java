@@ -90,6 +90,7 @@ public class PgstreamPipelineReconciler implements Reconciler<PgstreamPipeline>,
   private final RdsGate rds;
   private final PrepareGate prepare;
   private final PreflightGate preflight;
+  private final PopulatedTargetGate populatedTarget;
   private final SlotWatch slotWatch;
   private final DroppedWritesWatch droppedWritesWatch;
   private final PipelineMetrics metrics;
@@ -107,6 +108,7 @@ public class PgstreamPipelineReconciler implements Reconciler<PgstreamPipeline>,
     this.rds = new RdsGate(new AwsClients(settings.awsEndpoint()), events);
     this.prepare = new PrepareGate(new Preparer(database), rds, events);
     this.preflight = new PreflightGate(new Preflight(database), events);
+    this.populatedTarget = new PopulatedTargetGate(database, events);
     this.metrics = new PipelineMetrics(settings.registry());
     this.runners = new RunnerImages(settings.runnerImages());
     this.slotWatch = new SlotWatch(new SlotMonitor(database), metrics, events, settings.slotCheckInterval(), clock);
@@ -268,6 +270,12 @@ public class PgstreamPipelineReconciler implements Reconciler<PgstreamPipeline>,
     PipelineContext.snapshotImage(ctx, image.get());
     String nonce = p.getSpec().snapshot == null ? null : p.getSpec().snapshot.nonce;
     boolean done = st.snapshot != null && st.snapshot.state == StepState.Succeeded && Objects.equals(st.snapshot.nonce, nonce);
+    if (!done && jobs.get(Step.SNAPSHOT).getSecondaryResource(p, ctx).isEmpty()) {
+      Optional<Outcome> notYet = beforeSnapshotJob(p, ctx, s, creds);
+      if (notYet.isPresent()) {
+        return notYet;
+      }
+    }
     if (!done) {
       st.snapshot = StepRunner.advance(jobs.get(Step.SNAPSHOT), p, ctx, st.snapshot, config, creds.secretValues());
       st.snapshot.nonce = nonce;
@@ -276,6 +284,37 @@ public class PgstreamPipelineReconciler implements Reconciler<PgstreamPipeline>,
       return Optional.of(Outcome.onChange());
     }
     return Optional.empty();
+  }
+
+  /**
+   * Before a snapshot Job is created: streaming pauses (its writer must be gone before the target
+   * tables are checked or emptied), then the populated-target policy decides.
+   */
+  private Optional<Outcome> beforeSnapshotJob(
+      PgstreamPipeline p, Context<PgstreamPipeline> ctx, StatusUpdater s, ResolvedCredentials creds) {
+    boolean streamingPods =
+        !ctx.getClient()
+            .pods()
+            .inNamespace(p.getMetadata().getNamespace())
+            .withLabels(Children.labels(p, StreamingDeploymentDependent.COMPONENT))
+            .list()
+            .getItems()
+            .isEmpty();
+    if (deployment.getSecondaryResource(p, ctx).isPresent() || streamingPods) {
+      deployment.delete(p, ctx);
+      String message = "Streaming pauses for the snapshot: waiting for Deployment " + Children.deployment(p) + " to stop";
+      s.phase(Phase.Snapshotting);
+      s.set(ConditionType.Streaming, false, "PausedForSnapshot", message);
+      s.set(ConditionType.SnapshotCompleted, false, "WaitingForStreamingToStop", message);
+      s.set(ConditionType.Ready, false, "WaitingForStreamingToStop", message);
+      return Optional.of(Outcome.after(Duration.ofSeconds(5)));
+    }
+    Blocker blocker = populatedTarget.check(p, creds);
+    if (blocker == null) {
+      return Optional.empty();
+    }
+    s.set(ConditionType.SnapshotCompleted, false, blocker.reason(), blocker.message());
+    return Optional.of(waitFor(s, Phase.Pending, blocker));
   }
 
   /** The streaming Deployment and the health of its slot; a snapshot-only pipeline is complete here. */

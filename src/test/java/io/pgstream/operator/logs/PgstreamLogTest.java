@@ -2,9 +2,26 @@ package io.pgstream.operator.logs;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 
 class PgstreamLogTest {
+  /** The end of a real pgstream 1.3.1 run stopped by strict mode (WriteFailuresE2E's scenario), timestamps removed. */
+  static String strictStop() throws IOException {
+    return Files.readString(Path.of("src/test/resources/pgstream-logs/strict-stop.log"));
+  }
+
+  @Test
+  void aRealStrictModeStopIsRecognisedWithoutTheRowsValues() throws IOException {
+    String log = strictStop();
+    assertThat(log).as("the fixture holds the failed statement's arguments").contains("-7654321");
+    String error = PgstreamLog.lastError(log).orElseThrow();
+    assertThat(PgstreamLog.stoppedOnRejectedWrite(error)).isTrue();
+    assertThat(error).contains("check constraint \"total_not_negative\"").doesNotContain("7654321");
+  }
+
   @Test
   void theLastErrorIsFoundAndItsRowDataIsNot() {
     String log =

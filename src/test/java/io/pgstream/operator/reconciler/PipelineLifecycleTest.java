@@ -48,6 +48,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.net.URI;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Set;
 import java.util.TreeSet;
@@ -371,7 +372,7 @@ class PipelineLifecycleTest {
     client.resource(rotated).update();
     // Secrets are not watched; a change of the pipeline (or the periodic resync) picks the new value up.
     PgstreamPipeline p = pipeline();
-    p.getSpec().target.maxConnections = 9;
+    p.getSpec().maxRetainedWalBytes = 2L * 1024 * 1024 * 1024;
     pipelines().resource(p).update();
     await()
         .until(
@@ -589,6 +590,46 @@ class PipelineLifecycleTest {
     client.batch().v1().jobs().inNamespace(NAMESPACE).withName(NAME + "-snapshot").delete();
     await().until(() -> job("snapshot") != null && !job("snapshot").getMetadata().getUid().equals(uid));
     awaitPhase(Phase.Snapshotting);
+  }
+
+  @Test
+  void aStreamStoppedByARejectedWriteIsDegradedWithoutTheRowsValuesUntilItRunsAgain() throws Exception {
+    driveToStreaming();
+    kubelet.streamingPodCrashing(NAMESPACE, NAME + "-stream", Files.readString(Path.of("src/test/resources/pgstream-logs/strict-stop.log")));
+
+    await().until(() -> "True/WriteRejected".equals(condition("Degraded")));
+    assertThat(condition("Ready")).isEqualTo("False/WriteRejected");
+    assertThat(condition("Streaming")).isEqualTo("False/WriteRejected");
+    assertThat(message("Degraded")).contains("check constraint \"total_not_negative\"", SLOT, "strictMode").doesNotContain("7654321");
+    await().until(() -> eventReasons().contains("WriteRejected"));
+
+    kubelet.streamingPodRunning(NAMESPACE, NAME + "-stream");
+    await().until(() -> "True/Streaming".equals(condition("Ready")));
+    assertThat(condition("Degraded")).isEqualTo("False/AsExpected");
+  }
+
+  @Test
+  void withoutStrictModeTheWritesPgstreamDroppedAreCountedFromItsLog() {
+    PgstreamPipeline p = Pipelines.onTestDatabase(NAME);
+    p.getSpec().target.strictMode = false;
+    driveToStreaming(p);
+    assertThat(condition("WritesDropped")).isEqualTo("False/NoneSeen");
+    String dropped =
+        "{\"level\":\"warn\",\"error.message\":\"constraint violation\",\"args\":[1,-1],\"severity\":\"DATALOSS\",\"dropped_queries\":%d,"
+            + "\"message\":\"dropping failed query and advancing checkpoint, replica may diverge\"}\n";
+    server.expect().get().withPath("/api/v1/namespaces/default/pods/" + NAME + "-stream-x1/log?pretty=false&container=pgstream&limitBytes=8388608")
+        .andReturn(200, dropped.formatted(1) + dropped.formatted(2)).always();
+    kubelet.streamingPodRunning(NAMESPACE, NAME + "-stream");
+
+    await()
+        .atMost(Duration.ofSeconds(20))
+        .until(() -> "True/DroppedWrites".equals(condition("WritesDropped")));
+    assertThat(condition("Degraded")).isEqualTo("True/DroppedWrites");
+    assertThat(condition("Ready")).isEqualTo("True/Streaming");
+    await().until(() -> pipeline().getStatus().droppedWrites.total == 2);
+    assertThat(pipeline().getStatus().droppedWrites.container).isEqualTo(NAME + "-stream-x1/2");
+    assertThat(message("WritesDropped")).contains("dropped 2 write statements").doesNotContain("-1]");
+    await().until(() -> eventReasons().contains("DroppedWrites"));
   }
 
   @Test

@@ -57,8 +57,22 @@ public final class TestPostgres {
                       "max_slot_wal_keep_size", "10GB",
                       "rds.logical_replication", "on"));
           server.emulateRdsRoles();
+          server.allowWal2json();
           return server;
         });
+  }
+
+  /**
+   * PostgreSQL minors from November 2026 load only the output plugins output_plugin_libraries lists
+   * (on RDS, a parameter group setting); pgstream's slot uses wal2json. Older minors lack the setting.
+   */
+  public void allowWal2json() {
+    if (query("postgres", "SELECT count(*) FROM pg_settings WHERE name = 'output_plugin_libraries'") == 1) {
+      execute(
+          "postgres",
+          "ALTER SYSTEM SET output_plugin_libraries = 'pgoutput', 'test_decoding', 'wal2json'",
+          "SELECT pg_reload_conf()");
+    }
   }
 
   /** RDS's NOLOGIN roles, and session_replication_role settable by rds_superuser members (PG15+). */
