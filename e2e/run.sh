@@ -42,7 +42,8 @@ postgres() { # side port wal_level extra-settings
   su postgres -c "$PG/initdb -D $WORK/$1 -A scram-sha-256 --pwfile=<(echo postgres) >/dev/null"
   su postgres -c "$PG/pg_ctl -D $WORK/$1 -l $WORK/$1.log -w -o '-c port=$2 -c wal_level=$3 $4 -c listen_addresses=127.0.0.1 -c unix_socket_directories=$WORK' start >/dev/null"
 }
-postgres source "$SOURCE_PORT" logical "-c rds.logical_replication=on"
+# PostgreSQL 15.20 only lets the libraries in output_plugin_libraries be named as output plugins.
+postgres source "$SOURCE_PORT" logical "-c rds.logical_replication=on -c output_plugin_libraries=pgoutput,test_decoding,wal2json"
 postgres target "$TARGET_PORT" replica ""
 
 # The API server: service-account tokens signed by a fresh key, a static admin token, RBAC on.
