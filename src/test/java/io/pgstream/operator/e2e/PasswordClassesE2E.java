@@ -55,6 +55,8 @@ class PasswordClassesE2E {
         // pgstream expands ${NAME} in the config once, before the values are in it.
         arguments("braced variable references", "braced", "a${PGSTREAM_SOURCE_USER}b${PGSTREAM_SOURCE_PASSWORD}c", false),
         arguments("bare variable references", "bare", "a$PGSTREAM_SOURCE_USER$HOME", false),
+        // pgstream decodes the URL's password before re-encoding it (its PR #543): %XX must survive.
+        arguments("percent sequences", "percent", "a%41b%2Bc%%d%zz", false),
         arguments("backslash sequences", "backslash", "a\\n\\t\\\\\\x41\\u00e9\\'b", false),
         arguments("tab and newline", "control", "a\tb\nc", false),
         arguments("é (precomposed)", "eacute", "pässwörd-é", false),
