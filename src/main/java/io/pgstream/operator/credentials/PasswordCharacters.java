@@ -26,8 +26,8 @@ public final class PasswordCharacters {
   private static final String SPACE_WHY =
       "its connection pools re-encode the password so that a space arrives as '+', and authentication fails";
   private static final String SASLPREP_WHY =
-      "PostgreSQL checks the password in its SASLprep-normalised form, which pgstream's init (lib/pq) does not"
-          + " compute, and authentication fails";
+      "PostgreSQL checks the password in its SASLprep-normalised form, which pgstream's database clients (lib/pq,"
+          + " pgx) do not produce, and authentication fails";
 
   private record CharacterClass(String description, String why, IntPredicate matches) {}
 
