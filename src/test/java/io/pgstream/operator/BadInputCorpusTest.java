@@ -46,7 +46,7 @@ import org.junit.jupiter.api.Test;
 class BadInputCorpusTest {
   static final Path CORPUS = Path.of("src/test/resources/bad-input");
   static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
-  static final String ODD_PASSWORD = "p@ss'w\"ord\n%41%\u00e9\u2603 ;--";
+  static final String ODD_PASSWORD = "p@ss'w\"ord\n%41%\u00e9\u2603\t;--";
 
   static final ResourceDefinitionContext PIPELINES =
       new ResourceDefinitionContext.Builder()

@@ -7,7 +7,10 @@ import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.pgstream.operator.api.PgstreamPipeline;
 import io.pgstream.operator.config.CredentialEnv;
 import io.pgstream.operator.config.ReplicationSlots;
+import io.pgstream.operator.credentials.CredentialsProblem;
 import io.pgstream.operator.credentials.CredentialsResolver;
+import io.pgstream.operator.credentials.Login;
+import io.pgstream.operator.credentials.PasswordCharacters;
 import io.pgstream.operator.credentials.ResolvedCredentials;
 import io.pgstream.operator.preflight.DatabaseConnector;
 import io.pgstream.operator.preflight.Finding;
@@ -18,6 +21,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -114,8 +118,16 @@ class PreflightCommand implements Callable<Integer> {
       err.println("error: set " + String.join(", ", missing) + " or use --credentials kube");
       return null;
     }
-    return new ResolvedCredentials(
-        environment.get(names.get(0)), environment.get(names.get(1)), environment.get(names.get(2)), environment.get(names.get(3)));
+    Login source = new Login(environment.get(names.get(0)), environment.get(names.get(1)));
+    Login target = new Login(environment.get(names.get(2)), environment.get(names.get(3)));
+    // As the operator would refuse them from Secrets: the databases may accept a password pgstream cannot send.
+    Optional<CredentialsProblem> unsupported =
+        PasswordCharacters.check(source, "source").or(() -> PasswordCharacters.check(target, "target"));
+    if (unsupported.isPresent()) {
+      err.println("error " + PipelineFiles.name(pipeline) + ": " + unsupported.get().message());
+      return null;
+    }
+    return new ResolvedCredentials(source, target, null, null);
   }
 
   private static void table(PrintWriter out, PgstreamPipeline pipeline, PreflightReport report) {

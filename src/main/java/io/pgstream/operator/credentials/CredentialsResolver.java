@@ -11,6 +11,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.Base64;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * Reads the Secrets a pipeline references. They are read on demand, not cached by an informer, so
@@ -48,6 +49,14 @@ public class CredentialsResolver {
       Login target = reader.login(spec.target.username, spec.target.password, "target");
       Login sourceAdmin = spec.prepare == null ? null : reader.admin(spec.prepare.source, "source admin");
       Login targetAdmin = spec.prepare == null ? null : reader.admin(spec.prepare.target, "target admin");
+      // The logins pgstream connects with; the admins otherwise only serve the operator's own JDBC.
+      Optional<CredentialsProblem> unsupported =
+          PasswordCharacters.check(source, "source")
+              .or(() -> PasswordCharacters.check(target, "target"))
+              .or(() -> spec.initAsAdmin() ? PasswordCharacters.check(sourceAdmin, "source admin") : Optional.empty());
+      if (unsupported.isPresent()) {
+        return new Unavailable(unsupported.get());
+      }
       return new Resolved(new ResolvedCredentials(source, target, sourceAdmin, targetAdmin));
     } catch (Missing m) {
       return new Unavailable(m.problem);

@@ -12,6 +12,7 @@ import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.HashMap;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -71,6 +72,14 @@ class PreflightCommandTest {
     assertThat(result.get("ok").asBoolean()).isFalse();
     assertThat(result.get("findings").get(0).get("code").asText()).isEqualTo("CannotSetSessionReplicationRole");
     assertThat(result.get("findings").get(0).get("fix").asText()).startsWith("Set spec.target.disableTriggers: false");
+  }
+
+  @Test
+  void aPasswordPgstreamCannotSendIsRefusedLikeTheOperatorDoes() throws Exception {
+    Map<String, String> env = new HashMap<>(ENV);
+    env.put("PGSTREAM_TARGET_PASSWORD", "with space");
+    assertThat(run(Pipelines.onTestDatabase("cli"), env)).isEqualTo(1);
+    assertThat(err.toString()).contains("error default/cli: the target password contains a space").doesNotContain("with space");
   }
 
   @Test
