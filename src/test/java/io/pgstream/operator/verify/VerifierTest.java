@@ -9,6 +9,7 @@ import io.pgstream.operator.api.VerificationSpec;
 import io.pgstream.operator.config.ReplicationSlots;
 import io.pgstream.operator.credentials.ResolvedCredentials;
 import io.pgstream.operator.preflight.DatabaseConnector;
+import io.pgstream.operator.support.ComparedDatabases;
 import io.pgstream.operator.support.Pipelines;
 import io.pgstream.operator.support.TestDatabases;
 import io.pgstream.operator.support.TestPostgres;
@@ -23,32 +24,17 @@ import org.junit.jupiter.api.Test;
 
 /** The verifier against two databases on the embedded PostgreSQL server, as the pipeline's own logins. */
 class VerifierTest {
-  static final String SOURCE = "verify_src";
-  static final String TARGET = "verify_tgt";
-  /** The same rows on both sides: a wide table, a composite key, and a table without a primary key. */
-  static final String[] TABLES = {
-    "CREATE TABLE public.orders (id bigint PRIMARY KEY, total numeric(12,2), note text, placed timestamptz, tags text[], data jsonb)",
-    "INSERT INTO public.orders SELECT g, g * 1.25, CASE WHEN g % 7 = 0 THEN NULL ELSE 'note ' || g END,"
-        + " timestamptz '2024-01-01 00:00:00+00' + g * interval '1 minute', ARRAY['a', g::text], jsonb_build_object('g', g)"
-        + " FROM generate_series(1, 2500) g",
-    "CREATE TABLE public.lines (order_id bigint, line int, sku text, PRIMARY KEY (order_id, line))",
-    "INSERT INTO public.lines SELECT o, l, 'sku-' || o || '-' || l FROM generate_series(1, 400) o, generate_series(1, 3) l",
-    "CREATE TABLE public.log (msg text)",
-    "INSERT INTO public.log VALUES ('started'), (NULL), ('stopped')"
-  };
+  static final String SOURCE = ComparedDatabases.SOURCE;
+  static final String TARGET = ComparedDatabases.TARGET;
 
-  final TestPostgres pg = TestDatabases.ready();
+  TestPostgres pg;
   final ResolvedCredentials logins =
       new ResolvedCredentials(TestDatabases.SOURCE_USER, Pipelines.SOURCE_PASSWORD, TestDatabases.TARGET_USER, Pipelines.TARGET_PASSWORD);
   final Verifier verifier = new Verifier(DatabaseConnector.defaults(), Duration.ofSeconds(20), Clock.systemUTC());
 
   @BeforeEach
   void sameRowsOnBothSides() {
-    pg.database(SOURCE, "postgres", TABLES);
-    String[] asTargetLogin = new String[TABLES.length + 1];
-    asTargetLogin[0] = "SET ROLE " + TestDatabases.TARGET_USER; // the target login owns what pgstream created
-    System.arraycopy(TABLES, 0, asTargetLogin, 1, TABLES.length);
-    pg.database(TARGET, TestDatabases.TARGET_USER, asTargetLogin);
+    pg = ComparedDatabases.fresh();
   }
 
   @Test
