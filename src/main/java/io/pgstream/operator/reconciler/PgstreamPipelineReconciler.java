@@ -51,6 +51,7 @@ import io.pgstream.operator.status.ConditionType;
 import io.pgstream.operator.status.EventRecorder;
 import io.pgstream.operator.status.StatusUpdater;
 import io.pgstream.operator.validation.PipelineValidator;
+import io.pgstream.operator.verify.Verifier;
 import java.io.InterruptedIOException;
 import java.time.Clock;
 import java.time.Duration;
@@ -89,6 +90,7 @@ public class PgstreamPipelineReconciler implements Reconciler<PgstreamPipeline>,
   private final PrepareGate prepare;
   private final PreflightGate preflight;
   private final SlotWatch slotWatch;
+  private final VerificationGate verification;
   private final PipelineMetrics metrics;
   private final RunnerImages runners;
   private final EventRecorder events;
@@ -107,6 +109,7 @@ public class PgstreamPipelineReconciler implements Reconciler<PgstreamPipeline>,
     this.metrics = new PipelineMetrics(settings.registry());
     this.runners = new RunnerImages(settings.runnerImages());
     this.slotWatch = new SlotWatch(new SlotMonitor(database), metrics, events, settings.slotCheckInterval(), clock);
+    this.verification = new VerificationGate(new Verifier(database, Verifier.DEFAULT_SLOT_WAIT, clock), events, metrics, clock);
     this.clock = clock;
   }
 
@@ -282,7 +285,7 @@ public class PgstreamPipelineReconciler implements Reconciler<PgstreamPipeline>,
       s.set(ConditionType.Streaming, false, "NotRequired", "mode snapshot does not stream");
       s.set(ConditionType.Degraded, false, "AsExpected", "No problems");
       s.set(ConditionType.Ready, true, "SnapshotCompleted", st.snapshot.message);
-      return Outcome.onChange();
+      return Outcome.onChange().orSooner(verification.observe(p, s, creds));
     }
     Deployment actual = deployment.reconcile(p, ctx).getSingleResource().orElse(null);
     String name = Children.deployment(p);
@@ -309,7 +312,8 @@ public class PgstreamPipelineReconciler implements Reconciler<PgstreamPipeline>,
       s.set(ConditionType.Ready, true, "Streaming", message);
     }
     // Slot lag changes without any Kubernetes event: look again after the measuring interval.
-    return p.getSpec().preflightEnforced() ? Outcome.after(slotWatch.interval()) : Outcome.onChange();
+    Outcome watch = p.getSpec().preflightEnforced() ? Outcome.after(slotWatch.interval()) : Outcome.onChange();
+    return watch.orSooner(verification.observe(p, s, creds));
   }
 
   /** The pipeline waits on something outside Kubernetes: say so, and look again after a growing delay. */
@@ -430,6 +434,7 @@ public class PgstreamPipelineReconciler implements Reconciler<PgstreamPipeline>,
   @Override
   public DeleteControl cleanup(PgstreamPipeline p, Context<PgstreamPipeline> ctx) {
     slotWatch.forget(p);
+    verification.forget(p);
     credentials.forget(p);
     metrics.forget(p.getMetadata().getNamespace(), p.getMetadata().getName());
     PgstreamPipelineStatus st = p.getStatus();
