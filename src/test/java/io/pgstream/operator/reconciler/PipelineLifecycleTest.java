@@ -691,6 +691,7 @@ class PipelineLifecycleTest {
       confirmer.shutdownNow();
       confirmer.awaitTermination(10, TimeUnit.SECONDS);
       pg.execute(TestDatabases.TARGET_DB, "DROP TABLE IF EXISTS public.orders");
+      pg.execute(TestDatabases.SOURCE_DB, "DELETE FROM public.orders");
     }
   }
 
