@@ -63,8 +63,12 @@ class VerifyE2E {
     pipeline.getSpec().verification = new VerificationSpec();
     pipeline.getSpec().verification.chunkRows = 10_000;
     String slot = ReplicationSlots.slotFor(pipeline);
-    // A slot left by an interrupted run keeps its database from being dropped.
-    source.execute("postgres", "SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE slot_name = '" + slot + "'");
+    // Leftovers of an earlier run on the same peers: the slot keeps its database, the databases their owners.
+    source.execute(
+        "postgres",
+        "SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE slot_name = '" + slot + "'",
+        "DROP DATABASE IF EXISTS " + SOURCE_DB + " WITH (FORCE)");
+    target.execute("postgres", "DROP DATABASE IF EXISTS " + TARGET_DB + " WITH (FORCE)");
     source.login("verify_src", PASSWORD, "SUPERUSER"); // plays the RDS master, who may create event triggers
     source.database(
         SOURCE_DB,
