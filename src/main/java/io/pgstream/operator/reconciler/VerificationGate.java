@@ -165,7 +165,7 @@ final class VerificationGate {
         report.tables().size() > MAX_LISTED ? " (status lists %d of them, differing first)".formatted(MAX_LISTED) : "";
     if (mismatched.isEmpty()) {
       v.state = VerificationState.Matched;
-      v.message = "All %d tables match at source LSN %s%s".formatted(report.tables().size(), report.lsn(), listedNote);
+      v.message = "Every table matches (%d) at source LSN %s%s".formatted(report.tables().size(), report.lsn(), listedNote);
       events.normal(p, "VerificationMatched", v.message);
     } else {
       v.state = VerificationState.Mismatched;

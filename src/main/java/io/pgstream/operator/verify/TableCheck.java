@@ -12,7 +12,8 @@ import java.util.List;
  * ranges after it has applied everything the source read saw. Rows inserted on the source since then
  * fall beyond the last range and are left to the next verification, so a table that keeps growing
  * does not look different. A range that differs is read again, source then target, a few times
- * before it counts: a row changed while it was compared settles.
+ * before it counts: a row changed while it was compared settles. Each side bounds the ranges with
+ * its own key comparisons, so a text key collated differently on the target shows up as a difference.
  */
 final class TableCheck {
   /** A key range (after, upTo], with what each side last read of it; both bounds null for a one-pass table. */
