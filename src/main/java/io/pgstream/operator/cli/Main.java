@@ -8,7 +8,7 @@ import picocli.CommandLine.Command;
     name = "pgstream-operator",
     mixinStandardHelpOptions = true,
     version = "pgstream-operator 0.1.0",
-    subcommands = {RunCommand.class, RenderCommand.class, PreflightCommand.class},
+    subcommands = {RunCommand.class, RenderCommand.class, PreflightCommand.class, VerifyCommand.class},
     description = "Runs pgstream pipelines on Kubernetes. Without a sub-command: run.")
 public class Main implements Runnable {
   public static void main(String[] args) {

@@ -3,14 +3,8 @@ package io.pgstream.operator.cli;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.pgstream.operator.api.PgstreamPipeline;
-import io.pgstream.operator.config.CredentialEnv;
 import io.pgstream.operator.config.ReplicationSlots;
-import io.pgstream.operator.credentials.CredentialsProblem;
-import io.pgstream.operator.credentials.CredentialsResolver;
-import io.pgstream.operator.credentials.Login;
-import io.pgstream.operator.credentials.PasswordCharacters;
 import io.pgstream.operator.credentials.ResolvedCredentials;
 import io.pgstream.operator.preflight.DatabaseConnector;
 import io.pgstream.operator.preflight.Finding;
@@ -38,24 +32,14 @@ class PreflightCommand implements Callable<Integer> {
     json
   }
 
-  enum Credentials {
-    env,
-    kube
-  }
-
   @Option(names = {"-f", "--file"}, required = true, description = "YAML file with one or more documents, or -.")
   String file;
 
   @Option(names = {"-o", "--output"}, defaultValue = "table", description = "table (default) or json.")
   Output output;
 
-  @Option(
-      names = "--credentials",
-      defaultValue = "env",
-      description =
-          "env (default): logins from PGSTREAM_SOURCE_USER, PGSTREAM_SOURCE_PASSWORD, PGSTREAM_TARGET_USER and"
-              + " PGSTREAM_TARGET_PASSWORD; kube: read the Secrets the pipeline references via the current kubeconfig.")
-  Credentials credentials;
+  @Option(names = "--credentials", defaultValue = "env", description = CommandCredentials.DESCRIPTION)
+  CommandCredentials credentials;
 
   @Spec CommandSpec spec;
 
@@ -73,9 +57,9 @@ class PreflightCommand implements Callable<Integer> {
     Preflight preflight = new Preflight(DatabaseConnector.defaults());
     List<Map<String, Object>> results = new ArrayList<>();
     boolean failed = loaded.someInvalid();
-    try (KubernetesClient client = credentials == Credentials.kube ? new KubernetesClientBuilder().build() : null) {
+    try (KubernetesClient client = credentials.client()) {
       for (PgstreamPipeline pipeline : loaded.valid()) {
-        ResolvedCredentials creds = credentials(pipeline, client, err);
+        ResolvedCredentials creds = CommandCredentials.resolve(pipeline, client, environment, err);
         if (creds == null) {
           failed = true;
           continue;
@@ -100,34 +84,6 @@ class PreflightCommand implements Callable<Integer> {
     out.flush();
     err.flush();
     return failed ? 1 : 0;
-  }
-
-  private ResolvedCredentials credentials(PgstreamPipeline pipeline, KubernetesClient client, PrintWriter err) {
-    if (client != null) {
-      CredentialsResolver.Result result = new CredentialsResolver(client).resolve(pipeline);
-      if (result instanceof CredentialsResolver.Unavailable u) {
-        err.println("error " + PipelineFiles.name(pipeline) + ": " + u.problem().message());
-        return null;
-      }
-      return ((CredentialsResolver.Resolved) result).credentials();
-    }
-    List<String> names =
-        List.of(CredentialEnv.SOURCE_USER, CredentialEnv.SOURCE_PASSWORD, CredentialEnv.TARGET_USER, CredentialEnv.TARGET_PASSWORD);
-    List<String> missing = names.stream().filter(n -> environment.get(n) == null).toList();
-    if (!missing.isEmpty()) {
-      err.println("error: set " + String.join(", ", missing) + " or use --credentials kube");
-      return null;
-    }
-    Login source = new Login(environment.get(names.get(0)), environment.get(names.get(1)));
-    Login target = new Login(environment.get(names.get(2)), environment.get(names.get(3)));
-    // As the operator would refuse them from Secrets: the databases may accept a password pgstream cannot send.
-    Optional<CredentialsProblem> unsupported =
-        PasswordCharacters.check(source, "source").or(() -> PasswordCharacters.check(target, "target"));
-    if (unsupported.isPresent()) {
-      err.println("error " + PipelineFiles.name(pipeline) + ": " + unsupported.get().message());
-      return null;
-    }
-    return new ResolvedCredentials(source, target, null, null);
   }
 
   private static void table(PrintWriter out, PgstreamPipeline pipeline, PreflightReport report) {

@@ -11,8 +11,9 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 
 /**
- * Per-pipeline Prometheus gauges: the phase (1 for the current phase, 0 for the others) and the
- * replication slot's lag and retained WAL in bytes. JOSDK's own metrics count reconciles and failures.
+ * Per-pipeline Prometheus gauges: the phase (1 for the current phase, 0 for the others), the
+ * replication slot's lag and retained WAL in bytes, and the tables the last verification found
+ * different. JOSDK's own metrics count reconciles and failures.
  */
 public class PipelineMetrics {
   private record Key(String namespace, String pipeline) {}
@@ -24,6 +25,9 @@ public class PipelineMetrics {
   private final MeterRegistry registry;
   private final Map<Key, Slot> slots = new ConcurrentHashMap<>();
   private final Map<Key, PhaseGauges> phases = new ConcurrentHashMap<>();
+  private final Map<Key, Mismatches> verifications = new ConcurrentHashMap<>();
+
+  private record Mismatches(AtomicLong tables, Gauge gauge) {}
 
   public PipelineMetrics(MeterRegistry registry) {
     this.registry = registry;
@@ -77,12 +81,34 @@ public class PipelineMetrics {
     s.retained().set(retainedBytes);
   }
 
+  /** The number of tables the pipeline's last verification found different. */
+  public void verificationMismatches(String namespace, String pipeline, long tables) {
+    verifications
+        .computeIfAbsent(
+            new Key(namespace, pipeline),
+            k -> {
+              AtomicLong count = new AtomicLong();
+              return new Mismatches(
+                  count,
+                  Gauge.builder("pgstream_verification_mismatched_tables", count, AtomicLong::doubleValue)
+                      .description("Tables whose rows differ between source and target in the last verification")
+                      .tags(Tags.of("namespace", namespace, "pipeline", pipeline))
+                      .register(registry));
+            })
+        .tables()
+        .set(tables);
+  }
+
   /** Drops a deleted pipeline's series. */
   public void forget(String namespace, String pipeline) {
     Key key = new Key(namespace, pipeline);
     Slot s = slots.remove(key);
     if (s != null) {
       s.gauges().forEach(registry::remove);
+    }
+    Mismatches m = verifications.remove(key);
+    if (m != null) {
+      registry.remove(m.gauge());
     }
     PhaseGauges p = phases.remove(key);
     if (p != null) {

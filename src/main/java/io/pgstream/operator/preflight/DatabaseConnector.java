@@ -25,6 +25,11 @@ public class DatabaseConnector {
     return new DatabaseConnector(Duration.ofSeconds(10), Duration.ofSeconds(15));
   }
 
+  /** The same connect timeout with another statement (and socket) timeout, for longer queries than the checks'. */
+  public DatabaseConnector withStatementTimeout(Duration timeout) {
+    return new DatabaseConnector(connectTimeout, timeout);
+  }
+
   public Connection open(ConnectionSpec c, String database, String user, String password) throws SQLException {
     Properties props = new Properties();
     props.setProperty("user", user);

@@ -77,6 +77,35 @@ public final class TableSelection {
         tableRegexes(tables));
   }
 
+  /** A selected table; {@code partitioned} tables hold their rows in their partitions. */
+  public record Table(String schema, String name, boolean partitioned) {
+    @Override
+    public String toString() {
+      return schema + "." + name;
+    }
+  }
+
+  /**
+   * The tables (not sequences or views) that {@code tables} select and {@code excluded} does not, as
+   * pgstream streams them: no {@code tables} means every table.
+   */
+  public static List<Table> tables(Connection c, List<String> tables, List<String> excluded) throws SQLException {
+    List<String> selected = tables == null || tables.isEmpty() ? List.of("*.*") : tables;
+    List<String> left = excluded == null ? List.of() : excluded;
+    return Jdbc.query(
+        c,
+        "SELECT n.nspname, c.relname, c.relkind = 'p' FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE "
+            + SELECTED
+            + " AND c.relkind IN ('r', 'p')"
+            + " AND NOT EXISTS (SELECT 1 FROM unnest(?::text[], ?::text[]) AS x(s, t) WHERE n.nspname ~ x.s AND c.relname ~ x.t)"
+            + " ORDER BY 1, 2",
+        rs -> new Table(rs.getString(1), rs.getString(2), rs.getBoolean(3)),
+        schemaRegexes(selected),
+        tableRegexes(selected),
+        schemaRegexes(left),
+        tableRegexes(left));
+  }
+
   /** Names are validated to letters, digits, _ $ - and *, so only $ needs escaping. */
   static String regex(String glob) {
     return "^" + glob.replace("$", "\\$").replace("*", ".*") + "$";

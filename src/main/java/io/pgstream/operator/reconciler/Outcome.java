@@ -12,4 +12,12 @@ record Outcome(Optional<Duration> recheckAfter) {
   static Outcome after(Duration delay) {
     return new Outcome(Optional.of(delay));
   }
+
+  /** This outcome, or {@code other}'s recheck when that comes sooner. */
+  Outcome orSooner(Optional<Duration> other) {
+    if (other.isEmpty() || (recheckAfter.isPresent() && recheckAfter.get().compareTo(other.get()) <= 0)) {
+      return this;
+    }
+    return new Outcome(other);
+  }
 }

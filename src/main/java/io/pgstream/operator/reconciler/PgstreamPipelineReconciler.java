@@ -53,6 +53,7 @@ import io.pgstream.operator.status.ConditionType;
 import io.pgstream.operator.status.EventRecorder;
 import io.pgstream.operator.status.StatusUpdater;
 import io.pgstream.operator.validation.PipelineValidator;
+import io.pgstream.operator.verify.Verifier;
 import java.io.InterruptedIOException;
 import java.time.Clock;
 import java.time.Duration;
@@ -93,6 +94,7 @@ public class PgstreamPipelineReconciler implements Reconciler<PgstreamPipeline>,
   private final PopulatedTargetGate populatedTarget;
   private final SlotWatch slotWatch;
   private final DroppedWritesWatch droppedWritesWatch;
+  private final VerificationGate verification;
   private final PipelineMetrics metrics;
   private final RunnerImages runners;
   private final EventRecorder events;
@@ -113,6 +115,7 @@ public class PgstreamPipelineReconciler implements Reconciler<PgstreamPipeline>,
     this.runners = new RunnerImages(settings.runnerImages());
     this.slotWatch = new SlotWatch(new SlotMonitor(database), metrics, events, settings.slotCheckInterval(), clock);
     this.droppedWritesWatch = new DroppedWritesWatch(clock);
+    this.verification = new VerificationGate(new Verifier(database, Verifier.DEFAULT_SLOT_WAIT, clock), events, metrics, clock);
     this.clock = clock;
   }
 
@@ -325,7 +328,7 @@ public class PgstreamPipelineReconciler implements Reconciler<PgstreamPipeline>,
       s.set(ConditionType.Streaming, false, "NotRequired", "mode snapshot does not stream");
       s.set(ConditionType.Degraded, false, "AsExpected", "No problems");
       s.set(ConditionType.Ready, true, "SnapshotCompleted", st.snapshot.message);
-      return Outcome.onChange();
+      return Outcome.onChange().orSooner(verification.observe(p, s, creds));
     }
     Deployment actual = deployment.reconcile(p, ctx).getSingleResource().orElse(null);
     String name = Children.deployment(p);
@@ -365,7 +368,8 @@ public class PgstreamPipelineReconciler implements Reconciler<PgstreamPipeline>,
     }
     // Slot lag and pgstream's log change without any Kubernetes event: look again after the measuring interval.
     boolean watching = p.getSpec().preflightEnforced() || !p.getSpec().target.effectiveStrictMode();
-    return watching ? Outcome.after(slotWatch.interval()) : Outcome.onChange();
+    Outcome watch = watching ? Outcome.after(slotWatch.interval()) : Outcome.onChange();
+    return watch.orSooner(verification.observe(p, s, creds));
   }
 
   /**
@@ -525,6 +529,7 @@ public class PgstreamPipelineReconciler implements Reconciler<PgstreamPipeline>,
   public DeleteControl cleanup(PgstreamPipeline p, Context<PgstreamPipeline> ctx) {
     slotWatch.forget(p);
     droppedWritesWatch.forget(p);
+    verification.forget(p);
     credentials.forget(p);
     metrics.forget(p.getMetadata().getNamespace(), p.getMetadata().getName());
     PgstreamPipelineStatus st = p.getStatus();

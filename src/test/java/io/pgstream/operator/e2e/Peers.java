@@ -33,6 +33,13 @@ final class Peers {
     if (source.text("postgres", "SELECT to_regrole('rds_superuser')") == null) {
       source.emulateRdsRoles();
     }
+    // Newer minor releases (15.20) load only the output plugins listed here; RDS lists wal2json.
+    String plugins = source.text("postgres", "SELECT setting FROM pg_settings WHERE name = 'output_plugin_libraries'");
+    if (plugins != null && !plugins.contains("wal2json")) {
+      // A list setting: one quoted literal per library.
+      String list = ("'" + plugins.replace(", ", "', '") + "', 'wal2json'").replace("''", "");
+      source.execute("postgres", "ALTER SYSTEM SET output_plugin_libraries = " + list, "SELECT pg_reload_conf()");
+    }
     return source;
   }
 

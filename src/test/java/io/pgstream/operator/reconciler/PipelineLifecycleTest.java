@@ -31,6 +31,9 @@ import io.pgstream.operator.api.SecretKeyRef;
 import io.pgstream.operator.api.SecretValueSource;
 import io.pgstream.operator.api.SourcePrepareSpec;
 import io.pgstream.operator.api.StepState;
+import io.pgstream.operator.api.VerificationSpec;
+import io.pgstream.operator.api.VerificationState;
+import io.pgstream.operator.api.VerificationStatus;
 import io.pgstream.operator.support.ApiUsage;
 import io.pgstream.operator.support.CapturedLogs;
 import io.pgstream.operator.support.FakeKubelet;
@@ -39,6 +42,7 @@ import io.pgstream.operator.support.FaultInjector;
 import io.pgstream.operator.support.Pipelines;
 import io.pgstream.operator.support.TcpProxy;
 import io.pgstream.operator.support.TestDatabases;
+import io.pgstream.operator.support.TestPostgres;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
@@ -52,6 +56,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Stream;
@@ -662,6 +668,87 @@ class PipelineLifecycleTest {
     kubelet.jobSucceeded(NAMESPACE, NAME + "-destroy");
     await().until(() -> pipeline() == null);
     assertThat(eventReasons()).contains("SlotDropped");
+  }
+
+  @Test
+  void aVerificationRequestIsAnsweredOnceInStatusAnEventAndAGauge() throws Exception {
+    TestPostgres pg = TestDatabases.ready();
+    String rows = "INSERT INTO public.orders SELECT g, g * 2 FROM generate_series(1, 50) g";
+    pg.execute(TestDatabases.SOURCE_DB, "DELETE FROM public.orders", rows);
+    pg.execute(
+        TestDatabases.TARGET_DB,
+        "SET ROLE " + TestDatabases.TARGET_USER,
+        "CREATE TABLE public.orders (id int PRIMARY KEY, total numeric)",
+        rows);
+    // Plays pgstream: confirms the source's position on the slot, as it does after writing to the target.
+    ScheduledExecutorService confirmer = Executors.newSingleThreadScheduledExecutor();
+    try {
+      driveToStreaming();
+      confirmer.scheduleWithFixedDelay(
+          () -> pg.execute(TestDatabases.SOURCE_DB, "SELECT pg_replication_slot_advance('" + SLOT + "', pg_current_wal_lsn())"),
+          0,
+          500,
+          TimeUnit.MILLISECONDS);
+
+      requestVerification("first");
+      await().until(() -> verification() != null && verification().state == VerificationState.Matched);
+      VerificationStatus matched = verification();
+      assertThat(matched.request).isEqualTo("first");
+      assertThat(matched.mismatchedTables).isZero();
+      assertThat(matched.lsn).isNotBlank();
+      assertThat(matched.tables).singleElement().satisfies(t -> {
+        assertThat(t.table).isEqualTo("public.orders");
+        assertThat(t.sourceRows).isEqualTo(50);
+        assertThat(t.targetRows).isEqualTo(50);
+        assertThat(t.match).isTrue();
+      });
+      await().until(() -> eventReasons().contains("VerificationMatched"));
+      assertThat(verificationGauge()).isZero();
+
+      // Reconciles for other reasons (a spec change, the slot checks every second) do not verify again.
+      PgstreamPipeline p = pipeline();
+      p.getSpec().maxRetainedWalBytes = 2_000_000_000L;
+      pipelines().resource(p).update();
+      await().until(() -> pipeline().getStatus().observedGeneration.equals(pipeline().getMetadata().getGeneration()));
+      await().pollDelay(Duration.ofSeconds(3)).until(() -> true);
+      assertThat(Serialization.asJson(verification())).isEqualTo(Serialization.asJson(matched));
+      assertThat(eventReasons().stream().filter(r -> r.startsWith("Verification"))).containsExactly("VerificationMatched");
+
+      // A row changed on the target behind pgstream's back, and a new request.
+      pg.execute(TestDatabases.TARGET_DB, "UPDATE public.orders SET total = -1 WHERE id = 7");
+      requestVerification("second");
+      await().until(() -> verification().state == VerificationState.Mismatched && "second".equals(verification().request));
+      assertThat(verification().mismatchedTables).isEqualTo(1);
+      assertThat(verification().message).startsWith("1 of 1 tables differ at source LSN ").endsWith(": public.orders");
+      await().until(() -> eventReasons().contains("VerificationMismatched"));
+      assertThat(events())
+          .anySatisfy(e -> {
+            assertThat(e.getType()).isEqualTo("Warning");
+            assertThat(e.getReason()).isEqualTo("VerificationMismatched");
+            assertThat(e.getMessage()).contains("public.orders");
+          });
+      assertThat(verificationGauge()).isEqualTo(1);
+    } finally {
+      confirmer.shutdownNow();
+      confirmer.awaitTermination(10, TimeUnit.SECONDS);
+      pg.execute(TestDatabases.TARGET_DB, "DROP TABLE IF EXISTS public.orders");
+      pg.execute(TestDatabases.SOURCE_DB, "DELETE FROM public.orders");
+    }
+  }
+
+  private void requestVerification(String request) {
+    PgstreamPipeline p = pipeline();
+    p.getSpec().verification = new VerificationSpec();
+    p.getSpec().verification.request = request;
+    pipelines().resource(p).update();
+  }
+
+  private VerificationStatus verification() {
+    return pipeline().getStatus().verification;
+  }
+
+  private double verificationGauge() {
+    return metrics.find("pgstream_verification_mismatched_tables").tag("pipeline", NAME).gauge().value();
   }
 
   private void driveToStreaming() {
