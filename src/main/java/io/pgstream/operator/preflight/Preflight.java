@@ -25,7 +25,7 @@ public class Preflight {
    * @param ownSlot the pipeline's own init created the slot (so it may be active, and is pgstream's)
    */
   public PreflightReport run(PgstreamPipelineSpec spec, String slot, ResolvedCredentials creds, boolean ownSlot) {
-    Checklist list = new Checklist();
+    Checklist list = new Checklist(spec.acknowledge);
     Optional<Login> initLogin = spec.initAsAdmin() ? creds.sourceAdmin() : Optional.empty();
     try (Connection c = connect(Side.SOURCE, spec.source, spec.source.database, creds.sourceUser(), creds.sourcePassword(), creds, list)) {
       if (c != null) {

@@ -33,6 +33,7 @@ final class SourceChecks extends Checks {
       list.check(SIDE, "logical replication enabled", logicalReplication());
       replicationSlot(slot, ownSlot);
       list.check(SIDE, "replication privilege", replicationPrivilege());
+      list.check(SIDE, "updates and deletes of the selected tables can be applied", ReplicaIdentity.check(c, spec));
       if (initRights) {
         initRights();
       }
