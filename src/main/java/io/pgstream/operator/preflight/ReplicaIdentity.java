@@ -14,7 +14,8 @@ import java.util.Map;
  * column for FULL; without one it drops the UPDATE or DELETE with only a WARNING ("no tuple identifier")
  * in the source's log. pgstream builds the target's WHERE clause from that identity as {@code "col" = $n}
  * (pkg/wal/processor/postgres/postgres_wal_dml_adapter.go, buildWhereQuery), so with FULL every column's
- * type needs an = operator (json, xml, point… have none: "operator does not exist: json = unknown").
+ * type needs an = operator (json, xml, point… have none: "operator does not exist: json = unknown", and
+ * strict mode stops pgstream).
  */
 final class ReplicaIdentity {
   static final String CODE = "TablesWithoutReplicaIdentity";
@@ -113,8 +114,9 @@ final class ReplicaIdentity {
         CODE,
         "Updates and deletes of these tables would not reach the target, which keeps the old rows: "
             + String.join("; ", tables)
-            + ". Without a key wal2json drops their UPDATE and DELETE events (WARNING \"no tuple identifier\" in the"
-            + " source's log); with REPLICA IDENTITY FULL, pgstream's WHERE \"column\" = value needs an = operator.",
+            + ". Without a key wal2json drops their UPDATE and DELETE events (only a WARNING \"no tuple identifier\" in"
+            + " the source's and pgstream's logs); with REPLICA IDENTITY FULL, pgstream matches rows by WHERE \"column\""
+            + " = value for every column, which fails without an = operator and stops the stream.",
         "On the source: "
             + String.join(" ", fixes)
             + " (REPLICA IDENTITY FULL logs whole old rows: more WAL), or add a primary key, or accept it with"
