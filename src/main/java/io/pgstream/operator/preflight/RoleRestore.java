@@ -1,6 +1,7 @@
 package io.pgstream.operator.preflight;
 
 import io.pgstream.operator.api.PgstreamPipelineSpec;
+import io.pgstream.operator.api.PgstreamVersion;
 import io.pgstream.operator.api.RolesSnapshotMode;
 import io.pgstream.operator.api.SchemaSnapshotSpec;
 import java.sql.Connection;
@@ -18,9 +19,10 @@ import java.util.Set;
  * --roles-only} but keeps only the roles the schema dump names (owners unless noOwner, grantees unless
  * noPrivileges) and the roles of their memberships; it drops pg_* roles and the cloud-managed ones
  * ({@link #EXCLUDED}), strips NO* attributes, and replays the rest with psql as the target login.
- * CREATE ROLE, ALTER ROLE attributes and GRANT role fail there by PostgreSQL's rules; pgstream stops on
- * those errors, except "permission denied to grant privileges as role" (GRANTED BY), which it ignores,
- * so that membership is silently missing.
+ * pg_dumpall's CREATE ROLE, ALTER ROLE ... WITH attributes and GRANT role ... GRANTED BY fail there by
+ * PostgreSQL's rules; pgstream stops on those errors, except "permission denied to grant privileges as
+ * role", which it ignores, so that membership is silently missing. It lets a non-superuser take
+ * ownership with GRANT owner TO CURRENT_USER, but loses that line for an owner that is in a membership.
  */
 final class RoleRestore {
   static final String CODE = "RolesNotRestorable";
@@ -36,12 +38,17 @@ final class RoleRestore {
           "xata_superuser", "xata",
           "cloud_admin", "neondb_owner", "neon_service", "neon_superuser");
 
-  record Role(String name, boolean superuser, boolean createRole, boolean createDb, boolean replication, boolean bypassRls) {}
+  /** @param owner named by an ALTER ... OWNER TO of the schema dump */
+  record Role(
+      String name, boolean superuser, boolean createRole, boolean createDb, boolean replication, boolean bypassRls, boolean owner) {}
 
   /** {@code GRANT role TO member [WITH ADMIN OPTION] [GRANTED BY grantor]} as pg_dumpall writes it. */
   record Membership(String role, String member, String grantor, boolean admin) {}
 
-  /** What the roles dump will hold; grantors are dumped only from PostgreSQL 16 sources (pg_dumpall). */
+  /**
+   * What the roles dump will hold. pg_dumpall 16+ writes GRANTED BY only for PostgreSQL 16+ servers; the
+   * default runners carry clients 16 and 17 (a client 15 would write it for a 15 source too).
+   */
   record Plan(List<Role> roles, List<Membership> memberships, boolean grantors) {}
 
   private RoleRestore() {}
@@ -71,11 +78,13 @@ final class RoleRestore {
             """
                 + TableSelection.SELECTED
                 + """
+            ), owners AS (
+              SELECT relowner AS oid FROM rel WHERE ?
+              UNION SELECT nspowner FROM pg_namespace WHERE oid IN (SELECT relnamespace FROM rel) AND ?
             ), named AS (
               -- The roles the schema dump names: owners, and GRANTs where an ACL differs from the owner's
               -- default (pg_dump names a grantor other than the owner). pgstream adds their memberships.
-              SELECT relowner AS oid FROM rel WHERE ?
-              UNION SELECT nspowner FROM pg_namespace WHERE oid IN (SELECT relnamespace FROM rel) AND ?
+              SELECT oid FROM owners
               UNION SELECT unnest(ARRAY[a.grantee, NULLIF(a.grantor, rel.relowner)]) FROM rel, aclexplode(rel.relacl) a
                      WHERE ? AND (a.grantee, a.privilege_type) NOT IN (
                        SELECT d.grantee, d.privilege_type FROM aclexplode(acldefault(rel.kind, rel.relowner)) d)
@@ -87,12 +96,15 @@ final class RoleRestore {
               UNION SELECT unnest(ARRAY[m.roleid, m.member, m.grantor]) FROM pg_auth_members m
                      WHERE m.roleid IN (SELECT oid FROM named) OR m.member IN (SELECT oid FROM named)
             )
-            SELECT r.rolname, r.rolsuper, r.rolcreaterole, r.rolcreatedb, r.rolreplication, r.rolbypassrls
+            SELECT r.rolname, r.rolsuper, r.rolcreaterole, r.rolcreatedb, r.rolreplication, r.rolbypassrls,
+                   r.oid IN (SELECT oid FROM owners)
               FROM pg_roles r JOIN restored x ON x.oid = r.oid
              WHERE r.rolname !~ '^pg_' AND NOT r.rolname = ANY (?::text[])
              ORDER BY 1
             """,
-            rs -> new Role(rs.getString(1), rs.getBoolean(2), rs.getBoolean(3), rs.getBoolean(4), rs.getBoolean(5), rs.getBoolean(6)),
+            rs ->
+                new Role(
+                    rs.getString(1), rs.getBoolean(2), rs.getBoolean(3), rs.getBoolean(4), rs.getBoolean(5), rs.getBoolean(6), rs.getBoolean(7)),
             TableSelection.schemaRegexes(spec.tables),
             TableSelection.tableRegexes(spec.tables),
             owners,
@@ -140,21 +152,21 @@ final class RoleRestore {
     // alter them or grant them; the login has it on the roles it creates itself).
     List<String> mentioned = new ArrayList<>(plan.roles().stream().map(Role::name).toList());
     plan.memberships().stream().map(Membership::grantor).filter(g -> g != null).forEach(mentioned::add);
+    record Existing(String name, boolean admin, boolean privileges) {}
     Map<String, Boolean> adminOn = new HashMap<>();
     Map<String, Boolean> privilegesOf = new HashMap<>();
-    Jdbc.query(
+    for (Existing e :
+        Jdbc.query(
             c,
             """
             SELECT rolname, pg_has_role(current_user, oid, 'MEMBER WITH ADMIN OPTION'), pg_has_role(current_user, oid, 'USAGE')
               FROM pg_roles WHERE rolname = ANY (?::text[])
             """,
-            rs -> new Object[] {rs.getString(1), rs.getBoolean(2), rs.getBoolean(3)},
-            mentioned)
-        .forEach(
-            r -> {
-              adminOn.put((String) r[0], (Boolean) r[1]);
-              privilegesOf.put((String) r[0], (Boolean) r[2]);
-            });
+            rs -> new Existing(rs.getString(1), rs.getBoolean(2), rs.getBoolean(3)),
+            mentioned)) {
+      adminOn.put(e.name(), e.admin());
+      privilegesOf.put(e.name(), e.privileges());
+    }
     boolean awsTarget = spec.target.host != null && spec.target.host.contains("rds.amazonaws.com");
     String login = t.quotedUser();
     List<String> causes = new ArrayList<>();
@@ -164,6 +176,13 @@ final class RoleRestore {
       if (pg16 && Boolean.FALSE.equals(adminOn.get(r.name()))) {
         causes.add(role + " exists on the target and ALTER ROLE needs ADMIN OPTION on it (permission denied to alter role)");
         fixes.add("GRANT " + role + " TO " + login + " WITH ADMIN OPTION; (as its admin)");
+      }
+      if (r.owner() && plan.memberships().stream().anyMatch(m -> List.of(m.role(), m.member(), String.valueOf(m.grantor())).contains(r.name()))) {
+        // dumpRoles replaces the owner's entry with the plain one of a membership's dependency, so
+        // filterRolesDump may skip its GRANT "role" TO CURRENT_USER (Go map order decides).
+        causes.add(role + " owns objects and is in a membership, so pgstream " + PgstreamVersion.SUPPORTED
+            + " can drop its GRANT " + role + " TO CURRENT_USER and ALTER ... OWNER TO " + role + " fails (must be member of role)");
+        fixes.add("set spec.snapshot.schema.noOwner: true (the default)");
       }
       if (r.superuser()) {
         causes.add(role + " is SUPERUSER, which only a superuser may give" + (t.rds() ? " (rds_superuser members may not)" : ""));

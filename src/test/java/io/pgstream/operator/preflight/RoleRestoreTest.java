@@ -120,13 +120,15 @@ class RoleRestoreTest {
             "\"" + repl + "\" has REPLICATION, which " + tgtUser + " lacks",
             "\"" + rls + "\" has BYPASSRLS, which " + tgtUser + " lacks",
             "\"" + db + "\" has CREATEDB, which " + tgtUser + " lacks",
-            "GRANT \"" + group + "\" TO \"" + member + "\" GRANTED BY \"postgres\" is refused")
+            "GRANT \"" + group + "\" TO \"" + member + "\" GRANTED BY \"postgres\" is refused",
+            "\"" + member + "\" owns objects and is in a membership")
         .doesNotContain("\"postgres\",", "rds_replication");
     assertThat(f.fix())
         .contains(
             "ALTER ROLE \"" + tgtUser + "\" REPLICATION;",
             "ALTER ROLE \"" + tgtUser + "\" BYPASSRLS;",
             "ALTER ROLE \"" + tgtUser + "\" CREATEDB;",
+            "noOwner: true",
             "rolesSnapshotMode: disabled");
 
     // What the server says to the statements pgstream replays, one at a time.
