@@ -73,6 +73,11 @@ public final class Jdbc {
     }
   }
 
+  /** An SQL identifier, always quoted (mixed case, spaces, quotes). */
+  static String ident(String name) {
+    return '"' + name.replace("\"", "\"\"") + '"';
+  }
+
   private static Array textArray(Connection c, Collection<?> values) throws SQLException {
     return c.createArrayOf("text", values.toArray());
   }

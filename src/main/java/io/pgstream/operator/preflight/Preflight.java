@@ -25,13 +25,17 @@ public class Preflight {
    * @param ownSlot the pipeline's own init created the slot (so it may be active, and is pgstream's)
    */
   public PreflightReport run(PgstreamPipelineSpec spec, String slot, ResolvedCredentials creds, boolean ownSlot) {
-    Checklist list = new Checklist();
+    Checklist list = new Checklist(spec.acknowledge);
     Optional<Login> initLogin = spec.initAsAdmin() ? creds.sourceAdmin() : Optional.empty();
+    RoleRestore.Plan roles = null;
     try (Connection c = connect(Side.SOURCE, spec.source, spec.source.database, creds.sourceUser(), creds.sourcePassword(), creds, list)) {
       if (c != null) {
         ServerFacts facts = ServerFacts.read(c);
         list.sourceVersion(facts.versionNum());
         new SourceChecks(c, facts, spec, list).run(slot, ownSlot, initLogin.isEmpty());
+        if (RoleRestore.restoresRoles(spec)) {
+          roles = RoleRestore.read(c, facts, spec);
+        }
       }
     } catch (SQLException e) {
       list.fail(checkFailed(Side.SOURCE, e, creds));
@@ -47,11 +51,12 @@ public class Preflight {
         list.fail(checkFailed(Side.SOURCE, e, creds));
       }
     }
-    target(spec, creds, list);
+    target(spec, creds, list, roles);
     return list.report();
   }
 
-  private void target(PgstreamPipelineSpec spec, ResolvedCredentials creds, Checklist list) {
+  /** @param roles what the roles snapshot restores, read on the source; null when it restores none */
+  private void target(PgstreamPipelineSpec spec, ResolvedCredentials creds, Checklist list, RoleRestore.Plan roles) {
     boolean creates = TargetChecks.createsDatabase(spec);
     // With createTargetDb the database may not exist yet: look from the maintenance database first.
     String database = creates ? "postgres" : spec.target.database;
@@ -60,6 +65,10 @@ public class Preflight {
         return;
       }
       ServerFacts facts = ServerFacts.read(c);
+      if (roles != null) {
+        // Roles are per server: any database of the target shows them.
+        list.check(Side.TARGET, "roles snapshot restorable as " + facts.user(), RoleRestore.check(c, facts, spec, roles));
+      }
       if (!creates) {
         new TargetChecks(c, facts, spec, list).run();
         return;

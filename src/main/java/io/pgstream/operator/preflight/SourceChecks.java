@@ -34,6 +34,7 @@ final class SourceChecks extends Checks {
       list.check(SIDE, "wal2json allowed as an output plugin", wal2jsonAllowed());
       replicationSlot(slot, ownSlot);
       list.check(SIDE, "replication privilege", replicationPrivilege());
+      list.check(SIDE, "updates and deletes of the selected tables can be applied", ReplicaIdentity.check(c, spec));
       if (initRights) {
         initRights();
       }

@@ -60,12 +60,7 @@ public final class TargetChecks extends Checks {
                   "ALTER ROLE " + f.quotedUser() + " CREATEDB;"));
     }
     RolesSnapshotMode roles = schemaOptions(spec).rolesSnapshotMode;
-    boolean copiesRoles =
-        spec.mode.snapshots()
-            && (spec.snapshot == null || spec.snapshot.effectiveMode().includesSchema())
-            && roles != null
-            && roles != RolesSnapshotMode.DISABLED;
-    if (copiesRoles) {
+    if (RoleRestore.restoresRoles(spec)) {
       list.check(
           SIDE,
           "CREATEROLE for the roles snapshot",
