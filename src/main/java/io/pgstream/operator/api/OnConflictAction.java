@@ -6,6 +6,10 @@ import com.fasterxml.jackson.annotation.JsonProperty;
 public enum OnConflictAction {
   @JsonProperty("error")
   ERROR,
+  /**
+   * pgstream 1.3.1 adds ON CONFLICT DO UPDATE only when its injector supplies the key columns, which
+   * the operator does not run: without it, update behaves as error. Refused by validation.
+   */
   @JsonProperty("update")
   UPDATE,
   @JsonProperty("nothing")

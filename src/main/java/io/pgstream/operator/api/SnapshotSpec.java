@@ -26,8 +26,7 @@ public class SnapshotSpec {
 
   @JsonPropertyDescription(
       "When the selected target tables already hold rows: Refuse (default) starts no snapshot and names them;"
-          + " Truncate empties them first; Upsert copies row by row with INSERT ... ON CONFLICT DO UPDATE"
-          + " (slower; rows the source no longer has stay on the target).")
+          + " Truncate empties them (TRUNCATE as the target login, no CASCADE) just before the snapshot.")
   public PopulatedTargetPolicy populatedTarget;
 
   public PopulatedTargetPolicy effectivePopulatedTarget() {

@@ -13,8 +13,10 @@ public class TargetSpec extends ConnectionSpec {
   public Boolean disableTriggers;
 
   @JsonPropertyDescription(
-      "What to do when a row already exists: error, update or nothing. update when omitted for snapshot_and_replication "
-          + "(changes made during the snapshot are replayed), error otherwise.")
+      "What to do when an inserted row already exists: error or nothing. nothing when omitted for"
+          + " snapshot_and_replication (inserts made between init and the snapshot are copied and then replayed), error"
+          + " otherwise. update is refused: pgstream " + PgstreamVersion.SUPPORTED + " applies it only with its injector,"
+          + " which the operator does not run.")
   public OnConflictAction onConflictAction;
 
   @JsonPropertyDescription(

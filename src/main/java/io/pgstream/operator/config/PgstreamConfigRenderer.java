@@ -11,7 +11,6 @@ import io.pgstream.operator.api.PgstreamPipeline;
 import io.pgstream.operator.api.PgstreamPipelineSpec;
 import io.pgstream.operator.api.PgstreamVersion;
 import io.pgstream.operator.api.PipelineMode;
-import io.pgstream.operator.api.PopulatedTargetPolicy;
 import io.pgstream.operator.api.RolesSnapshotMode;
 import io.pgstream.operator.api.SchemaSnapshotSpec;
 import io.pgstream.operator.api.SnapshotSpec;
@@ -85,13 +84,8 @@ public final class PgstreamConfigRenderer {
     postgres.put("mode", "snapshot");
     postgres.put("snapshot", snapshot);
 
-    // COPY cannot upsert: a snapshot into rows that may already exist writes row by row instead.
-    boolean upsert = options.effectivePopulatedTarget() == PopulatedTargetPolicy.Upsert;
     Map<String, Object> target = targetPostgres(spec);
-    if (upsert) {
-      target.put("on_conflict_action", enumValue(OnConflictAction.UPDATE));
-    }
-    target.put("bulk_ingest", Map.of("enabled", !upsert));
+    target.put("bulk_ingest", Map.of("enabled", true));
     return document(postgres, target, null);
   }
 
@@ -146,12 +140,16 @@ public final class PgstreamConfigRenderer {
     return target;
   }
 
-  /** Rows copied by the snapshot are replayed from the slot afterwards, so they must not fail as duplicates. */
+  /**
+   * The slot starts at init, before the snapshot, so inserts made in between are both copied and
+   * replayed: the replay must skip them rather than stop on a duplicate key (update is not an option,
+   * see {@link OnConflictAction#UPDATE}).
+   */
   static OnConflictAction onConflictAction(PgstreamPipelineSpec spec) {
     if (spec.target.onConflictAction != null) {
       return spec.target.onConflictAction;
     }
-    return spec.mode == PipelineMode.SNAPSHOT_AND_REPLICATION ? OnConflictAction.UPDATE : OnConflictAction.ERROR;
+    return spec.mode == PipelineMode.SNAPSHOT_AND_REPLICATION ? OnConflictAction.NOTHING : OnConflictAction.ERROR;
   }
 
   private static Map<String, Object> document(

@@ -17,8 +17,7 @@ import java.util.List;
  * Just before a snapshot Job is created: the selected target tables must be empty, because a bulk
  * snapshot copies with COPY, which cannot upsert and fails on the first duplicate key (a re-snapshot
  * by nonce always meets the rows of the first). spec.snapshot.populatedTarget decides: Refuse (wait
- * and say which tables), Truncate (empty them, as the target login), or Upsert (the renderer turns
- * bulk ingest off, so nothing to check).
+ * and say which tables) or Truncate (empty them, as the target login).
  */
 final class PopulatedTargetGate {
   static final int LISTED = 10;
@@ -36,7 +35,7 @@ final class PopulatedTargetGate {
     SnapshotSpec snapshot = spec.snapshot == null ? new SnapshotSpec() : spec.snapshot;
     PopulatedTargetPolicy policy = snapshot.effectivePopulatedTarget();
     boolean mayConnect = spec.preflightEnforced() || policy == PopulatedTargetPolicy.Truncate;
-    if (!snapshot.effectiveMode().includesData() || policy == PopulatedTargetPolicy.Upsert || !mayConnect) {
+    if (!snapshot.effectiveMode().includesData() || !mayConnect) {
       return null;
     }
     try (Connection c = database.open(spec.target, spec.target.database, creds.targetUser(), creds.targetPassword())) {
@@ -49,9 +48,8 @@ final class PopulatedTargetGate {
             "TargetNotEmpty",
             ("The snapshot would copy into target tables that already hold rows (%s). It copies with COPY, which cannot"
                     + " update existing rows, so it would fail on the first duplicate key. Fix: set"
-                    + " spec.snapshot.populatedTarget: Truncate (the operator empties these tables first) or Upsert (row by"
-                    + " row INSERT ... ON CONFLICT DO UPDATE, slower; target rows the source no longer has stay), or empty"
-                    + " them yourself.")
+                    + " spec.snapshot.populatedTarget: Truncate (the operator empties these tables first), or empty them"
+                    + " yourself. (pgstream 1.3.1 cannot upsert without its injector, so there is no row-by-row option.)")
                 .formatted(list(populated)));
       }
       TargetTables.truncate(c, populated);

@@ -2,6 +2,7 @@ package io.pgstream.operator.validation;
 
 import io.pgstream.operator.api.BatchSpec;
 import io.pgstream.operator.api.ConnectionSpec;
+import io.pgstream.operator.api.OnConflictAction;
 import io.pgstream.operator.api.PgstreamPipeline;
 import io.pgstream.operator.api.PgstreamPipelineSpec;
 import io.pgstream.operator.api.PgstreamVersion;
@@ -77,6 +78,11 @@ public final class PipelineValidator {
       problems.add("spec.replicationSlot must match ^[a-z0-9_]+$ and be at most 63 characters");
     }
     tables("spec.tables", spec.tables, problems);
+    if (spec.target != null && spec.target.onConflictAction == OnConflictAction.UPDATE) {
+      problems.add(
+          "spec.target.onConflictAction update is not applied by pgstream %s without its injector (which the operator does not run): it would behave as error. Use nothing (skip the insert) or error"
+              .formatted(PgstreamVersion.SUPPORTED));
+    }
     if (spec.target != null && spec.target.maxConnections != null) {
       problems.add(
           "spec.target.maxConnections is read only by pgstream 1.4 and later; the operator runs pgstream %s, which would ignore it: remove the field"

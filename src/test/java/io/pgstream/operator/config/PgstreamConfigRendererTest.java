@@ -3,6 +3,7 @@ package io.pgstream.operator.config;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.pgstream.operator.api.PipelineMode;
+import io.pgstream.operator.api.BatchSpec;
 import io.pgstream.operator.api.PgstreamPipeline;
 import io.pgstream.operator.support.Pipelines;
 import org.junit.jupiter.api.Test;
@@ -42,7 +43,8 @@ class PgstreamConfigRendererTest {
   void initHashIgnoresTargetTuningButFollowsTheSlot() {
     PgstreamPipeline p = Pipelines.snapshotAndReplication("p");
     RenderedConfig before = renderer.render(p);
-    p.getSpec().target.maxConnections = 7;
+    p.getSpec().target.batch = new BatchSpec();
+    p.getSpec().target.batch.size = 7;
     RenderedConfig tuned = renderer.render(p);
     assertThat(tuned.initHash()).isEqualTo(before.initHash());
     assertThat(tuned.contentHash()).isNotEqualTo(before.contentHash());

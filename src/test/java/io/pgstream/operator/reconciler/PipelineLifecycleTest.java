@@ -25,6 +25,7 @@ import io.pgstream.operator.PgstreamOperator;
 import io.pgstream.operator.api.DeletionPolicy;
 import io.pgstream.operator.api.Phase;
 import io.pgstream.operator.api.PgstreamPipeline;
+import io.pgstream.operator.api.PopulatedTargetPolicy;
 import io.pgstream.operator.api.PrepareSpec;
 import io.pgstream.operator.api.RdsSpec;
 import io.pgstream.operator.api.SecretKeyRef;
@@ -42,6 +43,7 @@ import io.pgstream.operator.support.FaultInjector;
 import io.pgstream.operator.support.Pipelines;
 import io.pgstream.operator.support.TcpProxy;
 import io.pgstream.operator.support.TestDatabases;
+import io.pgstream.operator.support.TestPostgres;
 import io.pgstream.operator.support.TestPostgres;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.net.URLEncoder;
@@ -248,6 +250,40 @@ class PipelineLifecycleTest {
     kubelet.jobSucceeded(NAMESPACE, NAME + "-snapshot");
     await().until(() -> deployment() != null);
     assertThat(pipeline().getStatus().snapshot.nonce).isEqualTo("resnapshot-1");
+  }
+
+  @Test
+  void aNewSnapshotIntoTablesThatHoldRowsWaitsUntilTheSpecSaysTruncate() {
+    TestPostgres pg = TestDatabases.ready();
+    try {
+      driveToStreaming();
+      // What the first snapshot copied.
+      pg.execute(
+          TestDatabases.TARGET_DB,
+          "CREATE TABLE public.orders (id int PRIMARY KEY, total numeric)",
+          "ALTER TABLE public.orders OWNER TO " + TestDatabases.TARGET_USER,
+          "INSERT INTO public.orders VALUES (1, 1.5)");
+      String snapshotUid = job("snapshot").getMetadata().getUid();
+      PgstreamPipeline p = pipeline();
+      p.getSpec().snapshot.nonce = "resnapshot-1";
+      pipelines().resource(p).update();
+
+      await().until(() -> "False/TargetNotEmpty".equals(condition("SnapshotCompleted")));
+      assertThat(message("Ready")).contains("public.orders", "populatedTarget: Truncate");
+      assertThat(job("snapshot")).as("no new snapshot Job until it may start").isNull();
+      assertThat(deployment()).as("streaming is paused before the target is looked at").isNull();
+      assertThat(pg.query(TestDatabases.TARGET_DB, "SELECT count(*) FROM public.orders")).isEqualTo(1);
+
+      p = pipeline();
+      p.getSpec().snapshot.populatedTarget = PopulatedTargetPolicy.Truncate;
+      pipelines().resource(p).update();
+      await().until(() -> job("snapshot") != null && !job("snapshot").getMetadata().getUid().equals(snapshotUid));
+      assertThat(pg.query(TestDatabases.TARGET_DB, "SELECT count(*) FROM public.orders")).isZero();
+      assertThat(condition("SnapshotCompleted")).isEqualTo("False/Running");
+      await().until(() -> eventReasons().contains("TargetTruncated"));
+    } finally {
+      pg.execute(TestDatabases.TARGET_DB, "DROP TABLE IF EXISTS public.orders");
+    }
   }
 
   @Test
@@ -675,15 +711,16 @@ class PipelineLifecycleTest {
     TestPostgres pg = TestDatabases.ready();
     String rows = "INSERT INTO public.orders SELECT g, g * 2 FROM generate_series(1, 50) g";
     pg.execute(TestDatabases.SOURCE_DB, "DELETE FROM public.orders", rows);
-    pg.execute(
-        TestDatabases.TARGET_DB,
-        "SET ROLE " + TestDatabases.TARGET_USER,
-        "CREATE TABLE public.orders (id int PRIMARY KEY, total numeric)",
-        rows);
     // Plays pgstream: confirms the source's position on the slot, as it does after writing to the target.
     ScheduledExecutorService confirmer = Executors.newSingleThreadScheduledExecutor();
     try {
       driveToStreaming();
+      // What the snapshot copied (created after it, as the snapshot would into an empty target).
+      pg.execute(
+          TestDatabases.TARGET_DB,
+          "SET ROLE " + TestDatabases.TARGET_USER,
+          "CREATE TABLE public.orders (id int PRIMARY KEY, total numeric)",
+          rows);
       confirmer.scheduleWithFixedDelay(
           () -> pg.execute(TestDatabases.SOURCE_DB, "SELECT pg_replication_slot_advance('" + SLOT + "', pg_current_wal_lsn())"),
           0,
