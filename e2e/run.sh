@@ -29,7 +29,8 @@ cleanup() {
     for _ in $(seq 1 50); do kill -0 "${pids[i]}" 2>/dev/null || break; sleep 0.2; done
     kill -9 "${pids[i]}" 2>/dev/null || true
   done
-  pkill -f "$PGSTREAM_BIN" 2>/dev/null || true
+  # Only this run's pgstream processes: their config files live under $WORK.
+  pkill -f "$PGSTREAM_BIN .*$WORK/" 2>/dev/null || true
   for side in source target; do
     [ -d "$WORK/$side" ] && su postgres -c "$PG/pg_ctl -D $WORK/$side -m fast stop >/dev/null" || true
   done
