@@ -35,7 +35,9 @@ final class PopulatedTargetGate {
     SnapshotSpec snapshot = spec.snapshot == null ? new SnapshotSpec() : spec.snapshot;
     PopulatedTargetPolicy policy = snapshot.effectivePopulatedTarget();
     boolean mayConnect = spec.preflightEnforced() || policy == PopulatedTargetPolicy.Truncate;
-    if (!snapshot.effectiveMode().includesData() || !mayConnect) {
+    // cleanTargetDb: pg_dump --clean drops the selected objects before the copy, so there is nothing in the way.
+    boolean cleaned = snapshot.effectiveMode().includesSchema() && snapshot.schema != null && Boolean.TRUE.equals(snapshot.schema.cleanTargetDb);
+    if (!snapshot.effectiveMode().includesData() || cleaned || !mayConnect) {
       return null;
     }
     try (Connection c = database.open(spec.target, spec.target.database, creds.targetUser(), creds.targetPassword())) {

@@ -7,6 +7,8 @@ import io.fabric8.kubernetes.api.model.PodSpec;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.SecretKeySelector;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.pgstream.operator.config.CredentialEnv;
+import io.pgstream.operator.credentials.ResolvedCredentials;
 import io.pgstream.operator.dependent.PgstreamPods;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -76,6 +78,15 @@ final class PgstreamRunner {
       env.put(e.getName(), new String(Base64.getDecoder().decode(s.getData().get(ref.getKey())), StandardCharsets.UTF_8));
     }
     return start(c.getArgs(), cm.getData(), env);
+  }
+
+  /** The credential variables of a pgstream pod for these logins, unencoded (plain passwords need none). */
+  static Map<String, String> env(ResolvedCredentials logins) {
+    return Map.of(
+        CredentialEnv.SOURCE_USER, logins.sourceUser(),
+        CredentialEnv.SOURCE_PASSWORD, logins.sourcePassword(),
+        CredentialEnv.TARGET_USER, logins.targetUser(),
+        CredentialEnv.TARGET_PASSWORD, logins.targetPassword());
   }
 
   /** pgstream with {@code args}, {@code files} written where /etc/pgstream is mounted, and {@code env}. */

@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.pgstream.operator.api.PgstreamPipeline;
-import io.pgstream.operator.config.CredentialEnv;
 import io.pgstream.operator.config.PgstreamConfigRenderer;
 import io.pgstream.operator.config.ReplicationSlots;
 import io.pgstream.operator.credentials.ResolvedCredentials;
@@ -16,7 +15,6 @@ import io.pgstream.operator.preflight.Preflight;
 import io.pgstream.operator.preflight.PreflightReport;
 import io.pgstream.operator.support.Pipelines;
 import io.pgstream.operator.support.TestPostgres;
-import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -104,11 +102,7 @@ class PreflightVerdictE2E {
         pgstream.start(
             PgstreamPods.args(step.command(), step.configFile()),
             new PgstreamConfigRenderer().render(p).files(),
-            Map.of(
-                CredentialEnv.SOURCE_USER, logins.sourceUser(),
-                CredentialEnv.SOURCE_PASSWORD, logins.sourcePassword(),
-                CredentialEnv.TARGET_USER, logins.targetUser(),
-                CredentialEnv.TARGET_PASSWORD, logins.targetPassword()));
+            PgstreamRunner.env(logins));
     assertThat(run.waitFor()).as(run.output()).isNotZero();
     assertThat(run.output()).contains(errors);
   }

@@ -6,7 +6,6 @@ import io.pgstream.operator.api.PgstreamPipeline;
 import io.pgstream.operator.api.PipelineMode;
 import io.pgstream.operator.api.PopulatedTargetPolicy;
 import io.pgstream.operator.api.SnapshotMode;
-import io.pgstream.operator.config.CredentialEnv;
 import io.pgstream.operator.config.PgstreamConfigRenderer;
 import io.pgstream.operator.credentials.ResolvedCredentials;
 import io.pgstream.operator.dependent.PgstreamPods;
@@ -134,11 +133,7 @@ class ResnapshotE2E {
   }
 
   private static Map<String, String> env(String db) {
-    return Map.of(
-        CredentialEnv.SOURCE_USER, db + "_src",
-        CredentialEnv.SOURCE_PASSWORD, PASSWORD,
-        CredentialEnv.TARGET_USER, db + "_tgt",
-        CredentialEnv.TARGET_PASSWORD, PASSWORD);
+    return PgstreamRunner.env(logins(db));
   }
 
   private Connection targetConnection(PgstreamPipeline p) throws Exception {

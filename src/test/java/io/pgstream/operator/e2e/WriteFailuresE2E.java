@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.pgstream.operator.api.PgstreamPipeline;
 import io.pgstream.operator.api.PipelineMode;
-import io.pgstream.operator.config.CredentialEnv;
+import io.pgstream.operator.credentials.ResolvedCredentials;
 import io.pgstream.operator.config.PgstreamConfigRenderer;
 import io.pgstream.operator.dependent.PgstreamPods;
 import io.pgstream.operator.dependent.Step;
@@ -76,12 +76,7 @@ class WriteFailuresE2E {
     p.getSpec().tables = List.of("public.t");
     p.getSpec().target.strictMode = strict ? null : false;
     Map<String, String> files = new PgstreamConfigRenderer().render(p).files();
-    Map<String, String> env =
-        Map.of(
-            CredentialEnv.SOURCE_USER, db + "_src",
-            CredentialEnv.SOURCE_PASSWORD, PASSWORD,
-            CredentialEnv.TARGET_USER, db + "_tgt",
-            CredentialEnv.TARGET_PASSWORD, PASSWORD);
+    Map<String, String> env = PgstreamRunner.env(new ResolvedCredentials(db + "_src", PASSWORD, db + "_tgt", PASSWORD));
     PgstreamRunner.Started init = pgstream.start(PgstreamPods.args(Step.INIT.command(), Step.INIT.configFile()), files, env);
     assertThat(init.waitFor()).as(init.output()).isZero();
     return pgstream.start(PgstreamPods.args(List.of("run"), PgstreamConfigRenderer.REPLICATION_FILE), files, env);
