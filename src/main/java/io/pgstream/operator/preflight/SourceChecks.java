@@ -45,6 +45,7 @@ final class SourceChecks extends Checks {
       list.check(SIDE, "read access to the snapshot's tables", tableReadAccess());
       list.check(SIDE, "roles snapshot readable", rolesSnapshot());
     }
+    ColumnFidelityChecks.check(c, spec).forEach(list::fail);
   }
 
   /** What pgstream init needs, checked on a connection of the login that runs it. */

@@ -76,7 +76,7 @@ class RealClusterE2E {
     source.login("src", Pipelines.SOURCE_PASSWORD, "SUPERUSER"); // plays the RDS master, who may create event triggers
     source.database(
         "app_source", "postgres",
-        "CREATE TABLE public.orders (id int PRIMARY KEY, total numeric)",
+        "CREATE TABLE public.orders (id int PRIMARY KEY, total bigint)",
         "INSERT INTO public.orders SELECT g, g * 1.5 FROM generate_series(1, 100) g");
     target.login("tgt", Pipelines.TARGET_PASSWORD, "");
     target.database("app_target", "tgt");

@@ -28,7 +28,7 @@ public final class TestDatabases {
     if (!prepared) {
       pg.login(SOURCE_USER, Pipelines.SOURCE_PASSWORD, "SUPERUSER");
       pg.login(TARGET_USER, Pipelines.TARGET_PASSWORD, "");
-      pg.database(SOURCE_DB, "postgres", "CREATE TABLE public.orders (id int PRIMARY KEY, total numeric)");
+      pg.database(SOURCE_DB, "postgres", "CREATE TABLE public.orders (id int PRIMARY KEY, total bigint)");
       pg.database(TARGET_DB, TARGET_USER);
       prepared = true;
     }
