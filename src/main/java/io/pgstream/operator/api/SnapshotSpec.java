@@ -29,6 +29,16 @@ public class SnapshotSpec {
           + " Truncate empties them (TRUNCATE as the target login, no CASCADE) just before the snapshot.")
   public PopulatedTargetPolicy populatedTarget;
 
+  @JsonPropertyDescription(
+      "true (default): copy with COPY (bulk ingest), fast. false: write row by row with INSERT, slower, but it carries"
+          + " timetz, money and composite values, which pgstream " + PgstreamVersion.SUPPORTED + "'s COPY cannot write"
+          + " (it retries forever); see the type matrix in the README.")
+  public Boolean bulkIngest;
+
+  public boolean effectiveBulkIngest() {
+    return !Boolean.FALSE.equals(bulkIngest);
+  }
+
   public PopulatedTargetPolicy effectivePopulatedTarget() {
     return populatedTarget == null ? PopulatedTargetPolicy.Refuse : populatedTarget;
   }

@@ -85,7 +85,7 @@ public final class PgstreamConfigRenderer {
     postgres.put("snapshot", snapshot);
 
     Map<String, Object> target = targetPostgres(spec);
-    target.put("bulk_ingest", Map.of("enabled", true));
+    target.put("bulk_ingest", Map.of("enabled", options.effectiveBulkIngest()));
     return document(postgres, target, null);
   }
 

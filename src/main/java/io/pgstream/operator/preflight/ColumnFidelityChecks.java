@@ -2,8 +2,6 @@ package io.pgstream.operator.preflight;
 
 import io.pgstream.operator.api.AcknowledgedRisk;
 import io.pgstream.operator.api.PgstreamPipelineSpec;
-import io.pgstream.operator.api.PopulatedTargetPolicy;
-import io.pgstream.operator.api.SnapshotMode;
 import io.pgstream.operator.api.SnapshotSpec;
 import java.sql.Connection;
 import java.sql.SQLException;
@@ -87,7 +85,7 @@ final class ColumnFidelityChecks {
           String listed = String.join(", ", names.subList(0, Math.min(names.size(), SourceChecks.LISTED)));
           String more = names.size() > SourceChecks.LISTED ? " and " + (names.size() - SourceChecks.LISTED) + " more" : "";
           String fix =
-              loss == Loss.BULK ? "Set spec.snapshot.populatedTarget: Upsert (row-by-row snapshot writes carry these types). " + FIX : FIX;
+              loss == Loss.BULK ? "Set spec.snapshot.bulkIngest: false (row-by-row snapshot writes carry these types). " + FIX : FIX;
           findings.add(
               Finding.error(
                   Side.SOURCE, CODE, listed + more + ": pgstream does not carry these values exactly; " + loss.effect + ".", fix));
@@ -100,8 +98,8 @@ final class ColumnFidelityChecks {
       return spec.mode.replicates();
     }
     SnapshotSpec s = spec.snapshot == null ? new SnapshotSpec() : spec.snapshot;
-    boolean copiesData = spec.mode.snapshots() && s.effectiveMode() != SnapshotMode.SCHEMA;
-    // The operator renders bulk ingest for every data snapshot but an upserting one.
-    return loss == Loss.BULK ? copiesData && s.effectivePopulatedTarget() != PopulatedTargetPolicy.Upsert : copiesData;
+    boolean copiesData = spec.mode.snapshots() && s.effectiveMode().includesData();
+    // Bulk ingest (COPY) unless spec.snapshot.bulkIngest is false.
+    return loss == Loss.BULK ? copiesData && s.effectiveBulkIngest() : copiesData;
   }
 }

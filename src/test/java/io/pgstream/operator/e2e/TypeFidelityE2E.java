@@ -3,7 +3,6 @@ package io.pgstream.operator.e2e;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.pgstream.operator.api.PgstreamPipeline;
-import io.pgstream.operator.api.PopulatedTargetPolicy;
 import io.pgstream.operator.config.CredentialEnv;
 import io.pgstream.operator.config.PgstreamConfigRenderer;
 import io.pgstream.operator.config.ReplicationSlots;
@@ -96,7 +95,7 @@ class TypeFidelityE2E {
       // The families the bulk-ingest snapshot (COPY) cannot write, again with the row-by-row snapshot.
       for (Family f : TypeFamilies.all()) {
         if (UPSERT_AGAIN.contains(f.name())) {
-          futures.put(f.name() + " (populatedTarget: Upsert)", pool.submit(() -> new FamilyRun(f, true).run()));
+          futures.put(f.name() + " (bulkIngest: false)", pool.submit(() -> new FamilyRun(f, true).run()));
         }
       }
       Map<String, List<String>> observed = new LinkedHashMap<>();
@@ -130,16 +129,16 @@ class TypeFidelityE2E {
     final String slot;
     final Map<String, String> files;
 
-    /** @param upsert the snapshot writes row by row (populatedTarget Upsert) instead of with COPY */
-    FamilyRun(Family f, boolean upsert) {
+    /** @param rowByRow the snapshot writes row by row (bulkIngest false) instead of with COPY */
+    FamilyRun(Family f, boolean rowByRow) {
       this.f = f;
-      String name = f.name() + (upsert ? "-upsert" : "");
+      String name = f.name() + (rowByRow ? "-rows" : "");
       this.db = "tf_" + name.replace('-', '_');
       this.targetDb = db + "_target";
       this.p = Pipelines.onServers("tf-" + name, source, db, target, targetDb);
       p.getSpec().tables = f.tables();
-      if (upsert) {
-        p.getSpec().snapshot.populatedTarget = PopulatedTargetPolicy.Upsert;
+      if (rowByRow) {
+        p.getSpec().snapshot.bulkIngest = false;
       }
       this.slot = ReplicationSlots.slotFor(p);
       this.files = ownHealthPort(new PgstreamConfigRenderer().render(p).files());
@@ -453,7 +452,7 @@ class TypeFidelityE2E {
         .append(" per column (`source -> target`). Each phase's cell is the state of the whole table after it, so a")
         .append(" snapshot difference shows until a streamed write replaces the row. After a failed or hung snapshot the seeded rows")
         .append(" are deleted at the source and the streaming phases start from an empty table. Rows marked")
-        .append(" `(populatedTarget: Upsert)` repeat a family with the row-by-row snapshot instead of COPY. Run took ")
+        .append(" `(bulkIngest: false)` repeat a family with the row-by-row snapshot instead of COPY. Run took ")
         .append(seconds).append(" s.\n\n");
     out.append("| family | ").append(String.join(" | ", PHASES)).append(" |\n|---|").append("---|".repeat(PHASES.size())).append('\n');
     observed.forEach((family, cells) -> out.append("| ").append(family).append(" | ").append(String.join(" | ", cells)).append(" |\n"));

@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.pgstream.operator.api.AcknowledgedRisk;
 import io.pgstream.operator.api.PgstreamPipelineSpec;
 import io.pgstream.operator.api.PipelineMode;
-import io.pgstream.operator.api.PopulatedTargetPolicy;
 import io.pgstream.operator.credentials.ResolvedCredentials;
 import io.pgstream.operator.support.Pipelines;
 import io.pgstream.operator.support.TestPostgres;
@@ -69,7 +68,7 @@ class ColumnFidelityChecksTest {
             "\"Shop\".\"Line Items\".at (time with time zone), \"Shop\".\"Line Items\".p (pair): pgstream does not carry these"
                 + " values exactly; the bulk-ingest snapshot (COPY) cannot write the values and retries forever.");
     assertThat(findings.get(0).fix()).isEqualTo("Change the column type, exclude the table, or accept it with spec.acknowledge: [InexactTypes].");
-    assertThat(findings.get(5).fix()).startsWith("Set spec.snapshot.populatedTarget: Upsert");
+    assertThat(findings.get(5).fix()).startsWith("Set spec.snapshot.bulkIngest: false");
   }
 
   @Test
@@ -83,9 +82,9 @@ class ColumnFidelityChecksTest {
         .allMatch(cause -> cause.contains("; streamed "))
         .hasSize(3);
 
-    PgstreamPipelineSpec upsert = spec(PipelineMode.SNAPSHOT, "Shop.*");
-    upsert.snapshot.populatedTarget = PopulatedTargetPolicy.Upsert;
-    assertThat(check(upsert)).extracting(Finding::cause)
+    PgstreamPipelineSpec rowByRow = spec(PipelineMode.SNAPSHOT, "Shop.*");
+    rowByRow.snapshot.bulkIngest = false;
+    assertThat(check(rowByRow)).extracting(Finding::cause)
         .hasSize(2)
         .noneMatch(cause -> cause.contains("; streamed ") || cause.contains("bulk-ingest"));
   }
