@@ -42,7 +42,7 @@ class ReplicaIdentityTest {
         "CREATE TABLE public.keyed (code text NOT NULL, label text)",
         "CREATE UNIQUE INDEX keyed_code ON public.keyed (code)",
         "ALTER TABLE public.keyed REPLICA IDENTITY USING INDEX keyed_code",
-        "CREATE TABLE public.wide (a int, b text, c numeric)",
+        "CREATE TABLE public.wide (a int, b text, c bigint)",
         "ALTER TABLE public.wide REPLICA IDENTITY FULL",
         // A parent's REPLICA IDENTITY does not reach its partitions, and the WAL names the partition.
         "CREATE TABLE public.events (at date, what text) PARTITION BY RANGE (at)",

@@ -2,6 +2,7 @@ package io.pgstream.operator.verify;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
 import io.pgstream.operator.api.PgstreamPipeline;
 import io.pgstream.operator.api.PipelineMode;
@@ -150,10 +151,12 @@ class VerifierTest {
     pg.execute(SOURCE, "INSERT INTO public.log VALUES ('after the slot')");
     try {
       Verifier impatient = new Verifier(DatabaseConnector.defaults(), Duration.ofSeconds(2), Clock.systemUTC());
-      assertThatThrownBy(() -> impatient.verify(p, logins))
-          .isInstanceOf(VerificationException.class)
-          .hasMessageContaining("pgstream did not confirm source LSN")
-          .hasMessageContaining("on slot " + slot + " within 2s");
+      VerificationException e = catchThrowableOfType(VerificationException.class, () -> impatient.verify(p, logins));
+      assertThat(e)
+          .as(() -> "slot, confirmed, current, active pid: " + pg.text(SOURCE,
+              "SELECT string_agg(slot_name || ' ' || confirmed_flush_lsn || ' ' || pg_current_wal_lsn() || ' ' || coalesce(active_pid::text, '-'), '; ') FROM pg_replication_slots"))
+          .isNotNull();
+      assertThat(e).hasMessageContaining("pgstream did not confirm source LSN").hasMessageContaining("on slot " + slot + " within 2s");
     } finally {
       pg.execute(SOURCE, "SELECT pg_drop_replication_slot('" + slot + "')");
     }
