@@ -1,40 +1,36 @@
 package io.pgstream.operator.preflight;
 
-import io.pgstream.operator.api.PgstreamPipelineSpec;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 
 /**
- * The target's copies of the selected tables, as the target login sees them: which already hold
- * rows, and emptying them before a snapshot when the spec asks for it.
+ * The target's copies of the tables a snapshot copies, as the target login sees them: which already
+ * hold rows, and emptying them before a snapshot when the spec asks for it. Only tables the source
+ * selects count: a table that exists only on the target is none of the pipeline's business.
  */
 public final class TargetTables {
   private TargetTables() {}
 
-  /** Selected, not excluded, ordinary and partitioned tables of the target that hold at least one row, as "schema"."table". */
-  public static List<String> populated(Connection c, PgstreamPipelineSpec spec) throws SQLException {
-    List<String> tables =
-        Jdbc.query(
-            c,
-            "SELECT quote_ident(n.nspname) || '.' || quote_ident(c.relname) FROM pg_class c"
-                + " JOIN pg_namespace n ON n.oid = c.relnamespace WHERE "
-                + TableSelection.SELECTED
-                + " AND c.relkind IN ('r', 'p') AND NOT c.relispartition"
-                + " AND NOT EXISTS (SELECT 1 FROM unnest(?::text[]) AS x(name)"
-                + "   WHERE x.name IN (n.nspname || '.' || c.relname, CASE WHEN n.nspname = 'public' THEN c.relname END))"
-                + " ORDER BY 1",
-            rs -> rs.getString(1),
-            TableSelection.schemaRegexes(spec.tables),
-            TableSelection.tableRegexes(spec.tables),
-            spec.excludedTables == null ? List.of() : spec.excludedTables);
+  /** Of {@code sourceTables} (from {@link TableSelection#tables} on the source), those whose target copy holds a row, as "schema"."table". */
+  public static List<String> populated(Connection target, List<TableSelection.Table> sourceTables) throws SQLException {
     List<String> populated = new ArrayList<>();
-    for (String table : tables) {
+    for (TableSelection.Table t : sourceTables) {
+      Optional<String> name =
+          Jdbc.one(
+              target,
+              "SELECT format('%I.%I', ?::text, ?::text) WHERE to_regclass(format('%I.%I', ?::text, ?::text)) IS NOT NULL",
+              rs -> rs.getString(1),
+              t.schema(),
+              t.name(),
+              t.schema(),
+              t.name());
       // EXISTS stops at the first row: no full scan of a large table.
-      if (Jdbc.isTrue(c, "SELECT EXISTS (SELECT 1 FROM " + table + ")")) {
-        populated.add(table);
+      if (name.isPresent() && Jdbc.isTrue(target, "SELECT EXISTS (SELECT 1 FROM " + name.get() + ")")) {
+        populated.add(name.get());
       }
     }
     return populated;

@@ -42,7 +42,7 @@ final class DroppedWritesWatch {
 
   /** The updated count; {@code previous} when nothing new was dropped or there is no container to read. */
   DroppedWritesStatus observe(KubernetesClient client, PgstreamPipeline p, DroppedWritesStatus previous) {
-    Optional<Pod> pod = newestPod(client, p);
+    Optional<Pod> pod = PipelinePods.current(PipelinePods.streaming(client, p));
     Optional<String> container = pod.map(DroppedWritesWatch::containerId);
     if (container.isEmpty()) {
       return previous;
@@ -79,12 +79,6 @@ final class DroppedWritesWatch {
 
   void forget(PgstreamPipeline p) {
     reads.remove(p.getMetadata().getNamespace() + "/" + p.getMetadata().getName());
-  }
-
-  private static Optional<Pod> newestPod(KubernetesClient client, PgstreamPipeline p) {
-    return client.pods().inNamespace(p.getMetadata().getNamespace())
-        .withLabels(Children.labels(p, StreamingDeploymentDependent.COMPONENT)).list().getItems().stream()
-        .max(Comparator.comparing((Pod x) -> Objects.toString(x.getMetadata().getCreationTimestamp(), "")));
   }
 
   /** pod/restartCount: pgstream's running count starts again with every container. */

@@ -32,15 +32,9 @@ final class JobStates {
    * else the Job's own Failed condition.
    */
   static String failureMessage(KubernetesClient client, Job job) {
-    List<Pod> pods =
-        client
-            .pods()
-            .inNamespace(job.getMetadata().getNamespace())
-            .withLabel("job-name", job.getMetadata().getName())
-            .list()
-            .getItems();
+    List<Pod> pods = PipelinePods.ofJob(client, job.getMetadata().getNamespace(), job.getMetadata().getName());
     String message =
-        PodTerminations.newestFailure(pods)
+        PodTerminations.currentFailure(pods)
             .map(PodTerminations.Failure::describe)
             .orElseGet(
                 () ->

@@ -1,6 +1,7 @@
 package io.pgstream.operator.reconciler;
 
 import io.fabric8.kubernetes.api.model.Condition;
+import io.fabric8.kubernetes.api.model.DeletionPropagation;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
@@ -273,7 +274,7 @@ public class PgstreamPipelineReconciler implements Reconciler<PgstreamPipeline>,
     PipelineContext.snapshotImage(ctx, image.get());
     String nonce = p.getSpec().snapshot == null ? null : p.getSpec().snapshot.nonce;
     boolean done = st.snapshot != null && st.snapshot.state == StepState.Succeeded && Objects.equals(st.snapshot.nonce, nonce);
-    if (!done && jobs.get(Step.SNAPSHOT).getSecondaryResource(p, ctx).isEmpty()) {
+    if (!done && !StepRunner.current(jobs.get(Step.SNAPSHOT), p, ctx, config)) {
       Optional<Outcome> notYet = beforeSnapshotJob(p, ctx, s, creds);
       if (notYet.isPresent()) {
         return notYet;
@@ -290,29 +291,46 @@ public class PgstreamPipelineReconciler implements Reconciler<PgstreamPipeline>,
   }
 
   /**
-   * Before a snapshot Job is created: streaming pauses (its writer must be gone before the target
-   * tables are checked or emptied), then the populated-target policy decides.
+   * Before a snapshot Job is created. With populatedTarget Refuse the target is looked at first, with
+   * everything still running, so a refused re-snapshot leaves streaming (and its slot watch) as it
+   * was. Then every writer stops: the streaming pods, and the pods of a replaced snapshot Job, because
+   * a row written between the last look (or TRUNCATE) and the copy would collide with it.
    */
   private Optional<Outcome> beforeSnapshotJob(
       PgstreamPipeline p, Context<PgstreamPipeline> ctx, StatusUpdater s, ResolvedCredentials creds) {
-    boolean streamingPods =
-        !ctx.getClient()
-            .pods()
-            .inNamespace(p.getMetadata().getNamespace())
-            .withLabels(Children.labels(p, StreamingDeploymentDependent.COMPONENT))
-            .list()
-            .getItems()
-            .isEmpty();
-    if (deployment.getSecondaryResource(p, ctx).isPresent() || streamingPods) {
+    PgstreamPipelineStatus st = s.status();
+    Blocker refused = populatedTarget.refusal(p, creds);
+    if (refused != null) {
+      if (st.snapshot == null || st.snapshot.state != StepState.Succeeded) {
+        s.set(ConditionType.SnapshotCompleted, false, refused.reason(), refused.message());
+        return Optional.of(waitFor(s, Phase.Pending, refused));
+      }
+      // A re-snapshot: the last one's copy stays in service, and streaming goes on meanwhile.
+      Outcome streaming = stream(p, ctx, s, creds);
+      s.set(ConditionType.SnapshotCompleted, false, refused.reason(), refused.message());
+      if (StatusUpdater.condition(st, ConditionType.Degraded).map(c -> "False".equals(c.getStatus())).orElse(true)) {
+        s.set(ConditionType.Degraded, true, refused.reason(), refused.message());
+      }
+      return Optional.of(streaming.orSooner(Optional.of(recheckDelay(st))));
+    }
+    String snapshotJob = Children.job(p, Step.SNAPSHOT);
+    jobs.get(Step.SNAPSHOT).getSecondaryResource(p, ctx)
+        .ifPresent(old -> ctx.getClient().resource(old).withPropagationPolicy(DeletionPropagation.BACKGROUND).delete());
+    boolean writing =
+        deployment.getSecondaryResource(p, ctx).isPresent()
+            || PipelinePods.anyUnfinished(PipelinePods.streaming(ctx.getClient(), p))
+            || PipelinePods.anyUnfinished(PipelinePods.ofJob(ctx.getClient(), p.getMetadata().getNamespace(), snapshotJob));
+    if (writing) {
       deployment.delete(p, ctx);
-      String message = "Streaming pauses for the snapshot: waiting for Deployment " + Children.deployment(p) + " to stop";
+      String message = "The snapshot waits until nothing writes to the target: Deployment " + Children.deployment(p)
+          + " and the pods of an earlier Job " + snapshotJob + " must be gone";
       s.phase(Phase.Snapshotting);
       s.set(ConditionType.Streaming, false, "PausedForSnapshot", message);
-      s.set(ConditionType.SnapshotCompleted, false, "WaitingForStreamingToStop", message);
-      s.set(ConditionType.Ready, false, "WaitingForStreamingToStop", message);
+      s.set(ConditionType.SnapshotCompleted, false, "WaitingForWritersToStop", message);
+      s.set(ConditionType.Ready, false, "WaitingForWritersToStop", message);
       return Optional.of(Outcome.after(Duration.ofSeconds(5)));
     }
-    Blocker blocker = populatedTarget.check(p, creds);
+    Blocker blocker = populatedTarget.clear(p, creds);
     if (blocker == null) {
       return Optional.empty();
     }

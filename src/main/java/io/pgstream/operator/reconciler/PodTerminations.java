@@ -4,7 +4,6 @@ import io.fabric8.kubernetes.api.model.ContainerStateTerminated;
 import io.fabric8.kubernetes.api.model.ContainerStatus;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.pgstream.operator.logs.PgstreamLog;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
@@ -17,7 +16,7 @@ import java.util.stream.Stream;
  */
 final class PodTerminations {
   /** A non-zero exit of a pgstream container; {@code error} is pgstream's last error, redacted, when it logged one. */
-  record Failure(int exitCode, String error, int restarts) {
+  record Failure(int exitCode, String error) {
     String describe() {
       return "exit code " + exitCode + ": " + error;
     }
@@ -25,13 +24,9 @@ final class PodTerminations {
 
   private PodTerminations() {}
 
-  /** The newest pod's failure: its container's current or, while it restarts, last termination. */
-  static Optional<Failure> newestFailure(List<Pod> pods) {
-    return pods.stream()
-        .sorted(Comparator.comparing((Pod p) -> Objects.toString(p.getMetadata().getCreationTimestamp(), "")).reversed())
-        .map(PodTerminations::failure)
-        .flatMap(Optional::stream)
-        .findFirst();
+  /** The current pod's failure: its container's present or, while it restarts, last termination. */
+  static Optional<Failure> currentFailure(List<Pod> pods) {
+    return PipelinePods.current(pods).flatMap(PodTerminations::failure);
   }
 
   private static Optional<Failure> failure(Pod pod) {
@@ -39,11 +34,10 @@ final class PodTerminations {
       return Optional.empty();
     }
     for (ContainerStatus cs : pod.getStatus().getContainerStatuses()) {
-      int restarts = cs.getRestartCount() == null ? 0 : cs.getRestartCount();
       for (ContainerStateTerminated t : terminations(cs)) {
         if (t.getExitCode() != null && t.getExitCode() != 0) {
           String error = PgstreamLog.summary(t.getMessage()).orElse(Objects.toString(t.getReason(), "no message"));
-          return Optional.of(new Failure(t.getExitCode(), error, restarts));
+          return Optional.of(new Failure(t.getExitCode(), error));
         }
       }
     }

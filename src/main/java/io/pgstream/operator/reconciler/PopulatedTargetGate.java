@@ -7,6 +7,7 @@ import io.pgstream.operator.api.SnapshotSpec;
 import io.pgstream.operator.credentials.Redactor;
 import io.pgstream.operator.credentials.ResolvedCredentials;
 import io.pgstream.operator.preflight.DatabaseConnector;
+import io.pgstream.operator.preflight.TableSelection;
 import io.pgstream.operator.preflight.TargetTables;
 import io.pgstream.operator.status.EventRecorder;
 import java.sql.Connection;
@@ -14,10 +15,10 @@ import java.sql.SQLException;
 import java.util.List;
 
 /**
- * Just before a snapshot Job is created: the selected target tables must be empty, because a bulk
- * snapshot copies with COPY, which cannot upsert and fails on the first duplicate key (a re-snapshot
- * by nonce always meets the rows of the first). spec.snapshot.populatedTarget decides: Refuse (wait
- * and say which tables) or Truncate (empty them, as the target login).
+ * Before a snapshot Job is created: the target copies of the tables it copies must be empty, because
+ * a snapshot inserts (COPY or row by row) and fails on the first duplicate key (a re-snapshot by nonce
+ * always meets the rows of the first). spec.snapshot.populatedTarget decides: Refuse (wait and say
+ * which tables) or Truncate (empty them, as the target login).
  */
 final class PopulatedTargetGate {
   static final int LISTED = 10;
@@ -29,32 +30,55 @@ final class PopulatedTargetGate {
     this.events = events;
   }
 
-  /** Null when the snapshot may start. The streaming pod must be gone: it would write between a TRUNCATE and the COPY. */
-  Blocker check(PgstreamPipeline p, ResolvedCredentials creds) {
+  /**
+   * With Refuse, the first look, taken while everything still runs (a refused re-snapshot leaves
+   * streaming alone): the refusal, or null.
+   */
+  Blocker refusal(PgstreamPipeline p, ResolvedCredentials creds) {
+    return policy(p) == PopulatedTargetPolicy.Refuse ? look(p, creds, false) : null;
+  }
+
+  /**
+   * The last look, once no pgstream writes to the target any more: Refuse checks again, Truncate
+   * empties what holds rows. Null when the snapshot may start.
+   */
+  Blocker clear(PgstreamPipeline p, ResolvedCredentials creds) {
+    return look(p, creds, policy(p) == PopulatedTargetPolicy.Truncate);
+  }
+
+  private static PopulatedTargetPolicy policy(PgstreamPipeline p) {
+    return snapshot(p.getSpec()).effectivePopulatedTarget();
+  }
+
+  private static SnapshotSpec snapshot(PgstreamPipelineSpec spec) {
+    return spec.snapshot == null ? new SnapshotSpec() : spec.snapshot;
+  }
+
+  private Blocker look(PgstreamPipeline p, ResolvedCredentials creds, boolean truncate) {
     PgstreamPipelineSpec spec = p.getSpec();
-    SnapshotSpec snapshot = spec.snapshot == null ? new SnapshotSpec() : spec.snapshot;
-    PopulatedTargetPolicy policy = snapshot.effectivePopulatedTarget();
-    boolean mayConnect = spec.preflightEnforced() || policy == PopulatedTargetPolicy.Truncate;
-    // cleanTargetDb: pg_dump --clean drops the selected objects before the copy, so there is nothing in the way.
-    boolean cleaned = snapshot.effectiveMode().includesSchema() && snapshot.schema != null && Boolean.TRUE.equals(snapshot.schema.cleanTargetDb);
+    SnapshotSpec snapshot = snapshot(spec);
+    // cleanTargetDb: pg_dump --clean drops the selected objects before the copy, so nothing is in the way.
+    boolean cleaned =
+        snapshot.effectiveMode().includesSchema() && snapshot.schema != null && Boolean.TRUE.equals(snapshot.schema.cleanTargetDb);
+    boolean mayConnect = spec.preflightEnforced() || truncate;
     if (!snapshot.effectiveMode().includesData() || cleaned || !mayConnect) {
       return null;
     }
-    try (Connection c = database.open(spec.target, spec.target.database, creds.targetUser(), creds.targetPassword())) {
-      List<String> populated = TargetTables.populated(c, spec);
+    try (Connection source = database.open(spec.source, spec.source.database, creds.sourceUser(), creds.sourcePassword());
+        Connection target = database.open(spec.target, spec.target.database, creds.targetUser(), creds.targetPassword())) {
+      List<String> populated = TargetTables.populated(target, TableSelection.tables(source, spec.tables, spec.excludedTables));
       if (populated.isEmpty()) {
         return null;
       }
-      if (policy == PopulatedTargetPolicy.Refuse) {
+      if (!truncate) {
         return new Blocker(
             "TargetNotEmpty",
-            ("The snapshot would copy into target tables that already hold rows (%s). It copies with COPY, which cannot"
-                    + " update existing rows, so it would fail on the first duplicate key. Fix: set"
-                    + " spec.snapshot.populatedTarget: Truncate (the operator empties these tables first), or empty them"
-                    + " yourself. (pgstream 1.3.1 cannot upsert without its injector, so there is no row-by-row option.)")
+            ("The snapshot would copy into target tables that already hold rows (%s) and fail on the first duplicate key."
+                    + " Fix: set spec.snapshot.populatedTarget: Truncate (the operator empties these tables first), empty"
+                    + " them yourself, or set spec.snapshot.nonce back to skip the new snapshot.")
                 .formatted(list(populated)));
       }
-      TargetTables.truncate(c, populated);
+      TargetTables.truncate(target, populated);
       events.normal(
           p,
           "TargetTruncated",
@@ -62,10 +86,10 @@ final class PopulatedTargetGate {
       return null;
     } catch (SQLException e) {
       if ("3D000".equals(e.getSQLState())) {
-        return null; // the snapshot creates the database (createTargetDb): nothing in it yet
+        return null; // the snapshot creates the target database (createTargetDb): nothing in it yet
       }
       String why = Redactor.redact(String.valueOf(e.getMessage()), creds.secretValues());
-      return policy == PopulatedTargetPolicy.Truncate
+      return truncate
           ? new Blocker(
               "TargetTruncateFailed",
               "Could not empty the selected target tables before the snapshot: " + why
@@ -75,9 +99,9 @@ final class PopulatedTargetGate {
     }
   }
 
-  private static String list(List<String> tables) {
-    return tables.size() <= LISTED
-        ? String.join(", ", tables)
-        : String.join(", ", tables.subList(0, LISTED)) + " and " + (tables.size() - LISTED) + " more";
+  static String list(List<String> items) {
+    return items.size() <= LISTED
+        ? String.join(", ", items)
+        : String.join(", ", items.subList(0, LISTED)) + " and " + (items.size() - LISTED) + " more";
   }
 }

@@ -21,6 +21,12 @@ import java.util.Optional;
 final class StepRunner {
   private StepRunner() {}
 
+  /** Whether the step's Job exists and ran (or runs) with the current inputs. */
+  static boolean current(StepJobDependent dependent, PgstreamPipeline p, Context<PgstreamPipeline> ctx, RenderedConfig config) {
+    String hash = StepJobDependent.stepHash(dependent.step(), config);
+    return dependent.getSecondaryResource(p, ctx).map(job -> hash.equals(stepHash(job))).orElse(false);
+  }
+
   static StepStatus advance(
       StepJobDependent dependent,
       PgstreamPipeline p,

@@ -1,14 +1,10 @@
 package io.pgstream.operator.reconciler;
 
-import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.pgstream.operator.api.PgstreamPipeline;
 import io.pgstream.operator.credentials.Redactor;
-import io.pgstream.operator.dependent.Children;
-import io.pgstream.operator.dependent.StreamingDeploymentDependent;
 import io.pgstream.operator.logs.PgstreamLog;
 import java.util.Collection;
-import java.util.List;
 import java.util.Optional;
 
 /**
@@ -22,14 +18,7 @@ final class StreamHealth {
   private StreamHealth() {}
 
   static Optional<Problem> problem(KubernetesClient client, PgstreamPipeline p, String slot, Collection<String> secretValues) {
-    List<Pod> pods =
-        client
-            .pods()
-            .inNamespace(p.getMetadata().getNamespace())
-            .withLabels(Children.labels(p, StreamingDeploymentDependent.COMPONENT))
-            .list()
-            .getItems();
-    return PodTerminations.newestFailure(pods).map(f -> describe(f, slot, secretValues));
+    return PodTerminations.currentFailure(PipelinePods.streaming(client, p)).map(f -> describe(f, slot, secretValues));
   }
 
   private static Problem describe(PodTerminations.Failure f, String slot, Collection<String> secretValues) {

@@ -11,6 +11,7 @@ import io.pgstream.operator.credentials.ResolvedCredentials;
 import io.pgstream.operator.dependent.PgstreamPods;
 import io.pgstream.operator.dependent.Step;
 import io.pgstream.operator.preflight.DatabaseConnector;
+import io.pgstream.operator.preflight.TableSelection;
 import io.pgstream.operator.preflight.TargetTables;
 import io.pgstream.operator.support.Pipelines;
 import io.pgstream.operator.support.TestPostgres;
@@ -38,7 +39,7 @@ class ResnapshotE2E {
   void aBulkSnapshotIntoAPopulatedTargetFailsSoTheOperatorRefusesIt() throws Exception {
     PgstreamPipeline p = copiedOnce("rs_refuse", PopulatedTargetPolicy.Refuse);
     try (Connection c = targetConnection(p)) {
-      assertThat(TargetTables.populated(c, p.getSpec())).containsExactly("public.items");
+      assertThat(TargetTables.populated(c, sourceTables(p))).containsExactly("public.items");
     }
     PgstreamRunner.Started again = snapshot(p, "rs_refuse");
     assertThat(again.waitFor()).as(again.output()).isNotZero();
@@ -49,8 +50,8 @@ class ResnapshotE2E {
   void truncateThenSnapshotGivesAnExactCopy() throws Exception {
     PgstreamPipeline p = copiedOnce("rs_truncate", PopulatedTargetPolicy.Truncate);
     try (Connection c = targetConnection(p)) {
-      TargetTables.truncate(c, TargetTables.populated(c, p.getSpec()));
-      assertThat(TargetTables.populated(c, p.getSpec())).isEmpty();
+      TargetTables.truncate(c, TargetTables.populated(c, sourceTables(p)));
+      assertThat(TargetTables.populated(c, sourceTables(p))).isEmpty();
     }
     PgstreamRunner.Started again = snapshot(p, "rs_truncate");
     assertThat(again.waitFor()).as(again.output()).isZero();
@@ -134,6 +135,13 @@ class ResnapshotE2E {
 
   private static Map<String, String> env(String db) {
     return PgstreamRunner.env(logins(db));
+  }
+
+  private List<TableSelection.Table> sourceTables(PgstreamPipeline p) throws Exception {
+    String db = p.getSpec().source.database;
+    try (Connection c = connector.open(p.getSpec().source, db, db + "_src", PASSWORD)) {
+      return TableSelection.tables(c, p.getSpec().tables, p.getSpec().excludedTables);
+    }
   }
 
   private Connection targetConnection(PgstreamPipeline p) throws Exception {

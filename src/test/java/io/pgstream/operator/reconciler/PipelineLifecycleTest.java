@@ -262,27 +262,35 @@ class PipelineLifecycleTest {
           TestDatabases.TARGET_DB,
           "CREATE TABLE public.orders (id int PRIMARY KEY, total numeric)",
           "ALTER TABLE public.orders OWNER TO " + TestDatabases.TARGET_USER,
-          "INSERT INTO public.orders VALUES (1, 1.5)");
+          "INSERT INTO public.orders VALUES (1, 2)",
+          // The target's own table: public.* selects it by name, but the source has no such table.
+          "CREATE TABLE public.local_audit (id int)",
+          "ALTER TABLE public.local_audit OWNER TO " + TestDatabases.TARGET_USER,
+          "INSERT INTO public.local_audit VALUES (1)");
       String snapshotUid = job("snapshot").getMetadata().getUid();
       PgstreamPipeline p = pipeline();
       p.getSpec().snapshot.nonce = "resnapshot-1";
       pipelines().resource(p).update();
 
       await().until(() -> "False/TargetNotEmpty".equals(condition("SnapshotCompleted")));
-      assertThat(message("Ready")).contains("public.orders", "populatedTarget: Truncate");
-      assertThat(job("snapshot")).as("no new snapshot Job until it may start").isNull();
-      assertThat(deployment()).as("streaming is paused before the target is looked at").isNull();
+      assertThat(message("SnapshotCompleted")).contains("public.orders", "populatedTarget: Truncate", "nonce back");
+      assertThat(condition("Degraded")).isEqualTo("True/TargetNotEmpty");
+      assertThat(condition("Ready")).as("the refused re-snapshot leaves streaming as it was").isEqualTo("True/Streaming");
+      assertThat(deployment()).isNotNull();
+      assertThat(job("snapshot").getMetadata().getUid()).as("the last snapshot's Job stays").isEqualTo(snapshotUid);
       assertThat(pg.query(TestDatabases.TARGET_DB, "SELECT count(*) FROM public.orders")).isEqualTo(1);
+      await().until(() -> eventReasons().contains("TargetNotEmpty"));
 
       p = pipeline();
       p.getSpec().snapshot.populatedTarget = PopulatedTargetPolicy.Truncate;
       pipelines().resource(p).update();
       await().until(() -> job("snapshot") != null && !job("snapshot").getMetadata().getUid().equals(snapshotUid));
       assertThat(pg.query(TestDatabases.TARGET_DB, "SELECT count(*) FROM public.orders")).isZero();
+      assertThat(pg.query(TestDatabases.TARGET_DB, "SELECT count(*) FROM public.local_audit")).as("not the pipeline's table").isEqualTo(1);
       assertThat(condition("SnapshotCompleted")).isEqualTo("False/Running");
       await().until(() -> eventReasons().contains("TargetTruncated"));
     } finally {
-      pg.execute(TestDatabases.TARGET_DB, "DROP TABLE IF EXISTS public.orders");
+      pg.execute(TestDatabases.TARGET_DB, "DROP TABLE IF EXISTS public.orders", "DROP TABLE IF EXISTS public.local_audit");
     }
   }
 
