@@ -9,6 +9,7 @@ import io.pgstream.operator.api.ConnectionSpec;
 import io.pgstream.operator.api.OnConflictAction;
 import io.pgstream.operator.api.PgstreamPipeline;
 import io.pgstream.operator.api.PgstreamPipelineSpec;
+import io.pgstream.operator.api.PgstreamPipelineStatus;
 import io.pgstream.operator.api.PgstreamVersion;
 import io.pgstream.operator.api.PipelineMode;
 import io.pgstream.operator.api.RolesSnapshotMode;
@@ -25,7 +26,9 @@ import java.util.Objects;
 /**
  * Turns a pipeline spec into pgstream YAML config for {@link PgstreamVersion#SUPPORTED}, with keys
  * exactly as that version's {@code cmd/config/config_yaml.go} reads them (the strict fidelity check of
- * the e2e tools decodes every golden file with those structs). Pure: no I/O, no clock, same input same bytes.
+ * the e2e tools decodes every golden file with those structs). Pure: no I/O, no clock, same input same
+ * bytes. The input is the spec, plus one fact from the status: whether streaming has passed the
+ * snapshot (it decides on_conflict_action).
  *
  * <p>Every value whose pgstream default is surprising is rendered explicitly (disable_triggers,
  * batch.*, bulk_ingest), because pgstream silently switches them when bulk ingest is implied.
@@ -57,7 +60,7 @@ public final class PgstreamConfigRenderer {
       snapshotHash = Hashes.shortHash(files.get(SNAPSHOT_FILE) + "\nnonce=" + nonce);
     }
     if (spec.mode.replicates()) {
-      Map<String, Object> replication = replicationDocument(spec, slot);
+      Map<String, Object> replication = replicationDocument(spec, slot, streamedPastSnapshot(pipeline));
       files.put(REPLICATION_FILE, yaml(replication));
       initHash = Hashes.shortHash(json(replication.get("source")));
     }
@@ -84,18 +87,18 @@ public final class PgstreamConfigRenderer {
     postgres.put("mode", "snapshot");
     postgres.put("snapshot", snapshot);
 
-    Map<String, Object> target = targetPostgres(spec);
+    Map<String, Object> target = targetPostgres(spec, onConflictAction(spec, false));
     target.put("bulk_ingest", Map.of("enabled", options.effectiveBulkIngest()));
     return document(postgres, target, null);
   }
 
-  private Map<String, Object> replicationDocument(PgstreamPipelineSpec spec, String slot) {
+  private Map<String, Object> replicationDocument(PgstreamPipelineSpec spec, String slot, boolean streamedPastSnapshot) {
     Map<String, Object> postgres = new LinkedHashMap<>();
     postgres.put("url", url(spec.source, CredentialEnv.SOURCE_USER, CredentialEnv.SOURCE_PASSWORD));
     postgres.put("mode", "replication");
     postgres.put("replication", Map.of("replication_slot", slot));
 
-    Map<String, Object> target = targetPostgres(spec);
+    Map<String, Object> target = targetPostgres(spec, onConflictAction(spec, streamedPastSnapshot));
     target.put("bulk_ingest", Map.of("enabled", false));
 
     Map<String, Object> modifiers = null;
@@ -120,7 +123,7 @@ public final class PgstreamConfigRenderer {
     return options;
   }
 
-  private static Map<String, Object> targetPostgres(PgstreamPipelineSpec spec) {
+  private static Map<String, Object> targetPostgres(PgstreamPipelineSpec spec, OnConflictAction onConflict) {
     TargetSpec t = spec.target;
     BatchSpec b = t.batch == null ? new BatchSpec() : t.batch;
     Map<String, Object> batch = new LinkedHashMap<>();
@@ -134,7 +137,7 @@ public final class PgstreamConfigRenderer {
     target.put("url", url(t, CredentialEnv.TARGET_USER, CredentialEnv.TARGET_PASSWORD));
     target.put("batch", batch);
     target.put("disable_triggers", Boolean.TRUE.equals(t.disableTriggers));
-    target.put("on_conflict_action", enumValue(onConflictAction(spec)));
+    target.put("on_conflict_action", enumValue(onConflict));
     // pgstream's default drops a write the target rejects and moves on; stopping keeps the gap visible.
     target.put("strict_mode", t.effectiveStrictMode());
     return target;
@@ -142,14 +145,23 @@ public final class PgstreamConfigRenderer {
 
   /**
    * The slot starts at init, before the snapshot, so inserts made in between are both copied and
-   * replayed: the replay must skip them rather than stop on a duplicate key (update is not an option,
-   * see {@link OnConflictAction#UPDATE}).
+   * replayed: until streaming has passed the snapshot's position the replay must skip them rather
+   * than stop on a duplicate key (update is not an option, see {@link OnConflictAction#UPDATE}).
+   * After that, a duplicate is a real divergence and stops the stream like any rejected write.
    */
-  static OnConflictAction onConflictAction(PgstreamPipelineSpec spec) {
+  static OnConflictAction onConflictAction(PgstreamPipelineSpec spec, boolean streamedPastSnapshot) {
     if (spec.target.onConflictAction != null) {
       return spec.target.onConflictAction;
     }
-    return spec.mode == PipelineMode.SNAPSHOT_AND_REPLICATION ? OnConflictAction.NOTHING : OnConflictAction.ERROR;
+    return spec.mode == PipelineMode.SNAPSHOT_AND_REPLICATION && !streamedPastSnapshot
+        ? OnConflictAction.NOTHING
+        : OnConflictAction.ERROR;
+  }
+
+  /** Recorded in status by the reconciler once the slot has passed the snapshot's position. */
+  private static boolean streamedPastSnapshot(PgstreamPipeline p) {
+    PgstreamPipelineStatus st = p.getStatus();
+    return st != null && st.snapshot != null && Boolean.TRUE.equals(st.snapshot.streamedPast);
   }
 
   private static Map<String, Object> document(

@@ -42,6 +42,7 @@ import io.pgstream.operator.preflight.Preflight;
 import io.pgstream.operator.prepare.Preparer;
 import io.pgstream.operator.metrics.PipelineMetrics;
 import io.pgstream.operator.slots.SlotMonitor;
+import io.pgstream.operator.slots.SlotPositions;
 import io.pgstream.operator.dependent.ConfigMapDependent;
 import io.pgstream.operator.dependent.NameConflictException;
 import io.pgstream.operator.dependent.CredentialsSecretDependent;
@@ -93,6 +94,7 @@ public class PgstreamPipelineReconciler implements Reconciler<PgstreamPipeline>,
   private final PrepareGate prepare;
   private final PreflightGate preflight;
   private final PopulatedTargetGate populatedTarget;
+  private final ReplayWindow replayWindow;
   private final SlotWatch slotWatch;
   private final DroppedWritesWatch droppedWritesWatch;
   private final VerificationGate verification;
@@ -112,6 +114,7 @@ public class PgstreamPipelineReconciler implements Reconciler<PgstreamPipeline>,
     this.prepare = new PrepareGate(new Preparer(database), rds, events);
     this.preflight = new PreflightGate(new Preflight(database), events);
     this.populatedTarget = new PopulatedTargetGate(database, events);
+    this.replayWindow = new ReplayWindow(new SlotPositions(database));
     this.metrics = new PipelineMetrics(settings.registry());
     this.runners = new RunnerImages(settings.runnerImages());
     this.slotWatch = new SlotWatch(new SlotMonitor(database), metrics, events, settings.slotCheckInterval(), clock);
@@ -287,6 +290,7 @@ public class PgstreamPipelineReconciler implements Reconciler<PgstreamPipeline>,
     if (!stepFinished(s, p, ctx, ConditionType.SnapshotCompleted, st.snapshot, Phase.Snapshotting)) {
       return Optional.of(Outcome.onChange());
     }
+    replayWindow.recordSnapshotEnd(p, st.snapshot, creds);
     return Optional.empty();
   }
 
@@ -353,6 +357,7 @@ public class PgstreamPipelineReconciler implements Reconciler<PgstreamPipeline>,
     s.phase(Phase.Streaming);
     if (p.getSpec().preflightEnforced()) {
       st.slot = slotWatch.observe(p, ctx, st.slot, creds);
+      replayWindow.observe(p, st.snapshot, creds);
     }
     SlotWatch.Problem slotProblem = SlotWatch.problem(p, st.slot);
     boolean dropped = droppedWrites(p, ctx, s);

@@ -32,7 +32,8 @@ final class SlotProgress {
    * @throws VerificationException when the slot is missing or pgstream does not confirm in time
    */
   String awaitApplied(Connection source) throws SQLException, VerificationException {
-    String lsn = Jdbc.one(source, "SELECT pg_current_wal_lsn()::text", rs -> rs.getString(1)).orElseThrow();
+    // The insert position: the write position lags committed work under synchronous_commit off.
+    String lsn = Jdbc.one(source, "SELECT pg_current_wal_insert_lsn()::text", rs -> rs.getString(1)).orElseThrow();
     if (slot == null) {
       return lsn;
     }

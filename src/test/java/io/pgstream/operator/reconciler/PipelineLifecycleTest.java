@@ -23,6 +23,7 @@ import io.javaoperatorsdk.operator.Operator;
 import io.pgstream.operator.OperatorSettings;
 import io.pgstream.operator.PgstreamOperator;
 import io.pgstream.operator.api.DeletionPolicy;
+import io.pgstream.operator.dependent.Children;
 import io.pgstream.operator.api.Phase;
 import io.pgstream.operator.api.PgstreamPipeline;
 import io.pgstream.operator.api.PopulatedTargetPolicy;
@@ -292,6 +293,37 @@ class PipelineLifecycleTest {
     } finally {
       pg.execute(TestDatabases.TARGET_DB, "DROP TABLE IF EXISTS public.orders", "DROP TABLE IF EXISTS public.local_audit");
     }
+  }
+
+  @Test
+  void duplicatesAreSkippedOnlyUntilStreamingHasPassedTheSnapshot() {
+    apply(Pipelines.onTestDatabase(NAME));
+    await().until(() -> job("init") != null);
+    initSucceeded();
+    await().until(() -> job("snapshot") != null);
+    // Written after the slot started: the stream has it to replay, and it may meet a copied row.
+    TestDatabases.ready().execute(TestDatabases.SOURCE_DB, "INSERT INTO public.orders VALUES (9001, 1)");
+    kubelet.jobSucceeded(NAMESPACE, NAME + "-snapshot");
+    await().until(() -> deployment() != null && pipeline().getStatus().snapshot.lsn != null);
+    assertThat(replicationConfig()).contains("on_conflict_action: nothing");
+    assertThat(pipeline().getStatus().snapshot.streamedPast).isNull();
+
+    // Plays pgstream confirming its way past the snapshot's position.
+    await()
+        .until(
+            () -> {
+              TestDatabases.ready().execute(TestDatabases.SOURCE_DB, "SELECT pg_replication_slot_advance('" + SLOT + "', pg_current_wal_lsn())");
+              return replicationConfig().contains("on_conflict_action: error") && deploymentRenderedFromCurrentConfig();
+            });
+    assertThat(pipeline().getStatus().snapshot.streamedPast).isTrue();
+    assertThat(client.configMaps().inNamespace(NAMESPACE).withName(NAME + "-pgstream-config").get().getData().get("snapshot.yaml"))
+        .as("the snapshot's own file does not change, so the finished snapshot is not taken again")
+        .contains("on_conflict_action: nothing");
+    TestDatabases.ready().execute(TestDatabases.SOURCE_DB, "DELETE FROM public.orders WHERE id = 9001");
+  }
+
+  private String replicationConfig() {
+    return client.configMaps().inNamespace(NAMESPACE).withName(NAME + "-pgstream-config").get().getData().get("replication.yaml");
   }
 
   @Test
@@ -806,9 +838,18 @@ class PipelineLifecycleTest {
     initSucceeded();
     await().until(() -> job("snapshot") != null);
     kubelet.jobSucceeded(NAMESPACE, NAME + "-snapshot");
-    await().until(() -> deployment() != null);
+    await().until(() -> deployment() != null && pipeline().getStatus().snapshot.lsn != null);
+    if (Boolean.TRUE.equals(pipeline().getStatus().snapshot.streamedPast)) {
+      // An idle source: nothing to replay, so the stream is past the snapshot at once and the Deployment rolls to on_conflict_action error.
+      await().until(() -> replicationConfig().contains("on_conflict_action: error") && deploymentRenderedFromCurrentConfig());
+    }
     kubelet.deploymentAvailable(NAMESPACE, NAME + "-stream");
     await().until(() -> "True/Streaming".equals(condition("Ready")));
+  }
+
+  private boolean deploymentRenderedFromCurrentConfig() {
+    return pipeline().getStatus().configHash.equals(
+        deployment().getSpec().getTemplate().getMetadata().getAnnotations().get(Children.CONFIG_HASH_ANNOTATION));
   }
 
   /** What a real `pgstream init` Job does: create the slot, then succeed. */
