@@ -26,7 +26,8 @@ public class SnapshotSpec {
 
   @JsonPropertyDescription(
       "When the selected target tables already hold rows: Refuse (default) starts no snapshot and names them;"
-          + " Truncate empties them (TRUNCATE as the target login, no CASCADE) just before the snapshot.")
+          + " Truncate empties them (TRUNCATE as the target login, no CASCADE) just before every snapshot the operator"
+          + " starts, also after the pipeline is re-created. Only target copies of tables the source selects count.")
   public PopulatedTargetPolicy populatedTarget;
 
   @JsonPropertyDescription(

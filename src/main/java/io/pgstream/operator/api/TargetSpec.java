@@ -13,9 +13,9 @@ public class TargetSpec extends ConnectionSpec {
   public Boolean disableTriggers;
 
   @JsonPropertyDescription(
-      "What to do when an inserted row already exists: error or nothing. nothing when omitted for"
-          + " snapshot_and_replication (inserts made between init and the snapshot are copied and then replayed), error"
-          + " otherwise. update is refused: pgstream " + PgstreamVersion.SUPPORTED + " applies it only with its injector,"
+      "What to do when an inserted row already exists: error or nothing. When omitted: error, except that a"
+          + " snapshot_and_replication pipeline uses nothing until streaming has passed the position where its snapshot"
+          + " ended (inserts made between init and the snapshot are copied and then replayed). update is refused: pgstream " + PgstreamVersion.SUPPORTED + " applies it only with its injector,"
           + " which the operator does not run.")
   public OnConflictAction onConflictAction;
 

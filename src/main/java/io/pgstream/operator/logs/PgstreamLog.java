@@ -24,6 +24,8 @@ public final class PgstreamLog {
   private static final Pattern NAME_BEFORE =
       Pattern.compile(
           "(?:relation|constraint|column|table|type|index|schema|function|sequence|trigger|parameter|role|database|extension|view|domain|operator|slot) $");
+  /** PostgreSQL's DETAIL of a NOT NULL or CHECK violation lists the whole row. */
+  private static final Pattern FAILING_ROW = Pattern.compile("Failing row contains \\(.*\\)");
   private static final Pattern SQL_LITERAL = Pattern.compile("'(?:[^']|'')*'");
   private static final int MAX = 1024;
 
@@ -49,7 +51,18 @@ public final class PgstreamLog {
     if (tail == null || tail.isBlank()) {
       return Optional.empty();
     }
-    return lastError(tail).or(() -> Optional.of(redactValues(tail.strip())));
+    return lastError(tail).or(() -> Optional.of(withoutRowData(tail.strip())));
+  }
+
+  /** A log tail with no error record: of pgstream's JSON records only level and message stay (the rest may be row data). */
+  private static String withoutRowData(String tail) {
+    StringBuilder out = new StringBuilder();
+    for (String line : tail.split("\n")) {
+      JsonNode record = json(line.strip());
+      String kept = record == null ? line : record.path("level").asText("?") + ": " + record.path("message").asText("");
+      out.append(out.isEmpty() ? "" : "\n").append(redactValues(kept));
+    }
+    return out.toString();
   }
 
   /** Whether an error is strict mode stopping pgstream on a rejected write. */
@@ -72,9 +85,10 @@ public final class PgstreamLog {
     return max < 0 ? OptionalLong.empty() : OptionalLong.of(max);
   }
 
-  /** Quoted values, SQL literals and key values replaced; object names kept, so the message still says where. */
+  /** Quoted values, SQL literals, key values and failing rows replaced; object names kept, so the message still says where. */
   static String redactValues(String message) {
     String out = KEY_VALUES.matcher(message).replaceAll(m -> Matcher.quoteReplacement(m.group(1) + REDACTED + m.group(3)));
+    out = FAILING_ROW.matcher(out).replaceAll(Matcher.quoteReplacement("Failing row contains (" + REDACTED + ")"));
     Matcher quoted = QUOTED.matcher(out);
     StringBuilder kept = new StringBuilder();
     while (quoted.find()) {

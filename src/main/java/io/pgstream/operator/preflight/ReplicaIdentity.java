@@ -35,6 +35,7 @@ final class ReplicaIdentity {
           + TableSelection.SELECTED
           + """
         AND c.relkind IN ('r', 'p')
+        AND NOT EXISTS (SELECT 1 FROM unnest(?::text[], ?::text[]) AS x(s, t) WHERE n.nspname ~ x.s AND c.relname ~ x.t)
       ), streamed AS (
         SELECT oid FROM selected WHERE relkind = 'r'
         UNION SELECT t.relid FROM selected s, pg_partition_tree(s.oid) t WHERE s.relkind = 'p' AND t.isleaf
@@ -53,6 +54,7 @@ final class ReplicaIdentity {
   static Finding check(Connection c, PgstreamPipelineSpec spec) throws SQLException {
     // Without spec.tables pgstream streams every table.
     List<String> streamed = spec.tables == null || spec.tables.isEmpty() ? List.of("*.*") : spec.tables;
+    List<String> excluded = spec.excludedTables == null ? List.of() : spec.excludedTables;
     record Row(String schema, String name, String identity, boolean pk, boolean index, List<String> types) {}
     List<Row> rows =
         Jdbc.query(
@@ -67,7 +69,9 @@ final class ReplicaIdentity {
                     rs.getBoolean(5),
                     List.of((String[]) rs.getArray(6).getArray())),
             TableSelection.schemaRegexes(streamed),
-            TableSelection.tableRegexes(streamed));
+            TableSelection.tableRegexes(streamed),
+            TableSelection.schemaRegexes(excluded),
+            TableSelection.tableRegexes(excluded));
     Map<String, Boolean> equality = new HashMap<>();
     List<String> tables = new ArrayList<>();
     List<String> fixes = new ArrayList<>();

@@ -28,6 +28,7 @@ import io.pgstream.operator.api.PgstreamPipelineStatus;
 import io.pgstream.operator.api.SnapshotMode;
 import io.pgstream.operator.api.StepState;
 import io.pgstream.operator.api.StepStatus;
+import io.pgstream.operator.api.VerificationState;
 import io.pgstream.operator.config.PgstreamConfigRenderer;
 import io.pgstream.operator.config.RenderedConfig;
 import io.pgstream.operator.config.ReplicationSlots;
@@ -397,40 +398,56 @@ public class PgstreamPipelineReconciler implements Reconciler<PgstreamPipeline>,
 
   /**
    * The WritesDropped condition: with strict mode pgstream never drops a write; without it, the
-   * writes it dropped, from its log. True when the target is known to differ.
+   * writes it dropped, from its log. True while the target is known to differ: until a snapshot or a
+   * matching verification completes after the last drop, even if strict mode has been turned on since.
    */
   private boolean droppedWrites(PgstreamPipeline p, Context<PgstreamPipeline> ctx, StatusUpdater s) {
     PgstreamPipelineStatus st = s.status();
-    if (p.getSpec().target.effectiveStrictMode()) {
-      s.set(
-          ConditionType.WritesDropped,
-          false,
-          "StrictMode",
-          "Strict mode is on: pgstream stops on a write the target rejects instead of dropping it");
-      return false;
-    }
     DroppedWritesStatus before = st.droppedWrites;
-    st.droppedWrites = droppedWritesWatch.observe(ctx.getClient(), p, before);
+    if (before != null && before.lastDroppedAt != null && repairedAfter(st, Instant.parse(before.lastDroppedAt))) {
+      st.droppedWrites = null;
+    }
+    boolean strict = p.getSpec().target.effectiveStrictMode();
+    if (!strict) {
+      st.droppedWrites = droppedWritesWatch.observe(ctx.getClient(), p, st.droppedWrites);
+    }
     if (st.droppedWrites == null || st.droppedWrites.total == null || st.droppedWrites.total == 0) {
       s.set(
           ConditionType.WritesDropped,
           false,
-          "NoneSeen",
-          "spec.target.strictMode is false: pgstream drops writes the target rejects and only logs them (severity DATALOSS);"
-              + " none seen so far");
+          strict ? "StrictMode" : "NoneSeen",
+          strict
+              ? "Strict mode is on: pgstream stops on a write the target rejects instead of dropping it"
+              : "spec.target.strictMode is false: pgstream drops writes the target rejects and only logs them (severity"
+                  + " DATALOSS); none seen so far");
       return false;
     }
     String message =
         ("pgstream dropped %d write statements the target rejected (the last seen at %s; severity DATALOSS in its log),"
-                + " each with every row pgstream had coalesced into it, so the target differs from the source. Fix: remove the cause (see pgstream's log), then take a new snapshot"
-                + " (change spec.snapshot.nonce) or check with spec.verification.request; set spec.target.strictMode: true"
-                + " to stop instead of dropping.")
-            .formatted(st.droppedWrites.total, st.droppedWrites.lastDroppedAt);
+                + " each with every row pgstream had coalesced into it, so the target differs from the source. Fix: remove"
+                + " the cause (see pgstream's log), then take a new snapshot (change spec.snapshot.nonce) or check with"
+                + " spec.verification.request; this clears once either completes%s.")
+            .formatted(
+                st.droppedWrites.total,
+                st.droppedWrites.lastDroppedAt,
+                strict ? "" : "; set spec.target.strictMode: true to stop instead of dropping");
     s.set(ConditionType.WritesDropped, true, "DroppedWrites", message);
-    if (before == null || !Objects.equals(before.total, st.droppedWrites.total)) {
+    // The first drop is announced with the Degraded transition; later ones here.
+    if (before != null && before.total != null && before.total > 0 && !Objects.equals(before.total, st.droppedWrites.total)) {
       events.warning(p, "DroppedWrites", message);
     }
     return true;
+  }
+
+  /** A snapshot or a matching verification completed after {@code time}. */
+  private static boolean repairedAfter(PgstreamPipelineStatus st, Instant time) {
+    boolean snapshot =
+        st.snapshot != null && st.snapshot.state == StepState.Succeeded && st.snapshot.completedAt != null
+            && Instant.parse(st.snapshot.completedAt).isAfter(time);
+    boolean verified =
+        st.verification != null && st.verification.state == VerificationState.Matched && st.verification.completedAt != null
+            && Instant.parse(st.verification.completedAt).isAfter(time);
+    return snapshot || verified;
   }
 
   /** The pipeline waits on something outside Kubernetes: say so, and look again after a growing delay. */

@@ -147,8 +147,9 @@ final class TableCheck {
     if (!shape.chunked()) {
       detail.add("no primary key on both sides: compared in one pass");
     }
+    // A column the target lacks is data that did not arrive: a difference, not a detail.
     if (!shape.onlyOnSource().isEmpty()) {
-      detail.add("columns only on the source, not compared: " + String.join(", ", shape.onlyOnSource()));
+      detail.add("columns missing on the target: " + String.join(", ", shape.onlyOnSource()));
     }
     if (!shape.onlyOnTarget().isEmpty()) {
       detail.add("columns only on the target, not compared: " + String.join(", ", shape.onlyOnTarget()));
@@ -160,7 +161,7 @@ final class TableCheck {
         hex(source.checksum()),
         hex(target.checksum()),
         ranges.size(),
-        differing == 0,
+        differing == 0 && shape.onlyOnSource().isEmpty(),
         detail.isEmpty() ? null : String.join("; ", detail));
   }
 

@@ -49,6 +49,17 @@ class PgstreamLogTest {
   }
 
   @Test
+  void aTailWithoutAnErrorRecordKeepsOnlyLevelsAndMessages() {
+    String tail =
+        """
+        {"level":"warn","args":[4111111111111111,true,-7654321],"severity":"DATALOSS","message":"dropping failed query"}
+        DETAIL:  Failing row contains (42, secret, 7).
+        """;
+    assertThat(PgstreamLog.summary(tail)).hasValue("warn: dropping failed query\nDETAIL:  Failing row contains (<redacted>).");
+    assertThat(PgstreamLog.summary(" ")).isEmpty();
+  }
+
+  @Test
   void anErrorFromAJsonRecordJoinsMessageAndCause() {
     String log = "{\"level\":\"error\",\"error\":{\"message\":\"connection refused\"},\"message\":\"replication listener\"}";
     assertThat(PgstreamLog.lastError(log)).contains("replication listener: connection refused");

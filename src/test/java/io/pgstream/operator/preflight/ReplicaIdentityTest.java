@@ -116,6 +116,14 @@ class ReplicaIdentityTest {
   }
 
   @Test
+  void excludedTablesAreNotStreamedSoNotChecked() {
+    PgstreamPipelineSpec spec = spec(PipelineMode.REPLICATION);
+    spec.tables = null;
+    spec.excludedTables = List.of("other.unselected");
+    assertThat(identity(run(spec)).cause()).contains("\"public\".\"Audit Log\"").doesNotContain("unselected");
+  }
+
+  @Test
   void aSnapshotAloneCopiesEveryRowAndIsNotChecked() {
     assertThat(run(spec(PipelineMode.SNAPSHOT)).findings()).isEmpty();
   }

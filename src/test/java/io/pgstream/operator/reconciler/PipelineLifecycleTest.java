@@ -712,6 +712,15 @@ class PipelineLifecycleTest {
     assertThat(pipeline().getStatus().droppedWrites.container).isEqualTo(NAME + "-stream-x1/2");
     assertThat(message("WritesDropped")).contains("dropped 2 write statements").doesNotContain("-1]");
     await().until(() -> eventReasons().contains("DroppedWrites"));
+
+    // Turning strict mode on stops further drops; it does not repair what was dropped.
+    p = pipeline();
+    p.getSpec().target.strictMode = true;
+    pipelines().resource(p).update();
+    await().until(() -> replicationConfig().contains("strict_mode: true"));
+    await().pollDelay(Duration.ofSeconds(2)).until(() -> true);
+    assertThat(condition("WritesDropped")).isEqualTo("True/DroppedWrites");
+    assertThat(message("WritesDropped")).contains("clears once either completes").doesNotContain("set spec.target.strictMode: true");
   }
 
   @Test
