@@ -3,6 +3,7 @@ package io.pgstream.operator.preflight;
 import io.pgstream.operator.api.PgstreamPipelineSpec;
 import io.pgstream.operator.api.RolesSnapshotMode;
 import io.pgstream.operator.api.SnapshotSpec;
+import io.pgstream.operator.status.Messages;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.util.ArrayList;
@@ -339,8 +340,7 @@ final class SourceChecks extends Checks {
     if (denied.isEmpty()) {
       return null;
     }
-    String names = String.join(", ", denied.stream().limit(LISTED).map(Relation::name).toList());
-    String more = denied.size() > LISTED ? " and " + (denied.size() - LISTED) + " more" : "";
+    String names = Messages.firstOf(denied.stream().map(Relation::name).toList(), LISTED);
     StringBuilder fix = new StringBuilder();
     denied.stream()
         .map(Relation::schema)
@@ -352,7 +352,7 @@ final class SourceChecks extends Checks {
     return Finding.error(
         SIDE,
         "TableReadDenied",
-        "permission denied for table " + names + more + " (role " + f.user() + ").",
+        "permission denied for table " + names + " (role " + f.user() + ").",
         fix.toString().strip());
   }
 

@@ -10,6 +10,7 @@ import io.pgstream.operator.preflight.DatabaseConnector;
 import io.pgstream.operator.preflight.TableSelection;
 import io.pgstream.operator.preflight.TargetTables;
 import io.pgstream.operator.status.EventRecorder;
+import io.pgstream.operator.status.Messages;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.util.List;
@@ -99,9 +100,7 @@ final class PopulatedTargetGate {
     }
   }
 
-  static String list(List<String> items) {
-    return items.size() <= LISTED
-        ? String.join(", ", items)
-        : String.join(", ", items.subList(0, LISTED)) + " and " + (items.size() - LISTED) + " more";
+  private static String list(List<String> tables) {
+    return Messages.firstOf(tables, LISTED);
   }
 }

@@ -8,6 +8,7 @@ import io.pgstream.operator.credentials.Redactor;
 import io.pgstream.operator.credentials.ResolvedCredentials;
 import io.pgstream.operator.metrics.PipelineMetrics;
 import io.pgstream.operator.status.EventRecorder;
+import io.pgstream.operator.status.Messages;
 import io.pgstream.operator.status.StatusUpdater;
 import io.pgstream.operator.verify.TableResult;
 import io.pgstream.operator.verify.VerificationException;
@@ -27,7 +28,6 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
-import java.util.stream.Collectors;
 
 /**
  * Runs the verification that spec.verification.request asks for, once per value of the request, and
@@ -196,8 +196,7 @@ final class VerificationGate {
   }
 
   private static String names(List<TableResult> tables) {
-    String named = tables.stream().limit(MAX_NAMED).map(TableResult::table).collect(Collectors.joining(", "));
-    return tables.size() > MAX_NAMED ? named + " and " + (tables.size() - MAX_NAMED) + " more" : named;
+    return Messages.firstOf(tables.stream().map(TableResult::table).toList(), MAX_NAMED);
   }
 
   private static String key(PgstreamPipeline p) {
