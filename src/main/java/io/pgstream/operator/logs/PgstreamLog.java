@@ -2,6 +2,8 @@ package io.pgstream.operator.logs;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import java.time.Instant;
+import java.time.format.DateTimeParseException;
 import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.regex.Matcher;
@@ -83,6 +85,22 @@ public final class PgstreamLog {
       }
     }
     return max < 0 ? OptionalLong.empty() : OptionalLong.of(max);
+  }
+
+  /** The time of the last record that carries one (pgstream writes RFC 3339 timestamps). */
+  public static Optional<Instant> lastTimestamp(String log) {
+    Instant last = null;
+    for (String line : log.split("\n")) {
+      JsonNode record = json(line.strip());
+      if (record != null && record.hasNonNull("timestamp")) {
+        try {
+          last = Instant.parse(record.get("timestamp").asText());
+        } catch (DateTimeParseException notATime) {
+          // another program's field of the same name: not a position in this log
+        }
+      }
+    }
+    return Optional.ofNullable(last);
   }
 
   /** Quoted values, SQL literals, key values and failing rows replaced; object names kept, so the message still says where. */

@@ -4,19 +4,16 @@ import io.fabric8.kubernetes.api.model.ContainerStatus;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.fabric8.kubernetes.client.dsl.PodResource;
 import io.pgstream.operator.api.DroppedWritesStatus;
 import io.pgstream.operator.api.PgstreamPipeline;
-import io.pgstream.operator.dependent.Children;
 import io.pgstream.operator.dependent.PgstreamPods;
-import io.pgstream.operator.dependent.StreamingDeploymentDependent;
 import io.pgstream.operator.logs.PgstreamLog;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
-import java.util.Comparator;
 import java.util.Map;
-import java.util.Objects;
 import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.concurrent.ConcurrentHashMap;
@@ -50,10 +47,18 @@ final class DroppedWritesWatch {
     String key = p.getMetadata().getNamespace() + "/" + p.getMetadata().getName();
     Read last = reads.get(key);
     Instant now = Instant.now(clock).truncatedTo(ChronoUnit.SECONDS);
+    PodResource resource = client.pods().inNamespace(p.getMetadata().getNamespace()).withName(pod.get().getMetadata().getName());
+    boolean sameContainer = previous != null && container.get().equals(previous.container);
+    long added = 0;
     String log;
     try {
-      var logs = client.pods().inNamespace(p.getMetadata().getNamespace()).withName(pod.get().getMetadata().getName())
-          .inContainer(PgstreamPods.CONTAINER).limitBytes(MAX_LOG_BYTES);
+      if (previous != null && previous.container != null && !sameContainer && samePod(previous.container, container.get())) {
+        // The container restarted: its previous instance may have dropped more after the last read.
+        String earlier = resource.inContainer(PgstreamPods.CONTAINER).terminated().getLog();
+        added += newSince(PgstreamLog.droppedWrites(earlier == null ? "" : earlier), previous.containerCount);
+      }
+      var logs = resource.inContainer(PgstreamPods.CONTAINER).limitBytes(MAX_LOG_BYTES);
+      // Overlapping reads are harmless: pgstream's count is a running total, only its rise is added.
       log = last != null && last.container().equals(container.get())
           ? logs.sinceTime(last.until().minus(Duration.ofSeconds(1)).toString()).getLog()
           : logs.getLog();
@@ -61,20 +66,29 @@ final class DroppedWritesWatch {
       // A container not started yet has no log; the next look reads it.
       return previous;
     }
-    reads.put(key, new Read(container.get(), now));
-    OptionalLong running = PgstreamLog.droppedWrites(log == null ? "" : log);
-    boolean sameContainer = previous != null && container.get().equals(previous.container);
-    long before = sameContainer && previous.containerCount != null ? previous.containerCount : 0;
-    if (running.isEmpty() || running.getAsLong() <= before) {
+    log = log == null ? "" : log;
+    // Continue from the last record read, not from now: a read cut at MAX_LOG_BYTES goes on next time.
+    reads.put(key, new Read(container.get(), PgstreamLog.lastTimestamp(log).map(t -> t.truncatedTo(ChronoUnit.SECONDS)).orElse(now)));
+    OptionalLong running = PgstreamLog.droppedWrites(log);
+    added += newSince(running, sameContainer ? previous.containerCount : null);
+    if (added == 0) {
       return previous;
     }
     DroppedWritesStatus next = new DroppedWritesStatus();
-    long total = previous == null || previous.total == null ? 0 : previous.total;
-    next.total = total + running.getAsLong() - before;
+    next.total = (previous == null || previous.total == null ? 0 : previous.total) + added;
     next.container = container.get();
-    next.containerCount = running.getAsLong();
+    next.containerCount = running.orElse(0);
     next.lastDroppedAt = now.toString();
     return next;
+  }
+
+  private static long newSince(OptionalLong running, Long seen) {
+    long before = seen == null ? 0 : seen;
+    return running.isPresent() && running.getAsLong() > before ? running.getAsLong() - before : 0;
+  }
+
+  private static boolean samePod(String a, String b) {
+    return a.substring(0, a.lastIndexOf('/')).equals(b.substring(0, b.lastIndexOf('/')));
   }
 
   void forget(PgstreamPipeline p) {

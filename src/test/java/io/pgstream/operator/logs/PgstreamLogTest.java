@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Instant;
 import org.junit.jupiter.api.Test;
 
 class PgstreamLogTest {
@@ -57,6 +58,18 @@ class PgstreamLogTest {
         """;
     assertThat(PgstreamLog.summary(tail)).hasValue("warn: dropping failed query\nDETAIL:  Failing row contains (<redacted>).");
     assertThat(PgstreamLog.summary(" ")).isEmpty();
+  }
+
+  @Test
+  void theLastTimestampIsWhereTheNextReadGoesOn() {
+    String log =
+        """
+        {"level":"info","timestamp":"2026-12-01T10:04:56.194888708Z","message":"a"}
+        {"level":"info","timestamp":"2026-12-01T10:04:57.5Z","message":"b"}
+        not json
+        """;
+    assertThat(PgstreamLog.lastTimestamp(log)).hasValue(Instant.parse("2026-12-01T10:04:57.5Z"));
+    assertThat(PgstreamLog.lastTimestamp("{\"timestamp\":\"yesterday\"}")).isEmpty();
   }
 
   @Test

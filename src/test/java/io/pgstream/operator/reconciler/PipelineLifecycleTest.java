@@ -699,8 +699,8 @@ class PipelineLifecycleTest {
     String dropped =
         "{\"level\":\"warn\",\"error.message\":\"constraint violation\",\"args\":[1,-1],\"severity\":\"DATALOSS\",\"dropped_queries\":%d,"
             + "\"message\":\"dropping failed query and advancing checkpoint, replica may diverge\"}\n";
-    server.expect().get().withPath("/api/v1/namespaces/default/pods/" + NAME + "-stream-x1/log?pretty=false&container=pgstream&limitBytes=8388608")
-        .andReturn(200, dropped.formatted(1) + dropped.formatted(2)).always();
+    String log = "/api/v1/namespaces/default/pods/" + NAME + "-stream-x1/log?pretty=false&container=pgstream";
+    server.expect().get().withPath(log + "&limitBytes=8388608").andReturn(200, dropped.formatted(1) + dropped.formatted(2)).once();
     kubelet.streamingPodRunning(NAMESPACE, NAME + "-stream");
 
     await()
@@ -712,6 +712,14 @@ class PipelineLifecycleTest {
     assertThat(pipeline().getStatus().droppedWrites.container).isEqualTo(NAME + "-stream-x1/2");
     assertThat(message("WritesDropped")).contains("dropped 2 write statements").doesNotContain("-1]");
     await().until(() -> eventReasons().contains("DroppedWrites"));
+
+    // pgstream restarts in its pod: what the earlier instance dropped after the last read, plus the new instance's own.
+    server.expect().get().withPath(log + "&previous=true").andReturn(200, dropped.formatted(1) + dropped.formatted(2) + dropped.formatted(3)).always();
+    server.expect().get().withPath(log + "&limitBytes=8388608").andReturn(200, dropped.formatted(1)).always();
+    kubelet.streamingContainerRestarted(NAMESPACE, NAME + "-stream");
+    await().until(() -> pipeline().getStatus().droppedWrites.total == 4);
+    assertThat(pipeline().getStatus().droppedWrites.container).isEqualTo(NAME + "-stream-x1/3");
+    assertThat(pipeline().getStatus().droppedWrites.containerCount).isEqualTo(1);
 
     // Turning strict mode on stops further drops; it does not repair what was dropped.
     p = pipeline();

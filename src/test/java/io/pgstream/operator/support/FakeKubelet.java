@@ -179,6 +179,14 @@ public final class FakeKubelet {
     deploymentAvailable(namespace, deployment);
   }
 
+  /** The streaming container restarted in its pod (the kubelet counts restarts per container). */
+  public void streamingContainerRestarted(String namespace, String deployment) {
+    Pod pod = streamingPod(namespace, deployment);
+    var status = pod.getStatus().getContainerStatuses().get(0);
+    status.setRestartCount(status.getRestartCount() + 1);
+    client.pods().inNamespace(namespace).resource(pod).updateStatus();
+  }
+
   /** The Deployment's one pod, created from its template on first use. */
   private Pod streamingPod(String namespace, String deployment) {
     String name = deployment + "-x1";
