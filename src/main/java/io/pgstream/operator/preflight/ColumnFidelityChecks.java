@@ -3,6 +3,7 @@ package io.pgstream.operator.preflight;
 import io.pgstream.operator.api.AcknowledgedRisk;
 import io.pgstream.operator.api.PgstreamPipelineSpec;
 import io.pgstream.operator.api.SnapshotSpec;
+import io.pgstream.operator.status.Messages;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.util.ArrayList;
@@ -45,6 +46,9 @@ final class ColumnFidelityChecks {
 
   /** One error finding per kind of loss that applies to the pipeline's mode, naming its columns. */
   static List<Finding> check(Connection c, PgstreamPipelineSpec spec) throws SQLException {
+    // Without spec.tables pgstream streams every table.
+    List<String> selected = spec.tables == null || spec.tables.isEmpty() ? List.of("*.*") : spec.tables;
+    List<String> excluded = spec.excludedTables == null ? List.of() : spec.excludedTables;
     record Column(String name, String type, Loss loss) {}
     List<Column> columns =
         Jdbc.query(
@@ -65,13 +69,17 @@ final class ColumnFidelityChecks {
                 JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
                 JOIN pg_type t ON t.oid = a.atttypid
                 LEFT JOIN pg_range r ON r.rngtypid = t.oid
-               WHERE c.relkind IN ('r', 'p') AND
+               WHERE c.relkind IN ('r', 'p')
+                 AND NOT EXISTS (SELECT 1 FROM unnest(?::text[], ?::text[]) AS x(s, t) WHERE n.nspname ~ x.s AND c.relname ~ x.t)
+                 AND
             """
                 + TableSelection.SELECTED
                 + ") columns WHERE loss IS NOT NULL ORDER BY nspname, relname, attnum",
             rs -> new Column(rs.getString(1), rs.getString(2), Loss.valueOf(rs.getString(3))),
-            TableSelection.schemaRegexes(spec.tables),
-            TableSelection.tableRegexes(spec.tables));
+            TableSelection.schemaRegexes(excluded),
+            TableSelection.tableRegexes(excluded),
+            TableSelection.schemaRegexes(selected),
+            TableSelection.tableRegexes(selected));
 
     Map<Loss, List<String>> byLoss = new LinkedHashMap<>();
     for (Column col : columns) {
@@ -82,13 +90,12 @@ final class ColumnFidelityChecks {
     List<Finding> findings = new ArrayList<>();
     byLoss.forEach(
         (loss, names) -> {
-          String listed = String.join(", ", names.subList(0, Math.min(names.size(), SourceChecks.LISTED)));
-          String more = names.size() > SourceChecks.LISTED ? " and " + (names.size() - SourceChecks.LISTED) + " more" : "";
+          String listed = Messages.firstOf(names, SourceChecks.LISTED);
           String fix =
               loss == Loss.BULK ? "Set spec.snapshot.bulkIngest: false (row-by-row snapshot writes carry these types). " + FIX : FIX;
           findings.add(
               Finding.error(
-                  Side.SOURCE, CODE, listed + more + ": pgstream does not carry these values exactly; " + loss.effect + ".", fix));
+                  Side.SOURCE, CODE, listed + ": pgstream does not carry these values exactly; " + loss.effect + ".", fix));
         });
     return findings;
   }

@@ -77,6 +77,14 @@ class ColumnFidelityChecksTest {
   }
 
   @Test
+  void withoutTablesEveryTableIsStreamedAndCheckedButExcludedOnesAreNot() throws Exception {
+    PgstreamPipelineSpec all = spec(PipelineMode.REPLICATION);
+    assertThat(check(all)).extracting(Finding::cause).anySatisfy(c -> assertThat(c).contains("\"Line Items\""));
+    all.excludedTables = List.of("Shop.*");
+    assertThat(check(all)).extracting(Finding::cause).noneSatisfy(c -> assertThat(c).contains("\"Shop\""));
+  }
+
+  @Test
   void onlyTheLossesOfThePathsThePipelineUsesAreReported() throws Exception {
     assertThat(check(spec(PipelineMode.REPLICATION, "Shop.*"))).extracting(Finding::cause)
         .allMatch(cause -> cause.contains("; streamed "))
