@@ -9,7 +9,7 @@ import com.fasterxml.jackson.annotation.JsonInclude;
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public class DroppedWritesStatus {
-  /** All dropped writes seen since strict mode was turned off for this pipeline. */
+  /** Dropped writes seen since the last snapshot or matching verification after a drop (which resets it). */
   public Long total;
   /** The streaming container last read, as pod/restartCount. */
   public String container;

@@ -30,6 +30,11 @@ public class PgstreamPipeline extends CustomResource<PgstreamPipelineSpec, Pgstr
   public static final String GROUP = "pgstream.io";
   public static final String VERSION = "v1alpha1";
 
+  /** namespace/name: how the operator keys its per-pipeline state and names a pipeline in output. */
+  public String namespacedName() {
+    return getMetadata().getNamespace() + "/" + getMetadata().getName();
+  }
+
   @Override
   @JsonDeserialize(using = TolerantSpecDeserializer.class)
   public void setSpec(PgstreamPipelineSpec spec) {

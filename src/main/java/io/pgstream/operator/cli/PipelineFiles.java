@@ -75,6 +75,6 @@ final class PipelineFiles {
   record Loaded(List<PgstreamPipeline> valid, boolean someInvalid) {}
 
   static String name(PgstreamPipeline p) {
-    return p.getMetadata().getNamespace() + "/" + p.getMetadata().getName();
+    return p.namespacedName();
   }
 }

@@ -50,6 +50,6 @@ public class CredentialsCache {
   }
 
   private static String key(PgstreamPipeline p) {
-    return p.getMetadata().getNamespace() + "/" + p.getMetadata().getName();
+    return p.namespacedName();
   }
 }

@@ -46,9 +46,6 @@ final class ColumnFidelityChecks {
 
   /** One error finding per kind of loss that applies to the pipeline's mode, naming its columns. */
   static List<Finding> check(Connection c, PgstreamPipelineSpec spec) throws SQLException {
-    // Without spec.tables pgstream streams every table.
-    List<String> selected = spec.tables == null || spec.tables.isEmpty() ? List.of("*.*") : spec.tables;
-    List<String> excluded = spec.excludedTables == null ? List.of() : spec.excludedTables;
     record Column(String name, String type, Loss loss) {}
     List<Column> columns =
         Jdbc.query(
@@ -69,17 +66,12 @@ final class ColumnFidelityChecks {
                 JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
                 JOIN pg_type t ON t.oid = a.atttypid
                 LEFT JOIN pg_range r ON r.rngtypid = t.oid
-               WHERE c.relkind IN ('r', 'p')
-                 AND NOT EXISTS (SELECT 1 FROM unnest(?::text[], ?::text[]) AS x(s, t) WHERE n.nspname ~ x.s AND c.relname ~ x.t)
-                 AND
+               WHERE c.relkind IN ('r', 'p') AND
             """
-                + TableSelection.SELECTED
+                + TableSelection.STREAMED
                 + ") columns WHERE loss IS NOT NULL ORDER BY nspname, relname, attnum",
             rs -> new Column(rs.getString(1), rs.getString(2), Loss.valueOf(rs.getString(3))),
-            TableSelection.schemaRegexes(excluded),
-            TableSelection.tableRegexes(excluded),
-            TableSelection.schemaRegexes(selected),
-            TableSelection.tableRegexes(selected));
+            TableSelection.streamedParams(spec.tables, spec.excludedTables));
 
     Map<Loss, List<String>> byLoss = new LinkedHashMap<>();
     for (Column col : columns) {

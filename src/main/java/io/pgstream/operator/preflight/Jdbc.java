@@ -74,7 +74,7 @@ public final class Jdbc {
   }
 
   /** An SQL identifier, always quoted (mixed case, spaces, quotes). */
-  static String ident(String name) {
+  public static String ident(String name) {
     return '"' + name.replace("\"", "\"\"") + '"';
   }
 

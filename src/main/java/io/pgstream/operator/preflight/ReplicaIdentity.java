@@ -32,10 +32,9 @@ final class ReplicaIdentity {
       WITH selected AS (
         SELECT c.oid, c.relkind FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE
       """
-          + TableSelection.SELECTED
+          + TableSelection.STREAMED
           + """
         AND c.relkind IN ('r', 'p')
-        AND NOT EXISTS (SELECT 1 FROM unnest(?::text[], ?::text[]) AS x(s, t) WHERE n.nspname ~ x.s AND c.relname ~ x.t)
       ), streamed AS (
         SELECT oid FROM selected WHERE relkind = 'r'
         UNION SELECT t.relid FROM selected s, pg_partition_tree(s.oid) t WHERE s.relkind = 'p' AND t.isleaf
@@ -52,9 +51,6 @@ final class ReplicaIdentity {
 
   /** The finding naming every such table with its fix, or null. */
   static Finding check(Connection c, PgstreamPipelineSpec spec) throws SQLException {
-    // Without spec.tables pgstream streams every table.
-    List<String> streamed = spec.tables == null || spec.tables.isEmpty() ? List.of("*.*") : spec.tables;
-    List<String> excluded = spec.excludedTables == null ? List.of() : spec.excludedTables;
     record Row(String schema, String name, String identity, boolean pk, boolean index, List<String> types) {}
     List<Row> rows =
         Jdbc.query(
@@ -68,10 +64,7 @@ final class ReplicaIdentity {
                     rs.getBoolean(4),
                     rs.getBoolean(5),
                     List.of((String[]) rs.getArray(6).getArray())),
-            TableSelection.schemaRegexes(streamed),
-            TableSelection.tableRegexes(streamed),
-            TableSelection.schemaRegexes(excluded),
-            TableSelection.tableRegexes(excluded));
+            TableSelection.streamedParams(spec.tables, spec.excludedTables));
     Map<String, Boolean> equality = new HashMap<>();
     List<String> tables = new ArrayList<>();
     List<String> fixes = new ArrayList<>();

@@ -62,6 +62,6 @@ record ServerFacts(
 
   /** Whom a fix should name: the quoted login role. */
   String quotedUser() {
-    return '"' + user.replace("\"", "\"\"") + '"';
+    return Jdbc.ident(user);
   }
 }

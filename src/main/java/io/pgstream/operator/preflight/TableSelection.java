@@ -86,24 +86,29 @@ public final class TableSelection {
   }
 
   /**
-   * The tables (not sequences or views) that {@code tables} select and {@code excluded} does not, as
-   * pgstream streams them: no {@code tables} means every table.
+   * The SQL condition that relation {@code c} in namespace {@code n} is streamed: selected by the
+   * pipeline's {@code tables} and not by its {@code excludedTables}; takes the four text[] parameters
+   * of {@link #streamedParams}.
    */
-  public static List<Table> tables(Connection c, List<String> tables, List<String> excluded) throws SQLException {
+  static final String STREAMED =
+      SELECTED + " AND NOT EXISTS (SELECT 1 FROM unnest(?::text[], ?::text[]) AS x(s, t) WHERE n.nspname ~ x.s AND c.relname ~ x.t)";
+
+  /** The parameters of {@link #STREAMED}: no {@code tables} means every table, as pgstream streams them. */
+  static Object[] streamedParams(List<String> tables, List<String> excluded) {
     List<String> selected = tables == null || tables.isEmpty() ? List.of("*.*") : tables;
     List<String> left = excluded == null ? List.of() : excluded;
+    return new Object[] {schemaRegexes(selected), tableRegexes(selected), schemaRegexes(left), tableRegexes(left)};
+  }
+
+  /** The tables (not sequences or views) that {@code tables} select and {@code excluded} does not, as pgstream streams them. */
+  public static List<Table> tables(Connection c, List<String> tables, List<String> excluded) throws SQLException {
     return Jdbc.query(
         c,
         "SELECT n.nspname, c.relname, c.relkind = 'p' FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE "
-            + SELECTED
-            + " AND c.relkind IN ('r', 'p')"
-            + " AND NOT EXISTS (SELECT 1 FROM unnest(?::text[], ?::text[]) AS x(s, t) WHERE n.nspname ~ x.s AND c.relname ~ x.t)"
-            + " ORDER BY 1, 2",
+            + STREAMED
+            + " AND c.relkind IN ('r', 'p') ORDER BY 1, 2",
         rs -> new Table(rs.getString(1), rs.getString(2), rs.getBoolean(3)),
-        schemaRegexes(selected),
-        tableRegexes(selected),
-        schemaRegexes(left),
-        tableRegexes(left));
+        streamedParams(tables, excluded));
   }
 
   /** Names are validated to letters, digits, _ $ - and *, so only $ needs escaping. */

@@ -37,7 +37,7 @@ public class Preparer {
       if (!Boolean.FALSE.equals(options.createRole)) {
         ensureLogin(c, spec.source, spec.source.database, login, done);
       }
-      String user = ident(login.user());
+      String user = Jdbc.ident(login.user());
       if (spec.mode.replicates() && !Boolean.FALSE.equals(options.grantReplication)) {
         if (Jdbc.isTrue(c, "SELECT to_regrole('rds_replication') IS NOT NULL")) {
           if (!Jdbc.isTrue(c, "SELECT pg_has_role(?, 'rds_replication', 'MEMBER')", login.user())) {
@@ -49,7 +49,7 @@ public class Preparer {
       }
       if (spec.mode.replicates() && !Boolean.FALSE.equals(options.grantCreateOnDatabase)) {
         if (!Jdbc.isTrue(c, "SELECT has_database_privilege(?, current_database(), 'CREATE')", login.user())) {
-          run(c, "GRANT CREATE ON DATABASE " + ident(spec.source.database) + " TO " + user, done);
+          run(c, "GRANT CREATE ON DATABASE " + Jdbc.ident(spec.source.database) + " TO " + user, done);
         }
       }
       if (spec.mode.snapshots() && !Boolean.FALSE.equals(options.grantRead)) {
@@ -74,7 +74,7 @@ public class Preparer {
       if (!Boolean.FALSE.equals(options.createRole)) {
         ensureLogin(c, spec.target, "postgres", login, done);
       }
-      String user = ident(login.user());
+      String user = Jdbc.ident(login.user());
       if (createsDatabase
           && !Boolean.FALSE.equals(options.grantCreateDb)
           && !Jdbc.isTrue(c, "SELECT rolcreatedb OR rolsuper FROM pg_roles WHERE rolname = ?", login.user())) {
@@ -84,7 +84,7 @@ public class Preparer {
       if (Boolean.TRUE.equals(options.transferOwnership) && databaseExists) {
         canActAs(c, login.user(), done);
         if (!Jdbc.isTrue(c, "SELECT pg_has_role(?, datdba, 'USAGE') FROM pg_database WHERE datname = ?", login.user(), spec.target.database)) {
-          run(c, "ALTER DATABASE " + ident(spec.target.database) + " OWNER TO " + user, done);
+          run(c, "ALTER DATABASE " + Jdbc.ident(spec.target.database) + " OWNER TO " + user, done);
         }
       }
     }
@@ -93,7 +93,7 @@ public class Preparer {
         for (String schema : TableSelection.schemasOrPublic(spec.tables)) {
           if (Jdbc.isTrue(c, "SELECT to_regnamespace(?) IS NOT NULL", schema)
               && !Jdbc.isTrue(c, "SELECT pg_has_role(?, nspowner, 'USAGE') FROM pg_namespace WHERE nspname = ?", login.user(), schema)) {
-            run(c, "ALTER SCHEMA " + ident(schema) + " OWNER TO " + ident(login.user()), done);
+            run(c, "ALTER SCHEMA " + Jdbc.ident(schema) + " OWNER TO " + Jdbc.ident(login.user()), done);
           }
         }
       }
@@ -112,7 +112,7 @@ public class Preparer {
       if (!Jdbc.isTrue(c, "SELECT to_regnamespace('pgstream') IS NOT NULL")) {
         return done;
       }
-      String user = ident(login.user());
+      String user = Jdbc.ident(login.user());
       if (!Jdbc.isTrue(c, "SELECT pg_has_role(?, nspowner, 'USAGE') FROM pg_namespace WHERE nspname = 'pgstream'", login.user())) {
         canActAs(c, login.user(), done);
         run(c, "ALTER SCHEMA pgstream OWNER TO " + user, done);
@@ -138,7 +138,7 @@ public class Preparer {
   private void ensureLogin(Connection admin, ConnectionSpec server, String database, Login login, List<String> done)
       throws SQLException {
     if (!Jdbc.isTrue(admin, "SELECT to_regrole(?) IS NOT NULL", login.user())) {
-      run(admin, "CREATE ROLE " + ident(login.user()) + " LOGIN", done);
+      run(admin, "CREATE ROLE " + Jdbc.ident(login.user()) + " LOGIN", done);
       setPassword(admin, login, "set password of " + login.user(), done);
       return;
     }
@@ -164,15 +164,15 @@ public class Preparer {
   private static void canActAs(Connection c, String role, List<String> done) throws SQLException {
     boolean v16 = Jdbc.isTrue(c, "SELECT current_setting('server_version_num')::int >= 160000");
     if (!Jdbc.isTrue(c, "SELECT pg_has_role(current_user, ?, '" + (v16 ? "SET" : "MEMBER") + "')", role)) {
-      run(c, "GRANT " + ident(role) + " TO current_user" + (v16 ? " WITH SET TRUE" : ""), done);
+      run(c, "GRANT " + Jdbc.ident(role) + " TO current_user" + (v16 ? " WITH SET TRUE" : ""), done);
     }
   }
 
   private static void grantRead(Connection c, PgstreamPipelineSpec spec, String user, List<String> done) throws SQLException {
     for (String schema : TableSelection.matchingSchemas(c, spec.tables)) {
-      String s = ident(schema);
+      String s = Jdbc.ident(schema);
       if (!Jdbc.isTrue(c, "SELECT has_schema_privilege(?, to_regnamespace(?), 'USAGE')", user, schema)) {
-        run(c, "GRANT USAGE ON SCHEMA " + s + " TO " + ident(user), done);
+        run(c, "GRANT USAGE ON SCHEMA " + s + " TO " + Jdbc.ident(user), done);
       }
       boolean unreadable =
           Jdbc.isTrue(
@@ -186,8 +186,8 @@ public class Preparer {
               user,
               user);
       if (unreadable) {
-        run(c, "GRANT SELECT ON ALL TABLES IN SCHEMA " + s + " TO " + ident(user), done);
-        run(c, "GRANT SELECT ON ALL SEQUENCES IN SCHEMA " + s + " TO " + ident(user), done);
+        run(c, "GRANT SELECT ON ALL TABLES IN SCHEMA " + s + " TO " + Jdbc.ident(user), done);
+        run(c, "GRANT SELECT ON ALL SEQUENCES IN SCHEMA " + s + " TO " + Jdbc.ident(user), done);
       }
       // Future tables: default privileges of each table owner the admin may act for.
       for (String owner : owners(c, schema)) {
@@ -205,7 +205,7 @@ public class Preparer {
         if (!granted && Jdbc.isTrue(c, "SELECT pg_has_role(current_user, ?, 'MEMBER')", owner)) {
           run(
               c,
-              "ALTER DEFAULT PRIVILEGES FOR ROLE " + ident(owner) + " IN SCHEMA " + s + " GRANT SELECT ON TABLES TO " + ident(user),
+              "ALTER DEFAULT PRIVILEGES FOR ROLE " + Jdbc.ident(owner) + " IN SCHEMA " + s + " GRANT SELECT ON TABLES TO " + Jdbc.ident(user),
               done);
         }
       }
@@ -225,10 +225,5 @@ public class Preparer {
       st.execute(sql);
     }
     done.add(sql);
-  }
-
-  /** A quoted SQL identifier. */
-  static String ident(String name) {
-    return '"' + name.replace("\"", "\"\"") + '"';
   }
 }

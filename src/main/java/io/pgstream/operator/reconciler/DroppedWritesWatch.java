@@ -44,7 +44,7 @@ final class DroppedWritesWatch {
     if (container.isEmpty()) {
       return previous;
     }
-    String key = p.getMetadata().getNamespace() + "/" + p.getMetadata().getName();
+    String key = p.namespacedName();
     Read last = reads.get(key);
     Instant now = Instant.now(clock).truncatedTo(ChronoUnit.SECONDS);
     PodResource resource = client.pods().inNamespace(p.getMetadata().getNamespace()).withName(pod.get().getMetadata().getName());
@@ -92,7 +92,7 @@ final class DroppedWritesWatch {
   }
 
   void forget(PgstreamPipeline p) {
-    reads.remove(p.getMetadata().getNamespace() + "/" + p.getMetadata().getName());
+    reads.remove(p.namespacedName());
   }
 
   /** pod/restartCount: pgstream's running count starts again with every container. */

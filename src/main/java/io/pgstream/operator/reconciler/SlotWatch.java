@@ -52,7 +52,7 @@ final class SlotWatch {
 
   /** Updates {@code slot} in place when a measurement is due; returns the (possibly unchanged) status. */
   SlotStatus observe(PgstreamPipeline p, Context<PgstreamPipeline> ctx, SlotStatus previous, ResolvedCredentials creds) {
-    String key = p.getMetadata().getNamespace() + "/" + p.getMetadata().getName();
+    String key = p.namespacedName();
     Instant now = Instant.now(clock);
     Instant last = lastChecked.get(key);
     if (last != null && Duration.between(last, now).compareTo(interval) < 0) {
@@ -95,7 +95,7 @@ final class SlotWatch {
   }
 
   void forget(PgstreamPipeline p) {
-    lastChecked.remove(p.getMetadata().getNamespace() + "/" + p.getMetadata().getName());
+    lastChecked.remove(p.namespacedName());
   }
 
   private static String state(SlotHealth h, long maxRetained) {

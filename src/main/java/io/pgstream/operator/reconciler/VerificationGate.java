@@ -200,6 +200,6 @@ final class VerificationGate {
   }
 
   private static String key(PgstreamPipeline p) {
-    return p.getMetadata().getNamespace() + "/" + p.getMetadata().getName();
+    return p.namespacedName();
   }
 }

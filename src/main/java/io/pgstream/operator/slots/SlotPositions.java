@@ -14,14 +14,18 @@ public class SlotPositions {
     this.connector = connector;
   }
 
-  /**
-   * The insert position, not pg_current_wal_lsn (the write position), which lags committed work by
-   * up to wal_writer_delay under synchronous_commit off.
-   */
   public String current(ConnectionSpec source, String user, String password) throws SQLException {
     try (Connection c = connector.open(source, source.database, user, password)) {
-      return Jdbc.one(c, "SELECT pg_current_wal_insert_lsn()::text", rs -> rs.getString(1)).orElseThrow();
+      return insertLsn(c);
     }
+  }
+
+  /**
+   * Where the source is: the insert position, not pg_current_wal_lsn (the write position), which lags
+   * committed work by up to wal_writer_delay under synchronous_commit off.
+   */
+  public static String insertLsn(Connection c) throws SQLException {
+    return Jdbc.one(c, "SELECT pg_current_wal_insert_lsn()::text", rs -> rs.getString(1)).orElseThrow();
   }
 
   /** Whether the slot's confirmed_flush_lsn has reached {@code lsn}: its consumer wrote everything before it. */

@@ -1,6 +1,7 @@
 package io.pgstream.operator.verify;
 
 import io.pgstream.operator.preflight.Jdbc;
+import io.pgstream.operator.slots.SlotPositions;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.time.Clock;
@@ -32,8 +33,7 @@ final class SlotProgress {
    * @throws VerificationException when the slot is missing or pgstream does not confirm in time
    */
   String awaitApplied(Connection source) throws SQLException, VerificationException {
-    // The insert position: the write position lags committed work under synchronous_commit off.
-    String lsn = Jdbc.one(source, "SELECT pg_current_wal_insert_lsn()::text", rs -> rs.getString(1)).orElseThrow();
+    String lsn = SlotPositions.insertLsn(source);
     if (slot == null) {
       return lsn;
     }

@@ -25,7 +25,7 @@ record TableShape(
   /** A column and its type as format_type prints it (the cast that turns a key's text back into a value). */
   record Column(String name, String type, boolean inKey, int keyPosition) {
     String quoted() {
-      return '"' + name.replace("\"", "\"\"") + '"';
+      return Jdbc.ident(name);
     }
   }
 
@@ -53,12 +53,8 @@ record TableShape(
 
   /** The relation for FROM: a partitioned table's rows are in its partitions, so ONLY is left off for it. */
   String from() {
-    String name = quote(table.schema()) + "." + quote(table.name());
+    String name = Jdbc.ident(table.schema()) + "." + Jdbc.ident(table.name());
     return table.partitioned() ? name : "ONLY " + name;
-  }
-
-  private static String quote(String identifier) {
-    return '"' + identifier.replace("\"", "\"\"") + '"';
   }
 
   /** The table's columns in order, empty when the table does not exist on this side. */
