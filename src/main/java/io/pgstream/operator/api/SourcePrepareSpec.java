@@ -9,9 +9,6 @@ import com.fasterxml.jackson.annotation.JsonPropertyDescription;
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public class SourcePrepareSpec extends AdminLoginSpec {
-  @JsonPropertyDescription("Create the pipeline's source login if missing and keep its password in step with the Secret; true when omitted.")
-  public Boolean createRole;
-
   @JsonPropertyDescription("GRANT rds_replication (RDS) or ALTER ROLE ... REPLICATION (superuser admin); true when omitted.")
   public Boolean grantReplication;
 
@@ -27,6 +24,8 @@ public class SourcePrepareSpec extends AdminLoginSpec {
           + " tables and sequences to the source login, as pgstream's RDS guide describes; false when omitted.")
   public Boolean initAsAdmin;
 
-  @JsonPropertyDescription("GRANT rds_superuser to the source login: full admin rights. Only when you mean it; false when omitted.")
+  @JsonPropertyDescription(
+      "GRANT rds_superuser to the source login: full admin rights. Only when you mean it, and only with an admin from a"
+          + " Kubernetes Secret, never one from AWS; false when omitted.")
   public Boolean grantRdsSuperuser;
 }

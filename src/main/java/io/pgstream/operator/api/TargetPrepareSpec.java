@@ -6,9 +6,6 @@ import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 /** What the operator may set up on the target with an admin login. */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public class TargetPrepareSpec extends AdminLoginSpec {
-  @JsonPropertyDescription("Create the pipeline's target login if missing and keep its password in step with the Secret; true when omitted.")
-  public Boolean createRole;
-
   @JsonPropertyDescription("ALTER ROLE ... CREATEDB when snapshot.schema.createTargetDb is set; true when omitted.")
   public Boolean grantCreateDb;
 

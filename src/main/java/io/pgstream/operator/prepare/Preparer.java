@@ -1,6 +1,6 @@
 package io.pgstream.operator.prepare;
 
-import io.pgstream.operator.api.ConnectionSpec;
+import io.pgstream.operator.api.PgstreamPipeline;
 import io.pgstream.operator.api.PgstreamPipelineSpec;
 import io.pgstream.operator.api.SourcePrepareSpec;
 import io.pgstream.operator.api.TargetPrepareSpec;
@@ -8,48 +8,47 @@ import io.pgstream.operator.credentials.Login;
 import io.pgstream.operator.preflight.DatabaseConnector;
 import io.pgstream.operator.preflight.Jdbc;
 import io.pgstream.operator.preflight.TableSelection;
+import io.pgstream.operator.prepare.LoginOwnership.Site;
 import java.sql.Connection;
 import java.sql.SQLException;
-import java.sql.Statement;
-import java.util.ArrayList;
 import java.util.List;
-import org.postgresql.PGConnection;
 
 /**
  * Sets up the pipeline's logins with an admin login, as pgstream's RDS guide describes. Every action
- * first checks whether it is needed, so a second run changes nothing and says so. Passwords are
- * sent as SCRAM verifiers computed by the driver, never as plain text that could reach server logs.
- * Application objects keep their owners; rds_superuser and ownership transfers happen only when
- * their own flag is set.
+ * first checks whether it is needed, so a second run changes nothing and says so. Only logins the
+ * operator manages ({@link LoginOwnership}) are altered or granted to. Application objects keep
+ * their owners; rds_superuser and ownership transfers happen only when their own flag is set.
  */
 public class Preparer {
   private final DatabaseConnector connector;
+  private final LoginOwnership ownership;
 
   public Preparer(DatabaseConnector connector) {
     this.connector = connector;
+    this.ownership = new LoginOwnership(connector);
   }
 
-  /** @return what was changed, empty when everything was already in place */
-  public List<String> prepareSource(PgstreamPipelineSpec spec, Login login, Login admin) throws SQLException {
+  public Preparation prepareSource(PgstreamPipeline p, Login login, Login admin) throws SQLException, PreparationRefused {
+    PgstreamPipelineSpec spec = p.getSpec();
     SourcePrepareSpec options = spec.prepare.source;
-    List<String> done = new ArrayList<>();
+    Preparation done = new Preparation();
     try (Connection c = connector.open(spec.source, spec.source.database, admin.user(), admin.password())) {
-      if (!Boolean.FALSE.equals(options.createRole)) {
-        ensureLogin(c, spec.source, spec.source.database, login, done);
+      if (!ownership.claim(c, sourceSite(p), login, done)) {
+        return done;
       }
       String user = Jdbc.ident(login.user());
       if (spec.mode.replicates() && !Boolean.FALSE.equals(options.grantReplication)) {
         if (Jdbc.isTrue(c, "SELECT to_regrole('rds_replication') IS NOT NULL")) {
           if (!Jdbc.isTrue(c, "SELECT pg_has_role(?, 'rds_replication', 'MEMBER')", login.user())) {
-            run(c, "GRANT rds_replication TO " + user, done);
+            done.run(c, "GRANT " + Jdbc.ident("rds_replication") + " TO " + user);
           }
         } else if (!Jdbc.isTrue(c, "SELECT rolreplication OR rolsuper FROM pg_roles WHERE rolname = ?", login.user())) {
-          run(c, "ALTER ROLE " + user + " REPLICATION", done);
+          done.run(c, "ALTER ROLE " + user + " REPLICATION");
         }
       }
       if (spec.mode.replicates() && !Boolean.FALSE.equals(options.grantCreateOnDatabase)) {
         if (!Jdbc.isTrue(c, "SELECT has_database_privilege(?, current_database(), 'CREATE')", login.user())) {
-          run(c, "GRANT CREATE ON DATABASE " + Jdbc.ident(spec.source.database) + " TO " + user, done);
+          done.run(c, "GRANT CREATE ON DATABASE " + Jdbc.ident(spec.source.database) + " TO " + user);
         }
       }
       if (spec.mode.snapshots() && !Boolean.FALSE.equals(options.grantRead)) {
@@ -58,42 +57,45 @@ public class Preparer {
       if (Boolean.TRUE.equals(options.grantRdsSuperuser)
           && Jdbc.isTrue(c, "SELECT to_regrole('rds_superuser') IS NOT NULL")
           && !Jdbc.isTrue(c, "SELECT pg_has_role(?, 'rds_superuser', 'MEMBER')", login.user())) {
-        run(c, "GRANT rds_superuser TO " + user, done);
+        done.run(c, "GRANT " + Jdbc.ident("rds_superuser") + " TO " + user);
       }
     }
     return done;
   }
 
-  /** @return what was changed, empty when everything was already in place */
-  public List<String> prepareTarget(PgstreamPipelineSpec spec, Login login, Login admin, boolean createsDatabase)
-      throws SQLException {
+  public Preparation prepareTarget(PgstreamPipeline p, Login login, Login admin, boolean createsDatabase)
+      throws SQLException, PreparationRefused {
+    PgstreamPipelineSpec spec = p.getSpec();
     TargetPrepareSpec options = spec.prepare.target;
-    List<String> done = new ArrayList<>();
-    boolean databaseExists;
+    Preparation done = new Preparation();
+    boolean transfer;
     try (Connection c = connector.open(spec.target, "postgres", admin.user(), admin.password())) {
-      if (!Boolean.FALSE.equals(options.createRole)) {
-        ensureLogin(c, spec.target, "postgres", login, done);
+      Site site = new Site("target", spec.target, "postgres", p.getMetadata().getNamespace(), options);
+      if (!ownership.claim(c, site, login, done)) {
+        return done;
       }
       String user = Jdbc.ident(login.user());
       if (createsDatabase
           && !Boolean.FALSE.equals(options.grantCreateDb)
           && !Jdbc.isTrue(c, "SELECT rolcreatedb OR rolsuper FROM pg_roles WHERE rolname = ?", login.user())) {
-        run(c, "ALTER ROLE " + user + " CREATEDB", done);
+        done.run(c, "ALTER ROLE " + user + " CREATEDB");
       }
-      databaseExists = Jdbc.isTrue(c, "SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = ?)", spec.target.database);
-      if (Boolean.TRUE.equals(options.transferOwnership) && databaseExists) {
+      transfer =
+          Boolean.TRUE.equals(options.transferOwnership)
+              && Jdbc.isTrue(c, "SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = ?)", spec.target.database);
+      if (transfer) {
         canActAs(c, login.user(), done);
         if (!Jdbc.isTrue(c, "SELECT pg_has_role(?, datdba, 'USAGE') FROM pg_database WHERE datname = ?", login.user(), spec.target.database)) {
-          run(c, "ALTER DATABASE " + Jdbc.ident(spec.target.database) + " OWNER TO " + user, done);
+          done.run(c, "ALTER DATABASE " + Jdbc.ident(spec.target.database) + " OWNER TO " + user);
         }
       }
     }
-    if (Boolean.TRUE.equals(options.transferOwnership) && databaseExists) {
+    if (transfer) {
       try (Connection c = connector.open(spec.target, spec.target.database, admin.user(), admin.password())) {
         for (String schema : TableSelection.schemasOrPublic(spec.tables)) {
           if (Jdbc.isTrue(c, "SELECT to_regnamespace(?) IS NOT NULL", schema)
               && !Jdbc.isTrue(c, "SELECT pg_has_role(?, nspowner, 'USAGE') FROM pg_namespace WHERE nspname = ?", login.user(), schema)) {
-            run(c, "ALTER SCHEMA " + Jdbc.ident(schema) + " OWNER TO " + Jdbc.ident(login.user()), done);
+            done.run(c, "ALTER SCHEMA " + Jdbc.ident(schema) + " OWNER TO " + Jdbc.ident(login.user()));
           }
         }
       }
@@ -103,76 +105,65 @@ public class Preparer {
 
   /**
    * After {@code pgstream init} ran as the admin: give schema pgstream and its tables and sequences
-   * to the streaming login. Event triggers and pgstream's SECURITY DEFINER functions stay with the
-   * admin, who alone may own them on RDS.
+   * to the streaming login, when the operator manages it. Event triggers and pgstream's SECURITY
+   * DEFINER functions stay with the admin, who alone may own them on RDS.
+   *
+   * @return what was changed
    */
-  public List<String> handOverPgstreamObjects(ConnectionSpec source, Login login, Login admin) throws SQLException {
-    List<String> done = new ArrayList<>();
-    try (Connection c = connector.open(source, source.database, admin.user(), admin.password())) {
+  public List<String> handOverPgstreamObjects(PgstreamPipeline p, Login login, Login admin) throws SQLException, PreparationRefused {
+    Preparation done = new Preparation();
+    Site site = sourceSite(p);
+    try (Connection c = connector.open(site.server(), site.database(), admin.user(), admin.password())) {
       if (!Jdbc.isTrue(c, "SELECT to_regnamespace('pgstream') IS NOT NULL")) {
-        return done;
+        return done.changes();
       }
       String user = Jdbc.ident(login.user());
+      String schema = Jdbc.ident("pgstream");
       if (!Jdbc.isTrue(c, "SELECT pg_has_role(?, nspowner, 'USAGE') FROM pg_namespace WHERE nspname = 'pgstream'", login.user())) {
+        ownership.requireOwn(c, site, login.user(), "Giving schema pgstream (created by init as the admin) to the streaming login");
         canActAs(c, login.user(), done);
-        run(c, "ALTER SCHEMA pgstream OWNER TO " + user, done);
+        done.run(c, "ALTER SCHEMA " + schema + " OWNER TO " + user);
       }
       for (String[] object :
           new String[][] {
-            {"TABLE", "pgstream.schema_migrations_core"},
-            {"TABLE", "pgstream.schema_migrations_injector"},
-            {"TABLE", "pgstream.table_ids"},
-            {"SEQUENCE", "pgstream.xid_serial"}
+            {"TABLE", "schema_migrations_core"},
+            {"TABLE", "schema_migrations_injector"},
+            {"TABLE", "table_ids"},
+            {"SEQUENCE", "xid_serial"}
           }) {
-        if (Jdbc.isTrue(c, "SELECT to_regclass(?) IS NOT NULL", object[1])
-            && !Jdbc.isTrue(c, "SELECT pg_has_role(?, relowner, 'USAGE') FROM pg_class WHERE oid = to_regclass(?)", login.user(), object[1])) {
+        String name = schema + "." + Jdbc.ident(object[1]);
+        if (Jdbc.isTrue(c, "SELECT to_regclass(?) IS NOT NULL", name)
+            && !Jdbc.isTrue(c, "SELECT pg_has_role(?, relowner, 'USAGE') FROM pg_class WHERE oid = to_regclass(?)", login.user(), name)) {
+          ownership.requireOwn(c, site, login.user(), "Giving pgstream's " + object[1] + " (created by init as the admin) to the streaming login");
           canActAs(c, login.user(), done);
-          run(c, "ALTER " + object[0] + " " + object[1] + " OWNER TO " + user, done);
+          done.run(c, "ALTER " + object[0] + " " + name + " OWNER TO " + user);
         }
       }
     }
-    return done;
+    return done.changes();
   }
 
-  /** Creates the login if missing; resets its password when the Secret's no longer works. */
-  private void ensureLogin(Connection admin, ConnectionSpec server, String database, Login login, List<String> done)
-      throws SQLException {
-    if (!Jdbc.isTrue(admin, "SELECT to_regrole(?) IS NOT NULL", login.user())) {
-      run(admin, "CREATE ROLE " + Jdbc.ident(login.user()) + " LOGIN", done);
-      setPassword(admin, login, "set password of " + login.user(), done);
-      return;
-    }
-    try (Connection probe = connector.open(server, database, login.user(), login.password())) {
-      // The Secret's password works.
-    } catch (SQLException e) {
-      if (!"28P01".equals(e.getSQLState())) {
-        throw e;
-      }
-      setPassword(admin, login, "reset password of " + login.user() + " to the Secret's", done);
-    }
-  }
-
-  private static void setPassword(Connection admin, Login login, String action, List<String> done) throws SQLException {
-    admin.unwrap(PGConnection.class).alterUserPassword(login.user(), login.password().toCharArray(), "scram-sha-256");
-    done.add(action);
+  private static Site sourceSite(PgstreamPipeline p) {
+    PgstreamPipelineSpec spec = p.getSpec();
+    return new Site("source", spec.source, spec.source.database, p.getMetadata().getNamespace(), spec.prepare.source);
   }
 
   /**
    * Giving a role objects needs the right to SET ROLE to it. On PostgreSQL 16+ the creator of a role
    * holds only ADMIN OPTION on it, so SET is granted explicitly.
    */
-  private static void canActAs(Connection c, String role, List<String> done) throws SQLException {
+  private static void canActAs(Connection c, String role, Preparation done) throws SQLException {
     boolean v16 = Jdbc.isTrue(c, "SELECT current_setting('server_version_num')::int >= 160000");
     if (!Jdbc.isTrue(c, "SELECT pg_has_role(current_user, ?, '" + (v16 ? "SET" : "MEMBER") + "')", role)) {
-      run(c, "GRANT " + Jdbc.ident(role) + " TO current_user" + (v16 ? " WITH SET TRUE" : ""), done);
+      done.run(c, "GRANT " + Jdbc.ident(role) + " TO current_user" + (v16 ? " WITH SET TRUE" : ""));
     }
   }
 
-  private static void grantRead(Connection c, PgstreamPipelineSpec spec, String user, List<String> done) throws SQLException {
+  private static void grantRead(Connection c, PgstreamPipelineSpec spec, String user, Preparation done) throws SQLException {
     for (String schema : TableSelection.matchingSchemas(c, spec.tables)) {
       String s = Jdbc.ident(schema);
       if (!Jdbc.isTrue(c, "SELECT has_schema_privilege(?, to_regnamespace(?), 'USAGE')", user, schema)) {
-        run(c, "GRANT USAGE ON SCHEMA " + s + " TO " + Jdbc.ident(user), done);
+        done.run(c, "GRANT USAGE ON SCHEMA " + s + " TO " + Jdbc.ident(user));
       }
       boolean unreadable =
           Jdbc.isTrue(
@@ -186,8 +177,8 @@ public class Preparer {
               user,
               user);
       if (unreadable) {
-        run(c, "GRANT SELECT ON ALL TABLES IN SCHEMA " + s + " TO " + Jdbc.ident(user), done);
-        run(c, "GRANT SELECT ON ALL SEQUENCES IN SCHEMA " + s + " TO " + Jdbc.ident(user), done);
+        done.run(c, "GRANT SELECT ON ALL TABLES IN SCHEMA " + s + " TO " + Jdbc.ident(user));
+        done.run(c, "GRANT SELECT ON ALL SEQUENCES IN SCHEMA " + s + " TO " + Jdbc.ident(user));
       }
       // Future tables: default privileges of each table owner the admin may act for.
       for (String owner : owners(c, schema)) {
@@ -203,10 +194,9 @@ public class Preparer {
                 schema,
                 user);
         if (!granted && Jdbc.isTrue(c, "SELECT pg_has_role(current_user, ?, 'MEMBER')", owner)) {
-          run(
+          done.run(
               c,
-              "ALTER DEFAULT PRIVILEGES FOR ROLE " + Jdbc.ident(owner) + " IN SCHEMA " + s + " GRANT SELECT ON TABLES TO " + Jdbc.ident(user),
-              done);
+              "ALTER DEFAULT PRIVILEGES FOR ROLE " + Jdbc.ident(owner) + " IN SCHEMA " + s + " GRANT SELECT ON TABLES TO " + Jdbc.ident(user));
         }
       }
     }
@@ -218,12 +208,5 @@ public class Preparer {
         "SELECT DISTINCT pg_get_userbyid(relowner) FROM pg_class WHERE relnamespace = to_regnamespace(?) AND relkind IN ('r', 'p') ORDER BY 1",
         rs -> rs.getString(1),
         schema);
-  }
-
-  private static void run(Connection c, String sql, List<String> done) throws SQLException {
-    try (Statement st = c.createStatement()) {
-      st.execute(sql);
-    }
-    done.add(sql);
   }
 }

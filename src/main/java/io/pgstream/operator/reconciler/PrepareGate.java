@@ -5,6 +5,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.pgstream.operator.api.PgstreamPipeline;
 import io.pgstream.operator.api.PgstreamPipelineSpec;
 import io.pgstream.operator.api.PgstreamPipelineStatus;
+import io.pgstream.operator.api.RdsSpec;
+import io.pgstream.operator.api.SourcePrepareSpec;
 import io.pgstream.operator.aws.AwsCallFailed;
 import io.pgstream.operator.config.Hashes;
 import io.pgstream.operator.config.RenderedConfig;
@@ -12,6 +14,8 @@ import io.pgstream.operator.credentials.Login;
 import io.pgstream.operator.credentials.Redactor;
 import io.pgstream.operator.credentials.ResolvedCredentials;
 import io.pgstream.operator.preflight.TargetChecks;
+import io.pgstream.operator.prepare.Preparation;
+import io.pgstream.operator.prepare.PreparationRefused;
 import io.pgstream.operator.prepare.Preparer;
 import io.pgstream.operator.status.ConditionType;
 import io.pgstream.operator.status.EventRecorder;
@@ -22,7 +26,9 @@ import java.util.List;
 
 /**
  * Applies spec.prepare once per config (and after init, hands pgstream's objects to the streaming
- * login), recording what changed in the Prepared condition and an Event.
+ * login), recording what changed, and which logins it left alone, in the Prepared condition and an
+ * Event. A refusal (a login it may not change, an AWS admin asked for too much) blocks with its own
+ * reason.
  */
 final class PrepareGate {
   private static final ObjectMapper JSON = new ObjectMapper();
@@ -49,33 +55,87 @@ final class PrepareGate {
     if (hash.equals(st.prepareHash)) {
       return null;
     }
+    // Refused before any AWS call, so a refused pipeline never fetches the master password.
+    Blocker refused = awsAdminRefusal(spec);
+    if (refused != null) {
+      return failed(s, refused.reason(), refused.message());
+    }
     Login source = new Login(creds.sourceUser(), creds.sourcePassword());
     Login target = new Login(creds.targetUser(), creds.targetPassword());
-    List<String> done = new ArrayList<>();
+    // Redaction covers the admin from AWS too, once it is known.
+    ResolvedCredentials effective = creds;
+    Preparation done = new Preparation();
     try {
       if (spec.prepare.source != null) {
         // An admin from AWS (master user secret, IAM token) serves this preparation only, never a pod.
-        Login admin = rds.withAwsAdmin(p, creds).sourceAdmin().orElseThrow();
-        done.addAll(preparer.prepareSource(spec, source, admin));
+        effective = rds.withAwsAdmin(p, creds);
+        done.add(preparer.prepareSource(p, source, effective.sourceAdmin().orElseThrow()));
       }
       if (spec.prepare.target != null) {
-        done.addAll(preparer.prepareTarget(spec, target, creds.targetAdmin().orElseThrow(), TargetChecks.createsDatabase(spec)));
+        done.add(preparer.prepareTarget(p, target, effective.targetAdmin().orElseThrow(), TargetChecks.createsDatabase(spec)));
       }
+    } catch (PreparationRefused e) {
+      return failed(s, e.reason(), Redactor.redact(e.getMessage(), effective.secretValues()));
     } catch (SQLException | AwsCallFailed | IllegalStateException e) {
-      String message =
+      return failed(
+          s,
+          "PrepareFailed",
           "Preparing the databases failed after %d change(s): %s"
-              .formatted(done.size(), Redactor.redact(e.getMessage(), creds.secretValues()));
-      st.prepareHash = null;
-      s.set(ConditionType.Prepared, false, "PrepareFailed", message);
-      return new Blocker("PrepareFailed", message);
+              .formatted(done.changes().size(), Redactor.redact(e.getMessage(), effective.secretValues())));
     }
     st.prepareHash = hash;
-    String message = done.isEmpty() ? "Logins and grants were already in place" : "Applied: " + String.join("; ", done);
+    List<String> parts = new ArrayList<>();
+    if (!done.changes().isEmpty()) {
+      parts.add("Applied: " + String.join("; ", done.changes()));
+    }
+    parts.addAll(done.untouched());
+    String message = parts.isEmpty() ? "Logins and grants were already in place" : String.join(". ", parts);
     s.set(ConditionType.Prepared, true, "Prepared", message);
-    if (!done.isEmpty()) {
+    if (!parts.isEmpty()) {
       events.normal(p, "Prepared", message);
     }
     return null;
+  }
+
+  /**
+   * An admin fetched from AWS acts only for the logins the operator creates: it never hands out
+   * rds_superuser and never adopts an existing role, so a pipeline cannot borrow the master user's
+   * powers over other roles.
+   */
+  private static Blocker awsAdminRefusal(PgstreamPipelineSpec spec) {
+    RdsSpec rds = spec.source.rds;
+    SourcePrepareSpec options = spec.prepare.source;
+    if (rds == null || options == null || !(Boolean.TRUE.equals(rds.masterUserSecret) || Boolean.TRUE.equals(rds.iamAuthentication))) {
+      return null;
+    }
+    String fix =
+        "or give spec.prepare.source an admin login from a Kubernetes Secret (adminUsername, adminPassword) without"
+            + " spec.source.rds.masterUserSecret and iamAuthentication";
+    if (Boolean.TRUE.equals(options.grantRdsSuperuser)) {
+      return new Blocker(
+          "AwsAdminCannotGrantRdsSuperuser",
+          "spec.prepare.source.grantRdsSuperuser is refused with an admin from AWS (spec.source.rds.masterUserSecret or"
+              + " iamAuthentication): the operator never grants rds_superuser with a login it fetched from AWS. Grant it"
+              + " yourself, "
+              + fix
+              + ".");
+    }
+    if (Boolean.TRUE.equals(options.adoptExistingRole)) {
+      return new Blocker(
+          "AwsAdminCannotAdopt",
+          "spec.prepare.source.adoptExistingRole is refused with an admin from AWS (spec.source.rds.masterUserSecret or"
+              + " iamAuthentication): that admin only creates and prepares logins of the operator's own. Remove"
+              + " adoptExistingRole and name a login that does not exist yet, "
+              + fix
+              + ".");
+    }
+    return null;
+  }
+
+  private static Blocker failed(StatusUpdater s, String reason, String message) {
+    s.status().prepareHash = null;
+    s.set(ConditionType.Prepared, false, reason, message);
+    return new Blocker(reason, message);
   }
 
   /** After init ran as the source admin: the streaming login takes over schema pgstream. */
@@ -86,13 +146,14 @@ final class PrepareGate {
     }
     try {
       List<String> done =
-          preparer.handOverPgstreamObjects(
-              p.getSpec().source, new Login(creds.sourceUser(), creds.sourcePassword()), creds.sourceAdmin().orElseThrow());
+          preparer.handOverPgstreamObjects(p, new Login(creds.sourceUser(), creds.sourcePassword()), creds.sourceAdmin().orElseThrow());
       st.pgstreamObjectsOwner = creds.sourceUser();
       if (!done.isEmpty()) {
         events.normal(p, "HandedOver", "pgstream's objects now belong to " + creds.sourceUser() + ": " + String.join("; ", done));
       }
       return null;
+    } catch (PreparationRefused e) {
+      return new Blocker(e.reason(), e.getMessage());
     } catch (SQLException e) {
       return new Blocker(
           "HandOverFailed",
