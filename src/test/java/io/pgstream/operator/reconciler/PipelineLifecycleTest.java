@@ -24,6 +24,7 @@ import io.pgstream.operator.OperatorSettings;
 import io.pgstream.operator.PgstreamOperator;
 import io.pgstream.operator.api.DeletionPolicy;
 import io.pgstream.operator.dependent.Children;
+import io.pgstream.operator.preflight.DatabaseConnector;
 import io.pgstream.operator.api.Phase;
 import io.pgstream.operator.api.PgstreamPipeline;
 import io.pgstream.operator.api.PopulatedTargetPolicy;
@@ -48,6 +49,8 @@ import io.pgstream.operator.support.TestPostgres;
 import io.pgstream.operator.support.TestPostgres;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.net.URLEncoder;
+import java.sql.Connection;
+import java.sql.SQLException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -365,17 +368,16 @@ class PipelineLifecycleTest {
 
   @Test
   void prepareRunsBeforeThePreflightAndInitRunsAsTheAdmin() {
+    // The streaming login does not exist yet: preparation creates it, marks it as its own, and grants to it.
+    String login = "orders_stream";
     TestDatabases.ready().login("pgstream_admin", Pipelines.SOURCE_PASSWORD, "SUPERUSER");
-    PgstreamPipeline p = Pipelines.onTestDatabase(NAME);
-    p.getSpec().prepare = new PrepareSpec();
-    p.getSpec().prepare.source = new SourcePrepareSpec();
-    p.getSpec().prepare.source.adminUsername = new SecretValueSource(new SecretKeyRef("orders-admin", "username"));
-    p.getSpec().prepare.source.adminPassword = new SecretValueSource(new SecretKeyRef("orders-admin", "password"));
+    PgstreamPipeline p = withSourcePrepare(Pipelines.onTestDatabase(NAME));
     p.getSpec().prepare.source.initAsAdmin = true;
     client.resource(Pipelines.secret("orders-admin", "pgstream_admin", Pipelines.SOURCE_PASSWORD)).create();
-    apply(p);
+    apply(p, Pipelines.secret(NAME + "-source", login, Pipelines.SOURCE_PASSWORD), Pipelines.secretsFor(NAME).get(1));
 
     await().until(() -> job("init") != null && "True/Prepared".equals(condition("Prepared")));
+    assertThat(message("Prepared")).contains("CREATE ROLE \"" + login + "\" LOGIN", "COMMENT ON ROLE \"" + login + "\"");
     assertThat(job("init").getSpec().getTemplate().getSpec().getContainers().get(0).getEnv())
         .anySatisfy(
             e -> {
@@ -384,9 +386,40 @@ class PipelineLifecycleTest {
             });
     initSucceeded();
     await().until(() -> job("snapshot") != null);
-    await().until(() -> TestDatabases.SOURCE_USER.equals(pipeline().getStatus().pgstreamObjectsOwner));
+    await().until(() -> login.equals(pipeline().getStatus().pgstreamObjectsOwner));
     assertThat(job("snapshot").getSpec().getTemplate().getSpec().getContainers().get(0).getEnv())
         .anySatisfy(e -> assertThat(e.getValueFrom().getSecretKeyRef().getKey()).isEqualTo("PGSTREAM_SOURCE_USER"));
+  }
+
+  @Test
+  void aWrongPasswordOfALoginTheOperatorDidNotCreateIsReportedNotReset() throws SQLException {
+    // The review's scenario: a Secret naming another application's login with a password of its own choosing.
+    TestPostgres pg = TestDatabases.ready();
+    pg.login("pgstream_admin", Pipelines.SOURCE_PASSWORD, "SUPERUSER");
+    pg.login("payments_app", "their-secret", "");
+    apply(
+        withSourcePrepare(Pipelines.onTestDatabase(NAME)),
+        Pipelines.secret("orders-admin", "pgstream_admin", Pipelines.SOURCE_PASSWORD),
+        Pipelines.secret(NAME + "-source", "payments_app", "attacker-chosen"),
+        Pipelines.secretsFor(NAME).get(1));
+
+    await().until(() -> "False/LoginPasswordMismatch".equals(condition("Prepared")));
+    assertThat(message("Prepared")).contains("payments_app", "does not reset passwords of roles it did not create", "adoptExistingRole");
+    assertThat(condition("Ready")).isEqualTo("False/LoginPasswordMismatch");
+    await().until(() -> eventReasons().contains("LoginPasswordMismatch"));
+    assertThat(job("init")).isNull();
+    try (Connection c =
+        DatabaseConnector.defaults().open(pipeline().getSpec().source, TestDatabases.SOURCE_DB, "payments_app", "their-secret")) {
+      assertThat(c.isValid(1)).as("its owner's password still works").isTrue();
+    }
+  }
+
+  private static PgstreamPipeline withSourcePrepare(PgstreamPipeline p) {
+    p.getSpec().prepare = new PrepareSpec();
+    p.getSpec().prepare.source = new SourcePrepareSpec();
+    p.getSpec().prepare.source.adminUsername = new SecretValueSource(new SecretKeyRef("orders-admin", "username"));
+    p.getSpec().prepare.source.adminPassword = new SecretValueSource(new SecretKeyRef("orders-admin", "password"));
+    return p;
   }
 
   @Test
