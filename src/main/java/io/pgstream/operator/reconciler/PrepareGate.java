@@ -108,28 +108,29 @@ final class PrepareGate {
     if (rds == null || options == null || !(Boolean.TRUE.equals(rds.masterUserSecret) || Boolean.TRUE.equals(rds.iamAuthentication))) {
       return null;
     }
-    String fix =
-        "or give spec.prepare.source an admin login from a Kubernetes Secret (adminUsername, adminPassword) without"
-            + " spec.source.rds.masterUserSecret and iamAuthentication";
     if (Boolean.TRUE.equals(options.grantRdsSuperuser)) {
-      return new Blocker(
+      return awsAdminRefusal(
           "AwsAdminCannotGrantRdsSuperuser",
-          "spec.prepare.source.grantRdsSuperuser is refused with an admin from AWS (spec.source.rds.masterUserSecret or"
-              + " iamAuthentication): the operator never grants rds_superuser with a login it fetched from AWS. Grant it"
-              + " yourself, "
-              + fix
-              + ".");
+          "grantRdsSuperuser",
+          "the operator never grants rds_superuser with a login it fetched from AWS. Grant it yourself");
     }
     if (Boolean.TRUE.equals(options.adoptExistingRole)) {
-      return new Blocker(
+      return awsAdminRefusal(
           "AwsAdminCannotAdopt",
-          "spec.prepare.source.adoptExistingRole is refused with an admin from AWS (spec.source.rds.masterUserSecret or"
-              + " iamAuthentication): that admin only creates and prepares logins of the operator's own. Remove"
-              + " adoptExistingRole and name a login that does not exist yet, "
-              + fix
-              + ".");
+          "adoptExistingRole",
+          "that admin only creates and prepares logins of the operator's own. Remove adoptExistingRole and name a login"
+              + " that does not exist yet");
     }
     return null;
+  }
+
+  private static Blocker awsAdminRefusal(String reason, String field, String why) {
+    return new Blocker(
+        reason,
+        ("spec.prepare.source.%s is refused with an admin from AWS (spec.source.rds.masterUserSecret or"
+                + " iamAuthentication): %s, or give spec.prepare.source an admin login from a Kubernetes Secret"
+                + " (adminUsername, adminPassword) without spec.source.rds.masterUserSecret and iamAuthentication.")
+            .formatted(field, why));
   }
 
   private static Blocker failed(StatusUpdater s, String reason, String message) {

@@ -35,7 +35,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.ValueSource;
+import org.junit.jupiter.params.provider.CsvSource;
 
 /** spec.prepare through the gate, with admins from AWS ({@link FakeRds}) and a real PostgreSQL. */
 @EnableKubernetesMockClient(crud = true)
@@ -82,28 +82,30 @@ class PrepareGateTest {
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {"masterUserSecret", "iamAuthentication"})
-  void rdsSuperuserIsNeverGrantedWithAnAdminFromAws(String source) {
-    admin(source);
-    pipeline.getSpec().prepare.source.grantRdsSuperuser = true;
+  @CsvSource({
+    "masterUserSecret, grantRdsSuperuser, AwsAdminCannotGrantRdsSuperuser",
+    "iamAuthentication, grantRdsSuperuser, AwsAdminCannotGrantRdsSuperuser",
+    "masterUserSecret, adoptExistingRole, AwsAdminCannotAdopt",
+    "iamAuthentication, adoptExistingRole, AwsAdminCannotAdopt"
+  })
+  void anAdminFromAwsNeverGrantsRdsSuperuserNorAdopts(String adminSource, String asked, String reason) {
+    if (adminSource.equals("iamAuthentication")) {
+      pipeline.getSpec().source.rds.masterUserSecret = null;
+      pipeline.getSpec().source.rds.iamAuthentication = true;
+      pipeline.getSpec().prepare.source.adminUsername = new SecretValueSource(new SecretKeyRef("shop-admin", "username"));
+    }
+    if (asked.equals("grantRdsSuperuser")) {
+      pipeline.getSpec().prepare.source.grantRdsSuperuser = true;
+    } else {
+      pipeline.getSpec().prepare.source.adoptExistingRole = true;
+    }
     Blocker b = prepare(new Preparer(DatabaseConnector.defaults()), creds(id + "_app", "pw-app-1"));
-    assertThat(b.reason()).isEqualTo("AwsAdminCannotGrantRdsSuperuser");
-    assertThat(condition()).isEqualTo("False/AwsAdminCannotGrantRdsSuperuser");
-    assertThat(b.message()).contains("never grants rds_superuser with a login it fetched from AWS", "adminUsername, adminPassword");
+    assertThat(b.reason()).isEqualTo(reason);
+    assertThat(condition()).isEqualTo("False/" + reason);
+    assertThat(b.message()).contains("spec.prepare.source." + asked + " is refused with an admin from AWS", "adminUsername, adminPassword");
     assertThat(aws.actions).as("refused before the master password is fetched or a token minted").isEmpty();
     assertThat(status.status().prepareHash).isNull();
     assertThat(rds.query("postgres", "SELECT count(*) FROM pg_roles WHERE rolname = '" + id + "_app'")).isZero();
-  }
-
-  @ParameterizedTest
-  @ValueSource(strings = {"masterUserSecret", "iamAuthentication"})
-  void anAdminFromAwsAdoptsNothing(String source) {
-    admin(source);
-    pipeline.getSpec().prepare.source.adoptExistingRole = true;
-    Blocker b = prepare(new Preparer(DatabaseConnector.defaults()), creds(id + "_app", "pw-app-1"));
-    assertThat(b.reason()).isEqualTo("AwsAdminCannotAdopt");
-    assertThat(condition()).isEqualTo("False/AwsAdminCannotAdopt");
-    assertThat(aws.actions).isEmpty();
   }
 
   @Test
@@ -143,14 +145,6 @@ class PrepareGateTest {
     assertThat(b.reason()).isEqualTo("PrepareFailed");
     assertThat(message()).contains("for " + master + " is wrong").doesNotContain(MASTER_PASSWORD);
     assertThat(b.message()).doesNotContain(MASTER_PASSWORD);
-  }
-
-  private void admin(String source) {
-    if (source.equals("iamAuthentication")) {
-      pipeline.getSpec().source.rds.masterUserSecret = null;
-      pipeline.getSpec().source.rds.iamAuthentication = true;
-      pipeline.getSpec().prepare.source.adminUsername = new SecretValueSource(new SecretKeyRef("shop-admin", "username"));
-    }
   }
 
   private Blocker prepare(Preparer preparer, ResolvedCredentials creds) {
