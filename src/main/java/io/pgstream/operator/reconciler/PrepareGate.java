@@ -55,7 +55,7 @@ final class PrepareGate {
     if (hash.equals(st.prepareHash)) {
       return null;
     }
-    // Refused before any AWS call, so a refused pipeline never fetches the master password.
+    // Refused before the admin is fetched from AWS, so a refused pipeline never gets the master password.
     Blocker refused = awsAdminRefusal(spec);
     if (refused != null) {
       return failed(s, refused.reason(), refused.message());
