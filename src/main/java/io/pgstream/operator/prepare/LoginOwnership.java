@@ -71,7 +71,8 @@ final class LoginOwnership {
       throw new PreparationRefused(
           "RoleNotManaged",
           ("%s needs a change to the %s login %s, which the operator did not create for this namespace and so does"
-                  + " not change: set spec.prepare.%s.adoptExistingRole: true, or make the change yourself.")
+                  + " not change: make the change yourself, or (for a login no other namespace marked) set"
+                  + " spec.prepare.%s.adoptExistingRole: true.")
               .formatted(change, site.side(), role, site.side()));
     }
   }
