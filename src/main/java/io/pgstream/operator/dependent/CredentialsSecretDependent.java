@@ -7,7 +7,8 @@ import io.pgstream.operator.api.PgstreamPipeline;
 
 /**
  * The pod's credential variables, percent-encoded from the user's Secrets: pgstream substitutes
- * them into connection URLs, and pg_dump/psql receive those URLs without re-encoding.
+ * them into connection URLs, and pg_dump/psql receive those URLs without re-encoding. The source
+ * admin's login is only in it while the init Job runs as the admin: no other pod uses it.
  */
 public class CredentialsSecretDependent extends UpdatableOwnedDependent<Secret> {
   public CredentialsSecretDependent() {
@@ -24,7 +25,7 @@ public class CredentialsSecretDependent extends UpdatableOwnedDependent<Secret> 
     return new SecretBuilder()
         .withMetadata(metadata(p, "credentials").build())
         .withType("Opaque")
-        .withData(PipelineContext.credentials(ctx).urlEncodedBase64())
+        .withData(PipelineContext.credentials(ctx).urlEncodedBase64(p.getSpec().initAsAdmin()))
         .build();
   }
 }
