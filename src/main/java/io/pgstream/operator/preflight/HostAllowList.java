@@ -4,7 +4,6 @@ import java.math.BigInteger;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
@@ -105,7 +104,8 @@ public final class HostAllowList {
     }
     InetAddress[] addresses;
     try {
-      addresses = resolver.resolve(name);
+      Optional<InetAddress> literal = literal(name);
+      addresses = literal.isPresent() ? new InetAddress[] {literal.get()} : resolver.resolve(name);
     } catch (UnknownHostException e) {
       return Optional.of(refused + "; it does not resolve, so its addresses cannot be checked");
     }
@@ -130,18 +130,16 @@ public final class HostAllowList {
   /** An address or CIDR, parsed without any DNS lookup; empty for anything else. */
   private static Optional<Network> network(String entry) {
     int slash = entry.indexOf('/');
-    String address = unbracketed(slash < 0 ? entry : entry.substring(0, slash));
-    boolean literal = address.matches("[0-9.]+") && address.chars().filter(c -> c == '.').count() == 3 || address.contains(":");
-    if (!literal) {
-      return Optional.empty();
-    }
-    byte[] bytes;
+    Optional<InetAddress> address;
     try {
-      // A literal address: getByName parses it without asking DNS.
-      bytes = InetAddress.getByName(address).getAddress();
+      address = literal(unbracketed(slash < 0 ? entry : entry.substring(0, slash)));
     } catch (UnknownHostException e) {
       throw new IllegalArgumentException("allowed database host '" + entry + "' is not a valid address", e);
     }
+    if (address.isEmpty()) {
+      return Optional.empty();
+    }
+    byte[] bytes = address.get().getAddress();
     int bits = bytes.length * 8;
     if (slash >= 0) {
       try {
@@ -153,7 +151,14 @@ public final class HostAllowList {
         throw new IllegalArgumentException("allowed database host '" + entry + "' has an invalid prefix length");
       }
     }
-    return Optional.of(new Network(Arrays.copyOf(bytes, bytes.length), bits));
+    return Optional.of(new Network(bytes, bits));
+  }
+
+  /** {@code host} as an address when it is an IPv4 or IPv6 literal; empty for a name. */
+  private static Optional<InetAddress> literal(String host) throws UnknownHostException {
+    boolean literal = host.matches("[0-9]{1,3}(\\.[0-9]{1,3}){3}") || host.contains(":");
+    // getByName parses a literal without asking DNS.
+    return literal ? Optional.of(InetAddress.getByName(host)) : Optional.empty();
   }
 
   private static String unbracketed(String host) {
