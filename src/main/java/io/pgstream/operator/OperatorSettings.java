@@ -68,4 +68,9 @@ public record OperatorSettings(
     return new OperatorSettings(
         namespaces, serverSideApply, registry, slotCheckInterval, Optional.of(endpoint), database, leaderElectionNamespace, runnerImages, guards);
   }
+
+  public OperatorSettings withGuards(TenancyGuards tenancy) {
+    return new OperatorSettings(
+        namespaces, serverSideApply, registry, slotCheckInterval, awsEndpoint, database, leaderElectionNamespace, runnerImages, tenancy);
+  }
 }

@@ -3,7 +3,9 @@ package io.pgstream.operator.dependent;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.SecretBuilder;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
+import io.javaoperatorsdk.operator.processing.dependent.Matcher;
 import io.pgstream.operator.api.PgstreamPipeline;
+import java.util.Objects;
 
 /**
  * The pod's credential variables, percent-encoded from the user's Secrets: pgstream substitutes
@@ -27,5 +29,16 @@ public class CredentialsSecretDependent extends UpdatableOwnedDependent<Secret> 
         .withType("Opaque")
         .withData(PipelineContext.credentials(ctx).urlEncodedBase64(p.getSpec().initAsAdmin()))
         .build();
+  }
+
+  /**
+   * JOSDK's matcher lets the actual object keep keys the desired one lacks (a server may add
+   * fields), which would keep a dropped admin login in the Secret: its keys must be exactly these.
+   */
+  @Override
+  public Matcher.Result<Secret> match(Secret actual, Secret desired, PgstreamPipeline p, Context<PgstreamPipeline> ctx) {
+    Matcher.Result<Secret> result = super.match(actual, desired, p, ctx);
+    boolean sameKeys = Objects.equals(actual.getData().keySet(), desired.getData().keySet());
+    return result.matched() && !sameKeys ? Matcher.Result.computed(false, desired) : result;
   }
 }
