@@ -15,6 +15,7 @@ import io.javaoperatorsdk.operator.Operator;
 import io.pgstream.operator.OperatorSettings;
 import io.pgstream.operator.PgstreamOperator;
 import io.pgstream.operator.TenancyGuards;
+import io.pgstream.operator.api.DeletionPolicy;
 import io.pgstream.operator.api.PgstreamPipeline;
 import io.pgstream.operator.api.PrepareSpec;
 import io.pgstream.operator.api.SecretKeyRef;
@@ -23,6 +24,7 @@ import io.pgstream.operator.api.SourcePrepareSpec;
 import io.pgstream.operator.credentials.CredentialsResolver;
 import io.pgstream.operator.dependent.ImageAllowList;
 import io.pgstream.operator.preflight.HostAllowList;
+import io.pgstream.operator.support.FakeKubelet;
 import io.pgstream.operator.support.JunkPeer;
 import io.pgstream.operator.support.Pipelines;
 import io.pgstream.operator.support.TestDatabases;
@@ -154,6 +156,27 @@ class TenancyGuardsTest {
     assertThat(job("init").getSpec().getTemplate().getSpec().getContainers().get(0).getImage())
         .isEqualTo("registry.example.com/pgstream/runner:1");
     assertThat(derivedSecret().getData()).containsKey("PGSTREAM_SOURCE_ADMIN_PASSWORD");
+  }
+
+  @Test
+  void aDeletedPipelineWhoseImageIsRefusedRunsNoDestroyJob() {
+    start(new TenancyGuards(false, HostAllowList.ANY, ImageAllowList.of(List.of("registry.example.com/pgstream/"))));
+    PgstreamPipeline p = Pipelines.onTestDatabase(NAME);
+    p.getSpec().image = "registry.example.com/pgstream/runner:1";
+    p.getSpec().deletionPolicy = DeletionPolicy.Delete;
+    apply(p);
+    await().until(() -> job("init") != null);
+    TestDatabases.createSlot("pgstream_default_" + NAME);
+    new FakeKubelet(client).jobSucceeded(NAMESPACE, NAME + "-init");
+    await().until(() -> job("snapshot") != null);
+
+    edit(refused -> refused.getSpec().image = "evil.example.org/pgstream:1");
+    await().until(() -> "False/ImageNotAllowed".equals(condition("ConfigRendered")));
+    client.resources(PgstreamPipeline.class).inNamespace(NAMESPACE).withName(NAME).delete();
+
+    await().until(() -> eventReasons().contains("DestroyBlocked"));
+    assertThat(job("destroy")).isNull();
+    assertThat(pipeline()).as("kept, with the slot, until the image is fixed or the finalizer removed").isNotNull();
   }
 
   private void start(TenancyGuards guards) {
