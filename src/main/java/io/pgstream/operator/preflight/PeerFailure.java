@@ -1,6 +1,7 @@
 package io.pgstream.operator.preflight;
 
 import io.pgstream.operator.api.ConnectionSpec;
+import java.io.FileNotFoundException;
 import java.net.ConnectException;
 import java.net.NoRouteToHostException;
 import java.net.SocketTimeoutException;
@@ -48,7 +49,8 @@ public final class PeerFailure {
 
   /** Not chained to {@code e}: a caller reading the root cause would find the peer's text again. */
   static SQLException told(String where, SQLException e) {
-    if (answeredAsPostgres(e)) {
+    if (answeredAsPostgres(e) || has(e, FileNotFoundException.class)) {
+      // A missing sslrootcert is the operator's own configuration: the text names a local file.
       return e;
     }
     LOG.debug("connection to {} failed: {}", where, e.getMessage());

@@ -8,11 +8,16 @@ import io.pgstream.operator.credentials.ResolvedCredentials;
 import io.pgstream.operator.support.JunkPeer;
 import io.pgstream.operator.support.Pipelines;
 import io.pgstream.operator.support.TestPostgres;
+import java.io.FileNotFoundException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
+import java.security.cert.CertificateException;
 import java.util.List;
+import javax.net.ssl.SSLHandshakeException;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.postgresql.util.PSQLException;
+import org.postgresql.util.PSQLState;
 
 /**
  * The operator dials what a pipeline names: what it reports back must not describe peers that are
@@ -69,6 +74,21 @@ class PeerFailureTest {
 
     assertThat(source.code()).isEqualTo("SourceAuthenticationFailed");
     assertThat(source.cause()).contains("password authentication failed for user \"u\"");
+  }
+
+  @Test
+  void aMissingLocalRootCertificateIsTheOperatorsOwnConfigurationAndKeepsItsText() {
+    PSQLException missing = new PSQLException(
+        "Could not open SSL root certificate file /etc/pgstream/ca/ca.crt.", PSQLState.CONNECTION_FAILURE,
+        new FileNotFoundException("/etc/pgstream/ca/ca.crt"));
+    PSQLException handshake = new PSQLException(
+        "SSL error: PKIX path building failed", PSQLState.CONNECTION_FAILURE,
+        (Throwable) new SSLHandshakeException("PKIX").initCause(new CertificateException("unable to find valid certification path")));
+
+    assertThat((Throwable) PeerFailure.told("db:5432", missing)).isSameAs(missing);
+    assertThat((Throwable) PeerFailure.told("db:5432", handshake))
+        .hasMessage("the server at db:5432 presented a TLS certificate that is not trusted or not issued for this host name")
+        .hasNoCause();
   }
 
   private Finding sourceFinding(PgstreamPipelineSpec spec) {
