@@ -55,7 +55,7 @@ class HostAllowListTest {
     assertThat(list.refusal("fe80::1")).isPresent();
     assertThat(list.refusal("inside.example")).isEmpty();
     assertThat(list.refusal("metadata.example"))
-        .hasValueSatisfying(m -> assertThat(m).endsWith("; it resolves to 169.254.169.254"));
+        .hasValueSatisfying(m -> assertThat(m).endsWith("; it resolves to an address outside the allowed networks").doesNotContain("169.254"));
     assertThat(list.refusal("nowhere.example"))
         .hasValueSatisfying(m -> assertThat(m).endsWith("; it does not resolve, so its addresses cannot be checked"));
   }
@@ -65,7 +65,7 @@ class HostAllowListTest {
     HostAllowList list = HostAllowList.of(List.of("10.0.0.0/8"))
         .withResolver(host -> new InetAddress[] {InetAddress.getByName("10.0.0.1"), InetAddress.getByName("172.16.0.1")});
 
-    assertThat(list.refusal("two.example")).hasValueSatisfying(m -> assertThat(m).endsWith("it resolves to 172.16.0.1"));
+    assertThat(list.refusal("two.example")).hasValueSatisfying(m -> assertThat(m).endsWith("it resolves to an address outside the allowed networks"));
   }
 
   @Test
