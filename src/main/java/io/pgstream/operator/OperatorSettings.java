@@ -20,6 +20,7 @@ import java.util.Set;
  * @param database opens the operator's own database connections (checks, preparation, slot health)
  * @param leaderElectionNamespace where the leader-election Lease lives; empty runs without election
  * @param runnerImages snapshot runner images (pgstream plus PostgreSQL client tools) by client major
+ * @param guards what a pipeline may reference, connect to and run
  */
 public record OperatorSettings(
     Set<String> namespaces,
@@ -29,7 +30,8 @@ public record OperatorSettings(
     Optional<URI> awsEndpoint,
     DatabaseConnector database,
     Optional<String> leaderElectionNamespace,
-    Map<Integer, String> runnerImages) {
+    Map<Integer, String> runnerImages,
+    TenancyGuards guards) {
 
   public static final String LEASE_NAME = "pgstream-operator";
 
@@ -45,24 +47,30 @@ public record OperatorSettings(
         Optional.empty(),
         DatabaseConnector.defaults(),
         Optional.empty(),
-        Map.of());
+        Map.of(),
+        TenancyGuards.NONE);
   }
 
   public OperatorSettings withSlotCheckInterval(Duration interval) {
-    return new OperatorSettings(namespaces, serverSideApply, registry, interval, awsEndpoint, database, leaderElectionNamespace, runnerImages);
+    return new OperatorSettings(namespaces, serverSideApply, registry, interval, awsEndpoint, database, leaderElectionNamespace, runnerImages, guards);
   }
 
   public OperatorSettings withRegistry(MeterRegistry meters) {
-    return new OperatorSettings(namespaces, serverSideApply, meters, slotCheckInterval, awsEndpoint, database, leaderElectionNamespace, runnerImages);
+    return new OperatorSettings(namespaces, serverSideApply, meters, slotCheckInterval, awsEndpoint, database, leaderElectionNamespace, runnerImages, guards);
   }
 
   public OperatorSettings withRunnerImages(Map<Integer, String> images) {
     return new OperatorSettings(
-        namespaces, serverSideApply, registry, slotCheckInterval, awsEndpoint, database, leaderElectionNamespace, images);
+        namespaces, serverSideApply, registry, slotCheckInterval, awsEndpoint, database, leaderElectionNamespace, images, guards);
   }
 
   public OperatorSettings withAwsEndpoint(URI endpoint) {
     return new OperatorSettings(
-        namespaces, serverSideApply, registry, slotCheckInterval, Optional.of(endpoint), database, leaderElectionNamespace, runnerImages);
+        namespaces, serverSideApply, registry, slotCheckInterval, Optional.of(endpoint), database, leaderElectionNamespace, runnerImages, guards);
+  }
+
+  public OperatorSettings withGuards(TenancyGuards tenancy) {
+    return new OperatorSettings(
+        namespaces, serverSideApply, registry, slotCheckInterval, awsEndpoint, database, leaderElectionNamespace, runnerImages, tenancy);
   }
 }

@@ -9,7 +9,10 @@ import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.pgstream.operator.Errors;
 import io.pgstream.operator.OperatorSettings;
 import io.pgstream.operator.PgstreamOperator;
+import io.pgstream.operator.TenancyGuards;
+import io.pgstream.operator.dependent.ImageAllowList;
 import io.pgstream.operator.preflight.DatabaseConnector;
+import io.pgstream.operator.preflight.HostAllowList;
 import java.io.IOException;
 import java.net.URI;
 import java.time.Duration;
@@ -23,6 +26,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
 
 /** Runs the operator against the cluster of the current kubeconfig or in-cluster service account. */
@@ -62,6 +66,27 @@ class RunCommand implements Callable<Integer> {
               + " repeat for several majors.")
   Map<Integer, String> runnerImages = Map.of();
 
+  @Option(
+      names = "--require-secret-reference-label",
+      description =
+          "Pipelines may only reference Secrets labelled pgstream.io/reference-allowed=true, for namespaces where"
+              + " creating pipelines does not imply reading Secrets.")
+  boolean requireSecretReferenceLabel;
+
+  @Option(
+      names = "--allowed-database-hosts",
+      split = ",",
+      description =
+          "Database hosts the operator may connect to: names, *.suffix patterns (matched on the name) and"
+              + " addresses/CIDRs (every resolved address must lie in one); any host when omitted.")
+  List<String> allowedDatabaseHosts = List.of();
+
+  @Option(
+      names = "--allowed-image-prefixes",
+      split = ",",
+      description = "Image prefixes spec.image may use (the operator's own images are not checked); any image when omitted.")
+  List<String> allowedImagePrefixes = List.of();
+
   @Option(names = "--log-format", defaultValue = "text", description = "text (default) or json, one object per line.")
   void logFormat(String format) {
     // Read by logback.xml; set before the first logger exists.
@@ -79,6 +104,7 @@ class RunCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws InterruptedException, IOException {
+    TenancyGuards guards = guards();
     PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     client = new KubernetesClientBuilder().build();
     OperatorSettings settings =
@@ -90,7 +116,8 @@ class RunCommand implements Callable<Integer> {
             Optional.ofNullable(awsEndpoint),
             DatabaseConnector.defaults(),
             Optional.ofNullable(leaderElectionNamespace),
-            runnerImages);
+            runnerImages,
+            guards);
     operator = PgstreamOperator.create(client, settings, this::leadershipLost);
     http = httpPort > 0 ? new OperatorHttpServer(httpPort, operator, registry) : null;
     try {
@@ -110,6 +137,15 @@ class RunCommand implements Callable<Integer> {
     Runtime.getRuntime().addShutdownHook(new Thread(this::stop, "sigterm"));
     stopped.await();
     return lostLeadership.get() ? 1 : 0;
+  }
+
+  TenancyGuards guards() {
+    try {
+      return new TenancyGuards(
+          requireSecretReferenceLabel, HostAllowList.of(allowedDatabaseHosts), ImageAllowList.of(allowedImagePrefixes));
+    } catch (IllegalArgumentException e) {
+      throw new ParameterException(spec.commandLine(), "--allowed-database-hosts: " + e.getMessage());
+    }
   }
 
   /**

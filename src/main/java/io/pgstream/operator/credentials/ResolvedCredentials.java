@@ -62,16 +62,18 @@ public final class ResolvedCredentials {
   }
 
   /**
-   * The pod's credential variables, percent-encoded for use inside a URL, base64 for a Secret. The
-   * source admin's login is included when present, for an init Job that runs as the admin.
+   * The pod's credential variables, percent-encoded for use inside a URL, base64 for a Secret.
+   *
+   * @param initAsAdmin the init Job runs as the source admin: only then does any pod need the
+   *     admin's login, so only then is it included; otherwise it stays with the operator
    */
-  public Map<String, String> urlEncodedBase64() {
+  public Map<String, String> urlEncodedBase64(boolean initAsAdmin) {
     Map<String, String> data = new TreeMap<>();
     data.put(CredentialEnv.SOURCE_USER, encode(source.user()));
     data.put(CredentialEnv.SOURCE_PASSWORD, encode(source.password()));
     data.put(CredentialEnv.TARGET_USER, encode(target.user()));
     data.put(CredentialEnv.TARGET_PASSWORD, encode(target.password()));
-    if (sourceAdmin != null && sourceAdmin.password() != null) {
+    if (initAsAdmin && sourceAdmin != null && sourceAdmin.password() != null) {
       data.put(CredentialEnv.SOURCE_ADMIN_USER, encode(sourceAdmin.user()));
       data.put(CredentialEnv.SOURCE_ADMIN_PASSWORD, encode(sourceAdmin.password()));
     }

@@ -42,6 +42,6 @@ public class DatabaseConnector {
     props.setProperty("options", "-c statement_timeout=" + statementTimeout.toMillis());
     // The database travels as a property, so no name needs escaping inside the URL.
     props.setProperty("PGDBNAME", database);
-    return DriverManager.getConnection("jdbc:postgresql://" + c.host + ":" + c.effectivePort() + "/", props);
+    return PeerFailure.open(c, () -> DriverManager.getConnection("jdbc:postgresql://" + c.host + ":" + c.effectivePort() + "/", props));
   }
 }

@@ -91,6 +91,7 @@ public class PgstreamPipelineReconciler implements Reconciler<PgstreamPipeline>,
   static final Duration CREDENTIALS_REFRESH = Duration.ofMinutes(5);
 
   private final CredentialsCache credentials;
+  private final AllowListGate allowLists;
   private final RdsGate rds;
   private final PrepareGate prepare;
   private final PreflightGate preflight;
@@ -109,7 +110,9 @@ public class PgstreamPipelineReconciler implements Reconciler<PgstreamPipeline>,
     for (Step step : Step.values()) {
       jobs.put(step, new StepJobDependent(step));
     }
-    this.credentials = new CredentialsCache(new CredentialsResolver(client), CREDENTIALS_REFRESH, clock);
+    this.credentials = new CredentialsCache(
+        new CredentialsResolver(client, settings.guards().requireSecretReferenceLabel()), CREDENTIALS_REFRESH, clock);
+    this.allowLists = new AllowListGate(settings.guards());
     this.events = new EventRecorder(client, clock);
     this.rds = new RdsGate(new AwsClients(settings.awsEndpoint()), events);
     this.prepare = new PrepareGate(new Preparer(database), rds, events);
@@ -191,6 +194,10 @@ public class PgstreamPipelineReconciler implements Reconciler<PgstreamPipeline>,
       s.set(ConditionType.ConfigRendered, false, "InvalidSpec", message);
       blocked(s, "InvalidSpec", message);
       return Outcome.onChange();
+    }
+    Blocker refused = allowLists.check(p, s);
+    if (refused != null) {
+      return waitFor(s, Phase.Pending, refused);
     }
     CredentialsResolver.Result resolved = credentials.resolve(p);
     if (resolved instanceof CredentialsResolver.Unavailable unavailable) {
@@ -596,6 +603,15 @@ public class PgstreamPipelineReconciler implements Reconciler<PgstreamPipeline>,
       // The slot cannot be dropped while pgstream run holds it.
       deployment.delete(p, ctx);
       return DeleteControl.noFinalizerRemoval().rescheduleAfter(Duration.ofSeconds(5));
+    }
+    Optional<Blocker> image = allowLists.imageRefusal(p);
+    if (image.isPresent()) {
+      events.warning(
+          p,
+          "DestroyBlocked",
+          "Cannot drop replication slot %s: %s. Or remove the finalizer to leave the slot."
+              .formatted(st.replicationSlot, image.get().message()));
+      return DeleteControl.noFinalizerRemoval().rescheduleAfter(MAX_RECHECK);
     }
     CredentialsResolver.Result resolved = credentials.resolve(p);
     if (resolved instanceof CredentialsResolver.Unavailable unavailable) {

@@ -1,6 +1,9 @@
 package io.pgstream.operator.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.pgstream.operator.TenancyGuards;
 
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -25,5 +28,38 @@ class RunCommandTest {
     assertThat(run.namespaces).containsExactly("team-a", "team-b");
     assertThat(run.leaderElectionNamespace).isEqualTo("pgstream-system");
     assertThat(run.slotCheckSeconds).isEqualTo(60);
+  }
+
+  @Test
+  void tenancyGuardsParseAsTheChartPassesThem() {
+    RunCommand run = new RunCommand();
+    CommandLine line = new CommandLine(run);
+    line.parseArgs(
+        "--require-secret-reference-label",
+        "--allowed-database-hosts=*.rds.amazonaws.com,10.0.0.0/8,db.internal",
+        "--allowed-image-prefixes=registry.example.com/pgstream/");
+    run.spec = line.getCommandSpec();
+
+    TenancyGuards guards = run.guards();
+    assertThat(guards.requireSecretReferenceLabel()).isTrue();
+    assertThat(guards.allowedHosts()).hasToString("*.rds.amazonaws.com, 10.0.0.0/8, db.internal");
+    assertThat(guards.allowedImages()).hasToString("registry.example.com/pgstream/");
+
+    RunCommand defaults = new RunCommand();
+    new CommandLine(defaults).parseArgs();
+    assertThat(defaults.guards().requireSecretReferenceLabel()).isFalse();
+    assertThat(defaults.guards().allowedHosts().allowsAny()).isTrue();
+    assertThat(defaults.guards().allowedImages()).hasToString("any image");
+  }
+
+  @Test
+  void aMalformedHostEntryIsAUsageError() {
+    RunCommand run = new RunCommand();
+    CommandLine line = new CommandLine(run);
+    line.parseArgs("--allowed-database-hosts=10.0.0.0/40");
+    run.spec = line.getCommandSpec();
+    assertThatThrownBy(run::guards)
+        .isInstanceOf(CommandLine.ParameterException.class)
+        .hasMessageContaining("'10.0.0.0/40' has an invalid prefix length");
   }
 }

@@ -5,11 +5,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
 import io.pgstream.operator.api.PgstreamPipeline;
+import io.pgstream.operator.api.SecretKeyRef;
+import io.pgstream.operator.api.SecretValueSource;
 import io.pgstream.operator.support.Pipelines;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 @EnableKubernetesMockClient(crud = true)
@@ -66,5 +69,32 @@ class CredentialsCacheTest {
     assertThat(cache.resolve(p)).isInstanceOf(CredentialsResolver.Unavailable.class);
     Pipelines.secretsFor("m").forEach(s -> client.resource(s).create());
     assertThat(cache.resolve(p)).isInstanceOf(CredentialsResolver.Resolved.class);
+  }
+
+  @Test
+  void theCacheServesNoSecretTheGuardWouldRefuse() {
+    Pipelines.secretsFor("l").forEach(s -> {
+      s.getMetadata().setLabels(Map.of(CredentialsResolver.REFERENCE_LABEL, "true"));
+      client.resource(s).create();
+    });
+    client.resource(Pipelines.secret("l-unoffered", "admin", "other-team-password")).create();
+    PgstreamPipeline p = Pipelines.snapshotAndReplication("l");
+    p.getMetadata().setGeneration(1L);
+    CredentialsCache cache = new CredentialsCache(new CredentialsResolver(client, true), Duration.ofMinutes(5), clock);
+    assertThat(cache.resolve(p)).isInstanceOf(CredentialsResolver.Resolved.class);
+
+    p.getSpec().target.password = new SecretValueSource(new SecretKeyRef("l-unoffered", "password"));
+    p.getMetadata().setGeneration(2L);
+    assertThat(cache.resolve(p))
+        .as("a new reference is resolved, not served from the cache")
+        .isInstanceOfSatisfying(
+            CredentialsResolver.Unavailable.class, u -> assertThat(u.problem().reason()).isEqualTo("SecretNotReferenceable"));
+
+    p.getSpec().target.password = new SecretValueSource(new SecretKeyRef("l-target", "password"));
+    p.getMetadata().setGeneration(3L);
+    assertThat(cache.resolve(p)).isInstanceOf(CredentialsResolver.Resolved.class);
+    client.resource(Pipelines.secret("l-source", "u", "still-here")).update();
+    now = now.plus(Duration.ofMinutes(6));
+    assertThat(cache.resolve(p)).as("an offer withdrawn shows after the refresh interval").isInstanceOf(CredentialsResolver.Unavailable.class);
   }
 }

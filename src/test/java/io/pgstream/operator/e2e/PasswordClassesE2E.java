@@ -162,7 +162,7 @@ class PasswordClassesE2E {
   /** The credential variables exactly as the operator's derived Secret holds them. */
   private static Map<String, String> secretEnv(ResolvedCredentials creds) {
     Map<String, String> env = new HashMap<>();
-    creds.urlEncodedBase64().forEach((k, v) -> env.put(k, new String(Base64.getDecoder().decode(v), StandardCharsets.UTF_8)));
+    creds.urlEncodedBase64(false).forEach((k, v) -> env.put(k, new String(Base64.getDecoder().decode(v), StandardCharsets.UTF_8)));
     return env;
   }
 

@@ -314,7 +314,7 @@ class TypeFidelityE2E {
   /** The credentials as the operator's derived Secret holds them (percent-encoded), decoded as the pod's env. */
   Map<String, String> podEnv() {
     Map<String, String> env = new LinkedHashMap<>();
-    logins.urlEncodedBase64().forEach((k, v) -> env.put(k, new String(Base64.getDecoder().decode(v), StandardCharsets.UTF_8)));
+    logins.urlEncodedBase64(false).forEach((k, v) -> env.put(k, new String(Base64.getDecoder().decode(v), StandardCharsets.UTF_8)));
     assertThat(env).containsKeys(CredentialEnv.SOURCE_USER, CredentialEnv.TARGET_PASSWORD);
     return env;
   }
