@@ -2,6 +2,7 @@ package io.pgstream.operator;
 
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.pgstream.operator.aws.AwsPowers;
 import io.pgstream.operator.preflight.DatabaseConnector;
 import java.net.URI;
 import java.time.Duration;
@@ -20,6 +21,7 @@ import java.util.Set;
  * @param database opens the operator's own database connections (checks, preparation, slot health)
  * @param leaderElectionNamespace where the leader-election Lease lives; empty runs without election
  * @param runnerImages snapshot runner images (pgstream plus PostgreSQL client tools) by client major
+ * @param awsPowers which namespaces may use which of the operator's AWS powers; none by default
  */
 public record OperatorSettings(
     Set<String> namespaces,
@@ -29,7 +31,8 @@ public record OperatorSettings(
     Optional<URI> awsEndpoint,
     DatabaseConnector database,
     Optional<String> leaderElectionNamespace,
-    Map<Integer, String> runnerImages) {
+    Map<Integer, String> runnerImages,
+    AwsPowers awsPowers) {
 
   public static final String LEASE_NAME = "pgstream-operator";
 
@@ -45,24 +48,33 @@ public record OperatorSettings(
         Optional.empty(),
         DatabaseConnector.defaults(),
         Optional.empty(),
-        Map.of());
+        Map.of(),
+        AwsPowers.none());
   }
 
   public OperatorSettings withSlotCheckInterval(Duration interval) {
-    return new OperatorSettings(namespaces, serverSideApply, registry, interval, awsEndpoint, database, leaderElectionNamespace, runnerImages);
+    return new OperatorSettings(
+        namespaces, serverSideApply, registry, interval, awsEndpoint, database, leaderElectionNamespace, runnerImages, awsPowers);
   }
 
   public OperatorSettings withRegistry(MeterRegistry meters) {
-    return new OperatorSettings(namespaces, serverSideApply, meters, slotCheckInterval, awsEndpoint, database, leaderElectionNamespace, runnerImages);
+    return new OperatorSettings(
+        namespaces, serverSideApply, meters, slotCheckInterval, awsEndpoint, database, leaderElectionNamespace, runnerImages, awsPowers);
   }
 
   public OperatorSettings withRunnerImages(Map<Integer, String> images) {
     return new OperatorSettings(
-        namespaces, serverSideApply, registry, slotCheckInterval, awsEndpoint, database, leaderElectionNamespace, images);
+        namespaces, serverSideApply, registry, slotCheckInterval, awsEndpoint, database, leaderElectionNamespace, images, awsPowers);
   }
 
   public OperatorSettings withAwsEndpoint(URI endpoint) {
     return new OperatorSettings(
-        namespaces, serverSideApply, registry, slotCheckInterval, Optional.of(endpoint), database, leaderElectionNamespace, runnerImages);
+        namespaces, serverSideApply, registry, slotCheckInterval, Optional.of(endpoint), database, leaderElectionNamespace, runnerImages,
+        awsPowers);
+  }
+
+  public OperatorSettings withAwsPowers(AwsPowers powers) {
+    return new OperatorSettings(
+        namespaces, serverSideApply, registry, slotCheckInterval, awsEndpoint, database, leaderElectionNamespace, runnerImages, powers);
   }
 }

@@ -9,6 +9,8 @@ import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.pgstream.operator.Errors;
 import io.pgstream.operator.OperatorSettings;
 import io.pgstream.operator.PgstreamOperator;
+import io.pgstream.operator.aws.AwsPowers;
+import io.pgstream.operator.aws.AwsPowers.Power;
 import io.pgstream.operator.preflight.DatabaseConnector;
 import java.io.IOException;
 import java.net.URI;
@@ -50,6 +52,35 @@ class RunCommand implements Callable<Integer> {
       description = "AWS API endpoint override, for an emulator; AWS itself when omitted (also AWS_ENDPOINT_URL).")
   URI awsEndpoint;
 
+  // The operator's IAM role serves every namespace: each power beyond reading is off until granted.
+  @Option(
+      names = "--allow-rds-master-secret",
+      split = ",",
+      paramLabel = "NAMESPACES",
+      description = "Namespaces (comma-separated, * for all) whose pipelines may use spec.source.rds.masterUserSecret.")
+  List<String> allowMasterSecret = List.of();
+
+  @Option(
+      names = "--allow-rds-iam-admin",
+      split = ",",
+      paramLabel = "NAMESPACES",
+      description = "Namespaces (comma-separated, * for all) whose pipelines may use spec.source.rds.iamAuthentication.")
+  List<String> allowIamAdmin = List.of();
+
+  @Option(
+      names = "--allow-rds-parameter-group-changes",
+      split = ",",
+      paramLabel = "NAMESPACES",
+      description = "Namespaces (comma-separated, * for all) whose pipelines may use spec.source.rds.manageParameterGroup.")
+  List<String> allowParameterGroupChanges = List.of();
+
+  @Option(
+      names = "--allow-rds-reboot",
+      split = ",",
+      paramLabel = "NAMESPACES",
+      description = "Namespaces (comma-separated, * for all) whose pipelines may use spec.source.rds.rebootPolicy: Immediate.")
+  List<String> allowReboot = List.of();
+
   @Option(
       names = "--leader-election-namespace",
       description = "Elect a leader through a Lease in this namespace (for more than one replica); off when omitted.")
@@ -90,7 +121,12 @@ class RunCommand implements Callable<Integer> {
             Optional.ofNullable(awsEndpoint),
             DatabaseConnector.defaults(),
             Optional.ofNullable(leaderElectionNamespace),
-            runnerImages);
+            runnerImages,
+            AwsPowers.none()
+                .grant(Power.MASTER_USER_SECRET, allowMasterSecret)
+                .grant(Power.IAM_ADMIN, allowIamAdmin)
+                .grant(Power.PARAMETER_GROUP_CHANGES, allowParameterGroupChanges)
+                .grant(Power.REBOOT, allowReboot));
     operator = PgstreamOperator.create(client, settings, this::leadershipLost);
     http = httpPort > 0 ? new OperatorHttpServer(httpPort, operator, registry) : null;
     try {

@@ -111,7 +111,7 @@ public class PgstreamPipelineReconciler implements Reconciler<PgstreamPipeline>,
     }
     this.credentials = new CredentialsCache(new CredentialsResolver(client), CREDENTIALS_REFRESH, clock);
     this.events = new EventRecorder(client, clock);
-    this.rds = new RdsGate(new AwsClients(settings.awsEndpoint()), events);
+    this.rds = new RdsGate(new AwsClients(settings.awsEndpoint()), settings.awsPowers(), events);
     this.prepare = new PrepareGate(new Preparer(database), rds, events);
     this.preflight = new PreflightGate(new Preflight(database), events);
     this.populatedTarget = new PopulatedTargetGate(database, events);
