@@ -122,11 +122,7 @@ class RunCommand implements Callable<Integer> {
             DatabaseConnector.defaults(),
             Optional.ofNullable(leaderElectionNamespace),
             runnerImages,
-            AwsPowers.none()
-                .grant(Power.MASTER_USER_SECRET, allowMasterSecret)
-                .grant(Power.IAM_ADMIN, allowIamAdmin)
-                .grant(Power.PARAMETER_GROUP_CHANGES, allowParameterGroupChanges)
-                .grant(Power.REBOOT, allowReboot));
+            awsPowers());
     operator = PgstreamOperator.create(client, settings, this::leadershipLost);
     http = httpPort > 0 ? new OperatorHttpServer(httpPort, operator, registry) : null;
     try {
@@ -146,6 +142,14 @@ class RunCommand implements Callable<Integer> {
     Runtime.getRuntime().addShutdownHook(new Thread(this::stop, "sigterm"));
     stopped.await();
     return lostLeadership.get() ? 1 : 0;
+  }
+
+  AwsPowers awsPowers() {
+    return AwsPowers.none()
+        .grant(Power.MASTER_USER_SECRET, allowMasterSecret)
+        .grant(Power.IAM_ADMIN, allowIamAdmin)
+        .grant(Power.PARAMETER_GROUP_CHANGES, allowParameterGroupChanges)
+        .grant(Power.REBOOT, allowReboot);
   }
 
   /**

@@ -2,6 +2,8 @@ package io.pgstream.operator.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.pgstream.operator.aws.AwsPowers;
+import io.pgstream.operator.aws.AwsPowers.Power;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import picocli.CommandLine;
@@ -25,5 +27,28 @@ class RunCommandTest {
     assertThat(run.namespaces).containsExactly("team-a", "team-b");
     assertThat(run.leaderElectionNamespace).isEqualTo("pgstream-system");
     assertThat(run.slotCheckSeconds).isEqualTo(60);
+  }
+
+  @Test
+  void awsPowersAreOffUnlessGrantedToANamespace() {
+    RunCommand none = new RunCommand();
+    new CommandLine(none).parseArgs("--http-port=8080");
+    for (Power power : Power.values()) {
+      assertThat(none.awsPowers().allows(power, "team-a")).as(power.flag()).isFalse();
+    }
+
+    RunCommand run = new RunCommand();
+    new CommandLine(run)
+        .parseArgs(
+            "--allow-rds-master-secret=team-a,team-b",
+            "--allow-rds-iam-admin=",
+            "--allow-rds-parameter-group-changes=team-c",
+            "--allow-rds-reboot=*");
+    AwsPowers powers = run.awsPowers();
+    assertThat(powers.allows(Power.MASTER_USER_SECRET, "team-b")).isTrue();
+    assertThat(powers.allows(Power.MASTER_USER_SECRET, "team-c")).isFalse();
+    assertThat(powers.allows(Power.IAM_ADMIN, "")).as("an empty list is off").isFalse();
+    assertThat(powers.allows(Power.PARAMETER_GROUP_CHANGES, "team-a")).isFalse();
+    assertThat(powers.allows(Power.REBOOT, "any-namespace")).isTrue();
   }
 }
