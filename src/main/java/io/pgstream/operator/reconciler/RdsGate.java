@@ -162,6 +162,7 @@ final class RdsGate {
   private static Blocker refuse(StatusUpdater s, Blocker refused) {
     s.status().rds = null;
     s.set(ConditionType.RdsAccess, false, refused.reason(), refused.message());
+    s.set(ConditionType.RdsLogicalReplication, false, refused.reason(), "Not asked while RdsAccess is False");
     return refused;
   }
 

@@ -392,8 +392,6 @@ class PipelineLifecycleTest {
 
   @Test
   void anRdsSourceWithoutLogicalReplicationWaitsWithTheConsoleSteps() {
-    System.setProperty("aws.accessKeyId", "AKIDTEST");
-    System.setProperty("aws.secretAccessKey", "test-secret");
     PgstreamPipeline p = Pipelines.onTestDatabase(NAME);
     FakeRds.Instance instance = aws.instance("orders-db", "default.postgres16", "0");
     // The instance lets this namespace use it, at the address the pipeline connects to.

@@ -33,7 +33,6 @@ import java.time.Clock;
 import java.util.List;
 import java.util.Optional;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
@@ -47,13 +46,6 @@ class RdsGateTest {
   PgstreamPipeline pipeline = Pipelines.snapshotAndReplication("shop");
   AwsPowers powers = AwsPowers.none();
   StatusUpdater status;
-
-  @BeforeAll
-  static void credentials() {
-    // The default chain reads these first; no network or profile is involved.
-    System.setProperty("aws.accessKeyId", "AKIDTEST");
-    System.setProperty("aws.secretAccessKey", "test-secret");
-  }
 
   @AfterEach
   void stop() {
@@ -92,13 +84,11 @@ class RdsGateTest {
   }
 
   private String access() {
-    return StatusUpdater.condition(status.status(), ConditionType.RdsAccess)
-        .map(c -> c.getStatus() + "/" + c.getReason())
-        .orElseThrow();
+    return condition(ConditionType.RdsAccess);
   }
 
   private String accessMessage() {
-    return StatusUpdater.condition(status.status(), ConditionType.RdsAccess).orElseThrow().getMessage();
+    return message(ConditionType.RdsAccess);
   }
 
   private Blocker check() {
@@ -112,13 +102,19 @@ class RdsGateTest {
   }
 
   private String condition() {
-    return StatusUpdater.condition(status.status(), ConditionType.RdsLogicalReplication)
-        .map(c -> c.getStatus() + "/" + c.getReason())
-        .orElseThrow();
+    return condition(ConditionType.RdsLogicalReplication);
   }
 
   private String message() {
-    return StatusUpdater.condition(status.status(), ConditionType.RdsLogicalReplication).orElseThrow().getMessage();
+    return message(ConditionType.RdsLogicalReplication);
+  }
+
+  private String condition(ConditionType type) {
+    return StatusUpdater.condition(status.status(), type).map(c -> c.getStatus() + "/" + c.getReason()).orElseThrow();
+  }
+
+  private String message(ConditionType type) {
+    return StatusUpdater.condition(status.status(), type).orElseThrow().getMessage();
   }
 
   @Test

@@ -35,7 +35,6 @@ import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -54,12 +53,6 @@ class RdsTenancyTest {
   final CredentialTrap trap = new CredentialTrap();
   FakeRds.Instance prod;
   Operator operator;
-
-  @BeforeAll
-  static void credentials() {
-    System.setProperty("aws.accessKeyId", "AKIDTEST");
-    System.setProperty("aws.secretAccessKey", "test-secret");
-  }
 
   @AfterEach
   void stop() throws IOException {

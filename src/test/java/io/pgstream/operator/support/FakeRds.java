@@ -59,6 +59,9 @@ public final class FakeRds implements AutoCloseable {
   private final HttpServer server;
 
   public FakeRds() {
+    // The SDK's default credentials chain reads these first; no network or profile is involved.
+    System.setProperty("aws.accessKeyId", "AKIDTEST");
+    System.setProperty("aws.secretAccessKey", "test-secret");
     try {
       server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
     } catch (IOException e) {
