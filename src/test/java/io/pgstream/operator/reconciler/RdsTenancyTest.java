@@ -7,6 +7,7 @@ import io.fabric8.kubernetes.api.model.Event;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
+import io.fabric8.kubernetes.client.utils.Serialization;
 import io.javaoperatorsdk.operator.Operator;
 import io.pgstream.operator.OperatorSettings;
 import io.pgstream.operator.PgstreamOperator;
@@ -31,6 +32,7 @@ import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
@@ -97,6 +99,9 @@ class RdsTenancyTest {
     assertThat(aws.actions).contains("GetSecretValue");
     await().atMost(Duration.ofSeconds(30)).until(() -> "False/PrepareFailed".equals(condition(ConditionType.Prepared)));
     assertThat(trap.password.get()).as("verify-full: the server without TLS is refused first").isNull();
+    List<String> exposed = new ArrayList<>(events().stream().map(Event::getMessage).toList());
+    exposed.add(Serialization.asJson(pipeline()));
+    assertThat(exposed).noneMatch(text -> text.contains(MASTER_PASSWORD));
   }
 
   /** prod-payments, with its master user secret and a tag naming {@code namespaces}. */
