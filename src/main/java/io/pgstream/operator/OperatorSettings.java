@@ -2,6 +2,7 @@ package io.pgstream.operator;
 
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.pgstream.operator.aws.AwsPowers;
 import io.pgstream.operator.preflight.DatabaseConnector;
 import java.net.URI;
 import java.time.Duration;
@@ -21,6 +22,7 @@ import java.util.Set;
  * @param leaderElectionNamespace where the leader-election Lease lives; empty runs without election
  * @param runnerImages snapshot runner images (pgstream plus PostgreSQL client tools) by client major
  * @param guards what a pipeline may reference, connect to and run
+ * @param awsPowers which namespaces may use which of the operator's AWS powers; none by default
  */
 public record OperatorSettings(
     Set<String> namespaces,
@@ -31,7 +33,8 @@ public record OperatorSettings(
     DatabaseConnector database,
     Optional<String> leaderElectionNamespace,
     Map<Integer, String> runnerImages,
-    TenancyGuards guards) {
+    TenancyGuards guards,
+    AwsPowers awsPowers) {
 
   public static final String LEASE_NAME = "pgstream-operator";
 
@@ -48,29 +51,43 @@ public record OperatorSettings(
         DatabaseConnector.defaults(),
         Optional.empty(),
         Map.of(),
-        TenancyGuards.NONE);
+        TenancyGuards.NONE,
+        AwsPowers.none());
   }
 
   public OperatorSettings withSlotCheckInterval(Duration interval) {
-    return new OperatorSettings(namespaces, serverSideApply, registry, interval, awsEndpoint, database, leaderElectionNamespace, runnerImages, guards);
+    return new OperatorSettings(
+        namespaces, serverSideApply, registry, interval, awsEndpoint, database, leaderElectionNamespace, runnerImages, guards,
+        awsPowers);
   }
 
   public OperatorSettings withRegistry(MeterRegistry meters) {
-    return new OperatorSettings(namespaces, serverSideApply, meters, slotCheckInterval, awsEndpoint, database, leaderElectionNamespace, runnerImages, guards);
+    return new OperatorSettings(
+        namespaces, serverSideApply, meters, slotCheckInterval, awsEndpoint, database, leaderElectionNamespace, runnerImages, guards,
+        awsPowers);
   }
 
   public OperatorSettings withRunnerImages(Map<Integer, String> images) {
     return new OperatorSettings(
-        namespaces, serverSideApply, registry, slotCheckInterval, awsEndpoint, database, leaderElectionNamespace, images, guards);
+        namespaces, serverSideApply, registry, slotCheckInterval, awsEndpoint, database, leaderElectionNamespace, images, guards,
+        awsPowers);
   }
 
   public OperatorSettings withAwsEndpoint(URI endpoint) {
     return new OperatorSettings(
-        namespaces, serverSideApply, registry, slotCheckInterval, Optional.of(endpoint), database, leaderElectionNamespace, runnerImages, guards);
+        namespaces, serverSideApply, registry, slotCheckInterval, Optional.of(endpoint), database, leaderElectionNamespace, runnerImages,
+        guards, awsPowers);
   }
 
   public OperatorSettings withGuards(TenancyGuards tenancy) {
     return new OperatorSettings(
-        namespaces, serverSideApply, registry, slotCheckInterval, awsEndpoint, database, leaderElectionNamespace, runnerImages, tenancy);
+        namespaces, serverSideApply, registry, slotCheckInterval, awsEndpoint, database, leaderElectionNamespace, runnerImages, tenancy,
+        awsPowers);
+  }
+
+  public OperatorSettings withAwsPowers(AwsPowers powers) {
+    return new OperatorSettings(
+        namespaces, serverSideApply, registry, slotCheckInterval, awsEndpoint, database, leaderElectionNamespace, runnerImages, guards,
+        powers);
   }
 }

@@ -9,8 +9,10 @@ import io.fabric8.generator.annotation.ValidationRule;
 
 /**
  * The source's RDS instance or Aurora cluster, inspected through the AWS API with the operator's
- * own AWS credentials (default chain: IRSA, Pod Identity, ...). Nothing in AWS changes unless
- * manageParameterGroup is true.
+ * own AWS credentials (default chain: IRSA, Pod Identity, ...). The operator uses it only when its
+ * RDS tag pgstream.io/namespaces names the pipeline's namespace and spec.source.host/port are its
+ * described endpoint; every field beyond reading needs a power the platform team grants per
+ * namespace. Nothing in AWS changes unless manageParameterGroup is true.
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 @ValidationRule(
@@ -24,30 +26,39 @@ public class RdsSpec {
 
   @Size(min = 1, max = 63)
   @Pattern("^[a-zA-Z][a-zA-Z0-9-]*$")
-  @JsonPropertyDescription("DB instance identifier of an RDS for PostgreSQL instance.")
+  @JsonPropertyDescription(
+      "DB instance identifier of an RDS for PostgreSQL instance; its tag pgstream.io/namespaces must name this"
+          + " namespace (space-separated), and spec.source.host/port must be its endpoint.")
   public String instanceIdentifier;
 
   @Size(min = 1, max = 63)
   @Pattern("^[a-zA-Z][a-zA-Z0-9-]*$")
-  @JsonPropertyDescription("DB cluster identifier of an Aurora PostgreSQL cluster.")
+  @JsonPropertyDescription(
+      "DB cluster identifier of an Aurora PostgreSQL cluster; its tag pgstream.io/namespaces must name this"
+          + " namespace (space-separated), and spec.source.host/port must be its (writer) endpoint.")
   public String clusterIdentifier;
 
   @JsonPropertyDescription(
       "Let the operator give the instance (cluster) a custom parameter group copied from a default one and set"
-          + " rds.logical_replication=1 in groups it created; false when omitted.")
+          + " rds.logical_replication=1 in groups it created; false when omitted. Needs the operator flag"
+          + " --allow-rds-parameter-group-changes for this namespace.")
   public Boolean manageParameterGroup;
 
-  @JsonPropertyDescription("Never (default) or Immediate: reboot the writer to apply rds.logical_replication.")
+  @JsonPropertyDescription(
+      "Never (default) or Immediate: reboot the writer to apply rds.logical_replication; Immediate needs the"
+          + " operator flag --allow-rds-reboot for this namespace.")
   public RebootPolicy rebootPolicy;
 
   @JsonPropertyDescription(
       "Take the admin login of spec.prepare.source from the RDS-managed master user secret in Secrets Manager"
-          + " instead of a Kubernetes Secret; false when omitted.")
+          + " instead of a Kubernetes Secret; false when omitted. Needs the operator flag --allow-rds-master-secret"
+          + " for this namespace and spec.source.sslMode verify-full.")
   public Boolean masterUserSecret;
 
   @JsonPropertyDescription(
       "Log in as the admin of spec.prepare.source with an IAM authentication token (rds-db:connect) instead of a"
-          + " password; only for the operator's own checks and preparation; false when omitted.")
+          + " password; only for the operator's own checks and preparation; false when omitted. Needs the operator"
+          + " flag --allow-rds-iam-admin for this namespace and spec.source.sslMode verify-full.")
   public Boolean iamAuthentication;
 
   public boolean targetsCluster() {

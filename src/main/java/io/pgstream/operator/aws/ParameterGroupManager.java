@@ -15,9 +15,9 @@ import software.amazon.awssdk.services.rds.model.Parameter;
 import software.amazon.awssdk.services.rds.model.Tag;
 
 /**
- * Opt-in (spec.source.rds.manageParameterGroup): gives the instance or cluster a custom parameter
- * group copied from its default one, sets rds.logical_replication=1 there, and reboots the writer
- * only under rebootPolicy Immediate. It changes only groups it created (named pgstream-*), never a
+ * Opt-in (spec.source.rds.manageParameterGroup, a power the platform team grants): gives the
+ * instance or cluster a custom parameter group copied from its default one, sets
+ * rds.logical_replication=1 there, and reboots the writer only under rebootPolicy Immediate. It changes only groups it created (named pgstream-*), never a
  * custom group that other databases may share.
  */
 public class ParameterGroupManager {
@@ -39,40 +39,42 @@ public class ParameterGroupManager {
   /** @return what was changed; empty when nothing needed changing (or may not be changed) */
   public List<String> reconcile(RdsSpec spec, RdsFacts facts) throws AwsCallFailed {
     List<String> done = new ArrayList<>();
-    String group = facts.parameterGroup();
-    boolean pendingReboot = facts.pendingReboot();
-    if (facts.defaultGroup() && !facts.logicalReplicationSet()) {
-      group = PREFIX + facts.identifier().toLowerCase(Locale.ROOT);
-      copy(facts, group, done);
-      attach(facts, group, done);
+    RdsResource resource = facts.resource();
+    String group = resource.parameterGroup();
+    boolean pendingReboot = resource.pendingReboot();
+    if (resource.defaultGroup() && !facts.logicalReplicationSet()) {
+      group = PREFIX + resource.identifier().toLowerCase(Locale.ROOT);
+      copy(resource, group, done);
+      attach(resource, group, done);
       pendingReboot = true;
     }
     if (ownedGroup(group) && !facts.logicalReplicationSet()) {
-      enable(facts.cluster(), group, done);
+      enable(resource.cluster(), group, done);
       pendingReboot = true;
     }
+    String writer = resource.writerInstance();
     if (pendingReboot
         && spec.rebootPolicy == RebootPolicy.Immediate
-        && facts.writerInstance() != null
-        && "available".equals(inspector.instance(facts.writerInstance()).dbInstanceStatus())) {
-      call("rds:RebootDBInstance", () -> rds.rebootDBInstance(r -> r.dbInstanceIdentifier(facts.writerInstance()).forceFailover(false)));
-      done.add("rebooted " + facts.writerInstance() + " to apply " + RdsInspector.PARAMETER);
+        && writer != null
+        && "available".equals(inspector.instance(writer).dbInstanceStatus())) {
+      call("rds:RebootDBInstance", () -> rds.rebootDBInstance(r -> r.dbInstanceIdentifier(writer).forceFailover(false)));
+      done.add("rebooted " + writer + " to apply " + RdsInspector.PARAMETER);
     }
     return done;
   }
 
-  private void copy(RdsFacts facts, String group, List<String> done) throws AwsCallFailed {
-    if (exists(facts.cluster(), group)) {
+  private void copy(RdsResource resource, String group, List<String> done) throws AwsCallFailed {
+    if (exists(resource.cluster(), group)) {
       return;
     }
-    String description = "rds.logical_replication=1 for pgstream, copied from " + facts.parameterGroup();
-    if (facts.cluster()) {
+    String description = "rds.logical_replication=1 for pgstream, copied from " + resource.parameterGroup();
+    if (resource.cluster()) {
       call(
           "rds:CopyDBClusterParameterGroup",
           () ->
               rds.copyDBClusterParameterGroup(
                   r ->
-                      r.sourceDBClusterParameterGroupIdentifier(facts.parameterGroup())
+                      r.sourceDBClusterParameterGroupIdentifier(resource.parameterGroup())
                           .targetDBClusterParameterGroupIdentifier(group)
                           .targetDBClusterParameterGroupDescription(description)
                           .tags(MANAGED)));
@@ -82,12 +84,12 @@ public class ParameterGroupManager {
           () ->
               rds.copyDBParameterGroup(
                   r ->
-                      r.sourceDBParameterGroupIdentifier(facts.parameterGroup())
+                      r.sourceDBParameterGroupIdentifier(resource.parameterGroup())
                           .targetDBParameterGroupIdentifier(group)
                           .targetDBParameterGroupDescription(description)
                           .tags(MANAGED)));
     }
-    done.add("created " + facts.groupKind() + " " + group + " from " + facts.parameterGroup());
+    done.add("created " + resource.groupKind() + " " + group + " from " + resource.parameterGroup());
   }
 
   private boolean exists(boolean cluster, String group) throws AwsCallFailed {
@@ -107,16 +109,16 @@ public class ParameterGroupManager {
     }
   }
 
-  private void attach(RdsFacts facts, String group, List<String> done) throws AwsCallFailed {
-    if (facts.cluster()) {
-      call("rds:ModifyDBCluster", () -> rds.modifyDBCluster(r -> r.dbClusterIdentifier(facts.identifier()).dbClusterParameterGroupName(group)));
+  private void attach(RdsResource resource, String group, List<String> done) throws AwsCallFailed {
+    if (resource.cluster()) {
+      call("rds:ModifyDBCluster", () -> rds.modifyDBCluster(r -> r.dbClusterIdentifier(resource.identifier()).dbClusterParameterGroupName(group)));
     } else {
       // ApplyImmediately=false: other pending modifications of the instance stay where they were.
       call(
           "rds:ModifyDBInstance",
-          () -> rds.modifyDBInstance(r -> r.dbInstanceIdentifier(facts.identifier()).dbParameterGroupName(group).applyImmediately(false)));
+          () -> rds.modifyDBInstance(r -> r.dbInstanceIdentifier(resource.identifier()).dbParameterGroupName(group).applyImmediately(false)));
     }
-    done.add("attached " + group + " to " + facts.identifier());
+    done.add("attached " + group + " to " + resource.identifier());
   }
 
   private void enable(boolean cluster, String group, List<String> done) throws AwsCallFailed {

@@ -10,11 +10,13 @@ import software.amazon.awssdk.services.rds.model.DBClusterMember;
 import software.amazon.awssdk.services.rds.model.DBInstance;
 import software.amazon.awssdk.services.rds.model.DBParameterGroupStatus;
 import software.amazon.awssdk.services.rds.model.Parameter;
+import software.amazon.awssdk.services.rds.model.Tag;
 
 /**
  * Reads the instance or Aurora cluster, its parameter group, rds.logical_replication and whether a
  * reboot is pending, with read-only RDS calls. An Aurora cluster's value lives in its DB cluster
- * parameter group; an instance's in its DB parameter group.
+ * parameter group; an instance's in its DB parameter group. {@link #describe} comes first and alone,
+ * so that nothing more is read about a resource the pipeline may not use.
  */
 public class RdsInspector {
   static final String PARAMETER = "rds.logical_replication";
@@ -25,17 +27,18 @@ public class RdsInspector {
     this.rds = rds;
   }
 
-  public RdsFacts inspect(RdsSpec spec) throws AwsCallFailed {
+  /** The instance, or the Aurora cluster it (or the spec) names: one describe call, two for a cluster member. */
+  public RdsResource describe(RdsSpec spec) throws AwsCallFailed {
     if (spec.targetsCluster()) {
-      return cluster(spec.clusterIdentifier);
+      return cluster(describeCluster(spec.clusterIdentifier));
     }
     DBInstance instance = instance(spec.instanceIdentifier);
     if (instance.dbClusterIdentifier() != null) {
-      // An Aurora member: the parameter and the writer belong to its cluster.
-      return cluster(instance.dbClusterIdentifier());
+      // An Aurora member: the parameter, the writer, the endpoint and the tag belong to its cluster.
+      return cluster(describeCluster(instance.dbClusterIdentifier()));
     }
     DBParameterGroupStatus group = instance.dbParameterGroups().get(0);
-    return new RdsFacts(
+    return new RdsResource(
         false,
         instance.dbInstanceIdentifier(),
         instance.engine(),
@@ -45,8 +48,16 @@ public class RdsInspector {
         instance.endpoint() == null || instance.endpoint().port() == null ? 5432 : instance.endpoint().port(),
         instance.dbInstanceIdentifier(),
         group.dbParameterGroupName(),
-        value(instanceParameters(group.dbParameterGroupName())),
-        "pending-reboot".equals(group.parameterApplyStatus()));
+        "pending-reboot".equals(group.parameterApplyStatus()),
+        instance.masterUserSecret() == null ? null : instance.masterUserSecret().secretArn(),
+        namespacesTag(instance.tagList()));
+  }
+
+  /** The resource's rds.logical_replication, from its parameter group. */
+  public RdsFacts inspect(RdsResource resource) throws AwsCallFailed {
+    List<Parameter> parameters =
+        resource.cluster() ? clusterParameters(resource.parameterGroup()) : instanceParameters(resource.parameterGroup());
+    return new RdsFacts(resource, value(parameters));
   }
 
   DBInstance instance(String id) throws AwsCallFailed {
@@ -55,29 +66,14 @@ public class RdsInspector {
         .get(0);
   }
 
-  /** The RDS-managed master user secret's ARN, from describe calls only; null when there is none. */
-  public String masterUserSecretArn(RdsSpec spec) throws AwsCallFailed {
-    String clusterId = spec.clusterIdentifier;
-    if (clusterId == null) {
-      DBInstance instance = instance(spec.instanceIdentifier);
-      if (instance.dbClusterIdentifier() == null) {
-        return instance.masterUserSecret() == null ? null : instance.masterUserSecret().secretArn();
-      }
-      clusterId = instance.dbClusterIdentifier();
-    }
-    DBCluster cluster = describeCluster(clusterId);
-    return cluster.masterUserSecret() == null ? null : cluster.masterUserSecret().secretArn();
-  }
-
   private DBCluster describeCluster(String id) throws AwsCallFailed {
     return call("rds:DescribeDBClusters", () -> rds.describeDBClusters(r -> r.dbClusterIdentifier(id))).dbClusters().get(0);
   }
 
-  private RdsFacts cluster(String id) throws AwsCallFailed {
-    DBCluster cluster = describeCluster(id);
+  private static RdsResource cluster(DBCluster cluster) {
     DBClusterMember writer =
         cluster.dbClusterMembers().stream().filter(m -> Boolean.TRUE.equals(m.isClusterWriter())).findFirst().orElse(null);
-    return new RdsFacts(
+    return new RdsResource(
         true,
         cluster.dbClusterIdentifier(),
         cluster.engine(),
@@ -87,8 +83,13 @@ public class RdsInspector {
         cluster.port() == null ? 5432 : cluster.port(),
         writer == null ? null : writer.dbInstanceIdentifier(),
         cluster.dbClusterParameterGroup(),
-        value(clusterParameters(cluster.dbClusterParameterGroup())),
-        writer != null && "pending-reboot".equals(writer.dbClusterParameterGroupStatus()));
+        writer != null && "pending-reboot".equals(writer.dbClusterParameterGroupStatus()),
+        cluster.masterUserSecret() == null ? null : cluster.masterUserSecret().secretArn(),
+        namespacesTag(cluster.tagList()));
+  }
+
+  private static String namespacesTag(List<Tag> tags) {
+    return tags.stream().filter(t -> RdsResource.NAMESPACES_TAG.equals(t.key())).map(Tag::value).findFirst().orElse(null);
   }
 
   private List<Parameter> instanceParameters(String group) throws AwsCallFailed {

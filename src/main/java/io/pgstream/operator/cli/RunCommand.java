@@ -10,6 +10,8 @@ import io.pgstream.operator.Errors;
 import io.pgstream.operator.OperatorSettings;
 import io.pgstream.operator.PgstreamOperator;
 import io.pgstream.operator.TenancyGuards;
+import io.pgstream.operator.aws.AwsPowers;
+import io.pgstream.operator.aws.AwsPowers.Power;
 import io.pgstream.operator.dependent.ImageAllowList;
 import io.pgstream.operator.preflight.DatabaseConnector;
 import io.pgstream.operator.preflight.HostAllowList;
@@ -53,6 +55,35 @@ class RunCommand implements Callable<Integer> {
       names = "--aws-endpoint-url",
       description = "AWS API endpoint override, for an emulator; AWS itself when omitted (also AWS_ENDPOINT_URL).")
   URI awsEndpoint;
+
+  // The operator's IAM role serves every namespace: each power beyond reading is off until granted.
+  @Option(
+      names = "--allow-rds-master-secret",
+      split = ",",
+      paramLabel = "NAMESPACES",
+      description = "Namespaces (comma-separated, * for all) whose pipelines may use spec.source.rds.masterUserSecret.")
+  List<String> allowMasterSecret = List.of();
+
+  @Option(
+      names = "--allow-rds-iam-admin",
+      split = ",",
+      paramLabel = "NAMESPACES",
+      description = "Namespaces (comma-separated, * for all) whose pipelines may use spec.source.rds.iamAuthentication.")
+  List<String> allowIamAdmin = List.of();
+
+  @Option(
+      names = "--allow-rds-parameter-group-changes",
+      split = ",",
+      paramLabel = "NAMESPACES",
+      description = "Namespaces (comma-separated, * for all) whose pipelines may use spec.source.rds.manageParameterGroup.")
+  List<String> allowParameterGroupChanges = List.of();
+
+  @Option(
+      names = "--allow-rds-reboot",
+      split = ",",
+      paramLabel = "NAMESPACES",
+      description = "Namespaces (comma-separated, * for all) whose pipelines may use spec.source.rds.rebootPolicy: Immediate.")
+  List<String> allowReboot = List.of();
 
   @Option(
       names = "--leader-election-namespace",
@@ -117,7 +148,8 @@ class RunCommand implements Callable<Integer> {
             DatabaseConnector.defaults(),
             Optional.ofNullable(leaderElectionNamespace),
             runnerImages,
-            guards);
+            guards,
+            awsPowers());
     operator = PgstreamOperator.create(client, settings, this::leadershipLost);
     http = httpPort > 0 ? new OperatorHttpServer(httpPort, operator, registry) : null;
     try {
@@ -146,6 +178,14 @@ class RunCommand implements Callable<Integer> {
     } catch (IllegalArgumentException e) {
       throw new ParameterException(spec.commandLine(), "--allowed-database-hosts: " + e.getMessage());
     }
+  }
+
+  AwsPowers awsPowers() {
+    return AwsPowers.none()
+        .grant(Power.MASTER_USER_SECRET, allowMasterSecret)
+        .grant(Power.IAM_ADMIN, allowIamAdmin)
+        .grant(Power.PARAMETER_GROUP_CHANGES, allowParameterGroupChanges)
+        .grant(Power.REBOOT, allowReboot);
   }
 
   /**

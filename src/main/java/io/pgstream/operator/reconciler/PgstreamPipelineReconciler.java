@@ -114,7 +114,7 @@ public class PgstreamPipelineReconciler implements Reconciler<PgstreamPipeline>,
         new CredentialsResolver(client, settings.guards().requireSecretReferenceLabel()), CREDENTIALS_REFRESH, clock);
     this.allowLists = new AllowListGate(settings.guards());
     this.events = new EventRecorder(client, clock);
-    this.rds = new RdsGate(new AwsClients(settings.awsEndpoint()), events);
+    this.rds = new RdsGate(new AwsClients(settings.awsEndpoint()), settings.awsPowers(), events);
     this.prepare = new PrepareGate(new Preparer(database), rds, events);
     this.preflight = new PreflightGate(new Preflight(database), events);
     this.populatedTarget = new PopulatedTargetGate(database, events);

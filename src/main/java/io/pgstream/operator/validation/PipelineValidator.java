@@ -9,6 +9,7 @@ import io.pgstream.operator.api.PgstreamVersion;
 import io.pgstream.operator.api.RdsSpec;
 import io.pgstream.operator.api.SecretValueSource;
 import io.pgstream.operator.api.SnapshotMode;
+import io.pgstream.operator.api.SslMode;
 import io.pgstream.operator.dependent.Children;
 import java.util.ArrayList;
 import java.util.List;
@@ -63,6 +64,14 @@ public final class PipelineValidator {
         if (!withToken) {
           secretRef("spec.prepare.source.adminPassword", spec.prepare.source.adminPassword, problems);
         }
+      }
+      if (spec.prepare.source != null
+          && (fromMasterSecret || withToken)
+          && spec.source.effectiveSslMode() != SslMode.VERIFY_FULL) {
+        problems.add(
+            "spec.source.sslMode must be verify-full when the admin login of spec.prepare.source comes from AWS"
+                + " (rds.masterUserSecret or rds.iamAuthentication): only a verified certificate proves the login goes"
+                + " to the RDS endpoint; set spec.source.sslMode: verify-full");
       }
       if (spec.initAsAdmin() && (fromMasterSecret || withToken)) {
         problems.add(

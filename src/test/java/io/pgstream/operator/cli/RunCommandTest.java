@@ -4,7 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.pgstream.operator.TenancyGuards;
-
+import io.pgstream.operator.aws.AwsPowers;
+import io.pgstream.operator.aws.AwsPowers.Power;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import picocli.CommandLine;
@@ -61,5 +62,28 @@ class RunCommandTest {
     assertThatThrownBy(run::guards)
         .isInstanceOf(CommandLine.ParameterException.class)
         .hasMessageContaining("'10.0.0.0/40' has an invalid prefix length");
+  }
+
+  @Test
+  void awsPowersAreOffUnlessGrantedToANamespace() {
+    RunCommand none = new RunCommand();
+    new CommandLine(none).parseArgs("--http-port=8080");
+    for (Power power : Power.values()) {
+      assertThat(none.awsPowers().allows(power, "team-a")).as(power.flag()).isFalse();
+    }
+
+    RunCommand run = new RunCommand();
+    new CommandLine(run)
+        .parseArgs(
+            "--allow-rds-master-secret=team-a,team-b",
+            "--allow-rds-iam-admin=",
+            "--allow-rds-parameter-group-changes=team-c",
+            "--allow-rds-reboot=*");
+    AwsPowers powers = run.awsPowers();
+    assertThat(powers.allows(Power.MASTER_USER_SECRET, "team-b")).isTrue();
+    assertThat(powers.allows(Power.MASTER_USER_SECRET, "team-c")).isFalse();
+    assertThat(powers.allows(Power.IAM_ADMIN, "")).as("an empty list is off").isFalse();
+    assertThat(powers.allows(Power.PARAMETER_GROUP_CHANGES, "team-a")).isFalse();
+    assertThat(powers.allows(Power.REBOOT, "any-namespace")).isTrue();
   }
 }

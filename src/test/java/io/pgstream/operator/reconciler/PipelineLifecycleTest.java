@@ -37,6 +37,7 @@ import io.pgstream.operator.api.StepState;
 import io.pgstream.operator.api.VerificationSpec;
 import io.pgstream.operator.api.VerificationState;
 import io.pgstream.operator.api.VerificationStatus;
+import io.pgstream.operator.aws.RdsResource;
 import io.pgstream.operator.support.ApiUsage;
 import io.pgstream.operator.support.CapturedLogs;
 import io.pgstream.operator.support.FakeKubelet;
@@ -424,16 +425,19 @@ class PipelineLifecycleTest {
 
   @Test
   void anRdsSourceWithoutLogicalReplicationWaitsWithTheConsoleSteps() {
-    System.setProperty("aws.accessKeyId", "AKIDTEST");
-    System.setProperty("aws.secretAccessKey", "test-secret");
-    aws.instance("orders-db", "default.postgres16", "0");
     PgstreamPipeline p = Pipelines.onTestDatabase(NAME);
+    FakeRds.Instance instance = aws.instance("orders-db", "default.postgres16", "0");
+    // The instance lets this namespace use it, at the address the pipeline connects to.
+    instance.tags.put(RdsResource.NAMESPACES_TAG, NAMESPACE);
+    instance.address = p.getSpec().source.host;
+    instance.port = p.getSpec().source.port;
     p.getSpec().source.rds = new RdsSpec();
     p.getSpec().source.rds.region = "eu-west-1";
     p.getSpec().source.rds.instanceIdentifier = "orders-db";
     apply(p);
 
     awaitPhase(Phase.Pending);
+    assertThat(condition("RdsAccess")).isEqualTo("True/Granted");
     assertThat(condition("RdsLogicalReplication")).isEqualTo("False/DefaultParameterGroup");
     await().until(() -> eventReasons().contains("DefaultParameterGroup"));
     assertThat(job("init")).isNull();

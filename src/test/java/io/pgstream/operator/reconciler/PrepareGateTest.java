@@ -12,6 +12,9 @@ import io.pgstream.operator.api.SecretKeyRef;
 import io.pgstream.operator.api.SecretValueSource;
 import io.pgstream.operator.api.SourcePrepareSpec;
 import io.pgstream.operator.aws.AwsClients;
+import io.pgstream.operator.aws.AwsPowers;
+import io.pgstream.operator.aws.AwsPowers.Power;
+import io.pgstream.operator.aws.RdsResource;
 import io.pgstream.operator.config.PgstreamConfigRenderer;
 import io.pgstream.operator.credentials.Login;
 import io.pgstream.operator.credentials.ResolvedCredentials;
@@ -42,6 +45,8 @@ import org.junit.jupiter.params.provider.CsvSource;
 class PrepareGateTest {
   static final String ARN = "arn:aws:secretsmanager:eu-west-1:1:secret:rds!db-shop";
   static final AtomicInteger SEQ = new AtomicInteger();
+  static final AwsPowers POWERS =
+      AwsPowers.none().grant(Power.MASTER_USER_SECRET, List.of(AwsPowers.ALL)).grant(Power.IAM_ADMIN, List.of(AwsPowers.ALL));
   static final String MASTER_PASSWORD = "AwsM@ster-pw \"1\"";
 
   KubernetesClient client;
@@ -61,12 +66,17 @@ class PrepareGateTest {
 
   @BeforeEach
   void masterInAwsAndOnTheServer() {
-    aws.instance("shop-db", "pgstream-shop-db", "1").masterSecretArn = ARN;
+    FakeRds.Instance shop = aws.instance("shop-db", "pgstream-shop-db", "1");
+    shop.masterSecretArn = ARN;
     aws.secrets.put(ARN, "{\"username\":\"" + master + "\",\"password\":\"" + MASTER_PASSWORD.replace("\"", "\\\"") + "\"}");
     rds.login(master, MASTER_PASSWORD, "CREATEDB CREATEROLE");
     rds.execute("postgres", "GRANT rds_superuser TO " + master + " WITH ADMIN OPTION");
     rds.database(id + "_src", master);
     pipeline = Pipelines.onServers("shop", rds, id + "_src", rds, id + "_src");
+    // Authorised: the tag names the namespace and the pipeline connects to the described endpoint.
+    shop.tags.put(RdsResource.NAMESPACES_TAG, Pipelines.NAMESPACE);
+    shop.address = pipeline.getSpec().source.host;
+    shop.port = pipeline.getSpec().source.effectivePort();
     RdsSpec spec = new RdsSpec();
     spec.region = "eu-west-1";
     spec.instanceIdentifier = "shop-db";
@@ -150,7 +160,7 @@ class PrepareGateTest {
   private Blocker prepare(Preparer preparer, ResolvedCredentials creds) {
     status = new StatusUpdater(pipeline, Clock.systemUTC());
     EventRecorder events = new EventRecorder(client, Clock.systemUTC());
-    PrepareGate gate = new PrepareGate(preparer, new RdsGate(new AwsClients(Optional.of(aws.endpoint())), events), events);
+    PrepareGate gate = new PrepareGate(preparer, new RdsGate(new AwsClients(Optional.of(aws.endpoint())), POWERS, events), events);
     return gate.prepare(pipeline, status, new PgstreamConfigRenderer().render(pipeline), creds);
   }
 

@@ -1,20 +1,28 @@
 package io.pgstream.operator.reconciler;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
 import io.pgstream.operator.api.PgstreamPipeline;
+import io.pgstream.operator.api.PgstreamPipelineStatus;
 import io.pgstream.operator.api.PipelineMode;
 import io.pgstream.operator.api.PrepareSpec;
 import io.pgstream.operator.api.RdsSpec;
+import io.pgstream.operator.api.RdsStatus;
 import io.pgstream.operator.api.RebootPolicy;
 import io.pgstream.operator.api.SecretKeyRef;
 import io.pgstream.operator.api.SecretValueSource;
 import io.pgstream.operator.api.SourcePrepareSpec;
+import io.pgstream.operator.aws.AwsCallFailed;
 import io.pgstream.operator.aws.AwsClients;
+import io.pgstream.operator.aws.AwsPowers;
+import io.pgstream.operator.aws.AwsPowers.Power;
+import io.pgstream.operator.aws.RdsResource;
 import io.pgstream.operator.config.PgstreamConfigRenderer;
 import io.pgstream.operator.config.RenderedConfig;
+import io.pgstream.operator.credentials.Login;
 import io.pgstream.operator.credentials.ResolvedCredentials;
 import io.pgstream.operator.status.ConditionType;
 import io.pgstream.operator.status.EventRecorder;
@@ -22,38 +30,65 @@ import io.pgstream.operator.status.StatusUpdater;
 import io.pgstream.operator.support.FakeRds;
 import io.pgstream.operator.support.Pipelines;
 import java.time.Clock;
+import java.util.List;
 import java.util.Optional;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
 /** The real AWS SDK v2 clients against {@link FakeRds} on loopback. */
 @EnableKubernetesMockClient(crud = true)
 class RdsGateTest {
+  static final String ARN = "arn:aws:secretsmanager:eu-west-1:1:secret:rds!db-x";
   KubernetesClient client;
   final FakeRds aws = new FakeRds();
   PgstreamPipeline pipeline = Pipelines.snapshotAndReplication("shop");
+  AwsPowers powers = AwsPowers.none();
   StatusUpdater status;
-
-  @BeforeAll
-  static void credentials() {
-    // The default chain reads these first; no network or profile is involved.
-    System.setProperty("aws.accessKeyId", "AKIDTEST");
-    System.setProperty("aws.secretAccessKey", "test-secret");
-  }
 
   @AfterEach
   void stop() {
     aws.close();
   }
 
+  /** spec.source.rds naming the resource, which lets namespace default use it at the pipeline's host. */
   private RdsSpec rds(String instance, String cluster) {
     RdsSpec spec = new RdsSpec();
     spec.region = "eu-west-1";
     spec.instanceIdentifier = instance;
     spec.clusterIdentifier = cluster;
     pipeline.getSpec().source.rds = spec;
+    if (aws.clusters.containsKey(cluster)) {
+      aws.clusters.get(cluster).tags.put(RdsResource.NAMESPACES_TAG, "team-b " + Pipelines.NAMESPACE);
+      pipeline.getSpec().source.host = aws.clusters.get(cluster).endpoint;
+    } else if (aws.instances.containsKey(instance)) {
+      aws.instances.get(instance).tags.put(RdsResource.NAMESPACES_TAG, Pipelines.NAMESPACE + " team-b");
+      pipeline.getSpec().source.host = aws.instances.get(instance).address;
+    }
     return spec;
+  }
+
+  private RdsSpec withMasterUserSecret(String instance) {
+    aws.instance(instance, "pgstream-" + instance, "1").masterSecretArn = ARN;
+    aws.secrets.put(ARN, "{\"username\":\"postgres\",\"password\":\"M@ster \\\"pw\"}");
+    RdsSpec spec = rds(instance, null);
+    spec.masterUserSecret = true;
+    pipeline.getSpec().prepare = new PrepareSpec();
+    pipeline.getSpec().prepare.source = new SourcePrepareSpec();
+    return spec;
+  }
+
+  private ResolvedCredentials awsAdmin() throws AwsCallFailed {
+    return gate().withAwsAdmin(pipeline, new ResolvedCredentials("u", "p", "v", "q"));
+  }
+
+  private String access() {
+    return condition(ConditionType.RdsAccess);
+  }
+
+  private String accessMessage() {
+    return message(ConditionType.RdsAccess);
   }
 
   private Blocker check() {
@@ -63,17 +98,23 @@ class RdsGateTest {
   }
 
   private RdsGate gate() {
-    return new RdsGate(new AwsClients(Optional.of(aws.endpoint())), new EventRecorder(client, Clock.systemUTC()));
+    return new RdsGate(new AwsClients(Optional.of(aws.endpoint())), powers, new EventRecorder(client, Clock.systemUTC()));
   }
 
   private String condition() {
-    return StatusUpdater.condition(status.status(), ConditionType.RdsLogicalReplication)
-        .map(c -> c.getStatus() + "/" + c.getReason())
-        .orElseThrow();
+    return condition(ConditionType.RdsLogicalReplication);
   }
 
   private String message() {
-    return StatusUpdater.condition(status.status(), ConditionType.RdsLogicalReplication).orElseThrow().getMessage();
+    return message(ConditionType.RdsLogicalReplication);
+  }
+
+  private String condition(ConditionType type) {
+    return StatusUpdater.condition(status.status(), type).map(c -> c.getStatus() + "/" + c.getReason()).orElseThrow();
+  }
+
+  private String message(ConditionType type) {
+    return StatusUpdater.condition(status.status(), type).orElseThrow().getMessage();
   }
 
   @Test
@@ -125,6 +166,7 @@ class RdsGateTest {
     aws.instance("shop-db", "team-shared-pg16", "0");
     RdsSpec spec = rds("shop-db", null);
     spec.manageParameterGroup = true;
+    powers = powers.grant(Power.PARAMETER_GROUP_CHANGES, List.of(Pipelines.NAMESPACE));
     check();
     assertThat(condition()).isEqualTo("False/LogicalReplicationOff");
     assertThat(message()).contains("changes only groups it created");
@@ -162,6 +204,7 @@ class RdsGateTest {
     aws.instance("shop-db", "default.postgres16", "0");
     RdsSpec spec = rds("shop-db", null);
     spec.manageParameterGroup = true;
+    powers = powers.grant(Power.PARAMETER_GROUP_CHANGES, List.of(Pipelines.NAMESPACE)).grant(Power.REBOOT, List.of("*"));
     check();
     assertThat(aws.modifyingActions()).containsExactly("CopyDBParameterGroup", "ModifyDBInstance", "ModifyDBParameterGroup");
     assertThat(aws.groups.get("pgstream-shop-db")).isEqualTo("1");
@@ -186,6 +229,7 @@ class RdsGateTest {
     RdsSpec spec = rds(null, "shop");
     spec.manageParameterGroup = true;
     spec.rebootPolicy = RebootPolicy.Immediate;
+    powers = powers.grant(Power.PARAMETER_GROUP_CHANGES, List.of("*")).grant(Power.REBOOT, List.of("team-b", Pipelines.NAMESPACE));
     check();
     assertThat(aws.modifyingActions())
         .containsExactly("CopyDBClusterParameterGroup", "ModifyDBCluster", "ModifyDBClusterParameterGroup", "RebootDBInstance");
@@ -198,7 +242,7 @@ class RdsGateTest {
     rds(null, "shop");
     pipeline.getSpec().source.host = "shop.cluster-ro-abc.eu-west-1.rds.amazonaws.com";
     assertThat(check().reason()).isEqualTo("ReaderEndpoint");
-    assertThat(message()).contains("use the writer (cluster) endpoint shop.cluster-abc.eu-west-1.rds.amazonaws.com");
+    assertThat(accessMessage()).contains("use the writer (cluster) endpoint shop.cluster-abc.eu-west-1.rds.amazonaws.com");
   }
 
   @Test
@@ -211,27 +255,169 @@ class RdsGateTest {
   }
 
   @Test
-  void theMasterUserSecretAndIamTokensServeAsAdminLogins() throws Exception {
-    aws.instance("shop-db", "pgstream-shop-db", "1").masterSecretArn = "arn:aws:secretsmanager:eu-west-1:1:secret:rds!db-x";
-    aws.secrets.put("arn:aws:secretsmanager:eu-west-1:1:secret:rds!db-x", "{\"username\":\"postgres\",\"password\":\"M@ster \\\"pw\"}");
-    RdsSpec spec = rds("shop-db", null);
-    spec.masterUserSecret = true;
-    pipeline.getSpec().prepare = new PrepareSpec();
-    pipeline.getSpec().prepare.source = new SourcePrepareSpec();
-    ResolvedCredentials creds = new ResolvedCredentials("u", "p", "v", "q");
-    var admin = gate().withAwsAdmin(pipeline, creds).sourceAdmin().orElseThrow();
+  void theMasterUserSecretAndIamTokensServeAsAdminLoginsWithPowerTagAndMatchingHost() throws Exception {
+    RdsSpec spec = withMasterUserSecret("shop-db");
+    powers = powers.grant(Power.MASTER_USER_SECRET, List.of(Pipelines.NAMESPACE)).grant(Power.IAM_ADMIN, List.of("*"));
+    assertThat(check()).isNull();
+    assertThat(access()).isEqualTo("True/Granted");
+    assertThat(accessMessage()).contains("DB instance shop-db names namespace default", "shop-db.abc.eu-west-1.rds.amazonaws.com:5432");
+    var admin = awsAdmin().sourceAdmin().orElseThrow();
     assertThat(admin.user()).isEqualTo("postgres");
     assertThat(admin.password()).isEqualTo("M@ster \"pw");
     assertThat(admin.toString()).doesNotContain("M@ster");
+    assertThat(aws.actions).endsWith("DescribeDBInstances", "GetSecretValue");
 
     spec.masterUserSecret = null;
     spec.iamAuthentication = true;
     pipeline.getSpec().prepare.source.adminUsername = new SecretValueSource(new SecretKeyRef("x", "y"));
     var token =
         gate().withAwsAdmin(pipeline, new ResolvedCredentials(
-            new io.pgstream.operator.credentials.Login("u", "p"), new io.pgstream.operator.credentials.Login("v", "q"),
-            new io.pgstream.operator.credentials.Login("iam_admin", null), null)).sourceAdmin().orElseThrow();
+            new Login("u", "p"), new Login("v", "q"), new Login("iam_admin", null), null)).sourceAdmin().orElseThrow();
     assertThat(token.user()).isEqualTo("iam_admin");
-    assertThat(token.password()).startsWith("source.db:5432/?").contains("Action=connect", "DBUser=iam_admin", "X-Amz-Signature=");
+    assertThat(token.password())
+        .startsWith("shop-db.abc.eu-west-1.rds.amazonaws.com:5432/?")
+        .contains("Action=connect", "DBUser=iam_admin", "X-Amz-Signature=");
+  }
+
+  /** Review C1 (1), (3), (4): each power asked for but not granted stops the pipeline before any AWS call. */
+  @ParameterizedTest
+  @EnumSource(Power.class)
+  void aPowerNotGrantedToTheNamespaceIsRefusedBeforeAnyAwsCall(Power power) {
+    RdsSpec spec = withMasterUserSecret("prod-payments");
+    spec.masterUserSecret = power == Power.MASTER_USER_SECRET;
+    spec.iamAuthentication = power == Power.IAM_ADMIN;
+    spec.manageParameterGroup = power == Power.PARAMETER_GROUP_CHANGES || power == Power.REBOOT;
+    spec.rebootPolicy = power == Power.REBOOT ? RebootPolicy.Immediate : null;
+    pipeline.getSpec().prepare.source.adminUsername = new SecretValueSource(new SecretKeyRef("x", "y"));
+    // Granted to everything it asks for but this one power, and that one only to another namespace.
+    for (Power other : Power.values()) {
+      powers = powers.grant(other, other == power ? List.of("team-b") : List.of(Pipelines.NAMESPACE));
+    }
+
+    Blocker refused = check();
+    assertThat(refused.reason()).isEqualTo("RdsPowerNotGranted");
+    assertThat(access()).isEqualTo("False/RdsPowerNotGranted");
+    assertThat(accessMessage())
+        .contains(power.field(), power.flag() + "=default", power.chartValue() + ": [\"default\"]")
+        .contains("namespace default");
+    assertThat(status.status().rds).isNull();
+    if (power != Power.PARAMETER_GROUP_CHANGES && power != Power.REBOOT) {
+      ResolvedCredentials creds =
+          new ResolvedCredentials(new Login("u", "p"), new Login("v", "q"), new Login("iam_admin", null), null);
+      assertThatThrownBy(() -> gate().withAwsAdmin(pipeline, creds)).hasMessageContaining(power.flag());
+    }
+    assertThat(aws.actions).as("no AWS call at all").isEmpty();
+
+    powers = powers.grant(power, List.of(AwsPowers.ALL));
+    assertThat(check()).isNull();
+    assertThat(access()).isEqualTo("True/Granted");
+  }
+
+  /** Review C1 (1), (5): a resource whose tag does not name the namespace is neither used nor described. */
+  @Test
+  void aResourceWhoseTagOmitsTheNamespaceIsDeniedAndNothingAboutItIsKept() {
+    withMasterUserSecret("prod-payments");
+    powers = powers.grant(Power.MASTER_USER_SECRET, List.of(AwsPowers.ALL));
+    aws.instances.get("prod-payments").tags.put(RdsResource.NAMESPACES_TAG, "payments defaults team-default");
+    pipeline.setStatus(new PgstreamPipelineStatus());
+    pipeline.getStatus().rds = new RdsStatus();
+    pipeline.getStatus().rds.engine = "from an earlier answer";
+
+    assertThat(check().reason()).isEqualTo("RdsAccessDenied");
+    assertThat(access()).isEqualTo("False/RdsAccessDenied");
+    assertThat(accessMessage())
+        .contains("DB instance prod-payments does not name namespace default in its RDS tag pgstream.io/namespaces")
+        .contains("separated by spaces", "256 characters")
+        .doesNotContain("payments defaults", "rds.amazonaws.com", "postgres");
+    assertThat(status.status().rds).as("no other team's metadata in status").isNull();
+    assertThatThrownBy(this::awsAdmin).hasMessageContaining("does not name namespace default");
+    assertThat(aws.actions).as("one describe call each, no parameters, no secret").containsOnly("DescribeDBInstances");
+
+    aws.instances.get("prod-payments").tags.clear();
+    assertThat(check().reason()).as("untagged").isEqualTo("RdsAccessDenied");
+    assertThat(aws.actions).doesNotContain("GetSecretValue", "DescribeDBParameters");
+  }
+
+  /** An Aurora member counts by its cluster's tag: the cluster's endpoint, parameter group and secret are used. */
+  @Test
+  void anAuroraMemberIsAuthorisedByItsClustersTag() {
+    aws.cluster("shop", "pgstream-shop", "1");
+    rds(null, "shop");
+    aws.clusters.get("shop").tags.clear();
+    rds("shop-instance-1", null);
+    pipeline.getSpec().source.host = aws.clusters.get("shop").endpoint;
+    assertThat(check().reason()).isEqualTo("RdsAccessDenied");
+    assertThat(accessMessage()).contains("DB cluster shop does not name namespace default");
+
+    aws.clusters.get("shop").tags.put(RdsResource.NAMESPACES_TAG, Pipelines.NAMESPACE);
+    assertThat(check()).isNull();
+    assertThat(access()).isEqualTo("True/Granted");
+  }
+
+  /** Review C1 (1), (3): power and tag, but the pipeline points elsewhere: no secret is fetched, no token minted. */
+  @Test
+  void aHostOtherThanTheDescribedEndpointGetsNoCredential() {
+    withMasterUserSecret("prod-payments");
+    powers = powers.grant(Power.MASTER_USER_SECRET, List.of(Pipelines.NAMESPACE)).grant(Power.IAM_ADMIN, List.of(Pipelines.NAMESPACE));
+    pipeline.getSpec().source.host = "attacker.example.com";
+
+    assertThat(check().reason()).isEqualTo("RdsEndpointMismatch");
+    assertThat(accessMessage())
+        .contains("attacker.example.com:5432", "DB instance prod-payments at prod-payments.abc.eu-west-1.rds.amazonaws.com:5432");
+    assertThat(status.status().rds).isNull();
+    assertThatThrownBy(this::awsAdmin).hasMessageContaining("attacker.example.com:5432");
+
+    pipeline.getSpec().source.host = "PROD-PAYMENTS.abc.eu-west-1.rds.amazonaws.com.";
+    pipeline.getSpec().source.port = 6432;
+    assertThat(check().reason()).as("the port counts too").isEqualTo("RdsEndpointMismatch");
+    pipeline.getSpec().source.rds.masterUserSecret = null;
+    pipeline.getSpec().source.rds.iamAuthentication = true;
+    pipeline.getSpec().prepare.source.adminUsername = new SecretValueSource(new SecretKeyRef("x", "y"));
+    ResolvedCredentials creds = new ResolvedCredentials(new Login("u", "p"), new Login("v", "q"), new Login("iam_admin", null), null);
+    assertThatThrownBy(() -> gate().withAwsAdmin(pipeline, creds)).hasMessageContaining("6432");
+    assertThat(aws.actions).doesNotContain("GetSecretValue");
+
+    pipeline.getSpec().source.port = 5432;
+    assertThat(check()).as("host names compare without case and final dot").isNull();
+  }
+
+  /** Review C1 (4): parameter-group changes and reboots need the tag even with both powers. */
+  @Test
+  void parameterGroupChangesAndRebootsNeedTheTag() {
+    aws.instance("prod-db", "default.postgres16", "0");
+    RdsSpec spec = rds("prod-db", null);
+    spec.manageParameterGroup = true;
+    spec.rebootPolicy = RebootPolicy.Immediate;
+    powers = powers.grant(Power.PARAMETER_GROUP_CHANGES, List.of("*")).grant(Power.REBOOT, List.of("*"));
+    aws.instances.get("prod-db").tags.put(RdsResource.NAMESPACES_TAG, "team-b");
+    assertThat(check().reason()).isEqualTo("RdsAccessDenied");
+    assertThat(aws.modifyingActions()).isEmpty();
+  }
+
+  /** Review C1: mode snapshot used to return before any describe call, so AWS-sourced admins went unchecked. */
+  @Test
+  void snapshotPipelinesWithAnAwsAdminAreCheckedToo() {
+    withMasterUserSecret("prod-payments");
+    powers = powers.grant(Power.MASTER_USER_SECRET, List.of(Pipelines.NAMESPACE));
+    pipeline.getSpec().mode = PipelineMode.SNAPSHOT;
+    pipeline.getSpec().source.host = "127.0.0.1";
+    assertThat(check().reason()).isEqualTo("RdsEndpointMismatch");
+
+    pipeline.getSpec().source.host = aws.instances.get("prod-payments").address;
+    assertThat(check()).isNull();
+    assertThat(condition()).isEqualTo("True/NotRequired");
+    assertThat(aws.actions).as("no parameter read in mode snapshot").doesNotContain("DescribeDBParameters");
+  }
+
+  /** The cached answer belongs to spec.source.rds too: naming another instance asks again. */
+  @Test
+  void aCachedAnswerDoesNotCoverAnotherInstance() {
+    aws.instance("shop-db", "pgstream-shop-db", "1");
+    aws.instance("prod-db", "pgstream-prod-db", "1").address = "shop-db.abc.eu-west-1.rds.amazonaws.com";
+    rds("shop-db", null);
+    assertThat(check()).isNull();
+    pipeline.setStatus(status.status());
+    pipeline.getSpec().source.rds.instanceIdentifier = "prod-db";
+    assertThat(check().reason()).isEqualTo("RdsAccessDenied");
   }
 }

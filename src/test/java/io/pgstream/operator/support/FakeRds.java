@@ -31,6 +31,9 @@ public final class FakeRds implements AutoCloseable {
     public String status = "available";
     public String cluster;
     public String masterSecretArn;
+    public String address;
+    public int port = 5432;
+    public final Map<String, String> tags = new LinkedHashMap<>();
   }
 
   public static final class Cluster {
@@ -39,6 +42,9 @@ public final class FakeRds implements AutoCloseable {
     public String writer;
     public String writerGroupStatus = "in-sync";
     public String masterSecretArn;
+    public String endpoint;
+    public int port = 5432;
+    public final Map<String, String> tags = new LinkedHashMap<>();
   }
 
   public final Map<String, Instance> instances = new LinkedHashMap<>();
@@ -53,6 +59,9 @@ public final class FakeRds implements AutoCloseable {
   private final HttpServer server;
 
   public FakeRds() {
+    // The SDK's default credentials chain reads these first; no network or profile is involved.
+    System.setProperty("aws.accessKeyId", "AKIDTEST");
+    System.setProperty("aws.secretAccessKey", "test-secret");
     try {
       server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
     } catch (IOException e) {
@@ -70,6 +79,7 @@ public final class FakeRds implements AutoCloseable {
     Instance i = new Instance();
     i.id = id;
     i.group = group;
+    i.address = id + ".abc.eu-west-1.rds.amazonaws.com";
     instances.put(id, i);
     groups.put(group, value);
     return i;
@@ -80,6 +90,7 @@ public final class FakeRds implements AutoCloseable {
     c.id = id;
     c.group = group;
     c.writer = id + "-instance-1";
+    c.endpoint = id + ".cluster-abc.eu-west-1.rds.amazonaws.com";
     clusters.put(id, c);
     groups.put(group, value);
     Instance writer = instance(c.writer, "default.aurora-postgresql16", null);
@@ -206,22 +217,30 @@ public final class FakeRds implements AutoCloseable {
   private static String instanceXml(Instance i) {
     return "<DBInstanceIdentifier>" + i.id + "</DBInstanceIdentifier><Engine>" + (i.cluster == null ? "postgres" : "aurora-postgresql")
         + "</Engine><EngineVersion>16.4</EngineVersion><DBInstanceStatus>" + i.status + "</DBInstanceStatus>"
-        + "<Endpoint><Address>" + i.id + ".abc.eu-west-1.rds.amazonaws.com</Address><Port>5432</Port></Endpoint>"
+        + "<Endpoint><Address>" + i.address + "</Address><Port>" + i.port + "</Port></Endpoint>"
         + "<DBParameterGroups><DBParameterGroup><DBParameterGroupName>" + i.group + "</DBParameterGroupName>"
         + "<ParameterApplyStatus>" + i.applyStatus + "</ParameterApplyStatus></DBParameterGroup></DBParameterGroups>"
         + (i.cluster == null ? "" : "<DBClusterIdentifier>" + i.cluster + "</DBClusterIdentifier>")
-        + (i.masterSecretArn == null ? "" : "<MasterUserSecret><SecretArn>" + i.masterSecretArn + "</SecretArn><SecretStatus>active</SecretStatus></MasterUserSecret>");
+        + (i.masterSecretArn == null ? "" : "<MasterUserSecret><SecretArn>" + i.masterSecretArn + "</SecretArn><SecretStatus>active</SecretStatus></MasterUserSecret>")
+        + tagsXml(i.tags);
   }
 
   private static String clusterXml(Cluster c) {
     return "<DBClusterIdentifier>" + c.id + "</DBClusterIdentifier><Engine>aurora-postgresql</Engine><EngineVersion>16.4</EngineVersion>"
-        + "<Status>available</Status><Endpoint>" + c.id + ".cluster-abc.eu-west-1.rds.amazonaws.com</Endpoint>"
-        + "<ReaderEndpoint>" + c.id + ".cluster-ro-abc.eu-west-1.rds.amazonaws.com</ReaderEndpoint><Port>5432</Port>"
+        + "<Status>available</Status><Endpoint>" + c.endpoint + "</Endpoint>"
+        + "<ReaderEndpoint>" + c.id + ".cluster-ro-abc.eu-west-1.rds.amazonaws.com</ReaderEndpoint><Port>" + c.port + "</Port>"
         + "<DBClusterParameterGroup>" + c.group + "</DBClusterParameterGroup>"
         + "<DBClusterMembers><DBClusterMember><DBInstanceIdentifier>" + c.writer + "</DBInstanceIdentifier>"
         + "<IsClusterWriter>true</IsClusterWriter><DBClusterParameterGroupStatus>" + c.writerGroupStatus
         + "</DBClusterParameterGroupStatus></DBClusterMember></DBClusterMembers>"
-        + (c.masterSecretArn == null ? "" : "<MasterUserSecret><SecretArn>" + c.masterSecretArn + "</SecretArn></MasterUserSecret>");
+        + (c.masterSecretArn == null ? "" : "<MasterUserSecret><SecretArn>" + c.masterSecretArn + "</SecretArn></MasterUserSecret>")
+        + tagsXml(c.tags);
+  }
+
+  private static String tagsXml(Map<String, String> tags) {
+    StringBuilder xml = new StringBuilder("<TagList>");
+    tags.forEach((key, value) -> xml.append("<Tag><Key>").append(key).append("</Key><Value>").append(value).append("</Value></Tag>"));
+    return xml.append("</TagList>").toString();
   }
 
   private static void ok(HttpExchange ex, String action, String result) throws IOException {

@@ -5,8 +5,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.pgstream.operator.api.BatchSpec;
 import io.pgstream.operator.api.PgstreamPipeline;
 import io.pgstream.operator.api.PipelineMode;
+import io.pgstream.operator.api.PrepareSpec;
+import io.pgstream.operator.api.RdsSpec;
 import io.pgstream.operator.api.SchemaSnapshotSpec;
+import io.pgstream.operator.api.SecretKeyRef;
+import io.pgstream.operator.api.SecretValueSource;
 import io.pgstream.operator.api.SnapshotMode;
+import io.pgstream.operator.api.SourcePrepareSpec;
+import io.pgstream.operator.api.SslMode;
 import io.pgstream.operator.support.Pipelines;
 import java.util.List;
 import java.util.function.Consumer;
@@ -55,7 +61,30 @@ class PipelineValidatorTest {
               p.getSpec().target.batch.maxQueueBytes = 1_000_000L;
             },
             "maxQueueBytes (1000000) must be at least maxBytes (10000000)"),
-        bad("name too long", p -> p.getMetadata().setName("x".repeat(48)), "metadata.name must be at most 47"));
+        bad("name too long", p -> p.getMetadata().setName("x".repeat(48)), "metadata.name must be at most 47"),
+        bad("admin from AWS without verified TLS", p -> awsAdmin(p, SslMode.REQUIRE), "spec.source.sslMode must be verify-full"));
+  }
+
+  @Test
+  void anAdminFromAwsNeedsVerifyFull() {
+    PgstreamPipeline p = Pipelines.snapshotAndReplication("ok");
+    awsAdmin(p, SslMode.VERIFY_FULL);
+    assertThat(PipelineValidator.validate(p)).isEmpty();
+    p.getSpec().source.rds.masterUserSecret = null;
+    p.getSpec().source.rds.iamAuthentication = true;
+    p.getSpec().prepare.source.adminUsername = new SecretValueSource(new SecretKeyRef("admin", "username"));
+    p.getSpec().source.sslMode = SslMode.VERIFY_CA;
+    assertThat(PipelineValidator.validate(p)).singleElement().asString().contains("set spec.source.sslMode: verify-full");
+  }
+
+  private static void awsAdmin(PgstreamPipeline p, SslMode sslMode) {
+    p.getSpec().source.sslMode = sslMode;
+    p.getSpec().source.rds = new RdsSpec();
+    p.getSpec().source.rds.region = "eu-west-1";
+    p.getSpec().source.rds.instanceIdentifier = "db";
+    p.getSpec().source.rds.masterUserSecret = true;
+    p.getSpec().prepare = new PrepareSpec();
+    p.getSpec().prepare.source = new SourcePrepareSpec();
   }
 
   private static Arguments bad(String what, Consumer<PgstreamPipeline> mutation, String expected) {
