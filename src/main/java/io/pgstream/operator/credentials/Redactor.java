@@ -19,7 +19,8 @@ import java.util.regex.Pattern;
  * (shorter than four characters only as a whole token, see there). A base64 token whose decoded text
  * holds a secret (a Secret's data, HTTP basic auth's {@code user:password}, either alphabet) is masked
  * whole. Every match becomes {@link #MASK}; matches are collected first and masked in one pass, so a
- * mask is never matched again.
+ * mask is never matched again. Matching has a budget: a message it exceeds is replaced by
+ * {@link #WITHHELD} rather than passed on unchecked.
  */
 public final class Redactor {
   /** The password part of {@code scheme://user:password@host}. */
@@ -27,8 +28,56 @@ public final class Redactor {
   /** A run of either base64 alphabet with its padding. */
   private static final Pattern BASE64_TOKEN = Pattern.compile("[A-Za-z0-9+/_-]{2,}={0,2}");
   static final String MASK = "****";
+  /**
+   * What is left of a message when matching took too long: a password's escape alternatives (runs of
+   * backslashes or quotes) can make a regular expression backtrack exponentially, and a tenant chooses
+   * its own password.
+   */
+  static final String WITHHELD = "[message withheld: it could not be checked for credentials]";
+  /** Character reads allowed per character of text and per pattern; ordinary matching needs a handful. */
+  private static final long READS_PER_CHAR = 200;
 
   private record Range(int start, int end) {}
+
+  private static final class TooComplex extends RuntimeException {
+    TooComplex() {
+      super(null, null, false, false);
+    }
+  }
+
+  /** The text, failing once matching has read it more often than the budget allows. */
+  private static final class Budgeted implements CharSequence {
+    private final String text;
+    private long reads;
+
+    Budgeted(String text, int patterns) {
+      this.text = text;
+      this.reads = READS_PER_CHAR * (text.length() + 1) * (patterns + 1);
+    }
+
+    @Override
+    public char charAt(int index) {
+      if (--reads < 0) {
+        throw new TooComplex();
+      }
+      return text.charAt(index);
+    }
+
+    @Override
+    public int length() {
+      return text.length();
+    }
+
+    @Override
+    public CharSequence subSequence(int start, int end) {
+      return text.subSequence(start, end);
+    }
+
+    @Override
+    public String toString() {
+      return text;
+    }
+  }
 
   private Redactor() {}
 
@@ -43,18 +92,23 @@ public final class Redactor {
     }
     List<Pattern> secrets =
         secretValues.stream().filter(Objects::nonNull).filter(v -> !v.isEmpty()).distinct().map(v -> SecretPattern.of(v).pattern()).toList();
-    for (Pattern secret : secrets) {
-      Matcher m = secret.matcher(text);
-      while (m.find()) {
-        ranges.add(new Range(m.start(), m.end()));
+    try {
+      Budgeted budgeted = new Budgeted(text, secrets.size());
+      for (Pattern secret : secrets) {
+        Matcher m = secret.matcher(budgeted);
+        while (m.find()) {
+          ranges.add(new Range(m.start(), m.end()));
+        }
       }
-    }
-    Matcher token = BASE64_TOKEN.matcher(text);
-    while (token.find()) {
-      String decoded = decodedText(token.group());
-      if (decoded != null && secrets.stream().anyMatch(s -> s.matcher(decoded).find())) {
-        ranges.add(new Range(token.start(), token.end()));
+      Matcher token = BASE64_TOKEN.matcher(text);
+      while (token.find()) {
+        String decoded = decodedText(token.group());
+        if (decoded != null && secrets.stream().anyMatch(s -> s.matcher(new Budgeted(decoded, 1)).find())) {
+          ranges.add(new Range(token.start(), token.end()));
+        }
       }
+    } catch (TooComplex e) {
+      return WITHHELD;
     }
     return masked(text, ranges);
   }

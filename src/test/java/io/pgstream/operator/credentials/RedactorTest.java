@@ -1,6 +1,7 @@
 package io.pgstream.operator.credentials;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.json.JsonWriteFeature;
@@ -8,6 +9,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
@@ -64,6 +66,14 @@ class RedactorTest {
   @Test
   void aMaskIsNotMaskedAgain() {
     assertThat(Redactor.redact("pw=* and ** and x", List.of("*", "**"))).isEqualTo("pw=**** and **** and x");
+  }
+
+  @Test
+  void aPasswordThatMakesMatchingExplodeWithholdsTheMessageInsteadOfHanging() {
+    String password = "\\".repeat(40) + "Q";
+    String text = "error: " + "\\".repeat(400) + "x";
+    String out = assertTimeoutPreemptively(Duration.ofSeconds(10), () -> Redactor.redact(text, List.of(password)));
+    assertThat(out).isEqualTo(Redactor.WITHHELD);
   }
 
   @Test
