@@ -63,6 +63,7 @@ deploy: $(HELM)
 chart-check: $(HELM)
 	$(HELM) lint --strict $(CHART)
 	$(HELM) lint --strict $(CHART) --set watchNamespaces={team-a,team-b} --set metrics.serviceMonitor.enabled=true
+	$(HELM) lint --strict $(CHART) --set image.digest=sha256:$$(printf '0%.0s' $$(seq 64)) --set runnerImages.17=runner:pg17@sha256:$$(printf 'a%.0s' $$(seq 64))
 	./deploy/render.sh $(HELM) | diff -u $(DEPLOY) - || (echo "deploy/ is stale: run make deploy" && exit 1)
 	diff -u crds/$(CRD) $(CHART)/crds/$(CRD) || (echo "the chart's CRD is stale: run make crds" && exit 1)
 

@@ -13,6 +13,18 @@ app.kubernetes.io/name: pgstream-operator
 app.kubernetes.io/instance: {{ .Release.Name }}
 {{- end -}}
 
+{{/* The operator's image: repository:tag, with @digest appended when image.digest pins it. */}}
+{{- define "pgstream-operator.image" -}}
+{{- $ref := printf "%s:%s" .Values.image.repository (default .Chart.AppVersion .Values.image.tag) -}}
+{{- with .Values.image.digest -}}
+{{- if not (regexMatch "^sha256:[a-f0-9]{64}$" .) -}}
+{{- fail "image.digest must be sha256: and 64 lower-case hex digits (crane digest / skopeo inspect print it)" -}}
+{{- end -}}
+{{- $ref = printf "%s@%s" $ref . -}}
+{{- end -}}
+{{- $ref -}}
+{{- end -}}
+
 {{- define "pgstream-operator.serviceAccount" -}}
 {{- default .Release.Name .Values.serviceAccount.name -}}
 {{- end -}}

@@ -56,8 +56,10 @@ public class PgstreamPipelineSpec {
   public String replicationSlot;
 
   @Size(max = 512)
+  @Pattern(ImageReference.REGEX)
   @JsonPropertyDescription(
-      "pgstream image; its entrypoint must be pgstream. Schema snapshots need pg_dump and psql in it.")
+      "pgstream image; its entrypoint must be pgstream. Schema snapshots need pg_dump and psql in it. A digest"
+          + " (registry/path[:tag]@sha256:...) pins it.")
   public String image;
 
   @JsonPropertyDescription("CPU and memory for the pgstream containers.")

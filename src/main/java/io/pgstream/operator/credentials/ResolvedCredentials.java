@@ -80,13 +80,12 @@ public final class ResolvedCredentials {
     return data;
   }
 
-  /** Every secret value, raw and as it appears in a URL, for redaction. */
+  /** Every password, for {@link Redactor}, which finds their encoded forms itself. */
   public Collection<String> secretValues() {
     List<String> values = new ArrayList<>();
     for (Login login : new Login[] {source, target, sourceAdmin, targetAdmin}) {
       if (login != null && login.password() != null) {
         values.add(login.password());
-        values.add(percentEncode(login.password()));
       }
     }
     return values;

@@ -1,5 +1,6 @@
 package io.pgstream.operator.dependent;
 
+import io.pgstream.operator.api.ImageReference;
 import io.pgstream.operator.api.PgstreamPipeline;
 import io.pgstream.operator.api.PgstreamPipelineSpec;
 import java.util.Map;
@@ -14,8 +15,21 @@ import java.util.TreeMap;
 public final class RunnerImages {
   private final TreeMap<Integer, String> byClientMajor;
 
-  /** @param byClientMajor runner images keyed by the major version of the PostgreSQL client they carry */
+  /**
+   * @param byClientMajor runner images keyed by the major version of the PostgreSQL client they carry,
+   *     by tag or digest ({@link ImageReference})
+   * @throws IllegalArgumentException for a value that is no image reference: a wrong flag stops the
+   *     operator at start rather than every schema snapshot at pull time
+   */
   public RunnerImages(Map<Integer, String> byClientMajor) {
+    byClientMajor.forEach(
+        (major, image) -> {
+          if (!ImageReference.valid(image)) {
+            throw new IllegalArgumentException(
+                "--runner-image %d=%s is not an image reference (registry/path:tag or registry/path[:tag]@sha256:<64 hex digits>)"
+                    .formatted(major, image));
+          }
+        });
     this.byClientMajor = new TreeMap<>(byClientMajor);
   }
 

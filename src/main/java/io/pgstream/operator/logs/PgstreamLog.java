@@ -17,18 +17,15 @@ import java.util.regex.Pattern;
 public final class PgstreamLog {
   /** pgstream's error when strict mode stops it on a write the target rejected (postgres_batch_writer.go). */
   static final String STRICT_STOP = "strict mode: stopping on non-internal";
-  static final String REDACTED = "<redacted>";
+  static final String REDACTED = RowValues.REDACTED;
   private static final ObjectMapper JSON = new ObjectMapper();
-  /** The values of a key in PostgreSQL's "Key (id)=(42) already exists". */
-  private static final Pattern KEY_VALUES = Pattern.compile("(Key \\([^)]*\\)=\\()(.*?)(\\))");
-  private static final Pattern QUOTED = Pattern.compile("\"(?:[^\"\\\\]|\\\\.)*\"");
+  /** Quoted strings and literals within one line: an unpaired quote must not pair with the next line's. */
+  private static final Pattern QUOTED = Pattern.compile("\"(?:[^\"\\\\\\n]|\\\\.)*\"");
   /** A quoted string after one of these words is an object name, not a value. */
   private static final Pattern NAME_BEFORE =
       Pattern.compile(
           "(?:relation|constraint|column|table|type|index|schema|function|sequence|trigger|parameter|role|database|extension|view|domain|operator|slot) $");
-  /** PostgreSQL's DETAIL of a NOT NULL or CHECK violation lists the whole row. */
-  private static final Pattern FAILING_ROW = Pattern.compile("Failing row contains \\(.*\\)");
-  private static final Pattern SQL_LITERAL = Pattern.compile("'(?:[^']|'')*'");
+  private static final Pattern SQL_LITERAL = Pattern.compile("'(?:[^'\\n]|'')*'");
   private static final int MAX = 1024;
 
   private PgstreamLog() {}
@@ -62,9 +59,10 @@ public final class PgstreamLog {
     for (String line : tail.split("\n")) {
       JsonNode record = json(line.strip());
       String kept = record == null ? line : record.path("level").asText("?") + ": " + record.path("message").asText("");
-      out.append(out.isEmpty() ? "" : "\n").append(redactValues(kept));
+      out.append(out.isEmpty() ? "" : "\n").append(kept);
     }
-    return out.toString();
+    // A row value may span lines (psql prints a value's line breaks as they are).
+    return redactValues(out.toString());
   }
 
   /** Whether an error is strict mode stopping pgstream on a rejected write. */
@@ -103,10 +101,9 @@ public final class PgstreamLog {
     return Optional.ofNullable(last);
   }
 
-  /** Quoted values, SQL literals, key values and failing rows replaced; object names kept, so the message still says where. */
+  /** Row values ({@link RowValues}), quoted values and SQL literals replaced; object names kept, so the message still says where. */
   static String redactValues(String message) {
-    String out = KEY_VALUES.matcher(message).replaceAll(m -> Matcher.quoteReplacement(m.group(1) + REDACTED + m.group(3)));
-    out = FAILING_ROW.matcher(out).replaceAll(Matcher.quoteReplacement("Failing row contains (" + REDACTED + ")"));
+    String out = RowValues.strip(message);
     Matcher quoted = QUOTED.matcher(out);
     StringBuilder kept = new StringBuilder();
     while (quoted.find()) {

@@ -260,7 +260,7 @@ final class SourceChecks extends Checks {
         SIDE,
         "CannotCreateSchema",
         "Role " + f.user() + " may not create schema pgstream in database " + f.database() + ".",
-        "GRANT CREATE ON DATABASE \"" + f.database() + "\" TO " + f.quotedUser() + ";");
+        "GRANT CREATE ON DATABASE " + Jdbc.ident(f.database()) + " TO " + f.quotedUser() + ";");
   }
 
   private void walKeepSize() throws SQLException {
@@ -305,7 +305,7 @@ final class SourceChecks extends Checks {
                 SIDE,
                 "SchemaUsageDenied",
                 "permission denied for schema " + s.name() + " (role " + f.user() + ").",
-                "GRANT USAGE ON SCHEMA \"" + s.name() + "\" TO " + f.quotedUser() + ";"));
+                "GRANT USAGE ON SCHEMA " + Jdbc.ident(s.name()) + " TO " + f.quotedUser() + ";"));
       } else {
         list.pass(SIDE, "usage on schema " + s.name());
       }
@@ -347,8 +347,8 @@ final class SourceChecks extends Checks {
         .distinct()
         .forEach(
             s ->
-                fix.append("GRANT SELECT ON ALL TABLES IN SCHEMA \"%1$s\" TO %2$s; GRANT SELECT ON ALL SEQUENCES IN SCHEMA \"%1$s\" TO %2$s; "
-                    .formatted(s, f.quotedUser())));
+                fix.append("GRANT SELECT ON ALL TABLES IN SCHEMA %1$s TO %2$s; GRANT SELECT ON ALL SEQUENCES IN SCHEMA %1$s TO %2$s; "
+                    .formatted(Jdbc.ident(s), f.quotedUser())));
     return Finding.error(
         SIDE,
         "TableReadDenied",

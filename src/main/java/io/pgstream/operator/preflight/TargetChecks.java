@@ -86,7 +86,7 @@ public final class TargetChecks extends Checks {
         SIDE,
         "TargetDatabaseNotOwned",
         "Role " + f.user() + " does not own database " + f.database() + "; restoring the schema and replaying DDL fail.",
-        "ALTER DATABASE \"" + f.database() + "\" OWNER TO " + f.quotedUser() + ";");
+        "ALTER DATABASE " + Jdbc.ident(f.database()) + " OWNER TO " + f.quotedUser() + ";");
   }
 
   private void schemas() throws SQLException {
@@ -112,7 +112,7 @@ public final class TargetChecks extends Checks {
                 SIDE,
                 "TargetSchemaDenied",
                 "Schema " + s.name() + " does not exist on the target and role " + f.user() + " may not create it.",
-                "GRANT CREATE ON DATABASE \"" + f.database() + "\" TO " + f.quotedUser() + ";");
+                "GRANT CREATE ON DATABASE " + Jdbc.ident(f.database()) + " TO " + f.quotedUser() + ";");
       } else if (s.exists() && !Boolean.TRUE.equals(s.owns()) && !f.superuser()) {
         problem =
             Finding.error(
@@ -120,8 +120,8 @@ public final class TargetChecks extends Checks {
                 "TargetSchemaDenied",
                 "permission denied for schema " + s.name() + ": role " + f.user() + " does not own it"
                     + (Boolean.TRUE.equals(s.canCreate()) ? "" : " and may not create in it") + ".",
-                "ALTER SCHEMA \"" + s.name() + "\" OWNER TO " + f.quotedUser() + "; (or at least GRANT CREATE ON SCHEMA \""
-                    + s.name() + "\" TO " + f.quotedUser() + ";)");
+                "ALTER SCHEMA " + Jdbc.ident(s.name()) + " OWNER TO " + f.quotedUser() + "; (or at least GRANT CREATE ON SCHEMA "
+                    + Jdbc.ident(s.name()) + " TO " + f.quotedUser() + ";)");
       }
       list.check(SIDE, "may write schema " + s.name(), problem);
     }

@@ -26,7 +26,7 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Measures a streaming pipeline's slot at most once per interval, into status, gauges and Events.
- * Unclaimed slots are reported, never dropped.
+ * Unclaimed slots are counted, never dropped, and never named in the pipeline's status or Events.
  */
 final class SlotWatch {
   private static final Logger LOG = LoggerFactory.getLogger(SlotWatch.class);
@@ -79,17 +79,18 @@ final class SlotWatch {
       next.retainedWal = ByteSizes.forStatus(health.retainedBytes());
       next.walStatus = health.walStatus();
     }
-    next.unclaimedSlots = health.unclaimed().isEmpty() ? null : health.unclaimed();
-    List<String> before = previous == null || previous.unclaimedSlots == null ? List.of() : previous.unclaimedSlots;
-    for (String other : health.unclaimed()) {
-      if (!before.contains(other)) {
-        events.warning(
-            p,
-            "UnclaimedSlot",
-            ("Inactive wal2json replication slot %s on %s/%s is used by no PgstreamPipeline and keeps WAL. The operator"
-                    + " never drops it; if it is a leftover, drop it: SELECT pg_drop_replication_slot('%s');")
-                .formatted(other, p.getSpec().source.host, p.getSpec().source.database, other));
-      }
+    List<String> unclaimed = health.unclaimed();
+    next.unclaimedSlotCount = unclaimed.isEmpty() ? null : unclaimed.size();
+    int before = previous == null || previous.unclaimedSlotCount == null ? 0 : previous.unclaimedSlotCount;
+    if (unclaimed.size() > before) {
+      // The names belong to other pipelines, maybe of other namespaces: they go to the operator's log only.
+      LOG.warn("{}: inactive replication slots on {}/{} that no PgstreamPipeline uses: {}", key, p.getSpec().source.host, p.getSpec().source.database, unclaimed);
+      events.warning(
+          p,
+          "UnclaimedSlots",
+          ("%d inactive pgstream-like replication slot(s) on %s/%s are used by no PgstreamPipeline and keep WAL on the"
+                  + " source. The operator never drops them; its log names them for the database's administrators.")
+              .formatted(unclaimed.size(), p.getSpec().source.host, p.getSpec().source.database));
     }
     return next;
   }

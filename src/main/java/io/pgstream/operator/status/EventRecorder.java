@@ -5,6 +5,7 @@ import io.fabric8.kubernetes.api.model.ObjectReferenceBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.pgstream.operator.api.PgstreamPipeline;
+import io.pgstream.operator.logs.RowValues;
 import java.time.Clock;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
@@ -52,7 +53,7 @@ public class EventRecorder {
                     .build())
             .withType(type)
             .withReason(reason)
-            .withMessage(message)
+            .withMessage(RowValues.strip(message))
             .withFirstTimestamp(now)
             .withLastTimestamp(now)
             .withCount(1)

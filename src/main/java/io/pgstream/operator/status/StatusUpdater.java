@@ -6,6 +6,7 @@ import io.fabric8.kubernetes.api.model.ConditionBuilder;
 import io.pgstream.operator.api.Phase;
 import io.pgstream.operator.api.PgstreamPipeline;
 import io.pgstream.operator.api.PgstreamPipelineStatus;
+import io.pgstream.operator.logs.RowValues;
 import java.time.Clock;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
@@ -58,7 +59,7 @@ public final class StatusUpdater {
             .withType(type.name())
             .withStatus(flag)
             .withReason(reason)
-            .withMessage(message)
+            .withMessage(RowValues.strip(message))
             .withObservedGeneration(generation)
             .withLastTransitionTime(transition)
             .build();

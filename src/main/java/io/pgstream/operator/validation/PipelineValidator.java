@@ -2,6 +2,7 @@ package io.pgstream.operator.validation;
 
 import io.pgstream.operator.api.BatchSpec;
 import io.pgstream.operator.api.ConnectionSpec;
+import io.pgstream.operator.api.ImageReference;
 import io.pgstream.operator.api.OnConflictAction;
 import io.pgstream.operator.api.PgstreamPipeline;
 import io.pgstream.operator.api.PgstreamPipelineSpec;
@@ -85,6 +86,9 @@ public final class PipelineValidator {
     }
     if (spec.replicationSlot != null && !SLOT.matcher(spec.replicationSlot).matches()) {
       problems.add("spec.replicationSlot must match ^[a-z0-9_]+$ and be at most 63 characters");
+    }
+    if (spec.image != null && !spec.image.isBlank() && !ImageReference.valid(spec.image)) {
+      problems.add("spec.image must be an image reference: registry/path:tag, or registry/path[:tag]@sha256:<64 hex digits> to pin it");
     }
     tables("spec.tables", spec.tables, problems);
     if (spec.target != null && spec.target.onConflictAction == OnConflictAction.UPDATE) {

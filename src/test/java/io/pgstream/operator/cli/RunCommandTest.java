@@ -22,10 +22,10 @@ class RunCommandTest {
             "--log-format=text",
             "--leader-election-namespace=pgstream-system",
             "--runner-image=16=runner:pg16",
-            "--runner-image=17=runner:pg17",
+            "--runner-image=17=runner:pg17@sha256:" + "ab".repeat(32),
             "--namespace=team-a",
             "--namespace=team-b");
-    assertThat(run.runnerImages).isEqualTo(Map.of(16, "runner:pg16", 17, "runner:pg17"));
+    assertThat(run.runnerImages).isEqualTo(Map.of(16, "runner:pg16", 17, "runner:pg17@sha256:" + "ab".repeat(32)));
     assertThat(run.namespaces).containsExactly("team-a", "team-b");
     assertThat(run.leaderElectionNamespace).isEqualTo("pgstream-system");
     assertThat(run.slotCheckSeconds).isEqualTo(60);

@@ -234,6 +234,36 @@ class PreflightTest {
     assertThat(denied.fix()).contains("GRANT SELECT ON ALL TABLES IN SCHEMA \"public\" TO \"" + srcUser + "\";");
   }
 
+  /**
+   * Fix texts name schemas read from pg_namespace (spec.tables with wildcards), and an admin pastes them
+   * as a superuser: a hostile schema name must come out as one quoted identifier, so that running the
+   * fix grants on exactly that schema and runs nothing else. (The target's schema fixes name schemas
+   * from spec.tables, which validation limits to plain characters.)
+   */
+  @Test
+  void aHostileSchemaNameFromTheCatalogIsQuotedInTheFix() {
+    String hostile = "x\"; DROP TABLE orders; --";
+    healthyRds("");
+    rds.execute(
+        src,
+        "CREATE SCHEMA " + Jdbc.ident(hostile),
+        "CREATE TABLE " + Jdbc.ident(hostile) + ".rows (id int PRIMARY KEY)",
+        "GRANT USAGE ON SCHEMA " + Jdbc.ident(hostile) + " TO " + srcUser);
+    PgstreamPipelineSpec spec = spec(rds, PipelineMode.SNAPSHOT);
+    spec.tables = List.of("*.*");
+    String fix = finding(run(spec), "TableReadDenied").fix();
+    assertThat(fix)
+        .isEqualTo(
+            "GRANT SELECT ON ALL TABLES IN SCHEMA %1$s TO \"%2$s\"; GRANT SELECT ON ALL SEQUENCES IN SCHEMA %1$s TO \"%2$s\";"
+                .formatted("\"x\"\"; DROP TABLE orders; --\"", srcUser));
+    rds.execute(src, fix);
+    assertThat(rds.query(src, "SELECT count(*) FROM pg_tables WHERE schemaname = 'public' AND tablename = 'orders'"))
+        .as("the fix dropped nothing")
+        .isEqualTo(1);
+    assertThat(rds.text(src, "SELECT has_table_privilege('" + srcUser + "', '" + (Jdbc.ident(hostile) + ".rows").replace("'", "''") + "', 'SELECT')"))
+        .isEqualTo("t");
+  }
+
   @Test
   void tablesThatMatchNothingAreAWarning() {
     healthyRds("SUPERUSER");

@@ -476,12 +476,15 @@ class PipelineLifecycleTest {
   }
 
   @Test
-  void aLeftoverPgstreamSlotIsReportedAndNeverDropped() {
+  void aLeftoverSlotIsCountedNeverNamedToThePipelineAndNeverDropped() {
     driveToStreaming();
-    TestDatabases.createSlot("pgstream_default_gone");
-    await().until(() -> eventReasons().contains("UnclaimedSlot"));
-    await().until(() -> List.of("pgstream_default_gone").equals(pipeline().getStatus().slot.unclaimedSlots));
-    assertThat(events()).anySatisfy(e -> assertThat(e.getMessage()).contains("never drops it", "pg_drop_replication_slot('pgstream_default_gone')"));
+    TestDatabases.createSlot("pgstream_tenant_b_orders");
+    await().until(() -> eventReasons().contains("UnclaimedSlots"));
+    await().until(() -> Integer.valueOf(1).equals(pipeline().getStatus().slot.unclaimedSlotCount));
+    assertThat(events()).anySatisfy(e -> assertThat(e.getMessage()).startsWith("1 inactive").contains("never drops them"));
+    assertThat(events()).allSatisfy(e -> assertThat(e.getMessage()).doesNotContain("tenant_b"));
+    assertThat(Serialization.asJson(pipeline().getStatus())).doesNotContain("tenant_b");
+    assertThat(TestDatabases.slotExists("pgstream_tenant_b_orders")).isTrue();
   }
 
   @Test

@@ -28,6 +28,13 @@ class PipelineValidatorTest {
     assertThat(PipelineValidator.validate(Pipelines.snapshotAndReplication("ok"))).isEmpty();
   }
 
+  @Test
+  void anImagePinnedByDigestIsValid() {
+    PgstreamPipeline p = Pipelines.snapshotAndReplication("ok");
+    p.getSpec().image = "registry.example.com/mirror/pgstream:1.3.1@sha256:" + "0f".repeat(32);
+    assertThat(PipelineValidator.validate(p)).isEmpty();
+  }
+
   static Stream<Arguments> invalid() {
     return Stream.of(
         bad("missing mode", p -> p.getSpec().mode = null, "spec.mode is required"),
@@ -40,6 +47,7 @@ class PipelineValidatorTest {
         bad("slot with capitals", p -> p.getSpec().replicationSlot = "Slot", "spec.replicationSlot"),
         bad("slot with sql", p -> p.getSpec().replicationSlot = "x'); drop table t;--", "spec.replicationSlot"),
         bad("table with sql", p -> p.getSpec().tables = List.of("public.t; drop table x"), "spec.tables[0]"),
+        bad("image with a short digest", p -> p.getSpec().image = "ghcr.io/xataio/pgstream@sha256:abc", "spec.image must be an image reference"),
         bad("snapshot without tables", p -> p.getSpec().tables = List.of(), "spec.tables must name"),
         bad(
             "include and exclude while streaming",
