@@ -3,6 +3,7 @@ package io.pgstream.operator;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.pgstream.operator.preflight.DatabaseConnector;
+import io.pgstream.operator.tls.CaBundle;
 import java.net.URI;
 import java.time.Duration;
 import java.util.Map;
@@ -20,6 +21,7 @@ import java.util.Set;
  * @param database opens the operator's own database connections (checks, preparation, slot health)
  * @param leaderElectionNamespace where the leader-election Lease lives; empty runs without election
  * @param runnerImages snapshot runner images (pgstream plus PostgreSQL client tools) by client major
+ * @param defaultCaBundle the CA bundle a pipeline side without caBundle trusts; empty for none
  */
 public record OperatorSettings(
     Set<String> namespaces,
@@ -29,7 +31,8 @@ public record OperatorSettings(
     Optional<URI> awsEndpoint,
     DatabaseConnector database,
     Optional<String> leaderElectionNamespace,
-    Map<Integer, String> runnerImages) {
+    Map<Integer, String> runnerImages,
+    Optional<CaBundle> defaultCaBundle) {
 
   public static final String LEASE_NAME = "pgstream-operator";
 
@@ -45,24 +48,30 @@ public record OperatorSettings(
         Optional.empty(),
         DatabaseConnector.defaults(),
         Optional.empty(),
-        Map.of());
+        Map.of(),
+        Optional.empty());
   }
 
   public OperatorSettings withSlotCheckInterval(Duration interval) {
-    return new OperatorSettings(namespaces, serverSideApply, registry, interval, awsEndpoint, database, leaderElectionNamespace, runnerImages);
+    return new OperatorSettings(namespaces, serverSideApply, registry, interval, awsEndpoint, database, leaderElectionNamespace, runnerImages, defaultCaBundle);
   }
 
   public OperatorSettings withRegistry(MeterRegistry meters) {
-    return new OperatorSettings(namespaces, serverSideApply, meters, slotCheckInterval, awsEndpoint, database, leaderElectionNamespace, runnerImages);
+    return new OperatorSettings(namespaces, serverSideApply, meters, slotCheckInterval, awsEndpoint, database, leaderElectionNamespace, runnerImages, defaultCaBundle);
   }
 
   public OperatorSettings withRunnerImages(Map<Integer, String> images) {
     return new OperatorSettings(
-        namespaces, serverSideApply, registry, slotCheckInterval, awsEndpoint, database, leaderElectionNamespace, images);
+        namespaces, serverSideApply, registry, slotCheckInterval, awsEndpoint, database, leaderElectionNamespace, images, defaultCaBundle);
+  }
+
+  public OperatorSettings withDefaultCaBundle(CaBundle bundle) {
+    return new OperatorSettings(
+        namespaces, serverSideApply, registry, slotCheckInterval, awsEndpoint, database, leaderElectionNamespace, runnerImages, Optional.of(bundle));
   }
 
   public OperatorSettings withAwsEndpoint(URI endpoint) {
     return new OperatorSettings(
-        namespaces, serverSideApply, registry, slotCheckInterval, Optional.of(endpoint), database, leaderElectionNamespace, runnerImages);
+        namespaces, serverSideApply, registry, slotCheckInterval, Optional.of(endpoint), database, leaderElectionNamespace, runnerImages, defaultCaBundle);
   }
 }

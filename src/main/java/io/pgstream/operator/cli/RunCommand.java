@@ -10,8 +10,10 @@ import io.pgstream.operator.Errors;
 import io.pgstream.operator.OperatorSettings;
 import io.pgstream.operator.PgstreamOperator;
 import io.pgstream.operator.preflight.DatabaseConnector;
+import io.pgstream.operator.tls.CaBundle;
 import java.io.IOException;
 import java.net.URI;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -62,6 +64,13 @@ class RunCommand implements Callable<Integer> {
               + " repeat for several majors.")
   Map<Integer, String> runnerImages = Map.of();
 
+  @Option(
+      names = "--default-ca-bundle",
+      description =
+          "PEM file of the CA bundle that pipeline sides without spec.*.caBundle trust (e.g. the AWS RDS global bundle);"
+              + " none when omitted.")
+  Path defaultCaBundle;
+
   @Option(names = "--log-format", defaultValue = "text", description = "text (default) or json, one object per line.")
   void logFormat(String format) {
     // Read by logback.xml; set before the first logger exists.
@@ -79,6 +88,13 @@ class RunCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws InterruptedException, IOException {
+    Optional<CaBundle> caBundle;
+    try {
+      caBundle = defaultCaBundle == null ? Optional.empty() : Optional.of(CaBundle.readDefault(defaultCaBundle));
+    } catch (CaBundle.InvalidCaBundle e) {
+      spec.commandLine().getErr().println("error: " + e.getMessage());
+      return 2;
+    }
     PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     client = new KubernetesClientBuilder().build();
     OperatorSettings settings =
@@ -90,7 +106,8 @@ class RunCommand implements Callable<Integer> {
             Optional.ofNullable(awsEndpoint),
             DatabaseConnector.defaults(),
             Optional.ofNullable(leaderElectionNamespace),
-            runnerImages);
+            runnerImages,
+            caBundle);
     operator = PgstreamOperator.create(client, settings, this::leadershipLost);
     http = httpPort > 0 ? new OperatorHttpServer(httpPort, operator, registry) : null;
     try {

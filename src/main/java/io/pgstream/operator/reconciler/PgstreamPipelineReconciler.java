@@ -55,7 +55,9 @@ import io.pgstream.operator.dependent.StreamingDeploymentDependent;
 import io.pgstream.operator.status.ConditionType;
 import io.pgstream.operator.status.EventRecorder;
 import io.pgstream.operator.status.StatusUpdater;
+import io.pgstream.operator.tls.CaBundleResolver;
 import io.pgstream.operator.validation.PipelineValidator;
+import io.pgstream.operator.validation.TlsRequirements;
 import io.pgstream.operator.verify.Verifier;
 import java.io.InterruptedIOException;
 import java.time.Clock;
@@ -91,6 +93,7 @@ public class PgstreamPipelineReconciler implements Reconciler<PgstreamPipeline>,
   static final Duration CREDENTIALS_REFRESH = Duration.ofMinutes(5);
 
   private final CredentialsCache credentials;
+  private final CaBundleResolver caBundles;
   private final RdsGate rds;
   private final PrepareGate prepare;
   private final PreflightGate preflight;
@@ -110,6 +113,7 @@ public class PgstreamPipelineReconciler implements Reconciler<PgstreamPipeline>,
       jobs.put(step, new StepJobDependent(step));
     }
     this.credentials = new CredentialsCache(new CredentialsResolver(client), CREDENTIALS_REFRESH, clock);
+    this.caBundles = new CaBundleResolver(client, settings.defaultCaBundle());
     this.events = new EventRecorder(client, clock);
     this.rds = new RdsGate(new AwsClients(settings.awsEndpoint()), events);
     this.prepare = new PrepareGate(new Preparer(database), rds, events);
@@ -187,9 +191,10 @@ public class PgstreamPipelineReconciler implements Reconciler<PgstreamPipeline>,
     List<String> problems = PipelineValidator.validate(p);
     if (!problems.isEmpty()) {
       String message = "Invalid spec: " + String.join("; ", problems);
+      String reason = TlsRequirements.problems(p.getSpec()).isEmpty() ? "InvalidSpec" : TlsRequirements.REASON;
       s.phase(Phase.Failed);
-      s.set(ConditionType.ConfigRendered, false, "InvalidSpec", message);
-      blocked(s, "InvalidSpec", message);
+      s.set(ConditionType.ConfigRendered, false, reason, message);
+      blocked(s, reason, message);
       return Outcome.onChange();
     }
     CredentialsResolver.Result resolved = credentials.resolve(p);
@@ -199,6 +204,11 @@ public class PgstreamPipelineReconciler implements Reconciler<PgstreamPipeline>,
       return waitFor(s, Phase.Pending, new Blocker(unavailable.problem().reason(), unavailable.problem().message()));
     }
     ResolvedCredentials creds = ((CredentialsResolver.Resolved) resolved).credentials();
+    Optional<CaBundleResolver.Problem> untrusted = caBundles.resolveInto(p);
+    if (untrusted.isPresent()) {
+      s.set(ConditionType.ConfigRendered, false, untrusted.get().reason(), untrusted.get().message());
+      return waitFor(s, Phase.Pending, new Blocker(untrusted.get().reason(), untrusted.get().message()));
+    }
     RenderedConfig config = renderer.render(p);
     PipelineContext.put(ctx, config, creds);
     credentialsSecret.reconcile(p, ctx);
@@ -607,6 +617,15 @@ public class PgstreamPipelineReconciler implements Reconciler<PgstreamPipeline>,
       return DeleteControl.noFinalizerRemoval().rescheduleAfter(MAX_RECHECK);
     }
     ResolvedCredentials creds = ((CredentialsResolver.Resolved) resolved).credentials();
+    Optional<CaBundleResolver.Problem> untrusted = caBundles.resolveInto(p);
+    if (untrusted.isPresent()) {
+      events.warning(
+          p,
+          "DestroyBlocked",
+          "Cannot drop replication slot %s: %s. Restore it, or remove the finalizer to leave the slot."
+              .formatted(st.replicationSlot, untrusted.get().message()));
+      return DeleteControl.noFinalizerRemoval().rescheduleAfter(MAX_RECHECK);
+    }
     RenderedConfig config = renderer.render(p);
     PipelineContext.put(ctx, config, creds);
     credentialsSecret.reconcile(p, ctx);

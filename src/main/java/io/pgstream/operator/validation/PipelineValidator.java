@@ -74,6 +74,7 @@ public final class PipelineValidator {
         secretRef("spec.prepare.target.adminPassword", spec.prepare.target.adminPassword, problems);
       }
     }
+    problems.addAll(TlsRequirements.problems(spec));
     if (spec.replicationSlot != null && !SLOT.matcher(spec.replicationSlot).matches()) {
       problems.add("spec.replicationSlot must match ^[a-z0-9_]+$ and be at most 63 characters");
     }

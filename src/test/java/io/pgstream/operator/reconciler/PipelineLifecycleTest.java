@@ -367,6 +367,8 @@ class PipelineLifecycleTest {
   void prepareRunsBeforeThePreflightAndInitRunsAsTheAdmin() {
     TestDatabases.ready().login("pgstream_admin", Pipelines.SOURCE_PASSWORD, "SUPERUSER");
     PgstreamPipeline p = Pipelines.onTestDatabase(NAME);
+    // An admin login is refused over a connection that may be plaintext.
+    p.getSpec().source.sslMode = io.pgstream.operator.api.SslMode.REQUIRE;
     p.getSpec().prepare = new PrepareSpec();
     p.getSpec().prepare.source = new SourcePrepareSpec();
     p.getSpec().prepare.source.adminUsername = new SecretValueSource(new SecretKeyRef("orders-admin", "username"));
