@@ -136,6 +136,9 @@ public final class PipelineValidator {
     }
     secretRef(path + ".username", c.username, problems);
     secretRef(path + ".password", c.password, problems);
+    if (c.caBundle != null && (c.caBundle.configMapKeyRef == null) == (c.caBundle.secretKeyRef == null)) {
+      problems.add(path + ".caBundle needs exactly one of configMapKeyRef and secretKeyRef");
+    }
   }
 
   private static void secretRef(String path, SecretValueSource source, List<String> problems) {
