@@ -191,7 +191,7 @@ public class PgstreamPipelineReconciler implements Reconciler<PgstreamPipeline>,
     List<String> problems = PipelineValidator.validate(p);
     if (!problems.isEmpty()) {
       String message = "Invalid spec: " + String.join("; ", problems);
-      String reason = TlsRequirements.problems(p.getSpec()).isEmpty() ? "InvalidSpec" : TlsRequirements.REASON;
+      String reason = problems.equals(TlsRequirements.problems(p.getSpec())) ? TlsRequirements.REASON : "InvalidSpec";
       s.phase(Phase.Failed);
       s.set(ConditionType.ConfigRendered, false, reason, message);
       blocked(s, reason, message);

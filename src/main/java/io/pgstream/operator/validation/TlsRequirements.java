@@ -11,7 +11,7 @@ import java.util.List;
  * connection that may fall back to plaintext: sslMode disable, allow and prefer are refused on its side.
  */
 public final class TlsRequirements {
-  /** The condition reason of a pipeline this rule refuses (its message lists any other problem too). */
+  /** The condition reason of a pipeline this rule alone refuses. */
   public static final String REASON = "SslModeTooWeakForAdminLogin";
 
   private TlsRequirements() {}
