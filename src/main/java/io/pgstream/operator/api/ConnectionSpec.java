@@ -34,14 +34,16 @@ public class ConnectionSpec {
   @JsonPropertyDescription(
       "libpq sslmode. When omitted: verify-full if a CA bundle is given (caBundle, or the operator's default"
           + " bundle) or spec.source.rds is set, else require. disable, allow and prefer are refused on a side"
-          + " with an admin login (spec.prepare, the RDS master user secret or IAM authentication).")
+          + " with an admin login (spec.prepare, the RDS master user secret or IAM authentication). require with"
+          + " caBundle also checks the CA, as libpq does.")
   public SslMode sslMode;
 
   @JsonPropertyDescription(
       "PEM certificates of the CA that signed the database's server certificate, from a ConfigMap or Secret in the"
           + " pipeline's namespace. The operator verifies with it and copies it into the pipeline's ConfigMap for the"
           + " pgstream pods (sslrootcert). When omitted, the operator's default bundle (chart value"
-          + " tls.defaultCaBundle) is used if there is one; else the verify modes trust the public CAs.")
+          + " tls.defaultCaBundle) is used if there is one, unless sslMode is set to require or weaker; without"
+          + " any bundle the verify modes trust the public CAs.")
   public CaBundleSource caBundle;
 
   /**

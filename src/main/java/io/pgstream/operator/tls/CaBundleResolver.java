@@ -6,15 +6,16 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.pgstream.operator.api.CaBundleSource;
 import io.pgstream.operator.api.ConnectionSpec;
 import io.pgstream.operator.api.PgstreamPipeline;
-import io.pgstream.operator.api.PgstreamPipelineSpec;
 import java.nio.charset.StandardCharsets;
 import java.util.Base64;
+import java.util.HashMap;
 import java.util.Map;
 import java.util.Optional;
 
 /**
  * Finds the CA bundle each side trusts: its own caBundle (a ConfigMap or Secret key in the pipeline's
- * namespace, read on demand like the credentials), else the operator's default bundle, else none.
+ * namespace, read on demand like the credentials), else the operator's default bundle, unless the
+ * side explicitly asks for an unverified sslMode (require or weaker), which keeps it unverified.
  */
 public class CaBundleResolver {
   private final KubernetesClient client;
@@ -28,7 +29,7 @@ public class CaBundleResolver {
   /** Why a referenced bundle cannot be used, as a condition reason and message. */
   public record Problem(String reason, String message) {}
 
-  /** Thrown inside {@link #resolve} to stop at the first problem. */
+  /** Thrown inside {@link #resolveInto} to stop at the first problem. */
   private static final class Unusable extends Exception {
     private final Problem problem;
 
@@ -44,33 +45,38 @@ public class CaBundleResolver {
    * @return the first problem, or empty when both sides are resolved
    */
   public Optional<Problem> resolveInto(PgstreamPipeline pipeline) {
-    PgstreamPipelineSpec spec = pipeline.getSpec();
     String namespace = pipeline.getMetadata().getNamespace();
     try {
-      spec.source.trustedCa = bundle(namespace, spec.source.caBundle, "spec.source.caBundle");
-      spec.target.trustedCa = bundle(namespace, spec.target.caBundle, "spec.target.caBundle");
+      ConnectionSpec source = pipeline.getSpec().source;
+      ConnectionSpec target = pipeline.getSpec().target;
+      source.trustedCa = bundle(namespace, source, "spec.source.caBundle");
+      target.trustedCa = bundle(namespace, target, "spec.target.caBundle");
       return Optional.empty();
     } catch (Unusable e) {
       return Optional.of(e.problem);
     }
   }
 
-  private CaBundle bundle(String namespace, CaBundleSource source, String field) throws Unusable {
+  private CaBundle bundle(String namespace, ConnectionSpec side, String field) throws Unusable {
+    CaBundleSource source = side.caBundle;
     if (source == null) {
-      return operatorDefault.orElse(null);
+      boolean unverifiedByChoice = side.sslMode != null && !side.sslMode.verifies();
+      return unverifiedByChoice ? null : operatorDefault.orElse(null);
     }
-    String pem;
-    String origin;
-    if (source.configMapKeyRef != null) {
-      origin = "ConfigMap %s/%s key %s (%s)".formatted(namespace, source.configMapKeyRef.name, source.configMapKeyRef.key, field);
-      ConfigMap map = client.configMaps().inNamespace(namespace).withName(source.configMapKeyRef.name).get();
-      pem = map == null ? null : configMapValue(map, source.configMapKeyRef.key);
-      missing(map == null, pem, origin, "ConfigMap");
-    } else {
-      origin = "Secret %s/%s key %s (%s)".formatted(namespace, source.secretKeyRef.name, source.secretKeyRef.key, field);
-      Secret secret = client.secrets().inNamespace(namespace).withName(source.secretKeyRef.name).get();
-      pem = secret == null ? null : decoded(secret.getData(), source.secretKeyRef.key);
-      missing(secret == null, pem, origin, "Secret");
+    boolean inConfigMap = source.configMapKeyRef != null;
+    String kind = inConfigMap ? "ConfigMap" : "Secret";
+    String name = inConfigMap ? source.configMapKeyRef.name : source.secretKeyRef.name;
+    String key = inConfigMap ? source.configMapKeyRef.key : source.secretKeyRef.key;
+    String origin = "%s %s/%s key %s (%s)".formatted(kind, namespace, name, key, field);
+    Optional<Map<String, String>> values = inConfigMap ? configMapValues(namespace, name) : secretValues(namespace, name);
+    if (values.isEmpty()) {
+      throw new Unusable(
+          "CaBundleNotFound",
+          "The CA bundle " + origin + " does not exist: create the " + kind + " with the CA's PEM certificate(s) under key " + key);
+    }
+    String pem = values.get().get(key);
+    if (pem == null) {
+      throw new Unusable("CaBundleNotFound", "The CA bundle " + origin + " does not exist: the " + kind + " has no key " + key);
     }
     try {
       return CaBundle.parse(pem, origin);
@@ -79,28 +85,30 @@ public class CaBundleResolver {
     }
   }
 
-  private static void missing(boolean objectMissing, String pem, String origin, String kind) throws Unusable {
-    if (objectMissing) {
-      throw new Unusable(
-          "CaBundleNotFound",
-          "The CA bundle " + origin + " does not exist: create the " + kind + " with the CA's PEM certificate(s) under that key");
+  /** The ConfigMap's text and binary values; empty when it does not exist. */
+  private Optional<Map<String, String>> configMapValues(String namespace, String name) {
+    ConfigMap map = client.configMaps().inNamespace(namespace).withName(name).get();
+    if (map == null) {
+      return Optional.empty();
     }
-    if (pem == null) {
-      throw new Unusable("CaBundleNotFound", "The CA bundle " + origin + " does not exist: the " + kind + " has no such key");
+    Map<String, String> values = decoded(map.getBinaryData());
+    if (map.getData() != null) {
+      values.putAll(map.getData());
     }
+    return Optional.of(values);
   }
 
-  private static String configMapValue(ConfigMap map, String key) {
-    if (map.getData() != null && map.getData().containsKey(key)) {
-      return map.getData().get(key);
-    }
-    return decoded(map.getBinaryData(), key);
+  /** The Secret's values; empty when it does not exist. */
+  private Optional<Map<String, String>> secretValues(String namespace, String name) {
+    Secret secret = client.secrets().inNamespace(namespace).withName(name).get();
+    return secret == null ? Optional.empty() : Optional.of(decoded(secret.getData()));
   }
 
-  private static String decoded(Map<String, String> base64Values, String key) {
-    if (base64Values == null || !base64Values.containsKey(key)) {
-      return null;
+  private static Map<String, String> decoded(Map<String, String> base64Values) {
+    Map<String, String> values = new HashMap<>();
+    if (base64Values != null) {
+      base64Values.forEach((k, v) -> values.put(k, new String(Base64.getDecoder().decode(v), StandardCharsets.UTF_8)));
     }
-    return new String(Base64.getDecoder().decode(base64Values.get(key)), StandardCharsets.UTF_8);
+    return values;
   }
 }

@@ -115,12 +115,18 @@ class VerifiedTlsTest {
   @Test
   void theOperatorsDefaultBundleServesSidesWithoutTheirOwn() throws Exception {
     CaBundle platform = CaBundle.parse(CERTS.caPem(), "the operator's default CA bundle /etc/ca/ca.crt (--default-ca-bundle)");
-    run(OperatorSettings.forMockServer().withDefaultCaBundle(platform), pipeline("localhost"));
+    PgstreamPipeline p = pipeline("localhost");
+    // An explicit unverified mode is the tenant's way out of the platform's bundle.
+    p.getSpec().target.sslMode = SslMode.REQUIRE;
+    run(OperatorSettings.forMockServer().withDefaultCaBundle(platform), p);
 
     await().until(() -> job("init") != null && "True/ChecksPassed".equals(condition("SourceReady")));
+    assertThat(condition("TargetReady")).isEqualTo("True/ChecksPassed");
     Map<String, String> config = client.configMaps().inNamespace(NAMESPACE).withName(NAME + "-pgstream-config").get().getData();
-    assertThat(config).containsEntry("source-ca.crt", CERTS.caPem()).containsEntry("target-ca.crt", CERTS.caPem());
-    assertThat(config.get("snapshot.yaml")).contains("sslmode=verify-full&sslrootcert=%2Fetc%2Fpgstream%2Fsource-ca.crt");
+    assertThat(config).containsEntry("source-ca.crt", CERTS.caPem()).doesNotContainKey("target-ca.crt");
+    assertThat(config.get("snapshot.yaml"))
+        .contains("sslmode=verify-full&sslrootcert=%2Fetc%2Fpgstream%2Fsource-ca.crt\"")
+        .contains("/app_target?sslmode=require\"");
   }
 
   @Test
