@@ -57,10 +57,13 @@ public final class TestCertificates {
     caPem = pem(ca);
     otherCaPem = pem(other);
     Path dir = Files.createTempDirectory("pgstream-test-tls");
+    dir.toFile().deleteOnExit(); // registered first, deleted after the files
     serverCert = Files.writeString(dir.resolve("server.crt"), pem(server));
     // PostgreSQL refuses a key file that others can read.
     serverKey =
         Files.createFile(dir.resolve("server.key"), PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+    serverCert.toFile().deleteOnExit();
+    serverKey.toFile().deleteOnExit();
     // PKCS#8, which carries the curve; BouncyCastle's SEC1 output of a JCA key leaves it out.
     Files.writeString(
         serverKey,
