@@ -4,6 +4,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.pgstream.operator.aws.AwsPowers;
 import io.pgstream.operator.preflight.DatabaseConnector;
+import io.pgstream.operator.tls.CaBundle;
 import java.net.URI;
 import java.time.Duration;
 import java.util.Map;
@@ -23,6 +24,7 @@ import java.util.Set;
  * @param runnerImages snapshot runner images (pgstream plus PostgreSQL client tools) by client major
  * @param guards what a pipeline may reference, connect to and run
  * @param awsPowers which namespaces may use which of the operator's AWS powers; none by default
+ * @param defaultCaBundle the CA bundle a pipeline side without caBundle trusts; empty for none
  */
 public record OperatorSettings(
     Set<String> namespaces,
@@ -34,7 +36,8 @@ public record OperatorSettings(
     Optional<String> leaderElectionNamespace,
     Map<Integer, String> runnerImages,
     TenancyGuards guards,
-    AwsPowers awsPowers) {
+    AwsPowers awsPowers,
+    Optional<CaBundle> defaultCaBundle) {
 
   public static final String LEASE_NAME = "pgstream-operator";
 
@@ -52,42 +55,49 @@ public record OperatorSettings(
         Optional.empty(),
         Map.of(),
         TenancyGuards.NONE,
-        AwsPowers.none());
+        AwsPowers.none(),
+        Optional.empty());
   }
 
   public OperatorSettings withSlotCheckInterval(Duration interval) {
     return new OperatorSettings(
         namespaces, serverSideApply, registry, interval, awsEndpoint, database, leaderElectionNamespace, runnerImages, guards,
-        awsPowers);
+        awsPowers, defaultCaBundle);
   }
 
   public OperatorSettings withRegistry(MeterRegistry meters) {
     return new OperatorSettings(
         namespaces, serverSideApply, meters, slotCheckInterval, awsEndpoint, database, leaderElectionNamespace, runnerImages, guards,
-        awsPowers);
+        awsPowers, defaultCaBundle);
   }
 
   public OperatorSettings withRunnerImages(Map<Integer, String> images) {
     return new OperatorSettings(
         namespaces, serverSideApply, registry, slotCheckInterval, awsEndpoint, database, leaderElectionNamespace, images, guards,
-        awsPowers);
+        awsPowers, defaultCaBundle);
   }
 
   public OperatorSettings withAwsEndpoint(URI endpoint) {
     return new OperatorSettings(
         namespaces, serverSideApply, registry, slotCheckInterval, Optional.of(endpoint), database, leaderElectionNamespace, runnerImages,
-        guards, awsPowers);
+        guards, awsPowers, defaultCaBundle);
   }
 
   public OperatorSettings withGuards(TenancyGuards tenancy) {
     return new OperatorSettings(
         namespaces, serverSideApply, registry, slotCheckInterval, awsEndpoint, database, leaderElectionNamespace, runnerImages, tenancy,
-        awsPowers);
+        awsPowers, defaultCaBundle);
   }
 
   public OperatorSettings withAwsPowers(AwsPowers powers) {
     return new OperatorSettings(
         namespaces, serverSideApply, registry, slotCheckInterval, awsEndpoint, database, leaderElectionNamespace, runnerImages, guards,
-        powers);
+        powers, defaultCaBundle);
+  }
+
+  public OperatorSettings withDefaultCaBundle(CaBundle bundle) {
+    return new OperatorSettings(
+        namespaces, serverSideApply, registry, slotCheckInterval, awsEndpoint, database, leaderElectionNamespace, runnerImages, guards,
+        awsPowers, Optional.of(bundle));
   }
 }

@@ -1,5 +1,6 @@
 package io.pgstream.operator.api;
 
+import com.fasterxml.jackson.annotation.JsonIgnore;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 import io.fabric8.generator.annotation.Max;
@@ -7,6 +8,7 @@ import io.fabric8.generator.annotation.Min;
 import io.fabric8.generator.annotation.Pattern;
 import io.fabric8.generator.annotation.Required;
 import io.fabric8.generator.annotation.Size;
+import io.pgstream.operator.tls.CaBundle;
 
 /** Where a PostgreSQL database is and how to log in to it. */
 @JsonInclude(JsonInclude.Include.NON_NULL)
@@ -29,8 +31,26 @@ public class ConnectionSpec {
   @JsonPropertyDescription("Database name.")
   public String database;
 
-  @JsonPropertyDescription("libpq sslmode; require when omitted (RDS and Aurora accept TLS by default).")
+  @JsonPropertyDescription(
+      "libpq sslmode. When omitted: verify-full if a CA bundle is given (caBundle, or the operator's default"
+          + " bundle) or spec.source.rds is set, else require. disable, allow and prefer are refused on a side"
+          + " with an admin login (spec.prepare, the RDS master user secret or IAM authentication). require with"
+          + " caBundle also checks the CA, as libpq does.")
   public SslMode sslMode;
+
+  @JsonPropertyDescription(
+      "PEM certificates of the CA that signed the database's server certificate, from a ConfigMap or Secret in the"
+          + " pipeline's namespace. The operator verifies with it and copies it into the pipeline's ConfigMap for the"
+          + " pgstream pods (sslrootcert). When omitted, the operator's default bundle (chart value"
+          + " tls.defaultCaBundle) is used if there is one, unless sslMode is set to require or weaker; without"
+          + " any bundle the verify modes trust the public CAs.")
+  public CaBundleSource caBundle;
+
+  /**
+   * The bundle this connection trusts, read from {@link #caBundle} or the operator's default by the
+   * reconciler for the current reconcile; not part of the resource.
+   */
+  @JsonIgnore public CaBundle trustedCa;
 
   @Required
   @JsonPropertyDescription("Login role, from a Secret.")
@@ -45,6 +65,14 @@ public class ConnectionSpec {
   }
 
   public SslMode effectiveSslMode() {
-    return sslMode == null ? SslMode.REQUIRE : sslMode;
+    if (sslMode != null) {
+      return sslMode;
+    }
+    return hasCa() ? SslMode.VERIFY_FULL : SslMode.REQUIRE;
+  }
+
+  /** A CA bundle is given: referenced by the spec, or the operator's default was resolved for it. */
+  public boolean hasCa() {
+    return caBundle != null || trustedCa != null;
   }
 }

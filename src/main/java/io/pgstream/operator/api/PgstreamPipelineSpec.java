@@ -21,6 +21,22 @@ import java.util.List;
         "!has(self.snapshot) || !has(self.snapshot.schema) || !has(self.snapshot.schema.cleanTargetDb)"
             + " || !self.snapshot.schema.cleanTargetDb || !has(self.snapshot.mode) || self.snapshot.mode != 'data'",
     message = "snapshot.schema.cleanTargetDb needs a schema snapshot (mode full or schema)")
+@ValidationRule(
+    value =
+        "!has(self.source.sslMode) || !(self.source.sslMode in ['disable', 'allow', 'prefer'])"
+            + " || !((has(self.prepare) && has(self.prepare.source)) || (has(self.source.rds)"
+            + " && ((has(self.source.rds.masterUserSecret) && self.source.rds.masterUserSecret)"
+            + " || (has(self.source.rds.iamAuthentication) && self.source.rds.iamAuthentication))))",
+    message =
+        "source.sslMode disable, allow and prefer are refused with a source admin login (prepare.source, RDS master"
+            + " user secret or IAM): use verify-full with source.caBundle, or require")
+@ValidationRule(
+    value =
+        "!has(self.target.sslMode) || !(self.target.sslMode in ['disable', 'allow', 'prefer'])"
+            + " || !(has(self.prepare) && has(self.prepare.target))",
+    message =
+        "target.sslMode disable, allow and prefer are refused with a target admin login (prepare.target): use"
+            + " verify-full with target.caBundle, or require")
 public class PgstreamPipelineSpec {
   @Required
   @JsonPropertyDescription("snapshot, replication or snapshot_and_replication.")

@@ -8,4 +8,10 @@ import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 public class SourceSpec extends ConnectionSpec {
   @JsonPropertyDescription("The RDS instance or Aurora cluster behind the source, for checks through the AWS API.")
   public RdsSpec rds;
+
+  /** With the RDS API in use, credentials worth stealing travel here: verify the endpoint by default. */
+  @Override
+  public SslMode effectiveSslMode() {
+    return sslMode == null && rds != null ? SslMode.VERIFY_FULL : super.effectiveSslMode();
+  }
 }

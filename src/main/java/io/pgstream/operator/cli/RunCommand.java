@@ -15,8 +15,10 @@ import io.pgstream.operator.aws.AwsPowers.Power;
 import io.pgstream.operator.dependent.ImageAllowList;
 import io.pgstream.operator.preflight.DatabaseConnector;
 import io.pgstream.operator.preflight.HostAllowList;
+import io.pgstream.operator.tls.CaBundle;
 import java.io.IOException;
 import java.net.URI;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -118,6 +120,13 @@ class RunCommand implements Callable<Integer> {
       description = "Image prefixes spec.image may use (the operator's own images are not checked); any image when omitted.")
   List<String> allowedImagePrefixes = List.of();
 
+  @Option(
+      names = "--default-ca-bundle",
+      description =
+          "PEM file of the CA bundle that pipeline sides without spec.*.caBundle trust (e.g. the AWS RDS global bundle);"
+              + " none when omitted.")
+  Path defaultCaBundle;
+
   @Option(names = "--log-format", defaultValue = "text", description = "text (default) or json, one object per line.")
   void logFormat(String format) {
     // Read by logback.xml; set before the first logger exists.
@@ -136,6 +145,13 @@ class RunCommand implements Callable<Integer> {
   @Override
   public Integer call() throws InterruptedException, IOException {
     TenancyGuards guards = guards();
+    Optional<CaBundle> caBundle;
+    try {
+      caBundle = defaultCaBundle == null ? Optional.empty() : Optional.of(CaBundle.readDefault(defaultCaBundle));
+    } catch (CaBundle.InvalidCaBundle e) {
+      spec.commandLine().getErr().println("error: " + e.getMessage());
+      return 2;
+    }
     PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     client = new KubernetesClientBuilder().build();
     OperatorSettings settings =
@@ -149,7 +165,8 @@ class RunCommand implements Callable<Integer> {
             Optional.ofNullable(leaderElectionNamespace),
             runnerImages,
             guards,
-            awsPowers());
+            awsPowers(),
+            caBundle);
     operator = PgstreamOperator.create(client, settings, this::leadershipLost);
     http = httpPort > 0 ? new OperatorHttpServer(httpPort, operator, registry) : null;
     try {

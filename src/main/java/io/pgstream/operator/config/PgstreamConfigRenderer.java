@@ -15,6 +15,7 @@ import io.pgstream.operator.api.PipelineMode;
 import io.pgstream.operator.api.RolesSnapshotMode;
 import io.pgstream.operator.api.SchemaSnapshotSpec;
 import io.pgstream.operator.api.SnapshotSpec;
+import io.pgstream.operator.api.SslMode;
 import io.pgstream.operator.api.TargetSpec;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
@@ -36,6 +37,11 @@ import java.util.Objects;
 public final class PgstreamConfigRenderer {
   public static final String SNAPSHOT_FILE = "snapshot.yaml";
   public static final String REPLICATION_FILE = "replication.yaml";
+  /** The CA bundles each side trusts, beside the config files in the pods' read-only config volume. */
+  public static final String SOURCE_CA_FILE = "source-ca.crt";
+  public static final String TARGET_CA_FILE = "target-ca.crt";
+  /** Where the pods mount the pipeline's ConfigMap. */
+  public static final String CONFIG_DIR = "/etc/pgstream";
   public static final int HEALTH_PORT = 9910;
 
   private static final ObjectMapper YAML =
@@ -64,8 +70,17 @@ public final class PgstreamConfigRenderer {
       files.put(REPLICATION_FILE, yaml(replication));
       initHash = Hashes.shortHash(json(replication.get("source")));
     }
+    // The bundles count in the content hash only: a new CA rolls the streaming pods, never a snapshot.
+    caFile(files, SOURCE_CA_FILE, spec.source);
+    caFile(files, TARGET_CA_FILE, spec.target);
     String contentHash = Hashes.shortHash(json(files));
     return new RenderedConfig(Map.copyOf(files), contentHash, initHash, snapshotHash);
+  }
+
+  private static void caFile(Map<String, String> files, String name, ConnectionSpec c) {
+    if (c.trustedCa != null) {
+      files.put(name, c.trustedCa.pem());
+    }
   }
 
   private Map<String, Object> snapshotDocument(PgstreamPipelineSpec spec) {
@@ -83,7 +98,7 @@ public final class PgstreamConfigRenderer {
     }
 
     Map<String, Object> postgres = new LinkedHashMap<>();
-    postgres.put("url", url(spec.source, CredentialEnv.SOURCE_USER, CredentialEnv.SOURCE_PASSWORD));
+    postgres.put("url", url(spec.source, CredentialEnv.SOURCE_USER, CredentialEnv.SOURCE_PASSWORD, SOURCE_CA_FILE));
     postgres.put("mode", "snapshot");
     postgres.put("snapshot", snapshot);
 
@@ -94,7 +109,7 @@ public final class PgstreamConfigRenderer {
 
   private Map<String, Object> replicationDocument(PgstreamPipelineSpec spec, String slot, boolean streamedPastSnapshot) {
     Map<String, Object> postgres = new LinkedHashMap<>();
-    postgres.put("url", url(spec.source, CredentialEnv.SOURCE_USER, CredentialEnv.SOURCE_PASSWORD));
+    postgres.put("url", url(spec.source, CredentialEnv.SOURCE_USER, CredentialEnv.SOURCE_PASSWORD, SOURCE_CA_FILE));
     postgres.put("mode", "replication");
     postgres.put("replication", Map.of("replication_slot", slot));
 
@@ -134,7 +149,7 @@ public final class PgstreamConfigRenderer {
         "max_queue_bytes", b.maxQueueBytes == null ? BatchSpec.DEFAULT_MAX_QUEUE_BYTES : b.maxQueueBytes);
 
     Map<String, Object> target = new LinkedHashMap<>();
-    target.put("url", url(t, CredentialEnv.TARGET_USER, CredentialEnv.TARGET_PASSWORD));
+    target.put("url", url(t, CredentialEnv.TARGET_USER, CredentialEnv.TARGET_PASSWORD, TARGET_CA_FILE));
     target.put("batch", batch);
     target.put("disable_triggers", Boolean.TRUE.equals(t.disableTriggers));
     target.put("on_conflict_action", enumValue(onConflict));
@@ -189,7 +204,7 @@ public final class PgstreamConfigRenderer {
    * A URL whose credentials are {@code ${VAR}} references. The pod's variables hold
    * percent-encoded values, because pg_dump and psql receive this URL unmodified.
    */
-  static String url(ConnectionSpec c, String userEnv, String passwordEnv) {
+  static String url(ConnectionSpec c, String userEnv, String passwordEnv, String caFile) {
     return "postgres://"
         + CredentialEnv.reference(userEnv)
         + ":"
@@ -201,7 +216,22 @@ public final class PgstreamConfigRenderer {
         + "/"
         + URLEncoder.encode(c.database, StandardCharsets.UTF_8).replace("+", "%20")
         + "?sslmode="
-        + c.effectiveSslMode().libpqValue();
+        + c.effectiveSslMode().libpqValue()
+        + rootCert(c, caFile);
+  }
+
+  /**
+   * pgx and libpq read sslrootcert from the URL. The path is percent-encoded (both decode it) because
+   * pgstream 1.3.1 strips the database from a createTargetDb URL with a plain text replacement of
+   * "/&lt;database&gt;", which would also cut a literal path. A verify mode without a bundle names the
+   * system roots: pgx uses them anyway, and libpq (pg_dump, psql) would otherwise look for
+   * ~/.postgresql/root.crt.
+   */
+  private static String rootCert(ConnectionSpec c, String caFile) {
+    if (c.hasCa()) {
+      return "&sslrootcert=" + URLEncoder.encode(CONFIG_DIR + "/" + caFile, StandardCharsets.UTF_8);
+    }
+    return c.effectiveSslMode() == SslMode.VERIFY_FULL ? "&sslrootcert=system" : "";
   }
 
   private static String enumValue(Enum<?> value) {

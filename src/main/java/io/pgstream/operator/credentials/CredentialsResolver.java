@@ -13,29 +13,17 @@ import java.util.HashMap;
 import java.util.Map;
 import java.util.Optional;
 
-/**
- * Reads the Secrets a pipeline references. They are read on demand, not cached by an informer, so
- * the operator never holds every Secret of the cluster in memory.
- */
+/** Reads the login Secrets a pipeline references ({@link ReferableSecrets}). */
 public class CredentialsResolver {
-  /**
-   * With {@code --require-secret-reference-label}, the label a Secret must carry before a pipeline
-   * may reference it: whoever may create pipelines but not read Secrets cannot have the operator
-   * read a Secret for them that its owner did not offer.
-   */
-  public static final String REFERENCE_LABEL = "pgstream.io/reference-allowed";
-
-  private final KubernetesClient client;
-  private final boolean requireReferenceLabel;
+  private final ReferableSecrets referable;
 
   /** Any Secret of the pipeline's namespace may be referenced: for the CLI, which reads with its user's rights. */
   public CredentialsResolver(KubernetesClient client) {
-    this(client, false);
+    this(new ReferableSecrets(client, false));
   }
 
-  public CredentialsResolver(KubernetesClient client, boolean requireReferenceLabel) {
-    this.client = client;
-    this.requireReferenceLabel = requireReferenceLabel;
+  public CredentialsResolver(ReferableSecrets referable) {
+    this.referable = referable;
   }
 
   /** Either credentials or the first problem found. */
@@ -104,38 +92,10 @@ public class CredentialsResolver {
       return login(admin.adminUsername, admin.adminPassword, role);
     }
 
-    /**
-     * The Secret, or null. With the label required, the API server selects by the label, so an
-     * unlabelled Secret's data never reaches the operator.
-     */
-    private Secret fetch(String name) {
-      if (!requireReferenceLabel) {
-        return client.secrets().inNamespace(namespace).withName(name).get();
-      }
-      return client.secrets().inNamespace(namespace).withLabel(REFERENCE_LABEL, "true").withField("metadata.name", name)
-          .list().getItems().stream()
-          .filter(s -> name.equals(s.getMetadata().getName()))
-          .findFirst()
-          .orElse(null);
-    }
-
     private String value(SecretKeyRef ref, String what) throws Missing {
-      Secret secret = secrets.computeIfAbsent(ref.name, this::fetch);
-      if (secret == null && requireReferenceLabel) {
-        // Whether an unlabelled Secret exists is not told either: its name may be all a tenant wants.
-        throw new Missing(
-            new CredentialsProblem(
-                "SecretNotReferenceable",
-                ("Secret %s/%s (%s) does not exist or lacks the label %s: \"true\"; this operator reads only"
-                        + " Secrets offered to pipelines. If this pipeline may use it, the platform or namespace admin who"
-                        + " manages the Secret adds the label: kubectl label secret %s -n %s %s=true")
-                    .formatted(namespace, ref.name, what, REFERENCE_LABEL, ref.name, namespace, REFERENCE_LABEL)));
-      }
+      Secret secret = secrets.computeIfAbsent(ref.name, name -> referable.get(namespace, name));
       if (secret == null) {
-        throw new Missing(
-            new CredentialsProblem(
-                "SecretNotFound",
-                "Secret %s/%s (%s) does not exist; create it with key %s".formatted(namespace, ref.name, what, ref.key)));
+        throw new Missing(referable.missing(namespace, ref.name, what, ref.key));
       }
       String value = decode(secret, ref.key);
       if (value == null) {

@@ -12,6 +12,7 @@ import io.fabric8.kubernetes.api.model.SecurityContextBuilder;
 import io.pgstream.operator.api.PgstreamPipeline;
 import io.pgstream.operator.api.PgstreamVersion;
 import io.pgstream.operator.config.CredentialEnv;
+import io.pgstream.operator.config.PgstreamConfigRenderer;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -20,7 +21,7 @@ import java.util.List;
 /** The pod every pgstream command runs in: hardened, config from the ConfigMap, credentials from env. */
 public final class PgstreamPods {
   public static final String DEFAULT_IMAGE = "ghcr.io/xataio/pgstream:" + PgstreamVersion.SUPPORTED;
-  public static final String CONFIG_DIR = "/etc/pgstream";
+  public static final String CONFIG_DIR = PgstreamConfigRenderer.CONFIG_DIR;
   public static final String CONTAINER = "pgstream";
   /** The stock image is FROM scratch with no USER; 65532 is the conventional nonroot uid. */
   static final long RUN_AS = 65532L;

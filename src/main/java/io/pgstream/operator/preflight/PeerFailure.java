@@ -1,14 +1,15 @@
 package io.pgstream.operator.preflight;
 
 import io.pgstream.operator.api.ConnectionSpec;
+import io.pgstream.operator.tls.TlsVerificationFailed;
 import java.io.FileNotFoundException;
 import java.net.ConnectException;
 import java.net.NoRouteToHostException;
 import java.net.SocketTimeoutException;
 import java.net.UnknownHostException;
-import java.security.cert.CertificateException;
 import java.sql.Connection;
 import java.sql.SQLException;
+import java.util.Optional;
 import java.util.Set;
 import org.postgresql.util.PSQLException;
 import org.slf4j.Logger;
@@ -43,6 +44,11 @@ public final class PeerFailure {
     try {
       return attempt.open();
     } catch (SQLException e) {
+      // A certificate that fails verification is told with the bundle that was used and the fix.
+      Optional<TlsVerificationFailed> tls = TlsVerificationFailed.of(e, c);
+      if (tls.isPresent()) {
+        throw tls.get();
+      }
       throw told(c.host + ":" + c.effectivePort(), e);
     }
   }
@@ -63,11 +69,6 @@ public final class PeerFailure {
     }
     if (has(e, UnknownHostException.class)) {
       return new SQLException("the host name of " + where + " does not resolve", state);
-    }
-    if (has(e, CertificateException.class) || String.valueOf(e.getMessage()).contains("could not be verified by hostnameverifier")) {
-      return new SQLException(
-          "the server at " + where + " presented a TLS certificate that is not trusted or not issued for this host name",
-          state);
     }
     return new SQLException("the peer at " + where + " did not answer as a PostgreSQL server", state);
   }

@@ -5,6 +5,7 @@ import io.pgstream.operator.api.PgstreamPipelineSpec;
 import io.pgstream.operator.credentials.Login;
 import io.pgstream.operator.credentials.Redactor;
 import io.pgstream.operator.credentials.ResolvedCredentials;
+import io.pgstream.operator.tls.TlsVerificationFailed;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.util.Optional;
@@ -103,6 +104,9 @@ public class Preflight {
   static Finding connectionFailure(
       Side side, ConnectionSpec spec, String database, String user, SQLException e, ResolvedCredentials creds) {
     String prefix = side == Side.SOURCE ? "Source" : "Target";
+    if (e instanceof TlsVerificationFailed tls) {
+      return Finding.error(side, prefix + tls.kind().reason(), tls.getMessage(), tls.fix());
+    }
     String where = spec.host + ":" + spec.effectivePort() + "/" + database;
     String detail = Redactor.redact(Optional.ofNullable(e.getMessage()).orElse(e.getClass().getSimpleName()), creds.secretValues());
     String state = Optional.ofNullable(e.getSQLState()).orElse("");

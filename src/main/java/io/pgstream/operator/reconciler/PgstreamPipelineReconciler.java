@@ -34,6 +34,7 @@ import io.pgstream.operator.config.RenderedConfig;
 import io.pgstream.operator.config.ReplicationSlots;
 import io.pgstream.operator.credentials.CredentialsCache;
 import io.pgstream.operator.credentials.CredentialsResolver;
+import io.pgstream.operator.credentials.ReferableSecrets;
 import io.pgstream.operator.credentials.Redactor;
 import io.pgstream.operator.credentials.ResolvedCredentials;
 import io.pgstream.operator.dependent.Children;
@@ -55,7 +56,9 @@ import io.pgstream.operator.dependent.StreamingDeploymentDependent;
 import io.pgstream.operator.status.ConditionType;
 import io.pgstream.operator.status.EventRecorder;
 import io.pgstream.operator.status.StatusUpdater;
+import io.pgstream.operator.tls.CaBundleResolver;
 import io.pgstream.operator.validation.PipelineValidator;
+import io.pgstream.operator.validation.TlsRequirements;
 import io.pgstream.operator.verify.Verifier;
 import java.io.InterruptedIOException;
 import java.time.Clock;
@@ -92,6 +95,7 @@ public class PgstreamPipelineReconciler implements Reconciler<PgstreamPipeline>,
 
   private final CredentialsCache credentials;
   private final AllowListGate allowLists;
+  private final CaBundleResolver caBundles;
   private final RdsGate rds;
   private final PrepareGate prepare;
   private final PreflightGate preflight;
@@ -110,9 +114,10 @@ public class PgstreamPipelineReconciler implements Reconciler<PgstreamPipeline>,
     for (Step step : Step.values()) {
       jobs.put(step, new StepJobDependent(step));
     }
-    this.credentials = new CredentialsCache(
-        new CredentialsResolver(client, settings.guards().requireSecretReferenceLabel()), CREDENTIALS_REFRESH, clock);
+    ReferableSecrets secrets = new ReferableSecrets(client, settings.guards().requireSecretReferenceLabel());
+    this.credentials = new CredentialsCache(new CredentialsResolver(secrets), CREDENTIALS_REFRESH, clock);
     this.allowLists = new AllowListGate(settings.guards());
+    this.caBundles = new CaBundleResolver(client, secrets, settings.defaultCaBundle());
     this.events = new EventRecorder(client, clock);
     this.rds = new RdsGate(new AwsClients(settings.awsEndpoint()), settings.awsPowers(), events);
     this.prepare = new PrepareGate(new Preparer(database), rds, events);
@@ -190,9 +195,10 @@ public class PgstreamPipelineReconciler implements Reconciler<PgstreamPipeline>,
     List<String> problems = PipelineValidator.validate(p);
     if (!problems.isEmpty()) {
       String message = "Invalid spec: " + String.join("; ", problems);
+      String reason = problems.equals(TlsRequirements.problems(p.getSpec())) ? TlsRequirements.REASON : "InvalidSpec";
       s.phase(Phase.Failed);
-      s.set(ConditionType.ConfigRendered, false, "InvalidSpec", message);
-      blocked(s, "InvalidSpec", message);
+      s.set(ConditionType.ConfigRendered, false, reason, message);
+      blocked(s, reason, message);
       return Outcome.onChange();
     }
     Blocker refused = allowLists.check(p, s);
@@ -206,6 +212,11 @@ public class PgstreamPipelineReconciler implements Reconciler<PgstreamPipeline>,
       return waitFor(s, Phase.Pending, new Blocker(unavailable.problem().reason(), unavailable.problem().message()));
     }
     ResolvedCredentials creds = ((CredentialsResolver.Resolved) resolved).credentials();
+    Optional<CaBundleResolver.Problem> untrusted = caBundles.resolveInto(p);
+    if (untrusted.isPresent()) {
+      s.set(ConditionType.ConfigRendered, false, untrusted.get().reason(), untrusted.get().message());
+      return waitFor(s, Phase.Pending, new Blocker(untrusted.get().reason(), untrusted.get().message()));
+    }
     RenderedConfig config = renderer.render(p);
     PipelineContext.put(ctx, config, creds);
     credentialsSecret.reconcile(p, ctx);
@@ -623,6 +634,15 @@ public class PgstreamPipelineReconciler implements Reconciler<PgstreamPipeline>,
       return DeleteControl.noFinalizerRemoval().rescheduleAfter(MAX_RECHECK);
     }
     ResolvedCredentials creds = ((CredentialsResolver.Resolved) resolved).credentials();
+    Optional<CaBundleResolver.Problem> untrusted = caBundles.resolveInto(p);
+    if (untrusted.isPresent()) {
+      events.warning(
+          p,
+          "DestroyBlocked",
+          "Cannot drop replication slot %s: %s. Restore it, or remove the finalizer to leave the slot."
+              .formatted(st.replicationSlot, untrusted.get().message()));
+      return DeleteControl.noFinalizerRemoval().rescheduleAfter(MAX_RECHECK);
+    }
     RenderedConfig config = renderer.render(p);
     PipelineContext.put(ctx, config, creds);
     credentialsSecret.reconcile(p, ctx);

@@ -84,6 +84,7 @@ public final class PipelineValidator {
         secretRef("spec.prepare.target.adminPassword", spec.prepare.target.adminPassword, problems);
       }
     }
+    problems.addAll(TlsRequirements.problems(spec));
     if (spec.replicationSlot != null && !SLOT.matcher(spec.replicationSlot).matches()) {
       problems.add("spec.replicationSlot must match ^[a-z0-9_]+$ and be at most 63 characters");
     }
@@ -148,6 +149,9 @@ public final class PipelineValidator {
     }
     secretRef(path + ".username", c.username, problems);
     secretRef(path + ".password", c.password, problems);
+    if (c.caBundle != null && (c.caBundle.configMapKeyRef == null) == (c.caBundle.secretKeyRef == null)) {
+      problems.add(path + ".caBundle needs exactly one of configMapKeyRef and secretKeyRef");
+    }
   }
 
   private static void secretRef(String path, SecretValueSource source, List<String> problems) {

@@ -24,11 +24,13 @@ class RunCommandTest {
             "--runner-image=16=runner:pg16",
             "--runner-image=17=runner:pg17@sha256:" + "ab".repeat(32),
             "--namespace=team-a",
-            "--namespace=team-b");
+            "--namespace=team-b",
+            "--default-ca-bundle=/etc/pgstream-operator/ca/ca.crt");
     assertThat(run.runnerImages).isEqualTo(Map.of(16, "runner:pg16", 17, "runner:pg17@sha256:" + "ab".repeat(32)));
     assertThat(run.namespaces).containsExactly("team-a", "team-b");
     assertThat(run.leaderElectionNamespace).isEqualTo("pgstream-system");
     assertThat(run.slotCheckSeconds).isEqualTo(60);
+    assertThat(run.defaultCaBundle).isEqualTo(java.nio.file.Path.of("/etc/pgstream-operator/ca/ca.crt"));
   }
 
   @Test

@@ -5,6 +5,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.pgstream.operator.api.PipelineMode;
 import io.pgstream.operator.api.BatchSpec;
 import io.pgstream.operator.api.PgstreamPipeline;
+import io.pgstream.operator.api.RdsSpec;
+import io.pgstream.operator.api.SslMode;
+import io.pgstream.operator.tls.CaBundle;
 import io.pgstream.operator.support.Pipelines;
 import org.junit.jupiter.api.Test;
 
@@ -17,6 +20,42 @@ class PgstreamConfigRendererTest {
     assertThat(config.files().get(PgstreamConfigRenderer.REPLICATION_FILE))
         .contains("postgres://${PGSTREAM_SOURCE_USER}:${PGSTREAM_SOURCE_PASSWORD}@source.db:5432/app?sslmode=require")
         .contains("postgres://${PGSTREAM_TARGET_USER}:${PGSTREAM_TARGET_PASSWORD}@target.db:5432/app?sslmode=require");
+  }
+
+  @Test
+  void aSideWithABundleVerifiesTheHostWithItsFileInTheConfigMap() {
+    PgstreamPipeline p = Pipelines.snapshotAndReplication("p");
+    p.getSpec().source.trustedCa = new CaBundle("SOURCE PEM", "test");
+    RenderedConfig config = renderer.render(p);
+    assertThat(config.files()).containsEntry(PgstreamConfigRenderer.SOURCE_CA_FILE, "SOURCE PEM");
+    assertThat(config.files()).doesNotContainKey(PgstreamConfigRenderer.TARGET_CA_FILE);
+    assertThat(config.files().get(PgstreamConfigRenderer.REPLICATION_FILE))
+        .contains("@source.db:5432/app?sslmode=verify-full&sslrootcert=%2Fetc%2Fpgstream%2Fsource-ca.crt\"")
+        .contains("@target.db:5432/app?sslmode=require\"");
+  }
+
+  @Test
+  void aNewBundleRollsTheStreamingPodsButNeitherRerunsInitNorTheSnapshot() {
+    PgstreamPipeline p = Pipelines.snapshotAndReplication("p");
+    p.getSpec().source.trustedCa = new CaBundle("OLD CA", "test");
+    p.getSpec().target.trustedCa = new CaBundle("OLD CA", "test");
+    RenderedConfig before = renderer.render(p);
+    p.getSpec().target.trustedCa = new CaBundle("NEW CA", "test");
+    RenderedConfig after = renderer.render(p);
+    assertThat(after.contentHash()).isNotEqualTo(before.contentHash());
+    assertThat(after.initHash()).isEqualTo(before.initHash());
+    assertThat(after.snapshotHash()).isEqualTo(before.snapshotHash());
+  }
+
+  @Test
+  void anRdsSourceVerifiesByDefaultAndAnExplicitModeWins() {
+    PgstreamPipeline p = Pipelines.snapshotAndReplication("p");
+    p.getSpec().source.rds = new RdsSpec();
+    assertThat(renderer.render(p).files().get(PgstreamConfigRenderer.SNAPSHOT_FILE))
+        .contains("@source.db:5432/app?sslmode=verify-full&sslrootcert=system\"");
+    p.getSpec().source.sslMode = SslMode.REQUIRE;
+    assertThat(renderer.render(p).files().get(PgstreamConfigRenderer.SNAPSHOT_FILE))
+        .contains("@source.db:5432/app?sslmode=require\"");
   }
 
   @Test

@@ -74,13 +74,13 @@ class CredentialsCacheTest {
   @Test
   void theCacheServesNoSecretTheGuardWouldRefuse() {
     Pipelines.secretsFor("l").forEach(s -> {
-      s.getMetadata().setLabels(Map.of(CredentialsResolver.REFERENCE_LABEL, "true"));
+      s.getMetadata().setLabels(Map.of(ReferableSecrets.REFERENCE_LABEL, "true"));
       client.resource(s).create();
     });
     client.resource(Pipelines.secret("l-unoffered", "admin", "other-team-password")).create();
     PgstreamPipeline p = Pipelines.snapshotAndReplication("l");
     p.getMetadata().setGeneration(1L);
-    CredentialsCache cache = new CredentialsCache(new CredentialsResolver(client, true), Duration.ofMinutes(5), clock);
+    CredentialsCache cache = new CredentialsCache(new CredentialsResolver(new ReferableSecrets(client, true)), Duration.ofMinutes(5), clock);
     assertThat(cache.resolve(p)).isInstanceOf(CredentialsResolver.Resolved.class);
 
     p.getSpec().target.password = new SecretValueSource(new SecretKeyRef("l-unoffered", "password"));

@@ -64,7 +64,7 @@ class CredentialsResolverTest {
   void withTheLabelRequiredAnUnlabelledSecretIsNeitherReadNorToldApartFromAMissingOne() throws Exception {
     client.resource(Pipelines.secret("g-source", "u", "fine")).create();
     PgstreamPipeline p = Pipelines.snapshotAndReplication("g");
-    CredentialsResolver guarded = new CredentialsResolver(client, true);
+    CredentialsResolver guarded = new CredentialsResolver(new ReferableSecrets(client, true));
     requests();
 
     CredentialsResolver.Result unlabelled = guarded.resolve(p);
@@ -99,12 +99,12 @@ class CredentialsResolverTest {
   @Test
   void withoutTheGuardAnySecretOfTheNamespaceIsRead() {
     Pipelines.secretsFor("n").forEach(s -> client.resource(s).create());
-    assertThat(new CredentialsResolver(client, false).resolve(Pipelines.snapshotAndReplication("n")))
+    assertThat(new CredentialsResolver(new ReferableSecrets(client, false)).resolve(Pipelines.snapshotAndReplication("n")))
         .isInstanceOf(CredentialsResolver.Resolved.class);
   }
 
   private void offer(Secret secret) {
-    secret.getMetadata().setLabels(java.util.Map.of(CredentialsResolver.REFERENCE_LABEL, "true"));
+    secret.getMetadata().setLabels(java.util.Map.of(ReferableSecrets.REFERENCE_LABEL, "true"));
     client.resource(secret).update();
   }
 

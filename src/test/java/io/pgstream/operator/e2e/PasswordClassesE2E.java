@@ -16,7 +16,6 @@ import io.pgstream.operator.support.Pipelines;
 import io.pgstream.operator.support.TestPostgres;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Base64;
@@ -129,7 +128,7 @@ class PasswordClassesE2E {
    * (rows copied, an insert streamed), else the failing step and its output.
    */
   private String runPipeline(PgstreamPipeline p, Map<String, String> env, String db) {
-    Map<String, String> files = onFreeHealthPort(new PgstreamConfigRenderer().render(p).files());
+    Map<String, String> files = PgstreamRunner.onFreeHealthPort(new PgstreamConfigRenderer().render(p).files());
     for (Step step : List.of(Step.INIT, Step.SNAPSHOT)) {
       PgstreamRunner.Started run = pgstream.start(PgstreamPods.args(step.command(), step.configFile()), files, env);
       if (run.waitFor() != 0) {
@@ -164,18 +163,5 @@ class PasswordClassesE2E {
     Map<String, String> env = new HashMap<>();
     creds.urlEncodedBase64(false).forEach((k, v) -> env.put(k, new String(Base64.getDecoder().decode(v), StandardCharsets.UTF_8)));
     return env;
-  }
-
-  /** Each pod has its own 9910; here pgstream processes share the host with other test runs. */
-  private static Map<String, String> onFreeHealthPort(Map<String, String> files) {
-    String address = "0.0.0.0:" + PgstreamConfigRenderer.HEALTH_PORT;
-    Map<String, String> out = new HashMap<>();
-    try (ServerSocket free = new ServerSocket(0)) {
-      files.forEach((name, yaml) -> out.put(name, yaml.replace(address, "127.0.0.1:" + free.getLocalPort())));
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
-    assertThat(out).isNotEqualTo(files);
-    return out;
   }
 }

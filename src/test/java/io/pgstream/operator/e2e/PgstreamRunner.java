@@ -1,5 +1,7 @@
 package io.pgstream.operator.e2e;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.EnvVar;
@@ -8,14 +10,18 @@ import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.SecretKeySelector;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.pgstream.operator.config.CredentialEnv;
+import io.pgstream.operator.config.PgstreamConfigRenderer;
 import io.pgstream.operator.credentials.ResolvedCredentials;
 import io.pgstream.operator.dependent.PgstreamPods;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.net.ServerSocket;
+import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -93,8 +99,11 @@ final class PgstreamRunner {
   Started start(List<String> args, Map<String, String> files, Map<String, String> env) {
     try {
       Path dir = Files.createTempDirectory(Peers.work(), "pod");
+      // The URLs name the CA files by their mount path, percent-encoded.
+      String mounted = URLEncoder.encode(PgstreamPods.CONFIG_DIR + "/", StandardCharsets.UTF_8);
+      String here = URLEncoder.encode(dir + "/", StandardCharsets.UTF_8);
       for (var file : files.entrySet()) {
-        Files.writeString(dir.resolve(file.getKey()), file.getValue());
+        Files.writeString(dir.resolve(file.getKey()), file.getValue().replace(mounted, here));
       }
       List<String> command = new ArrayList<>();
       command.add(binary.toString());
@@ -108,5 +117,18 @@ final class PgstreamRunner {
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
+  }
+
+  /** Each pod has its own 9910; here pgstream processes share the host with other test runs. */
+  static Map<String, String> onFreeHealthPort(Map<String, String> files) {
+    String address = "0.0.0.0:" + PgstreamConfigRenderer.HEALTH_PORT;
+    Map<String, String> out = new HashMap<>();
+    try (ServerSocket free = new ServerSocket(0)) {
+      files.forEach((name, yaml) -> out.put(name, yaml.replace(address, "127.0.0.1:" + free.getLocalPort())));
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    assertThat(out).isNotEqualTo(files);
+    return out;
   }
 }

@@ -1,13 +1,16 @@
 package io.pgstream.operator.preflight;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.pgstream.operator.api.ConnectionSpec;
 import io.pgstream.operator.api.PgstreamPipelineSpec;
 import io.pgstream.operator.api.SslMode;
 import io.pgstream.operator.credentials.ResolvedCredentials;
 import io.pgstream.operator.support.JunkPeer;
 import io.pgstream.operator.support.Pipelines;
 import io.pgstream.operator.support.TestPostgres;
+import io.pgstream.operator.tls.TlsVerificationFailed;
 import java.io.FileNotFoundException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
@@ -77,7 +80,7 @@ class PeerFailureTest {
   }
 
   @Test
-  void aMissingLocalRootCertificateIsTheOperatorsOwnConfigurationAndKeepsItsText() {
+  void aMissingLocalRootCertificateKeepsItsTextAndAnUntrustedCertificateIsToldWithTheBundle() {
     PSQLException missing = new PSQLException(
         "Could not open SSL root certificate file /etc/pgstream/ca/ca.crt.", PSQLState.CONNECTION_FAILURE,
         new FileNotFoundException("/etc/pgstream/ca/ca.crt"));
@@ -86,8 +89,11 @@ class PeerFailureTest {
         (Throwable) new SSLHandshakeException("PKIX").initCause(new CertificateException("unable to find valid certification path")));
 
     assertThat((Throwable) PeerFailure.told("db:5432", missing)).isSameAs(missing);
-    assertThat((Throwable) PeerFailure.told("db:5432", handshake))
-        .hasMessage("the server at db:5432 presented a TLS certificate that is not trusted or not issued for this host name")
+    ConnectionSpec db = onPort(5432, SslMode.VERIFY_FULL).source;
+    db.host = "db";
+    assertThatThrownBy(() -> PeerFailure.open(db, () -> { throw handshake; }))
+        .isInstanceOfSatisfying(TlsVerificationFailed.class, t -> assertThat(t.kind()).isEqualTo(TlsVerificationFailed.Kind.UNTRUSTED))
+        .hasMessageStartingWith("The server certificate of db:5432 is not signed by a CA in the JVM's default trust store")
         .hasNoCause();
   }
 

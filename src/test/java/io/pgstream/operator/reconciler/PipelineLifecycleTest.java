@@ -33,6 +33,7 @@ import io.pgstream.operator.api.RdsSpec;
 import io.pgstream.operator.api.SecretKeyRef;
 import io.pgstream.operator.api.SecretValueSource;
 import io.pgstream.operator.api.SourcePrepareSpec;
+import io.pgstream.operator.api.SslMode;
 import io.pgstream.operator.api.StepState;
 import io.pgstream.operator.api.VerificationSpec;
 import io.pgstream.operator.api.VerificationState;
@@ -416,6 +417,8 @@ class PipelineLifecycleTest {
   }
 
   private static PgstreamPipeline withSourcePrepare(PgstreamPipeline p) {
+    // An admin login is refused over a connection that may be plaintext.
+    p.getSpec().source.sslMode = SslMode.REQUIRE;
     p.getSpec().prepare = new PrepareSpec();
     p.getSpec().prepare.source = new SourcePrepareSpec();
     p.getSpec().prepare.source.adminUsername = new SecretValueSource(new SecretKeyRef("orders-admin", "username"));

@@ -7,6 +7,7 @@ import static org.awaitility.Awaitility.await;
 import io.fabric8.kubernetes.api.model.Condition;
 import io.fabric8.kubernetes.api.model.Event;
 import io.fabric8.kubernetes.api.model.Secret;
+import io.fabric8.kubernetes.api.model.SecretBuilder;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
@@ -15,6 +16,7 @@ import io.javaoperatorsdk.operator.Operator;
 import io.pgstream.operator.OperatorSettings;
 import io.pgstream.operator.PgstreamOperator;
 import io.pgstream.operator.TenancyGuards;
+import io.pgstream.operator.api.CaBundleSource;
 import io.pgstream.operator.api.DeletionPolicy;
 import io.pgstream.operator.api.PgstreamPipeline;
 import io.pgstream.operator.api.PreflightPolicy;
@@ -22,15 +24,19 @@ import io.pgstream.operator.api.PrepareSpec;
 import io.pgstream.operator.api.SecretKeyRef;
 import io.pgstream.operator.api.SecretValueSource;
 import io.pgstream.operator.api.SourcePrepareSpec;
-import io.pgstream.operator.credentials.CredentialsResolver;
+import io.pgstream.operator.api.SslMode;
+import io.pgstream.operator.credentials.ReferableSecrets;
 import io.pgstream.operator.dependent.ImageAllowList;
 import io.pgstream.operator.preflight.HostAllowList;
 import io.pgstream.operator.support.FakeKubelet;
 import io.pgstream.operator.support.JunkPeer;
 import io.pgstream.operator.support.Pipelines;
+import io.pgstream.operator.support.TestCertificates;
 import io.pgstream.operator.support.TestDatabases;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Base64;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -107,10 +113,39 @@ class TenancyGuardsTest {
     assertThat(job("init")).isNull();
 
     for (Secret s : Pipelines.secretsFor(NAME)) {
-      s.getMetadata().setLabels(Map.of(CredentialsResolver.REFERENCE_LABEL, "true"));
+      s.getMetadata().setLabels(Map.of(ReferableSecrets.REFERENCE_LABEL, "true"));
       client.resource(s).update();
     }
     await().atMost(RECHECK).until(() -> job("init") != null && "True/Rendered".equals(condition("ConfigRendered")));
+  }
+
+  @Test
+  void withTheLabelRequiredACaBundleSecretMustBeOfferedToo() {
+    start(new TenancyGuards(true, HostAllowList.ANY, ImageAllowList.ANY));
+    Secret ca = new SecretBuilder()
+        .withNewMetadata().withName("some-tls").withNamespace(NAMESPACE).endMetadata()
+        .addToData("ca.crt", Base64.getEncoder().encodeToString(TestCertificates.get().caPem().getBytes(StandardCharsets.UTF_8)))
+        .build();
+    client.resource(ca).create();
+    PgstreamPipeline p = Pipelines.onTestDatabase(NAME);
+    p.getSpec().source.caBundle = new CaBundleSource();
+    p.getSpec().source.caBundle.secretKeyRef = new SecretKeyRef("some-tls", "ca.crt");
+    p.getSpec().source.sslMode = SslMode.VERIFY_CA;
+    for (Secret s : Pipelines.secretsFor(NAME)) {
+      s.getMetadata().setLabels(Map.of(ReferableSecrets.REFERENCE_LABEL, "true"));
+      client.resource(s).create();
+    }
+    client.resources(PgstreamPipeline.class).inNamespace(NAMESPACE).resource(p).create();
+
+    await().until(() -> "False/SecretNotReferenceable".equals(condition("ConfigRendered")));
+    assertThat(message("ConfigRendered")).contains("Secret default/some-tls (CA bundle of spec.source.caBundle)");
+    assertThat(client.configMaps().inNamespace(NAMESPACE).list().getItems())
+        .as("nothing of the unoffered Secret is copied")
+        .noneMatch(c -> c.getData() != null && c.getData().containsKey("source-ca.crt"));
+
+    ca.getMetadata().setLabels(Map.of(ReferableSecrets.REFERENCE_LABEL, "true"));
+    client.resource(ca).update();
+    await().atMost(RECHECK).until(() -> "True/Rendered".equals(condition("ConfigRendered")));
   }
 
   @Test
@@ -191,6 +226,8 @@ class TenancyGuardsTest {
   private PgstreamPipeline withSourceAdmin(PgstreamPipeline p) {
     TestDatabases.ready().login("guard_admin", ADMIN_PASSWORD, "SUPERUSER");
     client.resource(Pipelines.secret(NAME + "-admin", "guard_admin", ADMIN_PASSWORD)).create();
+    // An admin login is refused over a connection that may be plaintext.
+    p.getSpec().source.sslMode = SslMode.REQUIRE;
     p.getSpec().prepare = new PrepareSpec();
     p.getSpec().prepare.source = new SourcePrepareSpec();
     p.getSpec().prepare.source.adminUsername = new SecretValueSource(new SecretKeyRef(NAME + "-admin", "username"));

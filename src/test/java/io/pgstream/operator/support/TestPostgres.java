@@ -19,7 +19,8 @@ import java.util.concurrent.ConcurrentHashMap;
  * {@code rds.logical_replication} setting, NOLOGIN roles rds_superuser and rds_replication, and
  * session_replication_role settable by rds_superuser members. {@link #vanilla()} is a plain server
  * with wal_level=replica, no WAL senders and two replication slots, for the failing side of checks.
- * Both require passwords (scram-sha-256) from every role but the bootstrap superuser.
+ * Both require passwords (scram-sha-256) from every role but the bootstrap superuser, and accept TLS
+ * with a certificate for {@link TestCertificates#SERVER_HOST} from the test CA.
  * {@link #external} wraps a server started outside the JVM (the e2e tier's Debian PostgreSQL).
  */
 public final class TestPostgres {
@@ -119,6 +120,10 @@ public final class TestPostgres {
     try {
       EmbeddedPostgres.Builder builder = EmbeddedPostgres.builder().setDataDirectoryCustomizer(customizer);
       config.forEach(builder::setServerConfig);
+      // Every server also accepts TLS, with a certificate of the test CA issued for localhost only.
+      builder.setServerConfig("ssl", "on");
+      builder.setServerConfig("ssl_cert_file", TestCertificates.get().serverCert().toString());
+      builder.setServerConfig("ssl_key_file", TestCertificates.get().serverKey().toString());
       EmbeddedPostgres pg = builder.start();
       return new TestPostgres(pg.getPort(), "");
     } catch (IOException e) {

@@ -3,6 +3,14 @@ package io.pgstream.operator.validation;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.pgstream.operator.api.BatchSpec;
+import io.pgstream.operator.api.CaBundleSource;
+import io.pgstream.operator.api.PrepareSpec;
+import io.pgstream.operator.api.RdsSpec;
+import io.pgstream.operator.api.SecretKeyRef;
+import io.pgstream.operator.api.SecretValueSource;
+import io.pgstream.operator.api.SourcePrepareSpec;
+import io.pgstream.operator.api.SslMode;
+import io.pgstream.operator.api.TargetPrepareSpec;
 import io.pgstream.operator.api.PgstreamPipeline;
 import io.pgstream.operator.api.PipelineMode;
 import io.pgstream.operator.api.PrepareSpec;
@@ -70,7 +78,78 @@ class PipelineValidatorTest {
             },
             "maxQueueBytes (1000000) must be at least maxBytes (10000000)"),
         bad("name too long", p -> p.getMetadata().setName("x".repeat(48)), "metadata.name must be at most 47"),
-        bad("admin from AWS without verified TLS", p -> awsAdmin(p, SslMode.REQUIRE), "spec.source.sslMode must be verify-full"));
+        bad("admin from AWS without verified TLS", p -> awsAdmin(p, SslMode.REQUIRE), "spec.source.sslMode must be verify-full"),
+        bad(
+            "a CA bundle from both a ConfigMap and a Secret",
+            p -> {
+              p.getSpec().source.caBundle = CaBundleSource.configMap("ca", "ca.crt");
+              p.getSpec().source.caBundle.secretKeyRef = new SecretKeyRef("ca", "ca.crt");
+            },
+            "spec.source.caBundle needs exactly one of configMapKeyRef and secretKeyRef"),
+        bad(
+            "a CA bundle from nowhere",
+            p -> p.getSpec().target.caBundle = new CaBundleSource(),
+            "spec.target.caBundle needs exactly one"),
+        bad(
+            "a source admin over prefer",
+            p -> {
+              p.getSpec().source.sslMode = SslMode.PREFER;
+              adminOnSource(p);
+            },
+            "spec.source.sslMode prefer may send the admin login of spec.prepare.source unencrypted"),
+        bad(
+            "the RDS master user secret over disable",
+            p -> {
+              p.getSpec().source.sslMode = SslMode.DISABLE;
+              p.getSpec().source.rds = new RdsSpec();
+              p.getSpec().source.rds.instanceIdentifier = "db";
+              p.getSpec().source.rds.masterUserSecret = true;
+            },
+            "spec.source.sslMode disable may send the admin login of the RDS master user secret or IAM token"),
+        bad(
+            "an IAM token over allow",
+            p -> {
+              p.getSpec().source.sslMode = SslMode.ALLOW;
+              p.getSpec().source.rds = new RdsSpec();
+              p.getSpec().source.rds.instanceIdentifier = "db";
+              p.getSpec().source.rds.iamAuthentication = true;
+            },
+            "spec.source.sslMode allow"),
+        bad(
+            "a target admin over disable",
+            p -> {
+              p.getSpec().target.sslMode = SslMode.DISABLE;
+              p.getSpec().prepare = new PrepareSpec();
+              p.getSpec().prepare.target = new TargetPrepareSpec();
+              p.getSpec().prepare.target.adminUsername = new SecretValueSource(new SecretKeyRef("admin", "u"));
+              p.getSpec().prepare.target.adminPassword = new SecretValueSource(new SecretKeyRef("admin", "p"));
+            },
+            "spec.target.sslMode disable may send the admin login of spec.prepare.target"));
+  }
+
+  private static void adminOnSource(PgstreamPipeline p) {
+    p.getSpec().prepare = new PrepareSpec();
+    p.getSpec().prepare.source = new SourcePrepareSpec();
+    p.getSpec().prepare.source.adminUsername = new SecretValueSource(new SecretKeyRef("admin", "u"));
+    p.getSpec().prepare.source.adminPassword = new SecretValueSource(new SecretKeyRef("admin", "p"));
+  }
+
+  @Test
+  void anAdminLoginIsAllowedOverRequireAndTheVerifyModes() {
+    for (SslMode mode : List.of(SslMode.REQUIRE, SslMode.VERIFY_CA, SslMode.VERIFY_FULL)) {
+      PgstreamPipeline p = Pipelines.snapshotAndReplication("p");
+      adminOnSource(p);
+      p.getSpec().source.sslMode = mode;
+      assertThat(PipelineValidator.validate(p)).as(mode.libpqValue()).isEmpty();
+    }
+  }
+
+  @Test
+  void withoutAnAdminLoginAWeakSslModeStaysTheUsersChoice() {
+    PgstreamPipeline p = Pipelines.snapshotAndReplication("p");
+    p.getSpec().source.sslMode = SslMode.DISABLE;
+    p.getSpec().target.sslMode = SslMode.PREFER;
+    assertThat(PipelineValidator.validate(p)).isEmpty();
   }
 
   @Test
