@@ -4,6 +4,8 @@ import static io.pgstream.operator.aws.AwsCalls.call;
 
 import io.pgstream.operator.api.RdsSpec;
 import java.util.List;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import software.amazon.awssdk.services.rds.RdsClient;
 import software.amazon.awssdk.services.rds.model.DBCluster;
 import software.amazon.awssdk.services.rds.model.DBClusterMember;
@@ -20,6 +22,7 @@ import software.amazon.awssdk.services.rds.model.Tag;
  */
 public class RdsInspector {
   static final String PARAMETER = "rds.logical_replication";
+  private static final Logger LOG = LoggerFactory.getLogger(RdsInspector.class);
 
   private final RdsClient rds;
 
@@ -27,8 +30,26 @@ public class RdsInspector {
     this.rds = rds;
   }
 
-  /** The instance, or the Aurora cluster it (or the spec) names: one describe call, two for a cluster member. */
+  /**
+   * The instance, or the Aurora cluster it (or the spec) names: one describe call, two for a cluster
+   * member. A resource that does not exist or that IAM denies by name is {@link RdsResource#unseen},
+   * which no namespace may use, so that a pipeline learns no more about it than about an untagged one.
+   */
   public RdsResource describe(RdsSpec spec) throws AwsCallFailed {
+    try {
+      return described(spec);
+    } catch (AwsCallFailed failed) {
+      if (!failed.aboutTheResource()) {
+        throw failed;
+      }
+      RdsResource unseen = RdsResource.unseen(spec.targetsCluster(), spec.identifier());
+      // The platform team's log keeps what the pipeline is not told.
+      LOG.info("{} {} in {} is unseen: {}", unseen.kind(), unseen.identifier(), spec.region, failed.getMessage());
+      return unseen;
+    }
+  }
+
+  private RdsResource described(RdsSpec spec) throws AwsCallFailed {
     if (spec.targetsCluster()) {
       return cluster(describeCluster(spec.clusterIdentifier));
     }

@@ -12,7 +12,7 @@ import java.util.Locale;
  * @param parameterGroup the DB parameter group (instance) or DB cluster parameter group (Aurora)
  * @param pendingReboot the group's values wait for a reboot of the writer
  * @param masterSecretArn the RDS-managed master user secret; null when there is none
- * @param namespacesTag the value of the {@link #NAMESPACES_TAG} tag; null when untagged
+ * @param namespacesTag the value of the {@link #NAMESPACES_TAG} tag; null when untagged or {@link #unseen}
  */
 public record RdsResource(
     boolean cluster,
@@ -33,6 +33,14 @@ public record RdsResource(
    * pipelines may use it. RDS tag values allow no commas and at most 256 characters.
    */
   public static final String NAMESPACES_TAG = "pgstream.io/namespaces";
+
+  /**
+   * A resource the operator could not describe (it does not exist, or IAM denies it by name): nothing
+   * is known about it, and no namespace may use it.
+   */
+  public static RdsResource unseen(boolean cluster, String identifier) {
+    return new RdsResource(cluster, identifier, null, null, null, null, 0, null, null, false, null, null);
+  }
 
   public boolean allowsNamespace(String namespace) {
     return namespacesTag != null && Arrays.asList(namespacesTag.trim().split("\\s+")).contains(namespace);

@@ -1,6 +1,7 @@
 package io.pgstream.operator.reconciler;
 
 import io.pgstream.operator.api.PgstreamPipeline;
+import io.pgstream.operator.api.RdsSpec;
 import io.pgstream.operator.api.SourceSpec;
 import io.pgstream.operator.aws.AwsPowers;
 import io.pgstream.operator.aws.AwsPowers.Power;
@@ -46,14 +47,8 @@ final class RdsAccess {
   /** Null when the described resource lets the pipeline's namespace use it at the pipeline's host. */
   Blocker resourceRefused(PgstreamPipeline p, RdsResource r) {
     String namespace = p.getMetadata().getNamespace();
-    String resource = r.kind() + " " + r.identifier();
     if (!r.allowsNamespace(namespace)) {
-      // Nothing else about the resource is told: it may belong to another team.
-      return new Blocker(
-          ACCESS_DENIED,
-          ("%s does not name namespace %s in its RDS tag %s. Its owner adds %s to that tag on %s (region %s):"
-                  + " namespaces separated by spaces, at most 256 characters.")
-              .formatted(resource, namespace, RdsResource.NAMESPACES_TAG, namespace, resource, p.getSpec().source.rds.region));
+      return new Blocker(ACCESS_DENIED, denial(p.getSpec().source.rds, namespace));
     }
     SourceSpec source = p.getSpec().source;
     if (r.isReaderEndpoint(source.host)) {
@@ -67,8 +62,24 @@ final class RdsAccess {
           ENDPOINT_MISMATCH,
           ("spec.source.host and port are %s:%d, but the RDS API describes %s at %s:%d. The operator uses facts and"
                   + " credentials from AWS only for that endpoint: set spec.source.host and port to it.")
-              .formatted(source.host, source.effectivePort(), resource, r.writerEndpoint(), r.port()));
+              .formatted(source.host, source.effectivePort(), r.kind() + " " + r.identifier(), r.writerEndpoint(), r.port()));
     }
     return null;
+  }
+
+  /**
+   * One answer, from the spec alone, whether the resource is missing, denied to the operator by IAM,
+   * or not tagged for the namespace: anything more would tell the namespace which resources exist,
+   * or name an Aurora member's cluster.
+   */
+  private static String denial(RdsSpec rds, String namespace) {
+    String resource = (rds.targetsCluster() ? "DB cluster " : "DB instance ") + rds.identifier();
+    return ("RDS %s in region %s does not exist, the operator may not describe it, or its tag %s does not name"
+            + " namespace %s. The database's owner adds %s to that tag%s, namespaces separated by spaces, at most"
+            + " 256 characters: aws rds add-tags-to-resource --region %s --resource-name <its ARN> --tags"
+            + " 'Key=%s,Value=<namespaces already there> %s'.")
+        .formatted(resource, rds.region, RdsResource.NAMESPACES_TAG, namespace, namespace,
+            rds.targetsCluster() ? "" : " (on its DB cluster if it is an Aurora member)", rds.region,
+            RdsResource.NAMESPACES_TAG, namespace);
   }
 }

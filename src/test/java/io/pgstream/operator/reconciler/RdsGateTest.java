@@ -105,6 +105,13 @@ class RdsGateTest {
     return condition(ConditionType.RdsLogicalReplication);
   }
 
+  /** Everything a refused pipeline can read: the blocker, both conditions with their messages, status.rds. */
+  private String refusal() {
+    Blocker refused = check();
+    return String.join(
+        "\n", refused.reason(), refused.message(), access(), accessMessage(), condition(), message(), String.valueOf(status.status().rds));
+  }
+
   private String message() {
     return message(ConditionType.RdsLogicalReplication);
   }
@@ -190,13 +197,6 @@ class RdsGateTest {
     assertThat(check().reason()).isEqualTo("AwsThrottled");
     assertThat(message()).contains("rds:DescribeDBParameters", "retries with backoff");
     assertThat(aws.actions.stream().filter("DescribeDBParameters"::equals).count()).as("the SDK retried").isGreaterThan(1);
-  }
-
-  @Test
-  void anUnknownInstanceIsNamed() {
-    rds("nope", null);
-    assertThat(check().reason()).isEqualTo("RdsNotFound");
-    assertThat(message()).contains("DBInstanceNotFound", "Check spec.source.rds");
   }
 
   @Test
@@ -326,11 +326,12 @@ class RdsGateTest {
     assertThat(check().reason()).isEqualTo("RdsAccessDenied");
     assertThat(access()).isEqualTo("False/RdsAccessDenied");
     assertThat(accessMessage())
-        .contains("DB instance prod-payments does not name namespace default in its RDS tag pgstream.io/namespaces")
-        .contains("separated by spaces", "256 characters")
+        .contains("RDS DB instance prod-payments in region eu-west-1 does not exist, the operator may not describe it,"
+            + " or its tag pgstream.io/namespaces does not name namespace default")
+        .contains("separated by spaces", "256 characters", "aws rds add-tags-to-resource --region eu-west-1")
         .doesNotContain("payments defaults", "rds.amazonaws.com", "postgres");
     assertThat(status.status().rds).as("no other team's metadata in status").isNull();
-    assertThatThrownBy(this::awsAdmin).hasMessageContaining("does not name namespace default");
+    assertThatThrownBy(this::awsAdmin).hasMessage(accessMessage());
     assertThat(aws.actions).as("one describe call each, no parameters, no secret").containsOnly("DescribeDBInstances");
 
     aws.instances.get("prod-payments").tags.clear();
@@ -338,18 +339,60 @@ class RdsGateTest {
     assertThat(aws.actions).doesNotContain("GetSecretValue", "DescribeDBParameters");
   }
 
-  /** An Aurora member counts by its cluster's tag: the cluster's endpoint, parameter group and secret are used. */
+  /**
+   * An Aurora member counts by its cluster's tag: the cluster's endpoint, parameter group and secret
+   * are used. Refused, it is told exactly as a missing instance, without the cluster's name.
+   */
   @Test
-  void anAuroraMemberIsAuthorisedByItsClustersTag() {
-    aws.cluster("shop", "pgstream-shop", "1");
-    rds(null, "shop");
-    aws.clusters.get("shop").tags.clear();
-    rds("shop-instance-1", null);
-    pipeline.getSpec().source.host = aws.clusters.get("shop").endpoint;
-    assertThat(check().reason()).isEqualTo("RdsAccessDenied");
-    assertThat(accessMessage()).contains("DB cluster shop does not name namespace default");
+  void anAuroraMemberIsAuthorisedByItsClustersTagAndItsDenialDoesNotNameTheCluster() {
+    rds("orders-instance-1", null);
+    String missing = refusal();
 
-    aws.clusters.get("shop").tags.put(RdsResource.NAMESPACES_TAG, Pipelines.NAMESPACE);
+    aws.cluster("orders", "pgstream-orders", "1");
+    rds(null, "orders");
+    aws.clusters.get("orders").tags.put(RdsResource.NAMESPACES_TAG, "team-b");
+    rds("orders-instance-1", null);
+    pipeline.getSpec().source.host = aws.clusters.get("orders").endpoint;
+    assertThat(check().reason()).isEqualTo("RdsAccessDenied");
+    assertThat(refusal()).isEqualTo(missing);
+    assertThat(accessMessage())
+        .contains("DB instance orders-instance-1", "on its DB cluster if it is an Aurora member")
+        .doesNotContain("DB cluster orders");
+    assertThat(accessMessage().replace("orders-instance-1", "")).doesNotContain("orders");
+    assertThat(aws.actions).as("the member, then its cluster, were described").endsWith("DescribeDBInstances", "DescribeDBClusters");
+
+    aws.clusters.get("orders").tags.put(RdsResource.NAMESPACES_TAG, Pipelines.NAMESPACE);
+    assertThat(check()).isNull();
+    assertThat(access()).isEqualTo("True/Granted");
+  }
+
+  /**
+   * Fix 7: no existence oracle. For one spec, a missing instance, an untagged one, one tagged for other
+   * namespaces and one that IAM denies the operator by name (a policy conditioned on tags) give the same
+   * conditions, reason and message, and keep nothing in status.
+   */
+  @Test
+  void missingUntaggedForeignAndIamDeniedInstancesAreToldAlike() {
+    rds("prod-payments", null);
+    String missing = refusal();
+    assertThat(accessMessage()).doesNotContain("DBInstanceNotFound", "not found");
+
+    aws.instance("prod-payments", "pgstream-prod-payments", "1");
+    assertThat(refusal()).as("untagged").isEqualTo(missing);
+
+    aws.instances.get("prod-payments").tags.put(RdsResource.NAMESPACES_TAG, "payments");
+    assertThat(refusal()).as("tagged for another namespace").isEqualTo(missing);
+
+    aws.instances.get("prod-payments").tags.put(RdsResource.NAMESPACES_TAG, Pipelines.NAMESPACE);
+    aws.failures.put(
+        "DescribeDBInstances",
+        new String[] {"403", "AccessDenied", "User: arn:aws:sts::1:assumed-role/pgstream/op is not authorized to perform:"
+            + " rds:DescribeDBInstances on resource: arn:aws:rds:eu-west-1:1:db:prod-payments with an explicit deny"});
+    assertThat(refusal()).as("IAM denies this resource only").isEqualTo(missing);
+    assertThat(aws.actions).containsOnly("DescribeDBInstances");
+
+    aws.failures.clear();
+    pipeline.getSpec().source.host = aws.instances.get("prod-payments").address;
     assertThat(check()).isNull();
     assertThat(access()).isEqualTo("True/Granted");
   }

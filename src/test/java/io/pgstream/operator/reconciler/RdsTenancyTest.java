@@ -80,6 +80,15 @@ class RdsTenancyTest {
     awaitRefusal("RdsAccessDenied");
   }
 
+  /** Fix 7: a missing instance is refused as an untagged one is, so the namespace cannot tell them apart. */
+  @Test
+  void aMissingInstanceIsRefusedAsAnUntaggedOneIs() {
+    start(AwsPowers.none().grant(Power.MASTER_USER_SECRET, List.of(AwsPowers.ALL)));
+    awaitRefusal("RdsAccessDenied");
+    assertThat(events()).filteredOn(e -> "RdsAccessDenied".equals(e.getReason()))
+        .allSatisfy(e -> assertThat(e.getMessage()).contains("prod-payments in region eu-west-1 does not exist").doesNotContain("NotFound"));
+  }
+
   @Test
   void withPowerAndTagButAnotherHostTheListenerGetsNothing() {
     foreignInstance(Pipelines.NAMESPACE);

@@ -53,7 +53,7 @@ public final class FakeRds implements AutoCloseable {
   public final Map<String, String> groups = new HashMap<>();
   public final Map<String, String> secrets = new HashMap<>();
   public final List<String> actions = new CopyOnWriteArrayList<>();
-  /** Action to an injected error: {HTTP status, code}. */
+  /** Action to an injected error: {HTTP status, code} or {HTTP status, code, message}. */
   public final Map<String, String[]> failures = new HashMap<>();
 
   private final HttpServer server;
@@ -127,7 +127,7 @@ public final class FakeRds implements AutoCloseable {
     actions.add(action);
     String[] failure = failures.get(action);
     if (failure != null) {
-      error(ex, Integer.parseInt(failure[0]), failure[1], "injected " + failure[1]);
+      error(ex, Integer.parseInt(failure[0]), failure[1], failure.length > 2 ? failure[2] : "injected " + failure[1]);
       return;
     }
     synchronized (this) {
