@@ -217,6 +217,39 @@ class TenancyGuardsTest {
     assertThat(pipeline()).as("kept, with the slot, until the image is fixed or the finalizer removed").isNotNull();
   }
 
+  @Test
+  void aDeletedPipelineWhoseHostWasEditedToARefusedOneRunsNoDestroyJob() {
+    // The review's probe: after init, the host is pointed at a listener of the tenant's, then the pipeline deleted.
+    String attacker = "192.0.2.7";
+    start(new TenancyGuards(false, HostAllowList.of(List.of("127.0.0.0/8")), ImageAllowList.ANY));
+    PgstreamPipeline p = Pipelines.onTestDatabase(NAME);
+    p.getSpec().deletionPolicy = DeletionPolicy.Delete;
+    apply(p);
+    await().until(() -> job("init") != null);
+    TestDatabases.createSlot("pgstream_default_" + NAME);
+    new FakeKubelet(client).jobSucceeded(NAMESPACE, NAME + "-init");
+    await().until(() -> job("snapshot") != null);
+
+    edit(refused -> refused.getSpec().source.host = attacker);
+    await().until(() -> "False/HostNotAllowed".equals(condition("SourceReady")));
+    client.resources(PgstreamPipeline.class).inNamespace(NAMESPACE).withName(NAME).delete();
+
+    await().until(() -> eventReasons().contains("DestroyBlocked"));
+    assertThat(eventMessages("DestroyBlocked"))
+        .first()
+        .asString()
+        .contains("Source host " + attacker + " is not in the operator's allowed database hosts (127.0.0.0/8)")
+        .contains("set the spec back to an allowed image and hosts", "spec.deletionPolicy: Retain");
+    assertThat(job("destroy")).isNull();
+    assertThat(client.configMaps().inNamespace(NAMESPACE).list().getItems())
+        .as("no config names the refused host")
+        .noneMatch(c -> Serialization.asJson(c).contains(attacker));
+    assertThat(pipeline()).as("kept, with the slot, until the host is fixed or the policy changed").isNotNull();
+
+    edit(fixed -> fixed.getSpec().source.host = "127.0.0.1");
+    await().until(() -> job("destroy") != null);
+  }
+
   private void start(TenancyGuards guards) {
     operator =
         PgstreamOperator.create(client, OperatorSettings.forMockServer().withRunnerImages(Pipelines.RUNNERS).withGuards(guards));
@@ -283,6 +316,13 @@ class TenancyGuardsTest {
 
   private String message(String type) {
     return conditionOf(type).map(Condition::getMessage).orElse(null);
+  }
+
+  private List<String> eventMessages(String reason) {
+    return client.v1().events().inNamespace(NAMESPACE).list().getItems().stream()
+        .filter(e -> reason.equals(e.getReason()))
+        .map(Event::getMessage)
+        .toList();
   }
 
   private List<String> eventReasons() {
