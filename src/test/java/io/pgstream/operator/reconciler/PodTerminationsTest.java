@@ -62,7 +62,7 @@ class PodTerminationsTest {
   void aPasswordAtTheLengthLimitIsRedactedBeforeTheMessageIsCut() {
     // The review's probe: cutting first left "…cretPassw0rd!xyz" of a password, which then matched nothing.
     String password = "S3cretPassw0rd!xyz";
-    String error = "Error: connecting failed: " + "a".repeat(1000) + " password=" + password + " yyyy " + "b".repeat(200);
+    String error = "Error: connecting failed: " + "a".repeat(990) + " password=" + password + " yyyy " + "b".repeat(200);
     PgstreamPipeline p = new PgstreamPipeline();
     p.setMetadata(new ObjectMetaBuilder().withName("cut").withNamespace("default").build());
     Pod pod = failedPod(error);
