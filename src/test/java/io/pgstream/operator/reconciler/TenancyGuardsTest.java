@@ -99,6 +99,23 @@ class TenancyGuardsTest {
   }
 
   @Test
+  void aDerivedSecretEmptiedByHandIsRefilled() {
+    start(TenancyGuards.NONE);
+    apply(Pipelines.onTestDatabase(NAME));
+    await().until(() -> job("init") != null && derivedSecret() != null);
+
+    // Stored as "data": null, which Fabric8 reads back as no map at all (an omitted field reads as an empty one).
+    String emptied = Serialization.asJson(derivedSecret()).replaceFirst("\"data\":\\{[^}]*}", "\"data\":null");
+    assertThat(emptied).contains("\"data\":null");
+    client.raw(client.getMasterUrl() + "api/v1/namespaces/" + NAMESPACE + "/secrets/" + NAME + "-pgstream-credentials", "PUT", emptied);
+
+    await().until(() -> refilled() || "False/ReconcileError".equals(condition("Ready")));
+    assertThat(message("Ready")).doesNotStartWith("Reconcile failed");
+    assertThat(refilled()).isTrue();
+    assertThat(eventReasons()).doesNotContain("ReconcileError");
+  }
+
+  @Test
   void withTheLabelRequiredAnUnofferedSecretStopsThePipelineUntilItsAdminOffersIt() {
     start(new TenancyGuards(true, HostAllowList.ANY, ImageAllowList.ANY));
     apply(Pipelines.onTestDatabase(NAME));
@@ -201,12 +218,7 @@ class TenancyGuardsTest {
     start(new TenancyGuards(false, HostAllowList.ANY, ImageAllowList.of(List.of("registry.example.com/pgstream/"))));
     PgstreamPipeline p = Pipelines.onTestDatabase(NAME);
     p.getSpec().image = "registry.example.com/pgstream/runner:1";
-    p.getSpec().deletionPolicy = DeletionPolicy.Delete;
-    apply(p);
-    await().until(() -> job("init") != null);
-    TestDatabases.createSlot("pgstream_default_" + NAME);
-    new FakeKubelet(client).jobSucceeded(NAMESPACE, NAME + "-init");
-    await().until(() -> job("snapshot") != null);
+    initialisedWithDeletionPolicyDelete(p);
 
     edit(refused -> refused.getSpec().image = "evil.example.org/pgstream:1");
     await().until(() -> "False/ImageNotAllowed".equals(condition("ConfigRendered")));
@@ -223,12 +235,7 @@ class TenancyGuardsTest {
     String attacker = "192.0.2.7";
     start(new TenancyGuards(false, HostAllowList.of(List.of("127.0.0.0/8")), ImageAllowList.ANY));
     PgstreamPipeline p = Pipelines.onTestDatabase(NAME);
-    p.getSpec().deletionPolicy = DeletionPolicy.Delete;
-    apply(p);
-    await().until(() -> job("init") != null);
-    TestDatabases.createSlot("pgstream_default_" + NAME);
-    new FakeKubelet(client).jobSucceeded(NAMESPACE, NAME + "-init");
-    await().until(() -> job("snapshot") != null);
+    initialisedWithDeletionPolicyDelete(p);
 
     edit(refused -> refused.getSpec().source.host = attacker);
     await().until(() -> "False/HostNotAllowed".equals(condition("SourceReady")));
@@ -248,6 +255,16 @@ class TenancyGuardsTest {
 
     edit(fixed -> fixed.getSpec().source.host = "127.0.0.1");
     await().until(() -> job("destroy") != null);
+  }
+
+  /** Applied and past init, with a replication slot that deletion would drop. */
+  private void initialisedWithDeletionPolicyDelete(PgstreamPipeline p) {
+    p.getSpec().deletionPolicy = DeletionPolicy.Delete;
+    apply(p);
+    await().until(() -> job("init") != null);
+    TestDatabases.createSlot("pgstream_default_" + NAME);
+    new FakeKubelet(client).jobSucceeded(NAMESPACE, NAME + "-init");
+    await().until(() -> job("snapshot") != null);
   }
 
   private void start(TenancyGuards guards) {
@@ -296,6 +313,11 @@ class TenancyGuardsTest {
 
   private Secret derivedSecret() {
     return client.secrets().inNamespace(NAMESPACE).withName(NAME + "-pgstream-credentials").get();
+  }
+
+  private boolean refilled() {
+    Map<String, String> data = derivedSecret().getData();
+    return data != null && data.containsKey("PGSTREAM_SOURCE_PASSWORD");
   }
 
   private Job job(String step) {
