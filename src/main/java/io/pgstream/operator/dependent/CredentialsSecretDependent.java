@@ -5,7 +5,7 @@ import io.fabric8.kubernetes.api.model.SecretBuilder;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
 import io.javaoperatorsdk.operator.processing.dependent.Matcher;
 import io.pgstream.operator.api.PgstreamPipeline;
-import java.util.Objects;
+import java.util.Set;
 
 /**
  * The pod's credential variables, percent-encoded from the user's Secrets: pgstream substitutes
@@ -38,7 +38,9 @@ public class CredentialsSecretDependent extends UpdatableOwnedDependent<Secret> 
   @Override
   public Matcher.Result<Secret> match(Secret actual, Secret desired, PgstreamPipeline p, Context<PgstreamPipeline> ctx) {
     Matcher.Result<Secret> result = super.match(actual, desired, p, ctx);
-    boolean sameKeys = Objects.equals(actual.getData().keySet(), desired.getData().keySet());
+    // A Secret emptied by hand, or holding only stringData, has no data at all.
+    Set<String> actualKeys = actual.getData() == null ? Set.of() : actual.getData().keySet();
+    boolean sameKeys = actualKeys.equals(desired.getData().keySet());
     return result.matched() && !sameKeys ? Matcher.Result.computed(false, desired) : result;
   }
 }

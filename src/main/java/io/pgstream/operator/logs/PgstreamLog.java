@@ -26,7 +26,6 @@ public final class PgstreamLog {
       Pattern.compile(
           "(?:relation|constraint|column|table|type|index|schema|function|sequence|trigger|parameter|role|database|extension|view|domain|operator|slot) $");
   private static final Pattern SQL_LITERAL = Pattern.compile("'(?:[^'\\n]|'')*'");
-  private static final int MAX = 1024;
 
   private PgstreamLog() {}
 
@@ -39,7 +38,8 @@ public final class PgstreamLog {
         last = error;
       }
     }
-    return Optional.ofNullable(last).map(PgstreamLog::redactValues).map(PgstreamLog::shorten);
+    // Not shortened here: credentials are redacted by the caller, which must see the whole text first.
+    return Optional.ofNullable(last).map(PgstreamLog::redactValues);
   }
 
   /**
@@ -142,9 +142,5 @@ public final class PgstreamLog {
     } catch (java.io.IOException notJson) {
       return null;
     }
-  }
-
-  private static String shorten(String message) {
-    return message.length() <= MAX ? message : message.substring(0, MAX) + "…";
   }
 }

@@ -43,6 +43,10 @@ final class LoginOwnership {
       }
       case UNMARKED -> {
         if (Boolean.TRUE.equals(site.options().adoptExistingRole)) {
+          if (standing.replicates()) {
+            // Its password set to the Secret's, the namespace would hold a login that streams every table's changes.
+            throw privileged(site, login.user(), List.of("allowed to replicate (REPLICATION or rds_replication)"));
+          }
           done.run(admin, ManagedRoles.markStatement(admin, login.user(), site.namespace()));
           return keepPassword(admin, site, login, create, done);
         }

@@ -17,17 +17,35 @@ final class ManagedRoles {
 
   enum Kind {
     MISSING,
-    /** The admin itself, a superuser, an rds_superuser member or a role with CREATEROLE: never changed. */
+    /**
+     * The admin itself, a superuser, a role with CREATEROLE or BYPASSRLS, or a member (directly or
+     * through other roles) of rds_superuser or of a predefined role that reads or writes all data or
+     * the server's files: never changed.
+     */
     PRIVILEGED,
     /** Marked for this namespace. */
     OWN,
-    /** Created by someone else; adoptable. */
+    /** Created by someone else; adoptable unless it may replicate. */
     UNMARKED,
     OTHER_NAMESPACE
   }
 
-  /** @param privileges what makes a PRIVILEGED role one, else empty */
-  record Standing(Kind kind, List<String> privileges) {}
+  /** Roles whose members hold powers a tenant's login must not gain by adoption. */
+  private static final List<String> PRIVILEGED_ROLES =
+      List.of(
+          "rds_superuser",
+          "pg_read_all_data",
+          "pg_write_all_data",
+          "pg_read_server_files",
+          "pg_write_server_files",
+          "pg_execute_server_program");
+
+  /**
+   * @param privileges what makes a PRIVILEGED role one, else empty
+   * @param replicates whether the role has REPLICATION or is an rds_replication member: the operator
+   *     gives that to its own source logins, so it bars only adoption (it reads every table's changes)
+   */
+  record Standing(Kind kind, List<String> privileges, boolean replicates) {}
 
   private ManagedRoles() {}
 
@@ -39,26 +57,35 @@ final class ManagedRoles {
     return Jdbc.one(
             admin,
             """
-            SELECT r.rolname IN (current_user, session_user), r.rolsuper, r.rolcreaterole,
-                   EXISTS (SELECT 1 FROM pg_roles s WHERE s.rolname = 'rds_superuser' AND pg_has_role(r.oid, s.oid, 'MEMBER')),
+            SELECT r.rolname IN (current_user, session_user), r.rolsuper, r.rolcreaterole, r.rolbypassrls,
+                   ARRAY(SELECT s.rolname FROM pg_roles s
+                          WHERE s.rolname::text = ANY (?) AND pg_has_role(r.oid, s.oid, 'MEMBER') ORDER BY s.rolname)::text[],
+                   r.rolreplication
+                     OR EXISTS (SELECT 1 FROM pg_roles s WHERE s.rolname = 'rds_replication' AND pg_has_role(r.oid, s.oid, 'MEMBER')),
                    shobj_description(r.oid, 'pg_authid')
               FROM pg_roles r WHERE r.rolname = ?
             """,
             rs -> {
               List<String> privileges = new ArrayList<>();
+              boolean superuser = rs.getBoolean(2);
               if (rs.getBoolean(1)) {
                 privileges.add("the admin login itself");
               }
-              if (rs.getBoolean(2)) {
+              if (superuser) {
                 privileges.add("a superuser");
-              }
-              if (rs.getBoolean(4)) {
-                privileges.add("a member of rds_superuser");
+              } else {
+                // A superuser counts as a member of every role; its memberships say nothing more.
+                for (String member : (String[]) rs.getArray(5).getArray()) {
+                  privileges.add("a member of " + member);
+                }
               }
               if (rs.getBoolean(3)) {
                 privileges.add("allowed to CREATEROLE");
               }
-              String mark = rs.getString(5);
+              if (rs.getBoolean(4)) {
+                privileges.add("allowed to BYPASSRLS");
+              }
+              String mark = rs.getString(7);
               Kind kind;
               if (!privileges.isEmpty()) {
                 kind = Kind.PRIVILEGED;
@@ -69,10 +96,11 @@ final class ManagedRoles {
               } else {
                 kind = Kind.UNMARKED;
               }
-              return new Standing(kind, privileges);
+              return new Standing(kind, privileges, rs.getBoolean(6));
             },
+            PRIVILEGED_ROLES,
             role)
-        .orElse(new Standing(Kind.MISSING, List.of()));
+        .orElse(new Standing(Kind.MISSING, List.of(), false));
   }
 
   /** The comment is quoted by the server (quote_literal), so no second quoting scheme lives here. */

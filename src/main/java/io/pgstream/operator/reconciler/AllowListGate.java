@@ -28,24 +28,40 @@ final class AllowListGate {
       s.set(ConditionType.ConfigRendered, false, IMAGE_NOT_ALLOWED, image.get().message());
       return image.get();
     }
-    Blocker host = hostRefusal(ConditionType.SourceReady, "Source", p.getSpec().source.host, s);
-    return host != null ? host : hostRefusal(ConditionType.TargetReady, "Target", p.getSpec().target.host, s);
+    Optional<HostRefusal> host = hostRefusal(p);
+    host.ifPresent(h -> s.set(h.condition(), false, HOST_NOT_ALLOWED, h.blocker().message()));
+    return host.map(HostRefusal::blocker).orElse(null);
   }
 
-  /** Also asked before a deleted pipeline's destroy Job, which runs spec.image with the credentials. */
-  Optional<Blocker> imageRefusal(PgstreamPipeline p) {
+  /**
+   * Also asked before a deleted pipeline's destroy Job, which runs spec.image with the credentials
+   * against the hosts of the spec as it is then, edited or not.
+   */
+  Optional<Blocker> refusal(PgstreamPipeline p) {
+    return imageRefusal(p).or(() -> hostRefusal(p).map(HostRefusal::blocker));
+  }
+
+  private Optional<Blocker> imageRefusal(PgstreamPipeline p) {
     return guards.allowedImages().refusal(p.getSpec().image).map(message -> new Blocker(IMAGE_NOT_ALLOWED, message));
   }
 
-  private Blocker hostRefusal(ConditionType type, String side, String host, StatusUpdater s) {
-    Optional<String> refusal = guards.allowedHosts().refusal(host);
-    if (refusal.isEmpty()) {
-      return null;
-    }
-    String message =
-        side + " " + refusal.get() + ". The operator does not connect to it; use an allowed host, or ask the platform team"
-            + " to add it (--allowed-database-hosts, chart value database.allowedHosts)";
-    s.set(type, false, HOST_NOT_ALLOWED, message);
-    return new Blocker(HOST_NOT_ALLOWED, message);
+  private record HostRefusal(ConditionType condition, Blocker blocker) {}
+
+  private Optional<HostRefusal> hostRefusal(PgstreamPipeline p) {
+    return hostRefusal(ConditionType.SourceReady, "Source", p.getSpec().source.host)
+        .or(() -> hostRefusal(ConditionType.TargetReady, "Target", p.getSpec().target.host));
+  }
+
+  private Optional<HostRefusal> hostRefusal(ConditionType type, String side, String host) {
+    return guards.allowedHosts()
+        .refusal(host)
+        .map(
+            refusal ->
+                new HostRefusal(
+                    type,
+                    new Blocker(
+                        HOST_NOT_ALLOWED,
+                        side + " " + refusal + ". The operator does not connect to it; use an allowed host, or ask the"
+                            + " platform team to add it (--allowed-database-hosts, chart value database.allowedHosts)")));
   }
 }

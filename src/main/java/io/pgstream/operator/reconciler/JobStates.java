@@ -4,6 +4,8 @@ import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.fabric8.kubernetes.api.model.batch.v1.JobCondition;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.pgstream.operator.credentials.Redactor;
+import java.util.Collection;
 import java.util.List;
 import java.util.Optional;
 
@@ -29,7 +31,7 @@ final class JobStates {
 
   /**
    * pgstream's last error from the failed container (its termination message is the tail of its log),
-   * else the Job's own Failed condition.
+   * else the Job's own Failed condition; whole, for redaction before {@link #tail}.
    */
   static String failureMessage(KubernetesClient client, Job job) {
     List<Pod> pods = PipelinePods.ofJob(client, job.getMetadata().getNamespace(), job.getMetadata().getName());
@@ -41,10 +43,18 @@ final class JobStates {
                     condition(job, "Failed")
                         .map(c -> c.getReason() + ": " + c.getMessage())
                         .orElse("Job failed without a message"));
-    return tail(message.strip());
+    return message.strip();
   }
 
-  static String tail(String message) {
+  /**
+   * A failure's text as status and Events show it: credentials redacted in the whole text, then cut to
+   * its end, since a cut made first could leave part of a password that no longer matches.
+   */
+  static String shown(String message, Collection<String> secretValues) {
+    return tail(Redactor.redact(message, secretValues));
+  }
+
+  private static String tail(String message) {
     return message.length() <= MAX_MESSAGE ? message : "…" + message.substring(message.length() - MAX_MESSAGE);
   }
 

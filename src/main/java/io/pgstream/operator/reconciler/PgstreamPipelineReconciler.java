@@ -615,13 +615,15 @@ public class PgstreamPipelineReconciler implements Reconciler<PgstreamPipeline>,
       deployment.delete(p, ctx);
       return DeleteControl.noFinalizerRemoval().rescheduleAfter(Duration.ofSeconds(5));
     }
-    Optional<Blocker> image = allowLists.imageRefusal(p);
-    if (image.isPresent()) {
+    // The spec may have been edited since init: the Job would take the credentials to the image and hosts it names now.
+    Optional<Blocker> refused = allowLists.refusal(p);
+    if (refused.isPresent()) {
       events.warning(
           p,
           "DestroyBlocked",
-          "Cannot drop replication slot %s: %s. Or remove the finalizer to leave the slot."
-              .formatted(st.replicationSlot, image.get().message()));
+          ("Cannot drop replication slot %s: %s. To drop it, set the spec back to an allowed image and hosts; to"
+                  + " leave it, set spec.deletionPolicy: Retain (or remove the finalizer).")
+              .formatted(st.replicationSlot, refused.get().message()));
       return DeleteControl.noFinalizerRemoval().rescheduleAfter(MAX_RECHECK);
     }
     CredentialsResolver.Result resolved = credentials.resolve(p);

@@ -7,7 +7,6 @@ import io.pgstream.operator.api.PgstreamPipeline;
 import io.pgstream.operator.api.StepState;
 import io.pgstream.operator.api.StepStatus;
 import io.pgstream.operator.config.RenderedConfig;
-import io.pgstream.operator.credentials.Redactor;
 import io.pgstream.operator.dependent.Children;
 import io.pgstream.operator.dependent.StepJobDependent;
 import java.util.Collection;
@@ -55,7 +54,7 @@ final class StepRunner {
       if (recorded != null && recorded.state == StepState.Failed && hash.equals(recorded.configHash)) {
         return recorded;
       }
-      String why = Redactor.redact(JobStates.failureMessage(ctx.getClient(), job), secretValues);
+      String why = JobStates.shown(JobStates.failureMessage(ctx.getClient(), job), secretValues);
       return status(
           StepState.Failed,
           hash,

@@ -2,7 +2,6 @@ package io.pgstream.operator.reconciler;
 
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.pgstream.operator.api.PgstreamPipeline;
-import io.pgstream.operator.credentials.Redactor;
 import io.pgstream.operator.logs.PgstreamLog;
 import java.util.Collection;
 import java.util.Optional;
@@ -22,7 +21,7 @@ final class StreamHealth {
   }
 
   private static Problem describe(PodTerminations.Failure f, String slot, Collection<String> secretValues) {
-    String error = JobStates.tail(Redactor.redact(f.error(), secretValues));
+    String error = JobStates.shown(f.error(), secretValues);
     if (PgstreamLog.stoppedOnRejectedWrite(f.error())) {
       return new Problem(
           "WriteRejected",

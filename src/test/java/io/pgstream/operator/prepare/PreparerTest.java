@@ -169,13 +169,22 @@ class PreparerTest {
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {"the admin itself", "SUPERUSER", "rds_superuser", "CREATEROLE"})
+  @ValueSource(
+      strings = {
+        "the admin itself", "SUPERUSER", "rds_superuser", "CREATEROLE", "REPLICATION", "rds_replication", "BYPASSRLS",
+        "pg_read_all_data", "pg_write_all_data", "pg_read_server_files", "pg_write_server_files", "pg_execute_server_program",
+        "pg_read_all_data through a group"
+      })
   void privilegedLoginsAreRefusedEvenWithAdoptionAndNothingIsAltered(String kind) throws SQLException {
     String role = kind.equals("the admin itself") ? master : id + "_priv";
     if (!role.equals(master)) {
-      rds.login(role, "old-secret", kind.equals("rds_superuser") ? "" : kind);
-      if (kind.equals("rds_superuser")) {
-        rds.execute("postgres", "GRANT rds_superuser TO " + role);
+      boolean attribute = kind.equals(kind.toUpperCase());
+      rds.login(role, "old-secret", attribute ? kind : "");
+      if (kind.endsWith("through a group")) {
+        // Membership inherited through a group is membership all the same.
+        rds.execute("postgres", "CREATE ROLE " + id + "_readers NOLOGIN", "GRANT pg_read_all_data TO " + id + "_readers", "GRANT " + id + "_readers TO " + role);
+      } else if (!attribute) {
+        rds.execute("postgres", "GRANT " + kind + " TO " + role);
       }
     }
     spec.prepare.source.adoptExistingRole = true;
@@ -186,6 +195,17 @@ class PreparerTest {
         .hasMessageContaining("nothing was changed");
     assertThat(canLogIn(new Login(role, role.equals(master) ? PW : "old-secret"))).as("its password is unchanged").isTrue();
     assertThat(comment(role)).isNull();
+  }
+
+  @Test
+  void anExistingReplicationLoginIsLeftAloneWithoutAdoption() throws Exception {
+    // The usual hand-made streaming login: usable as it is, only never adopted.
+    String app = id + "_streamer";
+    rds.login(app, PW, "REPLICATION");
+    Preparation done = preparer.prepareSource(pipeline, new Login(app, PW), admin);
+    assertThat(done.changes()).isEmpty();
+    assertThat(done.untouched()).singleElement().asString().contains("was not created by the operator");
+    assertThat(comment(app)).isNull();
   }
 
   @Test

@@ -99,6 +99,23 @@ class TenancyGuardsTest {
   }
 
   @Test
+  void aDerivedSecretEmptiedByHandIsRefilled() {
+    start(TenancyGuards.NONE);
+    apply(Pipelines.onTestDatabase(NAME));
+    await().until(() -> job("init") != null && derivedSecret() != null);
+
+    // Stored as "data": null, which Fabric8 reads back as no map at all (an omitted field reads as an empty one).
+    String emptied = Serialization.asJson(derivedSecret()).replaceFirst("\"data\":\\{[^}]*}", "\"data\":null");
+    assertThat(emptied).contains("\"data\":null");
+    client.raw(client.getMasterUrl() + "api/v1/namespaces/" + NAMESPACE + "/secrets/" + NAME + "-pgstream-credentials", "PUT", emptied);
+
+    await().until(() -> refilled() || "False/ReconcileError".equals(condition("Ready")));
+    assertThat(message("Ready")).doesNotStartWith("Reconcile failed");
+    assertThat(refilled()).isTrue();
+    assertThat(eventReasons()).doesNotContain("ReconcileError");
+  }
+
+  @Test
   void withTheLabelRequiredAnUnofferedSecretStopsThePipelineUntilItsAdminOffersIt() {
     start(new TenancyGuards(true, HostAllowList.ANY, ImageAllowList.ANY));
     apply(Pipelines.onTestDatabase(NAME));
@@ -201,12 +218,7 @@ class TenancyGuardsTest {
     start(new TenancyGuards(false, HostAllowList.ANY, ImageAllowList.of(List.of("registry.example.com/pgstream/"))));
     PgstreamPipeline p = Pipelines.onTestDatabase(NAME);
     p.getSpec().image = "registry.example.com/pgstream/runner:1";
-    p.getSpec().deletionPolicy = DeletionPolicy.Delete;
-    apply(p);
-    await().until(() -> job("init") != null);
-    TestDatabases.createSlot("pgstream_default_" + NAME);
-    new FakeKubelet(client).jobSucceeded(NAMESPACE, NAME + "-init");
-    await().until(() -> job("snapshot") != null);
+    initialisedWithDeletionPolicyDelete(p);
 
     edit(refused -> refused.getSpec().image = "evil.example.org/pgstream:1");
     await().until(() -> "False/ImageNotAllowed".equals(condition("ConfigRendered")));
@@ -215,6 +227,44 @@ class TenancyGuardsTest {
     await().until(() -> eventReasons().contains("DestroyBlocked"));
     assertThat(job("destroy")).isNull();
     assertThat(pipeline()).as("kept, with the slot, until the image is fixed or the finalizer removed").isNotNull();
+  }
+
+  @Test
+  void aDeletedPipelineWhoseHostWasEditedToARefusedOneRunsNoDestroyJob() {
+    // The review's probe: after init, the host is pointed at a listener of the tenant's, then the pipeline deleted.
+    String attacker = "192.0.2.7";
+    start(new TenancyGuards(false, HostAllowList.of(List.of("127.0.0.0/8")), ImageAllowList.ANY));
+    PgstreamPipeline p = Pipelines.onTestDatabase(NAME);
+    initialisedWithDeletionPolicyDelete(p);
+
+    edit(refused -> refused.getSpec().source.host = attacker);
+    await().until(() -> "False/HostNotAllowed".equals(condition("SourceReady")));
+    client.resources(PgstreamPipeline.class).inNamespace(NAMESPACE).withName(NAME).delete();
+
+    await().until(() -> eventReasons().contains("DestroyBlocked"));
+    assertThat(eventMessages("DestroyBlocked"))
+        .first()
+        .asString()
+        .contains("Source host " + attacker + " is not in the operator's allowed database hosts (127.0.0.0/8)")
+        .contains("set the spec back to an allowed image and hosts", "spec.deletionPolicy: Retain");
+    assertThat(job("destroy")).isNull();
+    assertThat(client.configMaps().inNamespace(NAMESPACE).list().getItems())
+        .as("no config names the refused host")
+        .noneMatch(c -> Serialization.asJson(c).contains(attacker));
+    assertThat(pipeline()).as("kept, with the slot, until the host is fixed or the policy changed").isNotNull();
+
+    edit(fixed -> fixed.getSpec().source.host = "127.0.0.1");
+    await().until(() -> job("destroy") != null);
+  }
+
+  /** Applied and past init, with a replication slot that deletion would drop. */
+  private void initialisedWithDeletionPolicyDelete(PgstreamPipeline p) {
+    p.getSpec().deletionPolicy = DeletionPolicy.Delete;
+    apply(p);
+    await().until(() -> job("init") != null);
+    TestDatabases.createSlot("pgstream_default_" + NAME);
+    new FakeKubelet(client).jobSucceeded(NAMESPACE, NAME + "-init");
+    await().until(() -> job("snapshot") != null);
   }
 
   private void start(TenancyGuards guards) {
@@ -265,6 +315,11 @@ class TenancyGuardsTest {
     return client.secrets().inNamespace(NAMESPACE).withName(NAME + "-pgstream-credentials").get();
   }
 
+  private boolean refilled() {
+    Map<String, String> data = derivedSecret().getData();
+    return data != null && data.containsKey("PGSTREAM_SOURCE_PASSWORD");
+  }
+
   private Job job(String step) {
     return client.batch().v1().jobs().inNamespace(NAMESPACE).withName(NAME + "-" + step).get();
   }
@@ -283,6 +338,13 @@ class TenancyGuardsTest {
 
   private String message(String type) {
     return conditionOf(type).map(Condition::getMessage).orElse(null);
+  }
+
+  private List<String> eventMessages(String reason) {
+    return client.v1().events().inNamespace(NAMESPACE).list().getItems().stream()
+        .filter(e -> reason.equals(e.getReason()))
+        .map(Event::getMessage)
+        .toList();
   }
 
   private List<String> eventReasons() {
