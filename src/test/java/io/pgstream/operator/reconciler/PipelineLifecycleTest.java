@@ -183,7 +183,7 @@ class PipelineLifecycleTest {
         .allSatisfy(e -> assertThat(e.getValueFrom().getSecretKeyRef().getName()).isEqualTo(NAME + "-pgstream-credentials"));
 
     kubelet.deploymentAvailable(NAMESPACE, NAME + "-stream");
-    await().until(() -> "True/Streaming".equals(condition("Ready")));
+    awaitStreaming();
     assertThat(condition("Degraded")).isEqualTo("False/AsExpected");
     assertThat(pipeline().getStatus().observedGeneration).isEqualTo(pipeline().getMetadata().getGeneration());
     List<String> reasons = eventReasons();
@@ -538,7 +538,7 @@ class PipelineLifecycleTest {
     restart();
     kubelet.deploymentAvailable(NAMESPACE, NAME + "-stream");
     restart();
-    await().until(() -> "True/Streaming".equals(condition("Ready")));
+    awaitStreaming();
 
     assertThat(job("init").getMetadata().getUid()).isEqualTo(initUid);
     assertThat(job("snapshot").getMetadata().getUid()).isEqualTo(snapshotUid);
@@ -899,12 +899,15 @@ class PipelineLifecycleTest {
     await().until(() -> job("snapshot") != null);
     kubelet.jobSucceeded(NAMESPACE, NAME + "-snapshot");
     await().until(() -> deployment() != null && pipeline().getStatus().snapshot.lsn != null);
-    if (Boolean.TRUE.equals(pipeline().getStatus().snapshot.streamedPast)) {
-      // An idle source: nothing to replay, so the stream is past the snapshot at once and the Deployment rolls to on_conflict_action error.
-      await().until(() -> replicationConfig().contains("on_conflict_action: error") && deploymentRenderedFromCurrentConfig());
-    }
     kubelet.deploymentAvailable(NAMESPACE, NAME + "-stream");
-    await().until(() -> "True/Streaming".equals(condition("Ready")));
+    awaitStreaming();
+  }
+
+  private void awaitStreaming() {
+    await().until(() -> {
+      kubelet.keepAvailable(NAMESPACE, NAME + "-stream");
+      return "True/Streaming".equals(condition("Ready"));
+    });
   }
 
   private boolean deploymentRenderedFromCurrentConfig() {

@@ -222,6 +222,18 @@ public final class FakeKubelet {
     return bytes.length <= 2048 ? tail : new String(bytes, bytes.length - 2048, 2048, StandardCharsets.UTF_8);
   }
 
+  /**
+   * What the Deployment controller does after a template change (the mock server drops the status on
+   * every update): the new generation becomes available. A streaming Deployment rolls on its own once
+   * the stream is past the snapshot (on_conflict_action nothing to error), at a moment tests cannot pin.
+   */
+  public void keepAvailable(String namespace, String name) {
+    Deployment d = client.apps().deployments().inNamespace(namespace).withName(name).get();
+    if (d != null && (d.getStatus() == null || !d.getMetadata().getGeneration().equals(d.getStatus().getObservedGeneration()))) {
+      deploymentAvailable(namespace, name);
+    }
+  }
+
   public void deploymentAvailable(String namespace, String name) {
     Deployment d = client.apps().deployments().inNamespace(namespace).withName(name).get();
     d.setStatus(
