@@ -34,8 +34,9 @@ public class ConnectionSpec {
   @JsonPropertyDescription(
       "libpq sslmode. When omitted: verify-full if a CA bundle is given (caBundle, or the operator's default"
           + " bundle) or spec.source.rds is set, else require. disable, allow and prefer are refused on a side"
-          + " with an admin login (spec.prepare, the RDS master user secret or IAM authentication). require with"
-          + " caBundle also checks the CA, as libpq does.")
+          + " with an admin login (spec.prepare); an admin of spec.prepare.source from AWS (the RDS master user"
+          + " secret or IAM authentication) needs verify-full. verify-ca needs a CA bundle. require with caBundle"
+          + " also checks the CA, as libpq does.")
   public SslMode sslMode;
 
   @JsonPropertyDescription(
@@ -43,7 +44,8 @@ public class ConnectionSpec {
           + " pipeline's namespace. The operator verifies with it and copies it into the pipeline's ConfigMap for the"
           + " pgstream pods (sslrootcert). When omitted, the operator's default bundle (chart value"
           + " tls.defaultCaBundle) is used if there is one, unless sslMode is set to require or weaker; without"
-          + " any bundle the verify modes trust the public CAs.")
+          + " any bundle verify-full trusts the public CAs. Refused on the source when the admin of"
+          + " spec.prepare.source comes from AWS: that login trusts only the operator's default bundle.")
   public CaBundleSource caBundle;
 
   /**

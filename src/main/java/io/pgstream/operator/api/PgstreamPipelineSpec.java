@@ -24,12 +24,20 @@ import java.util.List;
 @ValidationRule(
     value =
         "!has(self.source.sslMode) || !(self.source.sslMode in ['disable', 'allow', 'prefer'])"
-            + " || !((has(self.prepare) && has(self.prepare.source)) || (has(self.source.rds)"
-            + " && ((has(self.source.rds.masterUserSecret) && self.source.rds.masterUserSecret)"
-            + " || (has(self.source.rds.iamAuthentication) && self.source.rds.iamAuthentication))))",
+            + " || !(has(self.prepare) && has(self.prepare.source))",
     message =
-        "source.sslMode disable, allow and prefer are refused with a source admin login (prepare.source, RDS master"
-            + " user secret or IAM): use verify-full with source.caBundle, or require")
+        "source.sslMode disable, allow and prefer are refused with a source admin login (prepare.source): use"
+            + " verify-full with source.caBundle, or require; an admin from AWS needs verify-full")
+@ValidationRule(
+    value = "!(" + PgstreamPipelineSpec.ADMIN_FROM_AWS + ") || !has(self.source.sslMode) || self.source.sslMode == 'verify-full'",
+    message =
+        "source.sslMode must be verify-full (or omitted) when the admin of prepare.source comes from AWS"
+            + " (source.rds.masterUserSecret or iamAuthentication)")
+@ValidationRule(
+    value = "!(" + PgstreamPipelineSpec.ADMIN_FROM_AWS + ") || !has(self.source.caBundle)",
+    message =
+        "source.caBundle is refused when the admin of prepare.source comes from AWS: admin logins from AWS trust"
+            + " only the operator's default CA bundle (chart value tls.defaultCaBundle)")
 @ValidationRule(
     value =
         "!has(self.target.sslMode) || !(self.target.sslMode in ['disable', 'allow', 'prefer'])"
@@ -38,6 +46,12 @@ import java.util.List;
         "target.sslMode disable, allow and prefer are refused with a target admin login (prepare.target): use"
             + " verify-full with target.caBundle, or require")
 public class PgstreamPipelineSpec {
+  /** CEL for {@link #adminFromAws()}. */
+  static final String ADMIN_FROM_AWS =
+      "has(self.prepare) && has(self.prepare.source) && has(self.source.rds)"
+          + " && ((has(self.source.rds.masterUserSecret) && self.source.rds.masterUserSecret)"
+          + " || (has(self.source.rds.iamAuthentication) && self.source.rds.iamAuthentication))";
+
   @Required
   @JsonPropertyDescription("snapshot, replication or snapshot_and_replication.")
   public PipelineMode mode;
@@ -109,6 +123,14 @@ public class PgstreamPipelineSpec {
   /** pgstream init (and destroy) run as the source admin of spec.prepare. */
   public boolean initAsAdmin() {
     return prepare != null && prepare.source != null && Boolean.TRUE.equals(prepare.source.initAsAdmin);
+  }
+
+  /**
+   * The admin login of spec.prepare.source comes from AWS (the RDS master user secret or an IAM
+   * token): the only place the operator uses such a login.
+   */
+  public boolean adminFromAws() {
+    return prepare != null && prepare.source != null && source != null && source.rds != null && source.rds.asksForAwsAdmin();
   }
 
   public boolean acknowledges(AcknowledgedRisk risk) {

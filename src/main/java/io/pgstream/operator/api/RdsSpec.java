@@ -61,6 +61,15 @@ public class RdsSpec {
           + " flag --allow-rds-iam-admin for this namespace and spec.source.sslMode verify-full.")
   public Boolean iamAuthentication;
 
+  /**
+   * masterUserSecret or iamAuthentication is set: each asks for its power even without
+   * spec.prepare.source, but only that admin ever uses the login (see
+   * {@link PgstreamPipelineSpec#adminFromAws}).
+   */
+  public boolean asksForAwsAdmin() {
+    return Boolean.TRUE.equals(masterUserSecret) || Boolean.TRUE.equals(iamAuthentication);
+  }
+
   public boolean targetsCluster() {
     return clusterIdentifier != null;
   }

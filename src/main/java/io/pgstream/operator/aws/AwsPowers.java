@@ -50,7 +50,12 @@ public record AwsPowers(Map<Power, Set<String>> grants) {
       return chartValue;
     }
 
-    /** The powers a spec asks for: every field that, when set, makes the operator use one. */
+    /**
+     * The powers a spec asks for: every field that, when set, makes the operator use one. A set
+     * masterUserSecret or iamAuthentication asks even without spec.prepare.source, whose admin alone
+     * uses the login ({@link io.pgstream.operator.api.PgstreamPipelineSpec#adminFromAws}): a tenant
+     * learns the power is missing before adding preparation.
+     */
     public static Set<Power> requestedBy(RdsSpec spec) {
       Set<Power> asked = EnumSet.noneOf(Power.class);
       if (Boolean.TRUE.equals(spec.masterUserSecret)) {

@@ -223,9 +223,9 @@ public final class PgstreamConfigRenderer {
   /**
    * pgx and libpq read sslrootcert from the URL. The path is percent-encoded (both decode it) because
    * pgstream 1.3.1 strips the database from a createTargetDb URL with a plain text replacement of
-   * "/&lt;database&gt;", which would also cut a literal path. A verify mode without a bundle names the
+   * "/&lt;database&gt;", which would also cut a literal path. verify-full without a bundle names the
    * system roots: pgx uses them anyway, and libpq (pg_dump, psql) would otherwise look for
-   * ~/.postgresql/root.crt.
+   * ~/.postgresql/root.crt; verify-ca without one never gets here (CaBundleResolver refuses it).
    */
   private static String rootCert(ConnectionSpec c, String caFile) {
     if (c.hasCa()) {

@@ -195,7 +195,7 @@ public class PgstreamPipelineReconciler implements Reconciler<PgstreamPipeline>,
     List<String> problems = PipelineValidator.validate(p);
     if (!problems.isEmpty()) {
       String message = "Invalid spec: " + String.join("; ", problems);
-      String reason = problems.equals(TlsRequirements.problems(p.getSpec())) ? TlsRequirements.REASON : "InvalidSpec";
+      String reason = TlsRequirements.soleReason(problems, p.getSpec()).orElse("InvalidSpec");
       s.phase(Phase.Failed);
       s.set(ConditionType.ConfigRendered, false, reason, message);
       blocked(s, reason, message);

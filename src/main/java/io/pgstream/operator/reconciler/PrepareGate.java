@@ -5,7 +5,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.pgstream.operator.api.PgstreamPipeline;
 import io.pgstream.operator.api.PgstreamPipelineSpec;
 import io.pgstream.operator.api.PgstreamPipelineStatus;
-import io.pgstream.operator.api.RdsSpec;
 import io.pgstream.operator.api.SourcePrepareSpec;
 import io.pgstream.operator.aws.AwsCallFailed;
 import io.pgstream.operator.config.Hashes;
@@ -103,11 +102,10 @@ final class PrepareGate {
    * powers over other roles.
    */
   private static Blocker awsAdminRefusal(PgstreamPipelineSpec spec) {
-    RdsSpec rds = spec.source.rds;
-    SourcePrepareSpec options = spec.prepare.source;
-    if (rds == null || options == null || !(Boolean.TRUE.equals(rds.masterUserSecret) || Boolean.TRUE.equals(rds.iamAuthentication))) {
+    if (!spec.adminFromAws()) {
       return null;
     }
+    SourcePrepareSpec options = spec.prepare.source;
     if (Boolean.TRUE.equals(options.grantRdsSuperuser)) {
       return awsAdminRefusal(
           "AwsAdminCannotGrantRdsSuperuser",

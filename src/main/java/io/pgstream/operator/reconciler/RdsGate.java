@@ -55,7 +55,7 @@ final class RdsGate {
       return refuse(s, refused);
     }
     boolean replicates = p.getSpec().mode.replicates();
-    if (!replicates && !usesAwsAdmin(p.getSpec())) {
+    if (!replicates && !p.getSpec().adminFromAws()) {
       st.rds = null;
       s.set(ConditionType.RdsAccess, true, "NoAwsCall", "mode snapshot with admin logins from Secrets makes no AWS call");
       s.set(ConditionType.RdsLogicalReplication, true, "NotRequired", "mode snapshot needs no logical replication");
@@ -123,7 +123,7 @@ final class RdsGate {
   ResolvedCredentials withAwsAdmin(PgstreamPipeline p, ResolvedCredentials creds) throws AwsCallFailed {
     PgstreamPipelineSpec pipeline = p.getSpec();
     RdsSpec spec = pipeline.source.rds;
-    if (!usesAwsAdmin(pipeline) || (!Boolean.TRUE.equals(spec.masterUserSecret) && creds.sourceAdmin().isEmpty())) {
+    if (!pipeline.adminFromAws() || (!Boolean.TRUE.equals(spec.masterUserSecret) && creds.sourceAdmin().isEmpty())) {
       return creds;
     }
     Blocker refused = access.powersRefused(p);
@@ -147,15 +147,6 @@ final class RdsGate {
       Login admin = creds.sourceAdmin().get();
       return creds.withSourceAdmin(RdsLogins.iamToken(rds, resource.writerEndpoint(), resource.port(), admin.user()));
     }
-  }
-
-  /** The source admin of spec.prepare comes from AWS: the master user secret or an IAM token. */
-  static boolean usesAwsAdmin(PgstreamPipelineSpec spec) {
-    RdsSpec rds = spec.source.rds;
-    return rds != null
-        && spec.prepare != null
-        && spec.prepare.source != null
-        && (Boolean.TRUE.equals(rds.masterUserSecret) || Boolean.TRUE.equals(rds.iamAuthentication));
   }
 
   /** Nothing the AWS API said about a resource the pipeline may not use stays in its status. */

@@ -8,6 +8,7 @@ import io.pgstream.operator.credentials.ReferableSecrets;
 import io.pgstream.operator.api.CaBundleSource;
 import io.pgstream.operator.api.ConnectionSpec;
 import io.pgstream.operator.api.PgstreamPipeline;
+import io.pgstream.operator.api.SslMode;
 import java.nio.charset.StandardCharsets;
 import java.util.Base64;
 import java.util.HashMap;
@@ -18,6 +19,7 @@ import java.util.Optional;
  * Finds the CA bundle each side trusts: its own caBundle (a ConfigMap or Secret key in the pipeline's
  * namespace, read on demand like the credentials), else the operator's default bundle, unless the
  * side explicitly asks for an unverified sslMode (require or weaker), which keeps it unverified.
+ * verify-ca without any bundle is refused: libpq in the pods would look for ~/.postgresql/root.crt.
  */
 public class CaBundleResolver {
   private final KubernetesClient client;
@@ -54,20 +56,30 @@ public class CaBundleResolver {
     try {
       ConnectionSpec source = pipeline.getSpec().source;
       ConnectionSpec target = pipeline.getSpec().target;
-      source.trustedCa = bundle(namespace, source, "spec.source.caBundle");
-      target.trustedCa = bundle(namespace, target, "spec.target.caBundle");
+      source.trustedCa = bundle(namespace, source, "spec.source");
+      target.trustedCa = bundle(namespace, target, "spec.target");
       return Optional.empty();
     } catch (Unusable e) {
       return Optional.of(e.problem);
     }
   }
 
-  private CaBundle bundle(String namespace, ConnectionSpec side, String field) throws Unusable {
+  private CaBundle bundle(String namespace, ConnectionSpec side, String path) throws Unusable {
     CaBundleSource source = side.caBundle;
     if (source == null) {
       boolean unverifiedByChoice = side.sslMode != null && !side.sslMode.verifies();
-      return unverifiedByChoice ? null : operatorDefault.orElse(null);
+      CaBundle fallback = unverifiedByChoice ? null : operatorDefault.orElse(null);
+      if (fallback == null && side.effectiveSslMode() == SslMode.VERIFY_CA) {
+        // libpq (pg_dump, psql in the pods) accepts sslrootcert=system only with verify-full.
+        throw new Unusable(
+            "CaBundleRequired",
+            ("%s.sslMode verify-ca needs a CA bundle, and there is none: set %s.caBundle to the CA's PEM certificate(s),"
+                    + " or use verify-full, which without a bundle trusts the public CAs")
+                .formatted(path, path));
+      }
+      return fallback;
     }
+    String field = path + ".caBundle";
     boolean inConfigMap = source.configMapKeyRef != null;
     String kind = inConfigMap ? "ConfigMap" : "Secret";
     String name = inConfigMap ? source.configMapKeyRef.name : source.secretKeyRef.name;

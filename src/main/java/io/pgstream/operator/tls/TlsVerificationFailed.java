@@ -72,7 +72,8 @@ public final class TlsVerificationFailed extends SQLException {
               "The server certificate of " + where + " is signed by a CA in " + trust + " but is not issued for host "
                   + c.host + " (sslMode " + c.effectiveSslMode().libpqValue() + " checks the host name).",
               "Connect through a host name the certificate names (for RDS, the instance or cluster endpoint, not an IP"
-                  + " address or a DNS alias), or set sslMode verify-ca to check the CA only.",
+                  + " address or a DNS alias), or set sslMode verify-ca to check the CA only (not with an admin of"
+                  + " spec.prepare.source from AWS, which needs verify-full).",
               e));
     }
     return Optional.empty();

@@ -10,7 +10,6 @@ import io.pgstream.operator.api.PgstreamVersion;
 import io.pgstream.operator.api.RdsSpec;
 import io.pgstream.operator.api.SecretValueSource;
 import io.pgstream.operator.api.SnapshotMode;
-import io.pgstream.operator.api.SslMode;
 import io.pgstream.operator.dependent.Children;
 import java.util.ArrayList;
 import java.util.List;
@@ -66,15 +65,7 @@ public final class PipelineValidator {
           secretRef("spec.prepare.source.adminPassword", spec.prepare.source.adminPassword, problems);
         }
       }
-      if (spec.prepare.source != null
-          && (fromMasterSecret || withToken)
-          && spec.source.effectiveSslMode() != SslMode.VERIFY_FULL) {
-        problems.add(
-            "spec.source.sslMode must be verify-full when the admin login of spec.prepare.source comes from AWS"
-                + " (rds.masterUserSecret or rds.iamAuthentication): only a verified certificate proves the login goes"
-                + " to the RDS endpoint; set spec.source.sslMode: verify-full");
-      }
-      if (spec.initAsAdmin() && (fromMasterSecret || withToken)) {
+      if (spec.initAsAdmin() && spec.adminFromAws()) {
         problems.add(
             "spec.prepare.source.initAsAdmin needs the admin login in a Kubernetes Secret: the init Job cannot use"
                 + " the RDS master user secret or a 15-minute IAM token");
@@ -84,7 +75,7 @@ public final class PipelineValidator {
         secretRef("spec.prepare.target.adminPassword", spec.prepare.target.adminPassword, problems);
       }
     }
-    problems.addAll(TlsRequirements.problems(spec));
+    TlsRequirements.problems(spec).forEach(p -> problems.add(p.message()));
     if (spec.replicationSlot != null && !SLOT.matcher(spec.replicationSlot).matches()) {
       problems.add("spec.replicationSlot must match ^[a-z0-9_]+$ and be at most 63 characters");
     }

@@ -143,6 +143,32 @@ class VerifiedTlsTest {
   }
 
   @Test
+  void verifyCaWithoutAnyBundleIsRefusedBeforeThePodsWouldFail() {
+    PgstreamPipeline p = pipeline("localhost");
+    p.getSpec().target.sslMode = SslMode.VERIFY_CA;
+    run(OperatorSettings.forMockServer(), p);
+
+    await().until(() -> condition("ConfigRendered") != null);
+    assertThat(condition("ConfigRendered")).isEqualTo("False/CaBundleRequired");
+    assertThat(message("ConfigRendered")).startsWith("spec.target.sslMode verify-ca needs a CA bundle, and there is none");
+    assertThat(condition("Ready")).isEqualTo("False/CaBundleRequired");
+    assertThat(condition("SourceReady")).isNull();
+  }
+
+  @Test
+  void verifyCaWithTheOperatorsDefaultBundleConnects() throws Exception {
+    CaBundle platform = CaBundle.parse(CERTS.caPem(), "the operator's default CA bundle /etc/ca/ca.crt (--default-ca-bundle)");
+    PgstreamPipeline p = pipeline("127.0.0.1");
+    p.getSpec().source.sslMode = SslMode.VERIFY_CA;
+    p.getSpec().target.sslMode = SslMode.VERIFY_CA;
+    run(OperatorSettings.forMockServer().withDefaultCaBundle(platform), p);
+
+    await().until(() -> job("init") != null && "True/ChecksPassed".equals(condition("SourceReady")));
+    assertThat(client.configMaps().inNamespace(NAMESPACE).withName(NAME + "-pgstream-config").get().getData().get("snapshot.yaml"))
+        .contains("sslmode=verify-ca&sslrootcert=%2Fetc%2Fpgstream%2Ftarget-ca.crt\"");
+  }
+
+  @Test
   void aMissingBundleIsNamedAndNothingConnects() {
     PgstreamPipeline p = pipeline("localhost");
     p.getSpec().target.caBundle = CaBundleSource.configMap("nowhere", "ca.crt");

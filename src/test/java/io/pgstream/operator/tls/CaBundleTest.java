@@ -19,6 +19,15 @@ class CaBundleTest {
   }
 
   @Test
+  void onlyTheCertificatesAreKeptNotTheTextAroundThem() throws Exception {
+    String ca = TestCertificates.get().caPem();
+    String other = TestCertificates.get().otherCaPem();
+    String pem = "password: hunter2\n" + ca + "# and a note\r\n" + other.replace("\n", "\r\n") + "trailing secret\n";
+    CaBundle bundle = CaBundle.parse(pem, "ConfigMap a/b key c");
+    assertThat(bundle.pem()).isEqualTo(ca + other).doesNotContain("hunter2", "note", "secret", "\r");
+  }
+
+  @Test
   void textWithoutACertificateIsRefusedNamingWhereItCameFrom() {
     assertThatThrownBy(() -> CaBundle.parse("hello", "ConfigMap shop/ca key ca.crt (spec.source.caBundle)"))
         .isInstanceOf(CaBundle.InvalidCaBundle.class)

@@ -78,7 +78,7 @@ class PipelineValidatorTest {
             },
             "maxQueueBytes (1000000) must be at least maxBytes (10000000)"),
         bad("name too long", p -> p.getMetadata().setName("x".repeat(48)), "metadata.name must be at most 47"),
-        bad("admin from AWS without verified TLS", p -> awsAdmin(p, SslMode.REQUIRE), "spec.source.sslMode must be verify-full"),
+        bad("admin from AWS without verified TLS", p -> awsAdmin(p, SslMode.REQUIRE), "set spec.source.sslMode to verify-full"),
         bad(
             "a CA bundle from both a ConfigMap and a Secret",
             p -> {
@@ -99,22 +99,16 @@ class PipelineValidatorTest {
             "spec.source.sslMode prefer may send the admin login of spec.prepare.source unencrypted"),
         bad(
             "the RDS master user secret over disable",
-            p -> {
-              p.getSpec().source.sslMode = SslMode.DISABLE;
-              p.getSpec().source.rds = new RdsSpec();
-              p.getSpec().source.rds.instanceIdentifier = "db";
-              p.getSpec().source.rds.masterUserSecret = true;
-            },
-            "spec.source.sslMode disable may send the admin login of the RDS master user secret or IAM token"),
+            p -> awsAdmin(p, SslMode.DISABLE),
+            "spec.source.sslMode disable is refused because the admin login of spec.prepare.source comes from AWS"),
         bad(
             "an IAM token over allow",
             p -> {
-              p.getSpec().source.sslMode = SslMode.ALLOW;
-              p.getSpec().source.rds = new RdsSpec();
-              p.getSpec().source.rds.instanceIdentifier = "db";
+              awsAdmin(p, SslMode.ALLOW);
+              p.getSpec().source.rds.masterUserSecret = null;
               p.getSpec().source.rds.iamAuthentication = true;
             },
-            "spec.source.sslMode allow"),
+            "spec.source.sslMode allow is refused"),
         bad(
             "a target admin over disable",
             p -> {
@@ -153,15 +147,69 @@ class PipelineValidatorTest {
   }
 
   @Test
-  void anAdminFromAwsNeedsVerifyFull() {
+  void anAdminFromAwsNeedsVerifyFullAndSaysSoWithTheTlsReason() {
     PgstreamPipeline p = Pipelines.snapshotAndReplication("ok");
     awsAdmin(p, SslMode.VERIFY_FULL);
     assertThat(PipelineValidator.validate(p)).isEmpty();
+    p.getSpec().source.sslMode = null;
+    assertThat(PipelineValidator.validate(p)).as("the default with spec.source.rds is verify-full").isEmpty();
     p.getSpec().source.rds.masterUserSecret = null;
     p.getSpec().source.rds.iamAuthentication = true;
     p.getSpec().prepare.source.adminUsername = new SecretValueSource(new SecretKeyRef("admin", "username"));
-    p.getSpec().source.sslMode = SslMode.VERIFY_CA;
-    assertThat(PipelineValidator.validate(p)).singleElement().asString().contains("set spec.source.sslMode: verify-full");
+    for (SslMode weaker : List.of(SslMode.REQUIRE, SslMode.VERIFY_CA, SslMode.PREFER)) {
+      p.getSpec().source.sslMode = weaker;
+      List<String> problems = PipelineValidator.validate(p);
+      assertThat(problems)
+          .as(weaker.libpqValue())
+          .singleElement()
+          .asString()
+          .contains("comes from AWS")
+          .contains("set spec.source.sslMode to verify-full")
+          .doesNotContain("or at least require");
+      assertThat(TlsRequirements.soleReason(problems, p.getSpec())).contains(TlsRequirements.SSL_MODE_TOO_WEAK);
+    }
+  }
+
+  @Test
+  void anAdminFromAwsRefusesTheTenantsOwnCaBundle() {
+    for (CaBundleSource bundle : List.of(CaBundleSource.configMap("tenant-ca", "ca.crt"), CaBundleSource.secret("tenant-ca", "ca.crt"))) {
+      PgstreamPipeline p = Pipelines.snapshotAndReplication("p");
+      awsAdmin(p, SslMode.VERIFY_FULL);
+      p.getSpec().source.caBundle = bundle;
+      List<String> problems = PipelineValidator.validate(p);
+      assertThat(problems)
+          .singleElement()
+          .asString()
+          .startsWith("spec.source.caBundle is refused because the admin login of spec.prepare.source comes from AWS")
+          .contains("trust only the operator's default CA bundle (chart value tls.defaultCaBundle");
+      assertThat(TlsRequirements.soleReason(problems, p.getSpec())).contains(TlsRequirements.CA_BUNDLE_NOT_ALLOWED);
+    }
+  }
+
+  @Test
+  void theTargetKeepsItsOwnCaBundleWithAnAdminFromAws() {
+    PgstreamPipeline p = Pipelines.snapshotAndReplication("p");
+    awsAdmin(p, SslMode.VERIFY_FULL);
+    p.getSpec().target.caBundle = CaBundleSource.configMap("target-ca", "ca.crt");
+    assertThat(PipelineValidator.validate(p)).isEmpty();
+  }
+
+  @Test
+  void rdsAdminFieldsWithoutPrepareSourceSendNoAdminLogin() {
+    PgstreamPipeline p = Pipelines.snapshotAndReplication("p");
+    awsAdmin(p, SslMode.DISABLE);
+    p.getSpec().source.caBundle = CaBundleSource.configMap("tenant-ca", "ca.crt");
+    p.getSpec().prepare = null;
+    assertThat(p.getSpec().adminFromAws()).isFalse();
+    assertThat(PipelineValidator.validate(p)).isEmpty();
+  }
+
+  @Test
+  void otherProblemsBesideATlsOneMakeTheSpecInvalid() {
+    PgstreamPipeline p = Pipelines.snapshotAndReplication("p");
+    awsAdmin(p, SslMode.REQUIRE);
+    p.getSpec().replicationSlot = "Bad";
+    assertThat(TlsRequirements.soleReason(PipelineValidator.validate(p), p.getSpec())).isEmpty();
   }
 
   private static void awsAdmin(PgstreamPipeline p, SslMode sslMode) {
