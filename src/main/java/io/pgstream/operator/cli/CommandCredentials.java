@@ -13,6 +13,7 @@ import java.io.PrintWriter;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.Supplier;
 
 /** Where the commands that connect to the databases (preflight, verify) take the pipeline's logins from. */
 enum CommandCredentials {
@@ -23,9 +24,12 @@ enum CommandCredentials {
       "env (default): logins from PGSTREAM_SOURCE_USER, PGSTREAM_SOURCE_PASSWORD, PGSTREAM_TARGET_USER and"
           + " PGSTREAM_TARGET_PASSWORD; kube: read the Secrets the pipeline references via the current kubeconfig.";
 
+  /** Builds the client of the current kubeconfig; the commands hold one in a field so tests can supply the mock server's. */
+  static final Supplier<KubernetesClient> KUBECONFIG = () -> new KubernetesClientBuilder().build();
+
   /** A client for kube, else null. */
-  KubernetesClient client() {
-    return this == kube ? new KubernetesClientBuilder().build() : null;
+  KubernetesClient client(Supplier<KubernetesClient> clients) {
+    return this == kube ? clients.get() : null;
   }
 
   /** The pipeline's logins, or null after saying on {@code err} why there are none. */
