@@ -12,6 +12,7 @@ import io.fabric8.kubernetes.client.utils.Serialization;
 import io.pgstream.operator.api.CaBundleSource;
 import io.pgstream.operator.api.ConnectionSpec;
 import io.pgstream.operator.api.PgstreamPipeline;
+import io.pgstream.operator.api.SslMode;
 import io.pgstream.operator.support.Pipelines;
 import io.pgstream.operator.support.TestCertificates;
 import io.pgstream.operator.support.TestDatabases;
@@ -154,7 +155,11 @@ class PreflightCommandTest {
   @Test
   void theDefaultCaBundleFlagServesSidesWithoutTheirOwn() throws Exception {
     Path bundle = Files.writeString(dir.resolve("ca.crt"), CERTS.caPem());
-    assertThat(run(overTls(), ENV, "--default-ca-bundle=" + bundle)).as(err.toString()).isZero();
+    PgstreamPipeline p = overTls();
+    // Explicit, so that a bundle not applied fails against the JVM's trust store instead of falling back to require.
+    p.getSpec().source.sslMode = SslMode.VERIFY_FULL;
+    p.getSpec().target.sslMode = SslMode.VERIFY_FULL;
+    assertThat(run(p, ENV, "--default-ca-bundle=" + bundle)).as(err.toString()).isZero();
     assertThat(out.toString()).contains("default/cli: ready");
   }
 
