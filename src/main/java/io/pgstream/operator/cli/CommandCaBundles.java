@@ -9,6 +9,7 @@ import io.pgstream.operator.tls.CaBundleResolver;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.Optional;
+import java.util.function.Supplier;
 import picocli.CommandLine.Option;
 
 /**
@@ -24,12 +25,12 @@ final class CommandCaBundles {
   Path defaultCaBundle;
 
   /**
-   * The resolver for the chosen credentials mode: {@code client} is null for env, which cannot read a
-   * referenced bundle.
+   * The resolver for the chosen credentials mode, with the kube client it reads bundles (and logins)
+   * through; env has none, so a referenced bundle is refused.
    *
    * @return null after saying on {@code err} why the default bundle is unusable
    */
-  Resolver open(KubernetesClient client, PrintWriter err) {
+  Resolver open(CommandCredentials mode, Supplier<KubernetesClient> kubeClients, PrintWriter err) {
     Optional<CaBundle> fallback = Optional.empty();
     if (defaultCaBundle != null) {
       try {
@@ -40,11 +41,13 @@ final class CommandCaBundles {
         return null;
       }
     }
+    KubernetesClient client = mode.client(kubeClients);
     // Secrets as the credentials of --credentials kube read them: with the caller's own rights.
     return new Resolver(client, new CaBundleResolver(client, new ReferableSecrets(client, false), fallback));
   }
 
-  record Resolver(KubernetesClient client, CaBundleResolver resolver) {
+  /** @param client null for --credentials env */
+  record Resolver(KubernetesClient client, CaBundleResolver resolver) implements AutoCloseable {
     /** Sets each side's trustedCa on {@code pipeline}; false after saying on {@code err} why it cannot. */
     boolean resolveInto(PgstreamPipeline pipeline, PrintWriter err) {
       if (client == null) {
@@ -58,6 +61,13 @@ final class CommandCaBundles {
       Optional<CaBundleResolver.Problem> problem = resolver.resolveInto(pipeline);
       problem.ifPresent(p -> err.println("error " + PipelineFiles.name(pipeline) + ": " + p.message()));
       return problem.isEmpty();
+    }
+
+    @Override
+    public void close() {
+      if (client != null) {
+        client.close();
+      }
     }
 
     /** Without a client the resolver can only apply the default bundle: a referenced one is refused, not skipped. */

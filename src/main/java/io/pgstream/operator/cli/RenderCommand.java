@@ -45,8 +45,7 @@ class RenderCommand implements Callable<Integer> {
       return 2;
     }
     boolean failed = loaded.someInvalid();
-    try (KubernetesClient client = credentials.client(kubeClients)) {
-      CommandCaBundles.Resolver trust = caBundles.open(client, err);
+    try (CommandCaBundles.Resolver trust = caBundles.open(credentials, kubeClients, err)) {
       if (trust == null) {
         return 2;
       }

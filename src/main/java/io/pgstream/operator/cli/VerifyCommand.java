@@ -67,13 +67,12 @@ class VerifyCommand implements Callable<Integer> {
     Verifier verifier = new Verifier(DatabaseConnector.defaults(), Duration.ofSeconds(slotWaitSeconds), Clock.systemUTC());
     List<Map<String, Object>> results = new ArrayList<>();
     boolean failed = loaded.someInvalid();
-    try (KubernetesClient client = credentials.client(kubeClients)) {
-      CommandCaBundles.Resolver trust = caBundles.open(client, err);
+    try (CommandCaBundles.Resolver trust = caBundles.open(credentials, kubeClients, err)) {
       if (trust == null) {
         return 2;
       }
       for (PgstreamPipeline pipeline : loaded.valid()) {
-        ResolvedCredentials creds = CommandCredentials.resolve(pipeline, client, environment, err);
+        ResolvedCredentials creds = CommandCredentials.resolve(pipeline, trust.client(), environment, err);
         // After the credentials, as in the reconciler.
         if (creds == null || !trust.resolveInto(pipeline, err)) {
           failed = true;

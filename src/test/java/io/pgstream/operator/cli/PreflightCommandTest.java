@@ -16,7 +16,6 @@ import io.pgstream.operator.api.SslMode;
 import io.pgstream.operator.support.Pipelines;
 import io.pgstream.operator.support.TestCertificates;
 import io.pgstream.operator.support.TestDatabases;
-import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -24,7 +23,6 @@ import java.util.HashMap;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
 /** `preflight -f` against the embedded PostgreSQL server; --credentials kube against the mock API server. */
 @EnableKubernetesMockClient(crud = true)
@@ -49,14 +47,7 @@ class PreflightCommandTest {
     PreflightCommand command = new PreflightCommand();
     command.environment = env;
     command.kubeClients = () -> client;
-    CommandLine cli = new CommandLine(command);
-    cli.setOut(new PrintWriter(out));
-    cli.setErr(new PrintWriter(err));
-    String[] args = new String[extra.length + 2];
-    args[0] = "-f";
-    args[1] = file.toString();
-    System.arraycopy(extra, 0, args, 2, extra.length);
-    int code = cli.execute(args);
+    int code = CommandRuns.execute(command, file, out, err, extra);
     assertThat(out + err.toString()).doesNotContain(Pipelines.SOURCE_PASSWORD).doesNotContain(Pipelines.TARGET_PASSWORD);
     return code;
   }

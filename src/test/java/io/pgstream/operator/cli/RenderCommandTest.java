@@ -118,13 +118,6 @@ class RenderCommandTest {
     Path file = Files.writeString(dir.resolve("pipeline.yaml"), Serialization.asYaml(pipeline));
     RenderCommand command = new RenderCommand();
     command.kubeClients = () -> client;
-    CommandLine cli = new CommandLine(command);
-    cli.setOut(new PrintWriter(out));
-    cli.setErr(new PrintWriter(err));
-    String[] args = new String[extra.length + 2];
-    args[0] = "-f";
-    args[1] = file.toString();
-    System.arraycopy(extra, 0, args, 2, extra.length);
-    return cli.execute(args);
+    return CommandRuns.execute(command, file, out, err, extra);
   }
 }

@@ -16,7 +16,6 @@ import io.pgstream.operator.support.ComparedDatabases;
 import io.pgstream.operator.support.Pipelines;
 import io.pgstream.operator.support.TestCertificates;
 import io.pgstream.operator.support.TestPostgres;
-import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -26,7 +25,6 @@ import java.util.function.Consumer;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
 /** `verify -f` against two databases on the embedded PostgreSQL server; --credentials kube against the mock API server. */
 @EnableKubernetesMockClient(crud = true)
@@ -55,14 +53,7 @@ class VerifyCommandTest {
     VerifyCommand command = new VerifyCommand();
     command.environment = env;
     command.kubeClients = () -> client;
-    CommandLine cli = new CommandLine(command);
-    cli.setOut(new PrintWriter(out));
-    cli.setErr(new PrintWriter(err));
-    String[] args = new String[extra.length + 2];
-    args[0] = "-f";
-    args[1] = file.toString();
-    System.arraycopy(extra, 0, args, 2, extra.length);
-    int code = cli.execute(args);
+    int code = CommandRuns.execute(command, file, out, err, extra);
     assertThat(out + err.toString()).doesNotContain(Pipelines.SOURCE_PASSWORD).doesNotContain(Pipelines.TARGET_PASSWORD);
     return code;
   }
