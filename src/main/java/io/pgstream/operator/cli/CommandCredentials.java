@@ -13,19 +13,27 @@ import java.io.PrintWriter;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.Supplier;
 
-/** Where the commands that connect to the databases (preflight, verify) take the pipeline's logins from. */
+/**
+ * Where the commands that connect to the databases (preflight, verify) take the pipeline's logins
+ * from, and they and render the CA bundles it references ({@link CommandCaBundles}).
+ */
 enum CommandCredentials {
   env,
   kube;
 
   static final String DESCRIPTION =
       "env (default): logins from PGSTREAM_SOURCE_USER, PGSTREAM_SOURCE_PASSWORD, PGSTREAM_TARGET_USER and"
-          + " PGSTREAM_TARGET_PASSWORD; kube: read the Secrets the pipeline references via the current kubeconfig.";
+          + " PGSTREAM_TARGET_PASSWORD; kube: read the Secrets (and spec.*.caBundle) the pipeline references via the current kubeconfig; env cannot"
+          + " read a caBundle, so a pipeline with one is refused.";
+
+  /** Builds the client of the current kubeconfig; the commands hold one in a field so tests can supply the mock server's. */
+  static final Supplier<KubernetesClient> KUBECONFIG = () -> new KubernetesClientBuilder().build();
 
   /** A client for kube, else null. */
-  KubernetesClient client() {
-    return this == kube ? new KubernetesClientBuilder().build() : null;
+  KubernetesClient client(Supplier<KubernetesClient> clients) {
+    return this == kube ? clients.get() : null;
   }
 
   /** The pipeline's logins, or null after saying on {@code err} why there are none. */

@@ -18,7 +18,9 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import java.util.function.Supplier;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -44,10 +46,15 @@ class VerifyCommand implements Callable<Integer> {
       description = "Seconds to wait for pgstream to confirm the source position on its slot (default 120).")
   long slotWaitSeconds;
 
+  @Mixin CommandCaBundles caBundles;
+
   @Spec CommandSpec spec;
 
   /** The environment the credentials come from; a field so tests can supply one. */
   Map<String, String> environment = System.getenv();
+
+  /** Where --credentials kube gets its client; a field so tests can supply the mock server's. */
+  Supplier<KubernetesClient> kubeClients = CommandCredentials.KUBECONFIG;
 
   @Override
   public Integer call() throws Exception {
@@ -60,10 +67,14 @@ class VerifyCommand implements Callable<Integer> {
     Verifier verifier = new Verifier(DatabaseConnector.defaults(), Duration.ofSeconds(slotWaitSeconds), Clock.systemUTC());
     List<Map<String, Object>> results = new ArrayList<>();
     boolean failed = loaded.someInvalid();
-    try (KubernetesClient client = credentials.client()) {
+    try (CommandCaBundles.Resolver trust = caBundles.open(credentials, kubeClients, err)) {
+      if (trust == null) {
+        return 2;
+      }
       for (PgstreamPipeline pipeline : loaded.valid()) {
-        ResolvedCredentials creds = CommandCredentials.resolve(pipeline, client, environment, err);
-        if (creds == null) {
+        ResolvedCredentials creds = CommandCredentials.resolve(pipeline, trust.client(), environment, err);
+        // After the credentials, as in the reconciler.
+        if (creds == null || !trust.resolveInto(pipeline, err)) {
           failed = true;
           continue;
         }

@@ -254,10 +254,13 @@ public final class PgstreamConfigRenderer {
     }
   }
 
-  /** Both files in one stream, for {@code render} on the command line. */
+  /**
+   * Every file of the ConfigMap in one stream, for {@code render} on the command line: the CA bundles
+   * too, since the rendered URLs name them.
+   */
   public static String asMultiDocument(RenderedConfig config) {
     StringBuilder out = new StringBuilder();
-    for (String file : List.of(SNAPSHOT_FILE, REPLICATION_FILE)) {
+    for (String file : List.of(SNAPSHOT_FILE, REPLICATION_FILE, SOURCE_CA_FILE, TARGET_CA_FILE)) {
       String content = config.files().get(file);
       if (content != null) {
         out.append("---\n# ").append(file).append('\n').append(content);

@@ -2,6 +2,15 @@ package io.pgstream.operator.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
+import io.fabric8.kubernetes.client.utils.Serialization;
+import io.pgstream.operator.api.CaBundleSource;
+import io.pgstream.operator.api.PgstreamPipeline;
+import io.pgstream.operator.api.SslMode;
+import io.pgstream.operator.support.Pipelines;
+import io.pgstream.operator.support.TestCertificates;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;
@@ -10,7 +19,12 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
 
+@EnableKubernetesMockClient(crud = true)
 class RenderCommandTest {
+  static final String CA = TestCertificates.get().caPem();
+
+  KubernetesClient client;
+
   @Test
   void printsTheGoldenConfig() throws Exception {
     Path golden = Path.of("src/test/resources/golden/rds-snapshot");
@@ -55,5 +69,55 @@ class RenderCommandTest {
     cli.setOut(new PrintWriter(out));
     cli.setErr(new PrintWriter(err));
     return cli.execute(args);
+  }
+
+  @Test
+  void printsTheCaFilesTheUrlsNameFromTheCluster(@TempDir Path dir) throws Exception {
+    PgstreamPipeline p = Pipelines.snapshotAndReplication("orders");
+    p.getSpec().source.caBundle = CaBundleSource.configMap("db-ca", "ca.crt");
+    p.getSpec().target.sslMode = SslMode.REQUIRE;
+    client.resource(new ConfigMapBuilder().withNewMetadata().withName("db-ca").endMetadata().addToData("ca.crt", CA).build())
+        .inNamespace(Pipelines.NAMESPACE).create();
+    StringWriter out = new StringWriter();
+    StringWriter err = new StringWriter();
+
+    assertThat(render(out, err, p, dir, "--credentials", "kube")).as(err.toString()).isZero();
+    assertThat(out.toString())
+        .contains("sslmode=verify-full&sslrootcert=%2Fetc%2Fpgstream%2Fsource-ca.crt")
+        .endsWith("---\n# source-ca.crt\n" + CA)
+        .doesNotContain("# target-ca.crt");
+  }
+
+  @Test
+  void printsTheDefaultBundleForSidesWithoutTheirOwn(@TempDir Path dir) throws Exception {
+    Path bundle = Files.writeString(dir.resolve("ca.crt"), CA);
+    StringWriter out = new StringWriter();
+    StringWriter err = new StringWriter();
+
+    assertThat(render(out, err, Pipelines.snapshotAndReplication("orders"), dir, "--default-ca-bundle=" + bundle)).as(err.toString()).isZero();
+    assertThat(out.toString())
+        .contains("sslrootcert=%2Fetc%2Fpgstream%2Fsource-ca.crt", "sslrootcert=%2Fetc%2Fpgstream%2Ftarget-ca.crt")
+        .endsWith("---\n# source-ca.crt\n" + CA + "---\n# target-ca.crt\n" + CA);
+  }
+
+  @Test
+  void refusesABundleItCannotReadInsteadOfRenderingWithoutIt(@TempDir Path dir) throws Exception {
+    PgstreamPipeline p = Pipelines.snapshotAndReplication("orders");
+    p.getSpec().target.caBundle = CaBundleSource.secret("warehouse-ca", "ca.crt");
+    StringWriter out = new StringWriter();
+    StringWriter err = new StringWriter();
+
+    assertThat(render(out, err, p, dir)).isEqualTo(1);
+    assertThat(err.toString())
+        .contains("error default/orders: spec.target.caBundle names a ConfigMap or Secret of the cluster, which"
+            + " --credentials env cannot read: use --credentials kube");
+    assertThat(out.toString()).isEmpty();
+  }
+
+  private int render(StringWriter out, StringWriter err, PgstreamPipeline pipeline, Path dir, String... extra) throws Exception {
+    Path file = Files.writeString(dir.resolve("pipeline.yaml"), Serialization.asYaml(pipeline));
+    RenderCommand command = new RenderCommand();
+    command.kubeClients = () -> client;
+    return CommandRuns.execute(command, file, out, err, extra);
   }
 }
