@@ -3,6 +3,7 @@ package io.pgstream.operator;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.pgstream.operator.aws.AwsPowers;
+import io.pgstream.operator.dependent.PgstreamPods;
 import io.pgstream.operator.preflight.DatabaseConnector;
 import io.pgstream.operator.tls.CaBundle;
 import java.net.URI;
@@ -22,6 +23,7 @@ import java.util.Set;
  * @param database opens the operator's own database connections (checks, preparation, slot health)
  * @param leaderElectionNamespace where the leader-election Lease lives; empty runs without election
  * @param runnerImages snapshot runner images (pgstream plus PostgreSQL client tools) by client major
+ * @param pgstreamImage the stock pgstream image of every other pod (a pipeline's spec.image overrides it)
  * @param guards what a pipeline may reference, connect to and run
  * @param awsPowers which namespaces may use which of the operator's AWS powers; none by default
  * @param defaultCaBundle the CA bundle a pipeline side without caBundle trusts; empty for none
@@ -35,6 +37,7 @@ public record OperatorSettings(
     DatabaseConnector database,
     Optional<String> leaderElectionNamespace,
     Map<Integer, String> runnerImages,
+    String pgstreamImage,
     TenancyGuards guards,
     AwsPowers awsPowers,
     Optional<CaBundle> defaultCaBundle) {
@@ -54,6 +57,7 @@ public record OperatorSettings(
         DatabaseConnector.defaults(),
         Optional.empty(),
         Map.of(),
+        PgstreamPods.DEFAULT_IMAGE,
         TenancyGuards.NONE,
         AwsPowers.none(),
         Optional.empty());
@@ -61,43 +65,49 @@ public record OperatorSettings(
 
   public OperatorSettings withSlotCheckInterval(Duration interval) {
     return new OperatorSettings(
-        namespaces, serverSideApply, registry, interval, awsEndpoint, database, leaderElectionNamespace, runnerImages, guards,
+        namespaces, serverSideApply, registry, interval, awsEndpoint, database, leaderElectionNamespace, runnerImages, pgstreamImage, guards,
         awsPowers, defaultCaBundle);
   }
 
   public OperatorSettings withRegistry(MeterRegistry meters) {
     return new OperatorSettings(
-        namespaces, serverSideApply, meters, slotCheckInterval, awsEndpoint, database, leaderElectionNamespace, runnerImages, guards,
+        namespaces, serverSideApply, meters, slotCheckInterval, awsEndpoint, database, leaderElectionNamespace, runnerImages, pgstreamImage, guards,
         awsPowers, defaultCaBundle);
   }
 
   public OperatorSettings withRunnerImages(Map<Integer, String> images) {
     return new OperatorSettings(
-        namespaces, serverSideApply, registry, slotCheckInterval, awsEndpoint, database, leaderElectionNamespace, images, guards,
+        namespaces, serverSideApply, registry, slotCheckInterval, awsEndpoint, database, leaderElectionNamespace, images, pgstreamImage, guards,
         awsPowers, defaultCaBundle);
   }
 
   public OperatorSettings withAwsEndpoint(URI endpoint) {
     return new OperatorSettings(
         namespaces, serverSideApply, registry, slotCheckInterval, Optional.of(endpoint), database, leaderElectionNamespace, runnerImages,
-        guards, awsPowers, defaultCaBundle);
+        pgstreamImage, guards, awsPowers, defaultCaBundle);
   }
 
   public OperatorSettings withGuards(TenancyGuards tenancy) {
     return new OperatorSettings(
-        namespaces, serverSideApply, registry, slotCheckInterval, awsEndpoint, database, leaderElectionNamespace, runnerImages, tenancy,
+        namespaces, serverSideApply, registry, slotCheckInterval, awsEndpoint, database, leaderElectionNamespace, runnerImages, pgstreamImage, tenancy,
         awsPowers, defaultCaBundle);
   }
 
   public OperatorSettings withAwsPowers(AwsPowers powers) {
     return new OperatorSettings(
-        namespaces, serverSideApply, registry, slotCheckInterval, awsEndpoint, database, leaderElectionNamespace, runnerImages, guards,
+        namespaces, serverSideApply, registry, slotCheckInterval, awsEndpoint, database, leaderElectionNamespace, runnerImages, pgstreamImage, guards,
         powers, defaultCaBundle);
   }
 
   public OperatorSettings withDefaultCaBundle(CaBundle bundle) {
     return new OperatorSettings(
-        namespaces, serverSideApply, registry, slotCheckInterval, awsEndpoint, database, leaderElectionNamespace, runnerImages, guards,
+        namespaces, serverSideApply, registry, slotCheckInterval, awsEndpoint, database, leaderElectionNamespace, runnerImages, pgstreamImage, guards,
         awsPowers, Optional.of(bundle));
+  }
+
+  public OperatorSettings withPgstreamImage(String image) {
+    return new OperatorSettings(
+        namespaces, serverSideApply, registry, slotCheckInterval, awsEndpoint, database, leaderElectionNamespace, runnerImages, image,
+        guards, awsPowers, defaultCaBundle);
   }
 }

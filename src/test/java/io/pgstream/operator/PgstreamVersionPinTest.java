@@ -28,6 +28,10 @@ class PgstreamVersionPinTest {
   @Test
   void theDefaultAndRunnerImagesRunTheSupportedVersion() throws IOException {
     assertThat(PgstreamPods.DEFAULT_IMAGE).endsWith(":" + PgstreamVersion.SUPPORTED);
+    assertThat(Files.readString(Path.of("charts/pgstream-operator/values.yaml")))
+        .as("the chart's stock image")
+        .contains("pgstreamImage: " + PgstreamPods.DEFAULT_IMAGE + "\n");
+    assertThat(Files.readString(Path.of("deploy/pgstream-operator.yaml"))).contains("--pgstream-image=" + PgstreamPods.DEFAULT_IMAGE + "\n");
     for (String file : new String[] {"charts/pgstream-operator/values.yaml", "deploy/pgstream-operator.yaml", "images/pgstream-runner/Containerfile"}) {
       Matcher tags = Pattern.compile("pgstream-runner:([0-9.]+)-pg").matcher(Files.readString(Path.of(file)));
       int found = 0;

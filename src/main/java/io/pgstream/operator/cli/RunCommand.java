@@ -13,6 +13,7 @@ import io.pgstream.operator.TenancyGuards;
 import io.pgstream.operator.aws.AwsPowers;
 import io.pgstream.operator.aws.AwsPowers.Power;
 import io.pgstream.operator.dependent.ImageAllowList;
+import io.pgstream.operator.dependent.PgstreamPods;
 import io.pgstream.operator.preflight.DatabaseConnector;
 import io.pgstream.operator.preflight.HostAllowList;
 import io.pgstream.operator.tls.CaBundle;
@@ -100,6 +101,14 @@ class RunCommand implements Callable<Integer> {
   Map<Integer, String> runnerImages = Map.of();
 
   @Option(
+      names = "--pgstream-image",
+      defaultValue = PgstreamPods.DEFAULT_IMAGE,
+      description =
+          "The pgstream image of init, streaming and data-only snapshot pods (tag or @sha256 digest, e.g. a mirror);"
+              + " a pipeline's spec.image overrides it. Default: ${DEFAULT-VALUE}.")
+  String pgstreamImage;
+
+  @Option(
       names = "--require-secret-reference-label",
       description =
           "Pipelines may only reference Secrets labelled pgstream.io/reference-allowed=true, for namespaces where"
@@ -164,6 +173,7 @@ class RunCommand implements Callable<Integer> {
             DatabaseConnector.defaults(),
             Optional.ofNullable(leaderElectionNamespace),
             runnerImages,
+            pgstreamImage,
             guards,
             awsPowers(),
             caBundle);

@@ -28,11 +28,6 @@ public final class PgstreamPods {
 
   private PgstreamPods() {}
 
-  public static String image(PgstreamPipeline p) {
-    String image = p.getSpec().image;
-    return image == null || image.isBlank() ? DEFAULT_IMAGE : image;
-  }
-
   /** The image entrypoint is pgstream, so args are the sub-command and its flags. */
   public static List<String> args(List<String> command, String configFile) {
     List<String> args = new ArrayList<>(command);

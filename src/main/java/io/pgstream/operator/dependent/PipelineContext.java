@@ -8,12 +8,19 @@ import io.pgstream.operator.credentials.ResolvedCredentials;
 /** What the reconciler computed once per reconcile and the dependents build their desired state from. */
 public final class PipelineContext {
   private static final String SNAPSHOT_IMAGE = "snapshot-image";
+  private static final String IMAGE = "pgstream-image";
 
   private PipelineContext() {}
 
-  public static void put(Context<PgstreamPipeline> ctx, RenderedConfig config, ResolvedCredentials credentials) {
+  /** @param image the image of init, streaming and destroy pods ({@link RunnerImages#pgstreamImage}) */
+  public static void put(Context<PgstreamPipeline> ctx, RenderedConfig config, ResolvedCredentials credentials, String image) {
     ctx.managedWorkflowAndDependentResourceContext().put(RenderedConfig.class, config);
     ctx.managedWorkflowAndDependentResourceContext().put(ResolvedCredentials.class, credentials);
+    ctx.managedWorkflowAndDependentResourceContext().put(IMAGE, image);
+  }
+
+  static String image(Context<PgstreamPipeline> ctx) {
+    return ctx.managedWorkflowAndDependentResourceContext().getMandatory(IMAGE, String.class);
   }
 
   public static void snapshotImage(Context<PgstreamPipeline> ctx, String image) {

@@ -35,7 +35,7 @@ public class StepJobDependent extends OwnedDependent<Job> {
 
   /** The snapshot may need a runner image with PostgreSQL client tools; the reconciler chose it. */
   private String image(PgstreamPipeline p, Context<PgstreamPipeline> ctx) {
-    return step == Step.SNAPSHOT ? PipelineContext.snapshotImage(ctx) : PgstreamPods.image(p);
+    return step == Step.SNAPSHOT ? PipelineContext.snapshotImage(ctx) : PipelineContext.image(ctx);
   }
 
   /** init and destroy need event-trigger rights, which on RDS only the master login has. */

@@ -36,7 +36,7 @@ public class StreamingDeploymentDependent
     Map<String, String> labels = Children.labels(p, COMPONENT);
     var container =
         PgstreamPods.container(
-                p, PgstreamPods.image(p), PgstreamPods.args(List.of("run"), PgstreamConfigRenderer.REPLICATION_FILE), false)
+                p, PipelineContext.image(ctx), PgstreamPods.args(List.of("run"), PgstreamConfigRenderer.REPLICATION_FILE), false)
             .withPorts(
                 new ContainerPortBuilder()
                     .withName("health")

@@ -125,7 +125,7 @@ public class PgstreamPipelineReconciler implements Reconciler<PgstreamPipeline>,
     this.populatedTarget = new PopulatedTargetGate(database, events);
     this.replayWindow = new ReplayWindow(new SlotPositions(database));
     this.metrics = new PipelineMetrics(settings.registry());
-    this.runners = new RunnerImages(settings.runnerImages());
+    this.runners = new RunnerImages(settings.runnerImages(), settings.pgstreamImage());
     this.slotWatch = new SlotWatch(new SlotMonitor(database), metrics, events, settings.slotCheckInterval(), clock);
     this.droppedWritesWatch = new DroppedWritesWatch(clock);
     this.verification = new VerificationGate(new Verifier(database, Verifier.DEFAULT_SLOT_WAIT, clock), events, metrics, clock);
@@ -218,7 +218,7 @@ public class PgstreamPipelineReconciler implements Reconciler<PgstreamPipeline>,
       return waitFor(s, Phase.Pending, new Blocker(untrusted.get().reason(), untrusted.get().message()));
     }
     RenderedConfig config = renderer.render(p);
-    PipelineContext.put(ctx, config, creds);
+    PipelineContext.put(ctx, config, creds, runners.pgstreamImage(p));
     credentialsSecret.reconcile(p, ctx);
     configMap.reconcile(p, ctx);
     PgstreamPipelineStatus st = s.status();
@@ -646,7 +646,7 @@ public class PgstreamPipelineReconciler implements Reconciler<PgstreamPipeline>,
       return DeleteControl.noFinalizerRemoval().rescheduleAfter(MAX_RECHECK);
     }
     RenderedConfig config = renderer.render(p);
-    PipelineContext.put(ctx, config, creds);
+    PipelineContext.put(ctx, config, creds, runners.pgstreamImage(p));
     credentialsSecret.reconcile(p, ctx);
     configMap.reconcile(p, ctx);
     StepStatus destroy =

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.pgstream.operator.TenancyGuards;
 import io.pgstream.operator.aws.AwsPowers;
+import io.pgstream.operator.dependent.PgstreamPods;
 import io.pgstream.operator.aws.AwsPowers.Power;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -25,7 +26,9 @@ class RunCommandTest {
             "--runner-image=17=runner:pg17@sha256:" + "ab".repeat(32),
             "--namespace=team-a",
             "--namespace=team-b",
-            "--default-ca-bundle=/etc/pgstream-operator/ca/ca.crt");
+            "--default-ca-bundle=/etc/pgstream-operator/ca/ca.crt",
+            "--pgstream-image=ghcr.io/xataio/pgstream:1.3.1");
+    assertThat(run.pgstreamImage).isEqualTo(PgstreamPods.DEFAULT_IMAGE);
     assertThat(run.runnerImages).isEqualTo(Map.of(16, "runner:pg16", 17, "runner:pg17@sha256:" + "ab".repeat(32)));
     assertThat(run.namespaces).containsExactly("team-a", "team-b");
     assertThat(run.leaderElectionNamespace).isEqualTo("pgstream-system");

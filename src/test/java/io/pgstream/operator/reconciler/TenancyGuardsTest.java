@@ -10,6 +10,7 @@ import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.SecretBuilder;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
 import io.fabric8.kubernetes.client.utils.Serialization;
 import io.javaoperatorsdk.operator.Operator;
@@ -166,6 +167,18 @@ class TenancyGuardsTest {
   }
 
   @Test
+  void thePlatformsStockImageRunsThePodsOfPipelinesWithoutSpecImage() {
+    String mirror = "registry.example.com/mirror/pgstream:1.3.1@sha256:" + "cd".repeat(32);
+    start(OperatorSettings.forMockServer().withPgstreamImage(mirror));
+    PgstreamPipeline p = Pipelines.onTestDatabase(NAME);
+    p.getSpec().image = null;
+    apply(p);
+
+    await().until(() -> job("init") != null);
+    assertThat(job("init").getSpec().getTemplate().getSpec().getContainers().get(0).getImage()).isEqualTo(mirror);
+  }
+
+  @Test
   void aDatabaseHostOutsideTheAllowListIsRefusedBeforeAnyConnection() {
     start(new TenancyGuards(false, HostAllowList.of(List.of("*.rds.amazonaws.com", "10.0.0.0/8")), ImageAllowList.ANY));
     PgstreamPipeline p = Pipelines.onTestDatabase(NAME);
@@ -268,8 +281,11 @@ class TenancyGuardsTest {
   }
 
   private void start(TenancyGuards guards) {
-    operator =
-        PgstreamOperator.create(client, OperatorSettings.forMockServer().withRunnerImages(Pipelines.RUNNERS).withGuards(guards));
+    start(OperatorSettings.forMockServer().withGuards(guards));
+  }
+
+  private void start(OperatorSettings settings) {
+    operator = PgstreamOperator.create(client, settings.withRunnerImages(Pipelines.RUNNERS));
     operator.start();
   }
 
@@ -290,10 +306,14 @@ class TenancyGuardsTest {
   }
 
   /** A patch of the spec, which the operator's status writes do not conflict with. */
+  /** An edit that loses a race with the operator's status write (409) is tried again on the new version. */
   private void edit(java.util.function.Consumer<PgstreamPipeline> change) {
-    client.resources(PgstreamPipeline.class).inNamespace(NAMESPACE).withName(NAME).edit(p -> {
-      change.accept(p);
-      return p;
+    await().ignoreExceptionsInstanceOf(KubernetesClientException.class).until(() -> {
+      client.resources(PgstreamPipeline.class).inNamespace(NAMESPACE).withName(NAME).edit(p -> {
+        change.accept(p);
+        return p;
+      });
+      return true;
     });
   }
 
