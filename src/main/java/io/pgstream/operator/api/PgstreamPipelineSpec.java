@@ -120,6 +120,13 @@ public class PgstreamPipelineSpec {
           + "Delete runs pgstream destroy first.")
   public DeletionPolicy deletionPolicy;
 
+  @Size(max = 63)
+  @JsonPropertyDescription(
+      "Accept a gap once: when a change of source, slot or target, or a lost slot, blocks the pipeline because a new"
+          + " slot would miss the changes since the old one, a new value here lets it stream on without a new snapshot."
+          + " The target then lacks those changes. Setting spec.snapshot.nonce instead takes a new snapshot.")
+  public String acknowledgeGap;
+
   /** pgstream init (and destroy) run as the source admin of spec.prepare. */
   public boolean initAsAdmin() {
     return prepare != null && prepare.source != null && Boolean.TRUE.equals(prepare.source.initAsAdmin);

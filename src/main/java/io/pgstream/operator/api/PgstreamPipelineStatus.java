@@ -20,6 +20,20 @@ public class PgstreamPipelineStatus {
   public String prepareHash;
   /** The login that owns schema pgstream after an init run as the source admin handed it over. */
   public String pgstreamObjectsOwner;
+  /** Every slot this pipeline may have created and not yet dropped; deletion works from this list. */
+  public List<SlotRecord> slotsCreated;
+  /** The mode the pipeline first ran with; a different spec.mode blocks (ModeChanged). */
+  public PipelineMode mode;
+  /** spec.deletionPolicy as last read, so a spec the operator cannot read still deletes as the user asked. */
+  public DeletionPolicy deletionPolicy;
+  /** A salted hash of the resolved credentials (never the values): a rotation changes it. */
+  public String credentialsVersion;
+  /** The last pgstream.io/retry value acted on. */
+  public String retryHandled;
+  /** The last pgstream.io/abort value acted on. */
+  public String abortHandled;
+  /** The last spec.acknowledgeGap value acted on. */
+  public String gapAcknowledged;
   public StepStatus init;
   public StepStatus snapshot;
   public SlotStatus slot;

@@ -24,6 +24,12 @@ public class SnapshotSpec {
       "A completed snapshot is never repeated. Change this value to ask for a new snapshot of the same pipeline.")
   public String nonce;
 
+  @Size(max = 63)
+  @JsonPropertyDescription(
+      "A new value copies just the tables the last snapshot did not (condition SnapshotStale names them): streaming"
+          + " pauses, the snapshot of those tables runs, streaming resumes from the slot.")
+  public String backfill;
+
   @JsonPropertyDescription(
       "When the selected target tables already hold rows: Refuse (default) starts no snapshot and names them;"
           + " Truncate empties them (TRUNCATE as the target login, no CASCADE) just before every snapshot the operator"

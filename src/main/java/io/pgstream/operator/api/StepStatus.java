@@ -1,6 +1,7 @@
 package io.pgstream.operator.api;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
+import java.util.List;
 
 /**
  * Progress of one Job-run step. {@code configHash} ties the record to the inputs it ran with, so a
@@ -9,10 +10,15 @@ import com.fasterxml.jackson.annotation.JsonInclude;
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public class StepStatus {
   public StepState state;
+  /** The step's identity: inputs whose change means the step must run again. */
   public String configHash;
+  /** The step's template: inputs that only change how it runs (image, resources, credentials version). */
+  public String templateHash;
   public String job;
   public String completedAt;
   public String message;
+  /** For the snapshot: the table selection (spec.tables minus spec.excludedTables) it copied. */
+  public List<String> tables;
   /** For the snapshot: the spec.snapshot.nonce it ran for. */
   public String nonce;
   /**

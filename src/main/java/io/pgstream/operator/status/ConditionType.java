@@ -10,6 +10,8 @@ public enum ConditionType {
   TargetReady,
   Initialized,
   SnapshotCompleted,
+  /** Tables the spec selects that the last snapshot did not copy (they do not stream until backfilled). */
+  SnapshotStale,
   Streaming,
   WritesDropped,
   Degraded,

@@ -1,0 +1,11 @@
+package io.pgstream.operator.api;
+
+/** Annotations a user sets on a pipeline to act on it; each handled value is recorded in status. */
+public final class Annotations {
+  /** A new value re-runs the failed step with unchanged inputs. */
+  public static final String RETRY = "pgstream.io/retry";
+  /** A new value stops the running init or snapshot Job so that waiting spec changes take effect. */
+  public static final String ABORT = "pgstream.io/abort";
+
+  private Annotations() {}
+}

@@ -1,0 +1,37 @@
+package io.pgstream.operator.lifecycle;
+
+/**
+ * Every kind of change a pipeline meets while it lives: spec edits, the user's verbs, and what
+ * happens to it from outside. {@link PhaseTable} says what the operator does for each in each phase.
+ */
+public enum ChangeKind {
+  SOURCE_ENDPOINT("source host or port edited, same server (same system identifier and database)"),
+  SOURCE_IDENTITY("another source server or database (system identifier or database differs)"),
+  SLOT("spec.replicationSlot edited"),
+  TARGET("target host, port or database edited"),
+  TABLES_ADDED("spec.tables/excludedTables now select tables the last snapshot did not copy"),
+  TABLES_REMOVED("spec.tables/excludedTables no longer select some tables"),
+  MODE("spec.mode edited"),
+  SNAPSHOT_TUNING("snapshot settings edited (spec.snapshot: mode, schema, workers, bulk ingest, populatedTarget)"),
+  STREAM_TUNING("streaming settings edited (spec.target batch, onConflictAction, strictMode, disableTriggers)"),
+  POD_TEMPLATE("pod template edited: spec.image, spec.resources, the operator's runner or pgstream image"),
+  CREDENTIALS("a referenced Secret's value rotated, or another Secret referenced"),
+  PREPARE("spec.prepare edited"),
+  SNAPSHOT_NONCE("spec.snapshot.nonce edited: a new snapshot asked for"),
+  RETRY("annotation pgstream.io/retry set to a new value"),
+  ABORT("annotation pgstream.io/abort set to a new value"),
+  SLOT_LOST("the slot disappeared from the source (failover, blue/green switchover, manual drop)"),
+  LOST_STATUS("status erased (backup restore without status, replace --force, CRD reinstall)"),
+  OPERATOR_RESTART("the operator restarted or lost its leader lease"),
+  DELETION("the pipeline deleted");
+
+  private final String description;
+
+  ChangeKind(String description) {
+    this.description = description;
+  }
+
+  public String description() {
+    return description;
+  }
+}

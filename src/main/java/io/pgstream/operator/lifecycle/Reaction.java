@@ -1,0 +1,51 @@
+package io.pgstream.operator.lifecycle;
+
+/** What the operator does about one {@link ChangeKind} in one phase; each names its condition reasons. */
+public enum Reaction {
+  APPLY("Applied: nothing ran that depends on it, so the next steps use the new spec."),
+  RESUME("Resumes from status and the owned Jobs; nothing runs twice."),
+  WAIT_FOR_STEP(
+      "The running Job finishes with its old inputs; the change waits for it (reason SpecChangedDuringInit /"
+          + " SpecChangedDuringSnapshot). pgstream.io/abort stops it now."),
+  RESTART_STEP(
+      "The running Job is deleted in the foreground; once it and its pods are gone the step starts again with the new"
+          + " inputs."),
+  RERUN_FAILED("The failed step runs again with the new inputs."),
+  ROLL_STREAMING("The streaming Deployment rolls to the new pod template and resumes from the slot: nothing lost."),
+  NEXT_SNAPSHOT("Recorded for the next snapshot; nothing runs now."),
+  NEW_SNAPSHOT(
+      "Streaming stops; init (a new slot only when the source or slot changed), then the snapshot, then streaming"
+          + " again. The abandoned slot is dropped (deletionPolicy Delete) or kept and named (Retain)."),
+  BLOCK_GAP(
+      "Streaming stops and the pipeline blocks (reason SourceChanged / SlotChanged / TargetChanged): a new slot would"
+          + " start at the current WAL position and lose every change since the old one. Out: a new snapshot"
+          + " (spec.snapshot.nonce) or spec.acknowledgeGap. The old slot is named, and dropped or kept per"
+          + " deletionPolicy once the user chose."),
+  MARK_STALE(
+      "SnapshotStale=True names the added tables; streaming goes on for the others. spec.snapshot.backfill copies just"
+          + " those tables (streaming pauses meanwhile), then they stream too."),
+  RE_PREPARE(
+      "Preparation and the preflight run again (an owned login gets the new password); the credentials version rolls"
+          + " the streaming Deployment."),
+  REFUSE("Refused by the API server (CEL: create a new pipeline instead); a stored change blocks with ModeChanged."),
+  BLOCK_SLOT_LOST(
+      "Streaming stops (reason SlotLost, naming the last confirmed position); the slot is never silently recreated."
+          + " Out: a new snapshot (spec.snapshot.nonce) or spec.acknowledgeGap."),
+  ADOPT_OR_BLOCK(
+      "The durable records (snapshot marker on the target, the slot on the source) are adopted; when they do not"
+          + " settle it, SnapshotStateUnknown blocks until spec.snapshot.nonce or spec.acknowledgeGap."),
+  DELETE(
+      "Running Jobs stop first (foreground); then the slots status recorded are dropped (Delete) or named (Retain);"
+          + " never reads the spec; shared schema pgstream goes with the last pipeline on that database."),
+  NOTHING("Nothing to do in this phase.");
+
+  private final String description;
+
+  Reaction(String description) {
+    this.description = description;
+  }
+
+  public String description() {
+    return description;
+  }
+}

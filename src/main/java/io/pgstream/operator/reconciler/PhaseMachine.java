@@ -1,0 +1,407 @@
+package io.pgstream.operator.reconciler;
+
+import io.fabric8.kubernetes.api.model.Condition;
+import io.fabric8.kubernetes.api.model.DeletionPropagation;
+import io.fabric8.kubernetes.api.model.apps.Deployment;
+import io.fabric8.kubernetes.api.model.batch.v1.Job;
+import io.javaoperatorsdk.operator.api.reconciler.Context;
+import io.pgstream.operator.api.DroppedWritesStatus;
+import io.pgstream.operator.api.PgstreamPipeline;
+import io.pgstream.operator.api.PgstreamPipelineStatus;
+import io.pgstream.operator.api.Phase;
+import io.pgstream.operator.api.SnapshotMode;
+import io.pgstream.operator.api.StepState;
+import io.pgstream.operator.api.StepStatus;
+import io.pgstream.operator.api.VerificationState;
+import io.pgstream.operator.config.RenderedConfig;
+import io.pgstream.operator.config.ReplicationSlots;
+import io.pgstream.operator.credentials.ResolvedCredentials;
+import io.pgstream.operator.dependent.Children;
+import io.pgstream.operator.dependent.PipelineContext;
+import io.pgstream.operator.dependent.RunnerImages;
+import io.pgstream.operator.dependent.Step;
+import io.pgstream.operator.dependent.StreamingDeploymentDependent;
+import io.pgstream.operator.preflight.Finding;
+import io.pgstream.operator.preflight.Preflight;
+import io.pgstream.operator.status.ConditionType;
+import io.pgstream.operator.status.EventRecorder;
+import io.pgstream.operator.status.StatusUpdater;
+import io.pgstream.operator.validation.PipelineValidator;
+import io.pgstream.operator.validation.TlsRequirements;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * The phases of a running pipeline in order: validate, the gates (AWS, preparation, preflight), then
+ * init → snapshot → streaming, each only after the one before it finished for the current spec.
+ * Progress lives in status, so a restarted operator resumes where it was.
+ */
+final class PhaseMachine {
+  private final AllowListGate allowLists;
+  private final PipelineInputs inputs;
+  private final Dependents children;
+  private final RdsGate rds;
+  private final PrepareGate prepare;
+  private final PreflightGate preflight;
+  private final PopulatedTargetGate populatedTarget;
+  private final ReplayWindow replayWindow;
+  private final SlotWatch slotWatch;
+  private final DroppedWritesWatch droppedWritesWatch;
+  private final VerificationGate verification;
+  private final RunnerImages runners;
+  private final EventRecorder events;
+  private final Clock clock;
+
+  PhaseMachine(
+      AllowListGate allowLists,
+      PipelineInputs inputs,
+      Dependents children,
+      RdsGate rds,
+      PrepareGate prepare,
+      PreflightGate preflight,
+      PopulatedTargetGate populatedTarget,
+      ReplayWindow replayWindow,
+      SlotWatch slotWatch,
+      DroppedWritesWatch droppedWritesWatch,
+      VerificationGate verification,
+      RunnerImages runners,
+      EventRecorder events,
+      Clock clock) {
+    this.allowLists = allowLists;
+    this.inputs = inputs;
+    this.children = children;
+    this.rds = rds;
+    this.prepare = prepare;
+    this.preflight = preflight;
+    this.populatedTarget = populatedTarget;
+    this.replayWindow = replayWindow;
+    this.slotWatch = slotWatch;
+    this.droppedWritesWatch = droppedWritesWatch;
+    this.verification = verification;
+    this.runners = runners;
+    this.events = events;
+    this.clock = clock;
+  }
+
+  /** Validate, check the gates, then init → snapshot → streaming, each after the one before finished. */
+  Outcome progress(PgstreamPipeline p, Context<PgstreamPipeline> ctx, StatusUpdater s) {
+    List<String> problems = PipelineValidator.validate(p);
+    if (!problems.isEmpty()) {
+      String message = "Invalid spec: " + String.join("; ", problems);
+      String reason = TlsRequirements.soleReason(problems, p.getSpec()).orElse("InvalidSpec");
+      s.phase(Phase.Failed);
+      s.set(ConditionType.ConfigRendered, false, reason, message);
+      Blocking.blocked(s, reason, message);
+      return Outcome.onChange();
+    }
+    Blocker refused = allowLists.check(p, s);
+    if (refused != null) {
+      return waitFor(s, Phase.Pending, refused);
+    }
+    PipelineInputs.Result inputs = this.inputs.resolve(p, ctx);
+    if (inputs instanceof PipelineInputs.Unavailable unavailable) {
+      s.set(ConditionType.ConfigRendered, false, unavailable.reason(), unavailable.message());
+      // Secrets and CA bundles are not watched (that would cache every Secret of the cluster).
+      return waitFor(s, Phase.Pending, new Blocker(unavailable.reason(), unavailable.message()));
+    }
+    RenderedConfig config = ((PipelineInputs.Ready) inputs).config();
+    ResolvedCredentials creds = ((PipelineInputs.Ready) inputs).credentials();
+    PgstreamPipelineStatus st = s.status();
+    st.configHash = config.contentHash();
+    st.replicationSlot = p.getSpec().mode.replicates() ? ReplicationSlots.slotFor(p) : null;
+    s.set(
+        ConditionType.ConfigRendered,
+        true,
+        "Rendered",
+        "pgstream config rendered into ConfigMap " + Children.configMap(p) + " (hash " + config.contentHash() + ")");
+
+    // AWS and database state are not watched either: each gate is checked again after a growing delay.
+    Blocker blocker = rds.check(p, s, config);
+    if (blocker == null) {
+      blocker = prepare.prepare(p, s, config, creds);
+    }
+    if (blocker == null) {
+      Finding finding = preflight.check(p, s, config, creds);
+      blocker = finding == null ? null : new Blocker(finding.code(), "Preflight failed: " + finding.describe());
+    }
+    if (blocker != null) {
+      return waitFor(s, Phase.Pending, blocker);
+    }
+    Optional<Outcome> waiting = initialise(p, ctx, s, config, creds);
+    if (waiting.isEmpty()) {
+      waiting = snapshot(p, ctx, s, config, creds);
+    }
+    return waiting.orElseGet(() -> stream(p, ctx, s, creds));
+  }
+
+  /** pgstream init, then (with initAsAdmin) the hand-over of its objects; empty when done. */
+  private Optional<Outcome> initialise(
+      PgstreamPipeline p, Context<PgstreamPipeline> ctx, StatusUpdater s, RenderedConfig config, ResolvedCredentials creds) {
+    PgstreamPipelineStatus st = s.status();
+    if (!p.getSpec().mode.replicates()) {
+      s.set(ConditionType.Initialized, true, "NotRequired", "mode snapshot uses no replication slot");
+      return Optional.empty();
+    }
+    if (st.init == null || !st.init.succeededFor(config.initHash())) {
+      st.init = StepRunner.advance(children.job(Step.INIT), p, ctx, st.init, config, creds.secretValues());
+    }
+    if (!stepFinished(s, p, ctx, ConditionType.Initialized, st.init, Phase.Initializing)) {
+      s.set(ConditionType.SnapshotCompleted, false, "WaitingForInit", "The snapshot starts after pgstream init");
+      return Optional.of(Outcome.onChange());
+    }
+    Blocker handOver = prepare.handOver(p, s, creds);
+    return handOver == null ? Optional.empty() : Optional.of(waitFor(s, Phase.Failed, handOver));
+  }
+
+  /** The snapshot, once per nonce, with a runner image that can dump the source; empty when done. */
+  private Optional<Outcome> snapshot(
+      PgstreamPipeline p, Context<PgstreamPipeline> ctx, StatusUpdater s, RenderedConfig config, ResolvedCredentials creds) {
+    PgstreamPipelineStatus st = s.status();
+    if (!p.getSpec().mode.snapshots()) {
+      s.set(ConditionType.SnapshotCompleted, true, "NotRequired", "mode replication takes no snapshot");
+      return Optional.empty();
+    }
+    Optional<String> image = runners.snapshotImage(p, st.sourceMajorVersion);
+    if (image.isEmpty()) {
+      String message =
+          ("The source runs PostgreSQL %d; a %s snapshot runs pg_dump and psql, which refuse newer servers, and no"
+                  + " runner image has a client of %d or later (runner images: %s). Add one (chart value runnerImages,"
+                  + " run --runner-image %d=IMAGE) or set spec.image.")
+              .formatted(
+                  st.sourceMajorVersion,
+                  enumName(p.getSpec().snapshot == null ? SnapshotMode.FULL : p.getSpec().snapshot.effectiveMode()),
+                  st.sourceMajorVersion,
+                  runners.describe(),
+                  st.sourceMajorVersion);
+      s.phase(Phase.Pending);
+      s.set(ConditionType.SnapshotCompleted, false, "NoSnapshotRunner", message);
+      Blocking.blocked(s, "NoSnapshotRunner", message);
+      return Optional.of(Outcome.onChange());
+    }
+    PipelineContext.snapshotImage(ctx, image.get());
+    String nonce = p.getSpec().snapshot == null ? null : p.getSpec().snapshot.nonce;
+    boolean done = st.snapshot != null && st.snapshot.state == StepState.Succeeded && Objects.equals(st.snapshot.nonce, nonce);
+    if (!done && !StepRunner.current(children.job(Step.SNAPSHOT), p, ctx, config)) {
+      Optional<Outcome> notYet = beforeSnapshotJob(p, ctx, s, creds);
+      if (notYet.isPresent()) {
+        return notYet;
+      }
+    }
+    if (!done) {
+      st.snapshot = StepRunner.advance(children.job(Step.SNAPSHOT), p, ctx, st.snapshot, config, creds.secretValues());
+      st.snapshot.nonce = nonce;
+    }
+    if (!stepFinished(s, p, ctx, ConditionType.SnapshotCompleted, st.snapshot, Phase.Snapshotting)) {
+      return Optional.of(Outcome.onChange());
+    }
+    replayWindow.recordSnapshotEnd(p, st.snapshot, creds);
+    return Optional.empty();
+  }
+
+  /**
+   * Before a snapshot Job is created. With populatedTarget Refuse the target is looked at first, with
+   * everything still running, so a refused re-snapshot leaves streaming (and its slot watch) as it
+   * was. Then every writer stops: the streaming pods, and the pods of a replaced snapshot Job, because
+   * a row written between the last look (or TRUNCATE) and the copy would collide with it.
+   */
+  private Optional<Outcome> beforeSnapshotJob(
+      PgstreamPipeline p, Context<PgstreamPipeline> ctx, StatusUpdater s, ResolvedCredentials creds) {
+    PgstreamPipelineStatus st = s.status();
+    Blocker refused = populatedTarget.refusal(p, creds);
+    if (refused != null) {
+      if (st.snapshot == null || st.snapshot.state != StepState.Succeeded) {
+        s.set(ConditionType.SnapshotCompleted, false, refused.reason(), refused.message());
+        return Optional.of(waitFor(s, Phase.Pending, refused));
+      }
+      // A re-snapshot: the last one's copy stays in service, and streaming goes on meanwhile.
+      Outcome streaming = stream(p, ctx, s, creds);
+      s.set(ConditionType.SnapshotCompleted, false, refused.reason(), refused.message());
+      if (StatusUpdater.condition(st, ConditionType.Degraded).map(c -> "False".equals(c.getStatus())).orElse(true)) {
+        s.set(ConditionType.Degraded, true, refused.reason(), refused.message());
+      }
+      return Optional.of(streaming.orSooner(Optional.of(Blocking.recheckDelay(st, clock))));
+    }
+    String snapshotJob = Children.job(p, Step.SNAPSHOT);
+    children.job(Step.SNAPSHOT).getSecondaryResource(p, ctx)
+        .ifPresent(old -> ctx.getClient().resource(old).withPropagationPolicy(DeletionPropagation.BACKGROUND).delete());
+    boolean writing =
+        children.deployment.getSecondaryResource(p, ctx).isPresent()
+            || PipelinePods.anyUnfinished(PipelinePods.streaming(ctx.getClient(), p))
+            || PipelinePods.anyUnfinished(PipelinePods.ofJob(ctx.getClient(), p.getMetadata().getNamespace(), snapshotJob));
+    if (writing) {
+      children.deployment.delete(p, ctx);
+      String message = "The snapshot waits until nothing writes to the target: Deployment " + Children.deployment(p)
+          + " and the pods of an earlier Job " + snapshotJob + " must be gone";
+      s.phase(Phase.Snapshotting);
+      s.set(ConditionType.Streaming, false, "PausedForSnapshot", message);
+      s.set(ConditionType.SnapshotCompleted, false, "WaitingForWritersToStop", message);
+      s.set(ConditionType.Ready, false, "WaitingForWritersToStop", message);
+      return Optional.of(Outcome.after(Duration.ofSeconds(5)));
+    }
+    Blocker blocker = populatedTarget.clear(p, creds);
+    if (blocker == null) {
+      return Optional.empty();
+    }
+    s.set(ConditionType.SnapshotCompleted, false, blocker.reason(), blocker.message());
+    return Optional.of(waitFor(s, Phase.Pending, blocker));
+  }
+
+  /** The streaming Deployment and the health of its slot; a snapshot-only pipeline is complete here. */
+  private Outcome stream(PgstreamPipeline p, Context<PgstreamPipeline> ctx, StatusUpdater s, ResolvedCredentials creds) {
+    PgstreamPipelineStatus st = s.status();
+    if (!p.getSpec().mode.replicates()) {
+      s.phase(Phase.Completed);
+      s.set(ConditionType.Streaming, false, "NotRequired", "mode snapshot does not stream");
+      s.set(ConditionType.Degraded, false, "AsExpected", "No problems");
+      s.set(ConditionType.Ready, true, "SnapshotCompleted", st.snapshot.message);
+      return Outcome.onChange().orSooner(verification.observe(p, s, creds));
+    }
+    Deployment actual = children.deployment.reconcile(p, ctx).getSingleResource().orElse(null);
+    String name = Children.deployment(p);
+    s.phase(Phase.Streaming);
+    if (p.getSpec().preflightEnforced()) {
+      st.slot = slotWatch.observe(p, ctx, st.slot, creds);
+      replayWindow.observe(p, st.snapshot, creds);
+    }
+    SlotWatch.Problem slotProblem = SlotWatch.problem(p, st.slot);
+    boolean dropped = droppedWrites(p, ctx, s);
+    if (slotProblem != null) {
+      s.set(ConditionType.Degraded, true, slotProblem.reason(), slotProblem.message());
+    } else if (dropped) {
+      Condition c = StatusUpdater.condition(st, ConditionType.WritesDropped).orElseThrow();
+      s.set(ConditionType.Degraded, true, c.getReason(), c.getMessage());
+    } else {
+      s.set(ConditionType.Degraded, false, "AsExpected", "No problems");
+    }
+    Optional<StreamHealth.Problem> exiting =
+        StreamingDeploymentDependent.available(actual)
+            ? Optional.empty()
+            : StreamHealth.problem(ctx.getClient(), p, st.replicationSlot, creds.secretValues());
+    if (exiting.isPresent()) {
+      StreamHealth.Problem problem = exiting.get();
+      s.set(ConditionType.Streaming, false, problem.reason(), problem.message());
+      Blocking.blocked(s, problem.reason(), problem.message());
+    } else if (!StreamingDeploymentDependent.available(actual)) {
+      String message = "Waiting for Deployment " + name + " to report pgstream ready on /ready";
+      s.set(ConditionType.Streaming, false, "DeploymentUnavailable", message);
+      s.set(ConditionType.Ready, false, "DeploymentUnavailable", message);
+    } else if (slotProblem != null && slotProblem.blocking()) {
+      s.set(ConditionType.Streaming, false, slotProblem.reason(), slotProblem.message());
+      s.set(ConditionType.Ready, false, slotProblem.reason(), slotProblem.message());
+    } else {
+      String message = "pgstream run is streaming from slot " + st.replicationSlot + " (Deployment " + name + ")";
+      s.set(ConditionType.Streaming, true, "DeploymentAvailable", message);
+      s.set(ConditionType.Ready, true, "Streaming", message);
+    }
+    // Slot lag and pgstream's log change without any Kubernetes event: look again after the measuring interval.
+    boolean watching = p.getSpec().preflightEnforced() || !p.getSpec().target.effectiveStrictMode();
+    Outcome watch = watching ? Outcome.after(slotWatch.interval()) : Outcome.onChange();
+    return watch.orSooner(verification.observe(p, s, creds));
+  }
+
+  /**
+   * The WritesDropped condition: with strict mode pgstream never drops a write; without it, the
+   * writes it dropped, from its log. True while the target is known to differ: until a snapshot or a
+   * matching verification completes after the last drop, even if strict mode has been turned on since.
+   */
+  private boolean droppedWrites(PgstreamPipeline p, Context<PgstreamPipeline> ctx, StatusUpdater s) {
+    PgstreamPipelineStatus st = s.status();
+    DroppedWritesStatus before = st.droppedWrites;
+    if (before != null && before.lastDroppedAt != null && repairedAfter(st, Instant.parse(before.lastDroppedAt))) {
+      st.droppedWrites = null;
+    }
+    boolean strict = p.getSpec().target.effectiveStrictMode();
+    if (!strict) {
+      st.droppedWrites = droppedWritesWatch.observe(ctx.getClient(), p, st.droppedWrites);
+    }
+    if (st.droppedWrites == null || st.droppedWrites.total == null || st.droppedWrites.total == 0) {
+      s.set(
+          ConditionType.WritesDropped,
+          false,
+          strict ? "StrictMode" : "NoneSeen",
+          strict
+              ? "Strict mode is on: pgstream stops on a write the target rejects instead of dropping it"
+              : "spec.target.strictMode is false: pgstream drops writes the target rejects and only logs them (severity"
+                  + " DATALOSS); none seen so far");
+      return false;
+    }
+    String message =
+        ("pgstream dropped %d write statements the target rejected (the last seen at %s; severity DATALOSS in its log),"
+                + " each with every row pgstream had coalesced into it, so the target differs from the source. Fix: remove"
+                + " the cause (see pgstream's log), then take a new snapshot (change spec.snapshot.nonce) or check with"
+                + " spec.verification.request; this clears once either completes%s.")
+            .formatted(
+                st.droppedWrites.total,
+                st.droppedWrites.lastDroppedAt,
+                strict ? "" : "; set spec.target.strictMode: true to stop instead of dropping");
+    s.set(ConditionType.WritesDropped, true, "DroppedWrites", message);
+    // The first drop is announced with the Degraded transition; later ones here.
+    if (before != null && before.total != null && before.total > 0 && !Objects.equals(before.total, st.droppedWrites.total)) {
+      events.warning(p, "DroppedWrites", message);
+    }
+    return true;
+  }
+
+  /** A snapshot or a matching verification completed after {@code time}. */
+  private static boolean repairedAfter(PgstreamPipelineStatus st, Instant time) {
+    boolean snapshot =
+        st.snapshot != null && st.snapshot.state == StepState.Succeeded && st.snapshot.completedAt != null
+            && Instant.parse(st.snapshot.completedAt).isAfter(time);
+    boolean verified =
+        st.verification != null && st.verification.state == VerificationState.Matched && st.verification.completedAt != null
+            && Instant.parse(st.verification.completedAt).isAfter(time);
+    return snapshot || verified;
+  }
+
+  /**
+   * Records a step's condition and the phase it implies; true when the step succeeded. While a step
+   * runs or after it failed, nothing downstream may run, so the streaming Deployment is removed
+   * (it resumes from the slot later, losing nothing).
+   */
+  private boolean stepFinished(
+      StatusUpdater s,
+      PgstreamPipeline p,
+      Context<PgstreamPipeline> ctx,
+      ConditionType type,
+      StepStatus step,
+      Phase runningPhase) {
+    if (step.state == StepState.Succeeded) {
+      s.set(type, true, "Succeeded", step.message);
+      return true;
+    }
+    children.deployment.delete(p, ctx);
+    s.set(ConditionType.Streaming, false, "WaitingFor" + type.name(), "Streaming starts after " + type.name());
+    if (step.state == StepState.Failed) {
+      String reason = runningPhase == Phase.Initializing ? "InitFailed" : "SnapshotFailed";
+      s.phase(Phase.Failed);
+      s.set(type, false, reason, step.message);
+      Blocking.blocked(s, reason, step.message);
+    } else {
+      s.phase(runningPhase);
+      s.set(type, false, "Running", step.message);
+      s.set(ConditionType.Degraded, false, "AsExpected", "No problems");
+      s.set(ConditionType.Ready, false, runningPhase.name(), step.message);
+    }
+    return false;
+  }
+
+  private static String enumName(Enum<?> value) {
+    return value.name().toLowerCase();
+  }
+
+  private Outcome waitFor(StatusUpdater s, Phase phase, Blocker blocker) {
+    return Blocking.waitFor(s, phase, blocker, clock);
+  }
+
+  /** Drops what this machine remembers of a deleted pipeline. */
+  void forget(PgstreamPipeline p) {
+    slotWatch.forget(p);
+    droppedWritesWatch.forget(p);
+    verification.forget(p);
+    inputs.forget(p);
+  }
+}

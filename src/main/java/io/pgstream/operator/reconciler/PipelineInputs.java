@@ -1,0 +1,67 @@
+package io.pgstream.operator.reconciler;
+
+import io.javaoperatorsdk.operator.api.reconciler.Context;
+import io.pgstream.operator.api.PgstreamPipeline;
+import io.pgstream.operator.config.PgstreamConfigRenderer;
+import io.pgstream.operator.config.RenderedConfig;
+import io.pgstream.operator.credentials.CredentialsCache;
+import io.pgstream.operator.credentials.CredentialsResolver;
+import io.pgstream.operator.credentials.ResolvedCredentials;
+import io.pgstream.operator.dependent.PipelineContext;
+import io.pgstream.operator.dependent.RunnerImages;
+import io.pgstream.operator.tls.CaBundleResolver;
+import java.util.Optional;
+
+/**
+ * What every step runs with: the credentials from the Secrets, the CA bundles, the rendered config,
+ * and the derived Secret and ConfigMap the pods read them from. The same for a running pipeline and
+ * for the destroy Job of a deleted one.
+ */
+final class PipelineInputs {
+  /** Either the inputs, or why they cannot be had (a condition reason and its message). */
+  sealed interface Result {}
+
+  record Ready(RenderedConfig config, ResolvedCredentials credentials) implements Result {}
+
+  record Unavailable(String reason, String message) implements Result {}
+
+  private final CredentialsCache credentials;
+  private final CaBundleResolver caBundles;
+  private final PgstreamConfigRenderer renderer;
+  private final RunnerImages runners;
+  private final Dependents children;
+
+  PipelineInputs(
+      CredentialsCache credentials,
+      CaBundleResolver caBundles,
+      PgstreamConfigRenderer renderer,
+      RunnerImages runners,
+      Dependents children) {
+    this.credentials = credentials;
+    this.caBundles = caBundles;
+    this.renderer = renderer;
+    this.runners = runners;
+    this.children = children;
+  }
+
+  Result resolve(PgstreamPipeline p, Context<PgstreamPipeline> ctx) {
+    CredentialsResolver.Result resolved = credentials.resolve(p);
+    if (resolved instanceof CredentialsResolver.Unavailable unavailable) {
+      return new Unavailable(unavailable.problem().reason(), unavailable.problem().message());
+    }
+    ResolvedCredentials creds = ((CredentialsResolver.Resolved) resolved).credentials();
+    Optional<CaBundleResolver.Problem> untrusted = caBundles.resolveInto(p);
+    if (untrusted.isPresent()) {
+      return new Unavailable(untrusted.get().reason(), untrusted.get().message());
+    }
+    RenderedConfig config = renderer.render(p);
+    PipelineContext.put(ctx, config, creds, runners.pgstreamImage(p));
+    children.credentialsSecret.reconcile(p, ctx);
+    children.configMap.reconcile(p, ctx);
+    return new Ready(config, creds);
+  }
+
+  void forget(PgstreamPipeline p) {
+    credentials.forget(p);
+  }
+}
