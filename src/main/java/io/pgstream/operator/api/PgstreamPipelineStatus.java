@@ -34,6 +34,13 @@ public class PgstreamPipelineStatus {
   public String abortHandled;
   /** The last spec.acknowledgeGap value acted on. */
   public String gapAcknowledged;
+  /**
+   * What the durable progress record on the target (pgstream_operator.pipelines) last received, as a
+   * digest: it is written once per finished step, and again after a lost status was adopted.
+   */
+  public String progressRecorded;
+  /** Status held no progress and the durable records did not settle it: the block and its way out. */
+  public UnsettledProgress unsettledProgress;
   public StepStatus init;
   public StepStatus snapshot;
   public SlotStatus slot;

@@ -47,6 +47,8 @@ final class PhaseMachine {
   private final RdsGate rds;
   private final PrepareGate prepare;
   private final PreflightGate preflight;
+  private final SnapshotStateGate snapshotState;
+  private final ProgressRecorder progress;
   private final PopulatedTargetGate populatedTarget;
   private final ReplayWindow replayWindow;
   private final SlotWatch slotWatch;
@@ -63,6 +65,8 @@ final class PhaseMachine {
       RdsGate rds,
       PrepareGate prepare,
       PreflightGate preflight,
+      SnapshotStateGate snapshotState,
+      ProgressRecorder progress,
       PopulatedTargetGate populatedTarget,
       ReplayWindow replayWindow,
       SlotWatch slotWatch,
@@ -77,6 +81,8 @@ final class PhaseMachine {
     this.rds = rds;
     this.prepare = prepare;
     this.preflight = preflight;
+    this.snapshotState = snapshotState;
+    this.progress = progress;
     this.populatedTarget = populatedTarget;
     this.replayWindow = replayWindow;
     this.slotWatch = slotWatch;
@@ -124,9 +130,15 @@ final class PhaseMachine {
     if (blocker == null) {
       blocker = prepare.prepare(p, s, config, creds);
     }
+    // Lost status is settled before the preflight, which takes an adopted slot as the pipeline's own;
+    // when the records cannot be read, the preflight (which cannot connect either) explains it first.
+    Blocker unsettled = blocker == null ? snapshotState.check(p, ctx, s, config, creds) : null;
+    if (unsettled != null && !SnapshotStateGate.unreadable(unsettled)) {
+      blocker = unsettled;
+    }
     if (blocker == null) {
       Finding finding = preflight.check(p, s, config, creds);
-      blocker = finding == null ? null : new Blocker(finding.code(), "Preflight failed: " + finding.describe());
+      blocker = finding == null ? unsettled : new Blocker(finding.code(), "Preflight failed: " + finding.describe());
     }
     if (blocker != null) {
       return waitFor(s, Phase.Pending, blocker);
@@ -153,6 +165,7 @@ final class PhaseMachine {
       s.set(ConditionType.SnapshotCompleted, false, "WaitingForInit", "The snapshot starts after pgstream init");
       return Optional.of(Outcome.onChange());
     }
+    progress.record(p, s, creds);
     Blocker handOver = prepare.handOver(p, s, creds);
     return handOver == null ? Optional.empty() : Optional.of(waitFor(s, Phase.Failed, handOver));
   }
@@ -198,6 +211,7 @@ final class PhaseMachine {
     if (!stepFinished(s, p, ctx, ConditionType.SnapshotCompleted, st.snapshot, Phase.Snapshotting)) {
       return Optional.of(Outcome.onChange());
     }
+    progress.record(p, s, creds);
     replayWindow.recordSnapshotEnd(p, st.snapshot, creds);
     return Optional.empty();
   }

@@ -12,6 +12,8 @@ public enum ConditionType {
   SnapshotCompleted,
   /** Tables the spec selects that the last snapshot did not copy (they do not stream until backfilled). */
   SnapshotStale,
+  /** The finished steps are recorded on the target (pgstream_operator.pipelines), so a lost status cannot erase them. */
+  ProgressRecorded,
   Streaming,
   WritesDropped,
   Degraded,
