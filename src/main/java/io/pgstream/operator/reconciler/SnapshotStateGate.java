@@ -130,7 +130,7 @@ final class SnapshotStateGate {
       Optional<ProgressRecord> record = Optional.empty();
       List<String> populated = List.of();
       try (Connection target = database.open(spec.target, spec.target.database, creds.targetUser(), creds.targetPassword())) {
-        record = ProgressRecords.read(target, p.getMetadata().getNamespace(), p.getMetadata().getName());
+        record = readable(target, p);
         if (spec.mode.snapshots() && (spec.snapshot == null || spec.snapshot.effectiveMode().includesData())) {
           populated = TargetTables.populated(target, TableSelection.tables(source, spec.tables, spec.excludedTables));
         }
@@ -140,6 +140,18 @@ final class SnapshotStateGate {
         }
       }
       return new ProgressVerdict.Findings(record.orElse(null), slot, slotExists, slot != null && claimedByAnother(p, ctx, slot), populated);
+    }
+  }
+
+  /** The writer is the target login: a table it may not read holds no row of this pipeline's. */
+  private static Optional<ProgressRecord> readable(Connection target, PgstreamPipeline p) throws SQLException {
+    try {
+      return ProgressRecords.read(target, p.getMetadata().getNamespace(), p.getMetadata().getName());
+    } catch (SQLException e) {
+      if ("42501".equals(e.getSQLState())) {
+        return Optional.empty();
+      }
+      throw e;
     }
   }
 

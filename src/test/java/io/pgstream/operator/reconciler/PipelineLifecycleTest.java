@@ -873,6 +873,118 @@ class PipelineLifecycleTest {
     }
   }
 
+  @Test
+  void aStreamingPipelineWhoseStatusIsLostResumesFromItsRecordsWithoutInitOrSnapshot() {
+    driveToStreaming();
+    String deploymentUid = deployment().getMetadata().getUid();
+    await().until(() -> "True/Recorded".equals(condition("ProgressRecorded")));
+
+    loseStatus(pipeline());
+    awaitStreaming();
+    await().pollDelay(Duration.ofSeconds(2)).until(() -> true);
+    assertThat(job("init")).as("init not run again").isNull();
+    assertThat(job("snapshot")).as("the snapshot not taken again").isNull();
+    assertThat(pipeline().getStatus().init.state).isEqualTo(StepState.Succeeded);
+    assertThat(pipeline().getStatus().snapshot.state).isEqualTo(StepState.Succeeded);
+    assertThat(pipeline().getStatus().snapshot.message).contains("not taken again");
+    assertThat(pipeline().getStatus().slotsCreated).extracting(r -> r.name).contains(SLOT);
+    assertThat(deployment().getMetadata().getUid()).isEqualTo(deploymentUid);
+    assertThat(eventReasons()).contains("ProgressAdopted");
+  }
+
+  @Test
+  void aPipelineReCreatedUnderItsNameAdoptsTheSnapshotAndSlotOfTheOldOne() {
+    PgstreamPipeline p = Pipelines.onTestDatabase(NAME);
+    p.getSpec().deletionPolicy = DeletionPolicy.Retain;
+    driveToStreaming(p);
+    String oldUid = pipeline().getMetadata().getUid();
+    await().until(() -> oldUid.equals(recordedUid()));
+
+    // kubectl replace --force: the pipeline deleted, its children garbage-collected, the same spec created again.
+    pipelines().withName(NAME).delete();
+    await().until(() -> pipeline() == null);
+    client.batch().v1().jobs().inNamespace(NAMESPACE).delete();
+    client.apps().deployments().inNamespace(NAMESPACE).delete();
+    client.configMaps().inNamespace(NAMESPACE).withName(Children.configMap(p)).delete();
+    client.secrets().inNamespace(NAMESPACE).withName(Children.credentialsSecret(p)).delete();
+    await().until(() -> job("init") == null && job("snapshot") == null && deployment() == null);
+    p = Pipelines.onTestDatabase(NAME);
+    p.getSpec().deletionPolicy = DeletionPolicy.Retain;
+    pipelines().resource(p).create();
+
+    awaitStreaming();
+    String newUid = pipeline().getMetadata().getUid();
+    assertThat(newUid).isNotEqualTo(oldUid);
+    assertThat(job("init")).isNull();
+    assertThat(job("snapshot")).isNull();
+    assertThat(TestDatabases.slotExists(SLOT)).isTrue();
+    await().until(() -> newUid.equals(recordedUid()));
+    String row = TestDatabases.ready().text(TestDatabases.TARGET_DB, "SELECT row_to_json(r)::text FROM pgstream_operator.pipelines r");
+    assertThat(row).contains(SLOT).doesNotContain(Pipelines.SOURCE_PASSWORD, Pipelines.TARGET_PASSWORD, TestDatabases.TARGET_USER);
+  }
+
+  @Test
+  void aRecordOfAnotherNonceBlocksWithSnapshotStateUnknownUntilANewNonceTakesASnapshot() {
+    driveToStreaming();
+    await().until(() -> "True/Recorded".equals(condition("ProgressRecorded")));
+    PgstreamPipeline p = pipeline();
+    p.getSpec().snapshot.nonce = "n2";
+    loseStatus(p);
+
+    await().until(() -> "False/SnapshotStateUnknown".equals(condition("Ready")));
+    assertThat(message("Ready"))
+        .contains("nonce (none)", "asks for 'n2'", "a new spec.snapshot.nonce takes a new snapshot", "spec.acknowledgeGap", SLOT);
+    assertThat(condition("SnapshotCompleted")).isEqualTo("False/SnapshotStateUnknown");
+    await().until(() -> eventReasons().contains("SnapshotStateUnknown"));
+    assertThat(job("init")).isNull();
+    assertThat(job("snapshot")).isNull();
+
+    p = pipeline();
+    p.getSpec().snapshot.nonce = "n3";
+    pipelines().resource(p).update();
+    await().until(() -> job("snapshot") != null);
+    assertThat(job("init")).as("the slot is adopted, not created again").isNull();
+    kubelet.jobSucceeded(NAMESPACE, NAME + "-snapshot");
+    awaitStreaming();
+    await().until(() -> "n3".equals(TestDatabases.ready().text(TestDatabases.TARGET_DB, "SELECT snapshot_nonce FROM pgstream_operator.pipelines")));
+  }
+
+  @Test
+  void aRecordTheTargetLoginMayNotWriteIsReportedStreamingGoesOnAndItIsWrittenOnceAllowed() {
+    TestPostgres pg = TestDatabases.ready();
+    pg.execute(TestDatabases.TARGET_DB, "CREATE SCHEMA pgstream_operator");
+    driveToStreaming();
+    await().until(() -> "False/RecordNotPermitted".equals(condition("ProgressRecorded")));
+    assertThat(message("ProgressRecorded")).contains("pgstream_operator.pipelines", "permission denied", "Streaming goes on", "SnapshotStateUnknown");
+    await().until(() -> eventReasons().contains("RecordNotPermitted"));
+    assertThat(condition("Ready")).isEqualTo("True/Streaming");
+
+    pg.execute(TestDatabases.TARGET_DB, "GRANT USAGE, CREATE ON SCHEMA pgstream_operator TO " + TestDatabases.TARGET_USER);
+    await().until(() -> "True/Recorded".equals(condition("ProgressRecorded")));
+    assertThat(pg.query(TestDatabases.TARGET_DB, "SELECT count(*) FROM pgstream_operator.pipelines WHERE snapshot_completed_at IS NOT NULL")).isEqualTo(1);
+    assertThat(eventReasons().stream().filter("RecordNotPermitted"::equals)).as("reported once").hasSize(1);
+  }
+
+  /**
+   * A restore without status (or a status wiped by a replace): the operator is down meanwhile, the
+   * step Jobs are gone (a TTL, or not restored) and {@code p}'s spec is what comes back.
+   */
+  private void loseStatus(PgstreamPipeline p) {
+    operator.stop();
+    client.batch().v1().jobs().inNamespace(NAMESPACE).delete();
+    await().until(() -> job("init") == null && job("snapshot") == null);
+    pipelines().resource(p).update();
+    PgstreamPipeline erased = pipeline();
+    erased.setStatus(new io.pgstream.operator.api.PgstreamPipelineStatus());
+    pipelines().resource(erased).updateStatus();
+    assertThat(pipeline().getStatus().init).isNull();
+    operator = startOperator();
+  }
+
+  private String recordedUid() {
+    return TestDatabases.ready().text(TestDatabases.TARGET_DB, "SELECT uid FROM pgstream_operator.pipelines WHERE namespace = 'default' AND name = 'orders'");
+  }
+
   private void requestVerification(String request) {
     PgstreamPipeline p = pipeline();
     p.getSpec().verification = new VerificationSpec();

@@ -1,5 +1,7 @@
 package io.pgstream.operator.support;
 
+import io.pgstream.operator.durable.ProgressRecords;
+
 /** The source and target databases the operator tests point their pipelines at. */
 public final class TestDatabases {
   public static final String SOURCE_DB = "app_source";
@@ -19,8 +21,10 @@ public final class TestDatabases {
     return ready().query(SOURCE_DB, "SELECT count(*) FROM pg_replication_slots WHERE slot_name = '" + slot + "'") == 1;
   }
 
+  /** What a pipeline leaves behind outside Kubernetes: its slots, and the operator's progress records on the target. */
   public static void dropSlots() {
     ready().execute(SOURCE_DB, "SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE NOT active");
+    ready().execute(TARGET_DB, "DROP SCHEMA IF EXISTS " + ProgressRecords.SCHEMA + " CASCADE");
   }
 
   public static synchronized TestPostgres ready() {
