@@ -965,6 +965,44 @@ class PipelineLifecycleTest {
     assertThat(eventReasons().stream().filter("RecordNotPermitted"::equals)).as("reported once").hasSize(1);
   }
 
+  @Test
+  void anAcknowledgedGapAnswersSnapshotStateUnknownByStreamingOnWithoutASnapshot() {
+    driveToStreaming();
+    await().until(() -> "True/Recorded".equals(condition("ProgressRecorded")));
+    PgstreamPipeline p = pipeline();
+    p.getSpec().snapshot.nonce = "n2";
+    loseStatus(p);
+    await().until(() -> "False/SnapshotStateUnknown".equals(condition("Ready")));
+
+    p = pipeline();
+    p.getSpec().acknowledgeGap = "accept-1";
+    pipelines().resource(p).update();
+    awaitStreaming();
+    assertThat(job("init")).isNull();
+    assertThat(job("snapshot")).isNull();
+    assertThat(pipeline().getStatus().snapshot.message).contains("spec.acknowledgeGap accept-1");
+    assertThat(pipeline().getStatus().gapAcknowledged).isEqualTo("accept-1");
+    assertThat(pipeline().getStatus().unsettledProgress).isNull();
+    await().until(() -> eventReasons().contains("GapAcknowledged"));
+  }
+
+  @Test
+  void modeReplicationWithLostStatusAdoptsItsOwnSlotInsteadOfRunningInitAgain() {
+    PgstreamPipeline p = Pipelines.onTestDatabase(NAME);
+    p.getSpec().mode = io.pgstream.operator.api.PipelineMode.REPLICATION;
+    apply(p);
+    await().until(() -> job("init") != null);
+    initSucceeded();
+    await().until(() -> deployment() != null);
+    kubelet.deploymentAvailable(NAMESPACE, NAME + "-stream");
+    awaitStreaming();
+
+    loseStatus(pipeline());
+    awaitStreaming();
+    assertThat(job("init")).isNull();
+    assertThat(pipeline().getStatus().init.message).contains("slot " + SLOT + " exists on the source");
+  }
+
   /**
    * A restore without status (or a status wiped by a replace): the operator is down meanwhile, the
    * step Jobs are gone (a TTL, or not restored) and {@code p}'s spec is what comes back.
