@@ -32,8 +32,12 @@ public enum Reaction {
       "Streaming stops (reason SlotLost, naming the last confirmed position); the slot is never silently recreated."
           + " Out: a new snapshot (spec.snapshot.nonce) or spec.acknowledgeGap."),
   ADOPT_OR_BLOCK(
-      "The durable records (snapshot marker on the target, the slot on the source) are adopted; when they do not"
-          + " settle it, SnapshotStateUnknown blocks until spec.snapshot.nonce or spec.acknowledgeGap."),
+      "Before anything runs, the durable records are read: the pipeline's row in pgstream_operator.pipelines on the"
+          + " target (init and snapshot, written after each) and its slot on the source. A matching record (same"
+          + " nonce, slot and source database, slot present) is adopted: neither init nor the snapshot runs again and"
+          + " streaming resumes from the slot. When they do not settle it (another nonce, the slot gone, a populated"
+          + " target without a record), SnapshotStateUnknown blocks until a new spec.snapshot.nonce (new snapshot) or"
+          + " spec.acknowledgeGap (on without one)."),
   DELETE(
       "Running Jobs stop first (foreground); then the slots status recorded are dropped (Delete) or named (Retain);"
           + " never reads the spec; shared schema pgstream goes with the last pipeline on that database."),
