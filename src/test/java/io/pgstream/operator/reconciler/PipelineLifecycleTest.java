@@ -925,13 +925,7 @@ class PipelineLifecycleTest {
 
   @Test
   void aRecordOfAnotherNonceBlocksWithSnapshotStateUnknownUntilANewNonceTakesASnapshot() {
-    driveToStreaming();
-    await().until(() -> "True/Recorded".equals(condition("ProgressRecorded")));
-    PgstreamPipeline p = pipeline();
-    p.getSpec().snapshot.nonce = "n2";
-    loseStatus(p);
-
-    await().until(() -> "False/SnapshotStateUnknown".equals(condition("Ready")));
+    streamingThenStatusLostWithAnotherNonce();
     assertThat(message("Ready"))
         .contains("nonce (none)", "asks for 'n2'", "a new spec.snapshot.nonce takes a new snapshot", "spec.acknowledgeGap", SLOT);
     assertThat(condition("SnapshotCompleted")).isEqualTo("False/SnapshotStateUnknown");
@@ -939,7 +933,7 @@ class PipelineLifecycleTest {
     assertThat(job("init")).isNull();
     assertThat(job("snapshot")).isNull();
 
-    p = pipeline();
+    PgstreamPipeline p = pipeline();
     p.getSpec().snapshot.nonce = "n3";
     pipelines().resource(p).update();
     await().until(() -> job("snapshot") != null);
@@ -967,14 +961,8 @@ class PipelineLifecycleTest {
 
   @Test
   void anAcknowledgedGapAnswersSnapshotStateUnknownByStreamingOnWithoutASnapshot() {
-    driveToStreaming();
-    await().until(() -> "True/Recorded".equals(condition("ProgressRecorded")));
+    streamingThenStatusLostWithAnotherNonce();
     PgstreamPipeline p = pipeline();
-    p.getSpec().snapshot.nonce = "n2";
-    loseStatus(p);
-    await().until(() -> "False/SnapshotStateUnknown".equals(condition("Ready")));
-
-    p = pipeline();
     p.getSpec().acknowledgeGap = "accept-1";
     pipelines().resource(p).update();
     awaitStreaming();
@@ -1001,6 +989,16 @@ class PipelineLifecycleTest {
     awaitStreaming();
     assertThat(job("init")).isNull();
     assertThat(pipeline().getStatus().init.message).contains("slot " + SLOT + " exists on the source");
+  }
+
+  /** Streaming with a recorded snapshot (no nonce); then status lost and the spec back with nonce n2: blocked. */
+  private void streamingThenStatusLostWithAnotherNonce() {
+    driveToStreaming();
+    await().until(() -> "True/Recorded".equals(condition("ProgressRecorded")));
+    PgstreamPipeline p = pipeline();
+    p.getSpec().snapshot.nonce = "n2";
+    loseStatus(p);
+    await().until(() -> "False/SnapshotStateUnknown".equals(condition("Ready")));
   }
 
   /**
