@@ -19,12 +19,12 @@ import io.pgstream.operator.api.PgstreamPipeline;
 import io.pgstream.operator.api.Phase;
 import io.pgstream.operator.api.PipelineMode;
 import io.pgstream.operator.dependent.Children;
+import io.pgstream.operator.support.Conditions;
 import io.pgstream.operator.support.FakeKubelet;
 import io.pgstream.operator.support.Pipelines;
 import io.pgstream.operator.support.TestDatabases;
 import java.time.Duration;
 import java.util.function.Consumer;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -217,19 +217,11 @@ class NoSilentGapTest {
   }
 
   private String condition(String type) {
-    return conditions(type).map(c -> c.getStatus() + "/" + c.getReason()).findFirst().orElse(null);
+    return Conditions.of(pipeline(), type);
   }
 
   private String message(String type) {
-    return conditions(type).map(c -> c.getMessage()).findFirst().orElse(null);
-  }
-
-  private Stream<io.fabric8.kubernetes.api.model.Condition> conditions(String type) {
-    PgstreamPipeline p = pipeline();
-    if (p == null || p.getStatus() == null) {
-      return Stream.empty();
-    }
-    return p.getStatus().conditions.stream().filter(c -> type.equals(c.getType()));
+    return Conditions.message(pipeline(), type);
   }
 
   private java.util.List<String> eventReasons() {
