@@ -50,7 +50,12 @@ final class GapMessages {
           .append(" of the rows copied and streamed into the old one.");
     }
     out.append(" Streaming is stopped (Deployment ").append(Children.deployment(p)).append(" removed). To go on:");
-    if (newSlot(gaps)) {
+    if (!p.getSpec().mode.snapshots()) {
+      // mode replication takes no snapshot, so a nonce is no way out here.
+      out.append(" set spec.acknowledgeGap to a new value (")
+          .append(newSlot(gaps) ? "init creates a new slot and streaming goes on" : "streaming goes on into the new target")
+          .append("; the target lacks those changes).");
+    } else if (newSlot(gaps)) {
       out.append(" set spec.snapshot.nonce to a new value (init creates a new slot, a new snapshot copies the tables,")
           .append(" then streaming), or set spec.acknowledgeGap to a new value (init creates a new slot and streaming")
           .append(" goes on without a new snapshot: the target lacks those changes).");
@@ -60,7 +65,7 @@ final class GapMessages {
           .append(" on into the new target without them).");
     }
     if (newSlot(gaps) && !gaps.contains(ChangeKind.SLOT_LOST)) {
-      out.append(" Either way slot ").append(oldSlot).append(" is then abandoned: dropped with deletionPolicy Delete,")
+      out.append(" Then slot ").append(oldSlot).append(" is then abandoned: dropped with deletionPolicy Delete,")
           .append(" kept and named with Retain. Or undo the change.");
     }
     return out.toString();
