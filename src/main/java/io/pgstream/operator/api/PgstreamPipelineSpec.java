@@ -14,6 +14,11 @@ import java.util.List;
 /** What a user asks of a pipeline. Defaults are applied by the operator, never written back. */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 @ValidationRule(
+    value = "self.mode == oldSelf.mode",
+    message =
+        "spec.mode cannot change: a pipeline's slot, snapshot and streaming follow from its mode. Create a new pipeline"
+            + " with the new mode (and delete this one)")
+@ValidationRule(
     value = "self.mode == 'replication' || (has(self.tables) && size(self.tables) > 0)",
     message = "tables must name at least one table (or schema.*) when mode includes a snapshot")
 @ValidationRule(

@@ -41,6 +41,12 @@ public class PgstreamPipelineStatus {
   public String progressRecorded;
   /** Status held no progress and the durable records did not settle it: the block and its way out. */
   public UnsettledProgress unsettledProgress;
+  /** The source server's system identifier, as the last preflight read it for the current spec. */
+  public String sourceSystemIdentifier;
+  /** The source (server, database, slot) the snapshot and the slot came from; SlotRecords take precedence. */
+  public RecordedIdentity source;
+  /** The target the snapshot copied into. */
+  public RecordedIdentity target;
   public StepStatus init;
   public StepStatus snapshot;
   public SlotStatus slot;

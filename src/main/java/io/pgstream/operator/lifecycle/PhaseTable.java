@@ -53,16 +53,16 @@ public final class PhaseTable {
   }
 
   /** The children that should exist in a stage; any other child of the pipeline is removed. */
-  public static List<String> desiredChildren(Stage stage, boolean replicates) {
+  public static List<Child> desiredChildren(Stage stage, boolean replicates) {
     return switch (stage) {
-      case NEW -> List.of("ConfigMap", "Secret");
-      case INITIALIZING -> List.of("ConfigMap", "Secret", "init Job");
-      case SNAPSHOTTING -> List.of("ConfigMap", "Secret", "init Job", "snapshot Job");
+      case NEW -> List.of(Child.CONFIG_MAP, Child.SECRET);
+      case INITIALIZING -> List.of(Child.CONFIG_MAP, Child.SECRET, Child.INIT_JOB);
+      case SNAPSHOTTING -> List.of(Child.CONFIG_MAP, Child.SECRET, Child.INIT_JOB, Child.SNAPSHOT_JOB);
       case STREAMING -> replicates
-          ? List.of("ConfigMap", "Secret", "init Job", "snapshot Job", "streaming Deployment")
-          : List.of("ConfigMap", "Secret", "snapshot Job");
-      case COMPLETED -> List.of("ConfigMap", "Secret", "snapshot Job");
-      case FAILED -> List.of("ConfigMap", "Secret", "the failed Job (its pod keeps the log)");
+          ? List.of(Child.CONFIG_MAP, Child.SECRET, Child.INIT_JOB, Child.SNAPSHOT_JOB, Child.STREAMING_DEPLOYMENT)
+          : List.of(Child.CONFIG_MAP, Child.SECRET, Child.SNAPSHOT_JOB);
+      case COMPLETED -> List.of(Child.CONFIG_MAP, Child.SECRET, Child.SNAPSHOT_JOB);
+      case FAILED -> List.of(Child.CONFIG_MAP, Child.SECRET, Child.FAILED_JOB);
     };
   }
 

@@ -29,7 +29,8 @@ public enum Reaction {
           + " the streaming Deployment."),
   REFUSE("Refused by the API server (CEL: create a new pipeline instead); a stored change blocks with ModeChanged."),
   BLOCK_SLOT_LOST(
-      "Streaming stops (reason SlotLost, naming the last confirmed position); the slot is never silently recreated."
+      "Streaming stops (reason SlotLost, naming the last position the operator knows); the slot is never silently"
+          + " recreated."
           + " Out: a new snapshot (spec.snapshot.nonce) or spec.acknowledgeGap."),
   ADOPT_OR_BLOCK(
       "Before anything runs, the durable records are read: the pipeline's row in pgstream_operator.pipelines on the"

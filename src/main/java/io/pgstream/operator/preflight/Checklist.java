@@ -10,6 +10,7 @@ final class Checklist {
   private final List<Finding> findings = new ArrayList<>();
   private final List<String> passed = new ArrayList<>();
   private Integer sourceMajorVersion;
+  private String sourceSystemIdentifier;
 
   /** @param acknowledged spec.acknowledge: errors with these codes are recorded as warnings */
   Checklist(List<AcknowledgedRisk> acknowledged) {
@@ -18,6 +19,10 @@ final class Checklist {
 
   void sourceVersion(int versionNum) {
     sourceMajorVersion = versionNum / 10000;
+  }
+
+  void sourceSystemIdentifier(String systemIdentifier) {
+    sourceSystemIdentifier = systemIdentifier;
   }
 
   void pass(Side side, String check) {
@@ -44,6 +49,6 @@ final class Checklist {
   }
 
   PreflightReport report() {
-    return new PreflightReport(List.copyOf(findings), List.copyOf(passed), sourceMajorVersion);
+    return new PreflightReport(List.copyOf(findings), List.copyOf(passed), sourceMajorVersion, sourceSystemIdentifier);
   }
 }

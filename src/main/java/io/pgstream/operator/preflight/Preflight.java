@@ -33,6 +33,7 @@ public class Preflight {
       if (c != null) {
         ServerFacts facts = ServerFacts.read(c);
         list.sourceVersion(facts.versionNum());
+        SystemIdentifier.read(c).ifPresent(list::sourceSystemIdentifier);
         new SourceChecks(c, facts, spec, list).run(slot, ownSlot, initLogin.isEmpty());
         if (RoleRestore.restoresRoles(spec)) {
           roles = RoleRestore.read(c, facts, spec);

@@ -8,8 +8,9 @@ import java.util.Optional;
  *
  * @param passed names of the checks that ran and passed, for the human report
  * @param sourceMajorVersion the source server's major version, when it could be read
+ * @param sourceSystemIdentifier the source server's system identifier, when it could be read
  */
-public record PreflightReport(List<Finding> findings, List<String> passed, Integer sourceMajorVersion) {
+public record PreflightReport(List<Finding> findings, List<String> passed, Integer sourceMajorVersion, String sourceSystemIdentifier) {
   public List<Finding> errors(Side side) {
     return findings.stream().filter(f -> f.side() == side && f.severity() == Severity.ERROR).toList();
   }

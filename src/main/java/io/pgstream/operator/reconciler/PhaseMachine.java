@@ -57,6 +57,8 @@ final class PhaseMachine {
   private final RunnerImages runners;
   private final EventRecorder events;
   private final Clock clock;
+  private final ModeGuard modeGuard;
+  private final GapGuard gapGuard;
 
   PhaseMachine(
       AllowListGate allowLists,
@@ -91,6 +93,8 @@ final class PhaseMachine {
     this.runners = runners;
     this.events = events;
     this.clock = clock;
+    this.modeGuard = new ModeGuard(children);
+    this.gapGuard = new GapGuard(children, events);
   }
 
   /** Validate, check the gates, then init → snapshot → streaming, each after the one before finished. */
@@ -113,6 +117,10 @@ final class PhaseMachine {
       s.set(ConditionType.ConfigRendered, false, unavailable.reason(), unavailable.message());
       // Secrets and CA bundles are not watched (that would cache every Secret of the cluster).
       return waitFor(s, Phase.Pending, new Blocker(unavailable.reason(), unavailable.message()));
+    }
+    Optional<Outcome> refusedMode = modeGuard.check(p, ctx, s);
+    if (refusedMode.isPresent()) {
+      return refusedMode.get();
     }
     RenderedConfig config = ((PipelineInputs.Ready) inputs).config();
     ResolvedCredentials creds = ((PipelineInputs.Ready) inputs).credentials();
@@ -143,7 +151,10 @@ final class PhaseMachine {
     if (blocker != null) {
       return waitFor(s, Phase.Pending, blocker);
     }
-    Optional<Outcome> waiting = initialise(p, ctx, s, config, creds);
+    Optional<Outcome> waiting = gapGuard.check(p, ctx, s, config);
+    if (waiting.isEmpty()) {
+      waiting = initialise(p, ctx, s, config, creds);
+    }
     if (waiting.isEmpty()) {
       waiting = snapshot(p, ctx, s, config, creds);
     }

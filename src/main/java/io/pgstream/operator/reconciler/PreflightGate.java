@@ -2,9 +2,12 @@ package io.pgstream.operator.reconciler;
 
 import io.pgstream.operator.api.PgstreamPipeline;
 import io.pgstream.operator.api.PgstreamPipelineStatus;
+import io.pgstream.operator.api.RecordedIdentity;
+import io.pgstream.operator.api.StepState;
 import io.pgstream.operator.config.RenderedConfig;
 import io.pgstream.operator.config.ReplicationSlots;
 import io.pgstream.operator.credentials.ResolvedCredentials;
+import io.pgstream.operator.lifecycle.SpecChanges;
 import io.pgstream.operator.preflight.Finding;
 import io.pgstream.operator.preflight.Preflight;
 import io.pgstream.operator.preflight.PreflightReport;
@@ -37,6 +40,7 @@ final class PreflightGate {
     PgstreamPipelineStatus st = s.status();
     if (!p.getSpec().preflightEnforced()) {
       st.preflightHash = null;
+      st.sourceSystemIdentifier = null;
       s.set(ConditionType.SourceReady, true, "PreflightSkipped", "spec.preflight is Skip: the source was not checked");
       s.set(ConditionType.TargetReady, true, "PreflightSkipped", "spec.preflight is Skip: the target was not checked");
       return null;
@@ -44,11 +48,12 @@ final class PreflightGate {
     if (config.contentHash().equals(st.preflightHash)) {
       return null;
     }
-    boolean ownSlot = st.init != null && st.init.succeededFor(config.initHash());
+    boolean ownSlot = st.init != null && (st.init.succeededFor(config.initHash()) || recordedSlot(p, st));
     PreflightReport report = preflight.run(p.getSpec(), ReplicationSlots.slotFor(p), creds, ownSlot);
     if (report.sourceMajorVersion() != null) {
       st.sourceMajorVersion = report.sourceMajorVersion();
     }
+    st.sourceSystemIdentifier = report.sourceSystemIdentifier();
     condition(s, ConditionType.SourceReady, report, Side.SOURCE);
     condition(s, ConditionType.TargetReady, report, Side.TARGET);
     if (!report.ok()) {
@@ -60,6 +65,18 @@ final class PreflightGate {
       report.warnings(side).forEach(w -> events.warning(p, w.code(), w.describe()));
     }
     return null;
+  }
+
+  /**
+   * init made the slot the spec names (a new endpoint of its server changes init's inputs, not the
+   * slot); GapGuard tells that server from another by its system identifier.
+   */
+  private static boolean recordedSlot(PgstreamPipeline p, PgstreamPipelineStatus st) {
+    RecordedIdentity source = SpecChanges.recordedSource(st);
+    return st.init.state == StepState.Succeeded
+        && source != null
+        && ReplicationSlots.slotFor(p).equals(source.slot)
+        && p.getSpec().source.database.equals(source.database);
   }
 
   private static void condition(StatusUpdater s, ConditionType type, PreflightReport report, Side side) {

@@ -474,8 +474,8 @@ class PipelineLifecycleTest {
 
     // The slot disappears behind the operator's back: reported, nothing recreated silently.
     TestDatabases.dropSlots();
-    await().until(() -> "False/SlotMissing".equals(condition("Ready")));
-    assertThat(message("Ready")).contains("does not exist on the source");
+    await().until(() -> "False/SlotLost".equals(condition("Ready")));
+    assertThat(message("Ready")).contains("disappeared from");
   }
 
   @Test

@@ -1,0 +1,127 @@
+package io.pgstream.operator.reconciler;
+
+import io.javaoperatorsdk.operator.api.reconciler.Context;
+import io.pgstream.operator.api.PgstreamPipeline;
+import io.pgstream.operator.api.PgstreamPipelineSpec;
+import io.pgstream.operator.api.PgstreamPipelineStatus;
+import io.pgstream.operator.api.Phase;
+import io.pgstream.operator.api.StepState;
+import io.pgstream.operator.config.RenderedConfig;
+import io.pgstream.operator.config.ReplicationSlots;
+import io.pgstream.operator.lifecycle.ChangeKind;
+import io.pgstream.operator.lifecycle.PhaseTable;
+import io.pgstream.operator.lifecycle.Reaction;
+import io.pgstream.operator.lifecycle.SpecChanges;
+import io.pgstream.operator.lifecycle.Stage;
+import io.pgstream.operator.status.ConditionType;
+import io.pgstream.operator.status.EventRecorder;
+import io.pgstream.operator.status.StatusUpdater;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * No silent gap: a change of source, slot or target after data was copied, or a slot lost under a
+ * streaming pipeline, stops streaming and blocks until the user picks a way out (a new snapshot
+ * nonce, or a new acknowledgeGap value); a new endpoint of the same server only rolls streaming.
+ * What to do is read from {@link PhaseTable} for the pipeline's {@link Stage}.
+ */
+final class GapGuard {
+  private static final List<ChangeKind> IDENTITY =
+      List.of(ChangeKind.SOURCE_ENDPOINT, ChangeKind.SOURCE_IDENTITY, ChangeKind.SLOT, ChangeKind.TARGET, ChangeKind.SLOT_LOST);
+
+  private final Dependents children;
+  private final ReInit reInit;
+  private final UndesiredChildren undesired;
+  private final EventRecorder events;
+
+  GapGuard(Dependents children, EventRecorder events) {
+    this.children = children;
+    this.reInit = new ReInit(children);
+    this.undesired = new UndesiredChildren(children);
+    this.events = events;
+  }
+
+  /** Empty when the pipeline may go on to init, snapshot and streaming. */
+  Optional<Outcome> check(PgstreamPipeline p, Context<PgstreamPipeline> ctx, StatusUpdater s, RenderedConfig config) {
+    PgstreamPipelineStatus st = s.status();
+    PgstreamPipelineSpec spec = p.getSpec();
+    IdentityRecords.fillMissing(p, st);
+    Stage stage = stage(p, st);
+    Set<ChangeKind> changes = SpecChanges.between(st, spec, ReplicationSlots.slotFor(p));
+    Set<ChangeKind> gaps = EnumSet.noneOf(ChangeKind.class);
+    boolean follow = false;
+    for (ChangeKind kind : IDENTITY) {
+      if (!changes.contains(kind)) {
+        continue;
+      }
+      Reaction reaction = PhaseTable.reaction(stage, kind);
+      switch (reaction) {
+        case BLOCK_GAP, BLOCK_SLOT_LOST -> gaps.add(kind);
+        case ROLL_STREAMING -> rollToEndpoint(p, st, config);
+        case APPLY, RERUN_FAILED, NEXT_SNAPSHOT -> follow = true;
+        default -> { } // WAIT_FOR_STEP: the running step finishes with what it started with; NOTHING.
+      }
+    }
+    if (!gaps.isEmpty()) {
+      boolean newNonce = changes.contains(ChangeKind.SNAPSHOT_NONCE);
+      boolean acknowledged = spec.acknowledgeGap != null && !spec.acknowledgeGap.equals(st.gapAcknowledged);
+      if (!newNonce && !acknowledged) {
+        return Optional.of(block(p, ctx, s, gaps));
+      }
+      accept(p, ctx, st, gaps, acknowledged);
+    } else if (follow) {
+      IdentityRecords.follow(p, st);
+    }
+    Optional<Outcome> waiting = reInit.waiting(p, ctx, s);
+    undesired.remove(p, ctx, stage(p, st));
+    return waiting;
+  }
+
+  private static Stage stage(PgstreamPipeline p, PgstreamPipelineStatus st) {
+    return Stage.of(st, p.getSpec().mode.snapshots(), p.getSpec().mode.replicates());
+  }
+
+  /** Same server (system identifier and database), new host name or port: the records follow and init stays done. */
+  private static void rollToEndpoint(PgstreamPipeline p, PgstreamPipelineStatus st, RenderedConfig config) {
+    IdentityRecords.followEndpoint(p, st);
+    if (st.init != null && st.init.state == StepState.Succeeded) {
+      // init's inputs name the host; its slot is on this same server, so it counts as done for the new endpoint.
+      st.init.configHash = config.initHash();
+    }
+  }
+
+  private Outcome block(PgstreamPipeline p, Context<PgstreamPipeline> ctx, StatusUpdater s, Set<ChangeKind> gaps) {
+    if (children.deployment.getSecondaryResource(p, ctx).isPresent()) {
+      children.deployment.delete(p, ctx);
+    }
+    String reason = GapMessages.reason(gaps);
+    String message = GapMessages.message(p, s.status(), gaps);
+    s.phase(Phase.Pending);
+    s.set(ConditionType.Streaming, false, reason, message);
+    Blocking.blocked(s, reason, message);
+    return Outcome.onChange();
+  }
+
+  /** The user chose: the old slot is abandoned, the spec becomes the record, and init makes the new slot. */
+  private void accept(
+      PgstreamPipeline p, Context<PgstreamPipeline> ctx, PgstreamPipelineStatus st, Set<ChangeKind> gaps, boolean acknowledged) {
+    String what = GapMessages.reason(gaps);
+    IdentityRecords.follow(p, st);
+    st.slot = null;
+    if (acknowledged) {
+      st.gapAcknowledged = p.getSpec().acknowledgeGap;
+      events.warning(
+          p,
+          "GapAcknowledged",
+          "spec.acknowledgeGap " + p.getSpec().acknowledgeGap + " accepts the gap (" + what + "): streaming goes on"
+              + " without a new snapshot, and the target lacks the changes in between");
+    } else {
+      events.normal(p, "NewSnapshotAfterGap", "spec.snapshot.nonce asks for a new snapshot after " + what);
+    }
+    if (GapMessages.newSlot(gaps)) {
+      reInit.start(p, ctx, st);
+    }
+  }
+}

@@ -1,0 +1,230 @@
+package io.pgstream.operator.reconciler;
+
+import static io.pgstream.operator.support.Pipelines.NAMESPACE;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.fabric8.kubernetes.api.model.Event;
+import io.fabric8.kubernetes.api.model.KubernetesResourceList;
+import io.fabric8.kubernetes.api.model.apps.Deployment;
+import io.fabric8.kubernetes.api.model.batch.v1.Job;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.dsl.NonNamespaceOperation;
+import io.fabric8.kubernetes.client.dsl.Resource;
+import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
+import io.javaoperatorsdk.operator.Operator;
+import io.pgstream.operator.OperatorSettings;
+import io.pgstream.operator.PgstreamOperator;
+import io.pgstream.operator.api.PgstreamPipeline;
+import io.pgstream.operator.api.Phase;
+import io.pgstream.operator.api.PipelineMode;
+import io.pgstream.operator.dependent.Children;
+import io.pgstream.operator.support.Conditions;
+import io.pgstream.operator.support.FakeKubelet;
+import io.pgstream.operator.support.Pipelines;
+import io.pgstream.operator.support.TestDatabases;
+import java.time.Duration;
+import java.util.function.Consumer;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The review's H4 and H5 probes, inverted: a change of slot, source or mode under a streaming
+ * pipeline, or a slot that disappears, never streams on silently; a new name for the same source
+ * server does. The real reconciler on the mock API server, the real source on TestPostgres.
+ */
+@EnableKubernetesMockClient(crud = true)
+class NoSilentGapTest {
+  static final String NAME = "orders";
+  static final String SLOT = "pgstream_default_orders";
+  static final String RENAMED = "pgstream_renamed";
+
+  KubernetesClient client;
+  FakeKubelet kubelet;
+  Operator operator;
+
+  @BeforeEach
+  void start() {
+    kubelet = new FakeKubelet(client);
+    operator =
+        PgstreamOperator.create(
+            client,
+            OperatorSettings.forMockServer().withRunnerImages(Pipelines.RUNNERS).withSlotCheckInterval(Duration.ofSeconds(1)));
+    operator.start();
+  }
+
+  @AfterEach
+  void stop() {
+    operator.stop();
+    TestDatabases.dropSlots();
+  }
+
+  @Test
+  void aSlotRenamedAfterTheSnapshotBlocksNamingTheOldSlotUntilANewNonceTakesANewSnapshot() {
+    driveToStreaming();
+    String initUid = uid("init");
+    String snapshotUid = uid("snapshot");
+    edit(p -> p.getSpec().replicationSlot = RENAMED);
+
+    await().until(() -> "False/SlotChanged".equals(condition("Ready")));
+    assertThat(message("Ready"))
+        .contains("slot " + SLOT, RENAMED, "would be missing on the target", "spec.snapshot.nonce", "spec.acknowledgeGap");
+    await().until(() -> deployment() == null);
+    assertThat(uid("init")).as("no init for the new slot yet").isEqualTo(initUid);
+    assertThat(TestDatabases.slotExists(SLOT)).isTrue();
+    assertThat(TestDatabases.slotExists(RENAMED)).isFalse();
+
+    edit(p -> p.getSpec().snapshot.nonce = "after-rename");
+    await().until(() -> replaced("init", initUid));
+    initSucceeded(RENAMED);
+    await().until(() -> replaced("snapshot", snapshotUid));
+    kubelet.jobSucceeded(NAMESPACE, NAME + "-snapshot");
+    awaitStreaming();
+    assertThat(pipeline().getStatus().source.slot).isEqualTo(RENAMED);
+    assertThat(eventReasons()).contains("SlotChanged", "NewSnapshotAfterGap");
+  }
+
+  @Test
+  void aSlotRenamedAndAcknowledgedStreamsOnWithoutANewSnapshot() {
+    driveToStreaming();
+    String initUid = uid("init");
+    String snapshotUid = uid("snapshot");
+    edit(p -> p.getSpec().replicationSlot = RENAMED);
+    await().until(() -> "False/SlotChanged".equals(condition("Ready")));
+
+    edit(p -> p.getSpec().acknowledgeGap = "accept-1");
+    await().until(() -> replaced("init", initUid));
+    initSucceeded(RENAMED);
+    awaitStreaming();
+    assertThat(uid("snapshot")).as("no new snapshot").isEqualTo(snapshotUid);
+    assertThat(pipeline().getStatus().gapAcknowledged).isEqualTo("accept-1");
+    assertThat(eventReasons()).contains("GapAcknowledged");
+  }
+
+  @Test
+  void switchingModeToSnapshotBlocksAndRemovesTheStreamingDeployment() {
+    driveToStreaming();
+    // The mock API server runs no CEL: this is the stored object the CRD's rule would have refused.
+    edit(p -> p.getSpec().mode = PipelineMode.SNAPSHOT);
+
+    await().until(() -> "False/ModeChanged".equals(condition("Ready")));
+    assertThat(message("Ready")).contains("created with mode snapshot_and_replication", "create a new pipeline");
+    await().until(() -> deployment() == null);
+    assertThat(pipeline().getStatus().phase).isNotEqualTo(Phase.Completed);
+    assertThat(TestDatabases.slotExists(SLOT)).isTrue();
+  }
+
+  @Test
+  void anotherNameForTheSameSourceServerRollsStreamingWithoutInitOrABlock() {
+    driveToStreaming();
+    String initUid = uid("init");
+    String snapshotUid = uid("snapshot");
+    String podHash = podConfigHash();
+    edit(p -> p.getSpec().source.host = "localhost");
+
+    await().until(() -> {
+      kubelet.keepAvailable(NAMESPACE, NAME + "-stream");
+      return deployment() != null && !podConfigHash().equals(podHash)
+          && "localhost".equals(pipeline().getStatus().source.host) && "True/Streaming".equals(condition("Ready"));
+    });
+    assertThat(uid("init")).isEqualTo(initUid);
+    assertThat(uid("snapshot")).isEqualTo(snapshotUid);
+    assertThat(pipeline().getStatus().source.systemIdentifier).isNotBlank();
+    assertThat(eventReasons()).doesNotContain("SourceChanged");
+  }
+
+  @Test
+  void aSlotDroppedUnderAStreamingPipelineBlocksWithSlotLostAndIsNeverRecreated() {
+    driveToStreaming();
+    String initUid = uid("init");
+    TestDatabases.dropSlots();
+
+    await().until(() -> "False/SlotLost".equals(condition("Ready")));
+    assertThat(message("Ready")).contains(SLOT, "disappeared", "spec.snapshot.nonce", "spec.acknowledgeGap");
+    await().until(() -> deployment() == null);
+    await().pollDelay(Duration.ofSeconds(3)).until(() -> true);
+    assertThat(uid("init")).as("no init that would recreate the slot at the current position").isEqualTo(initUid);
+    assertThat(TestDatabases.slotExists(SLOT)).isFalse();
+    assertThat(condition("Ready")).isEqualTo("False/SlotLost");
+  }
+
+  private void driveToStreaming() {
+    PgstreamPipeline p = Pipelines.onTestDatabase(NAME);
+    Pipelines.secretsFor(NAME).forEach(s -> client.resource(s).create());
+    pipelines().resource(p).create();
+    await().until(() -> job("init") != null);
+    initSucceeded(SLOT);
+    await().until(() -> job("snapshot") != null);
+    kubelet.jobSucceeded(NAMESPACE, NAME + "-snapshot");
+    awaitStreaming();
+  }
+
+  private void awaitStreaming() {
+    await().until(() -> {
+      if (deployment() != null) {
+        kubelet.keepAvailable(NAMESPACE, NAME + "-stream");
+      }
+      return "True/Streaming".equals(condition("Ready"));
+    });
+  }
+
+  /** What a real `pgstream init` Job does: create the slot, then succeed. */
+  private void initSucceeded(String slot) {
+    TestDatabases.createSlot(slot);
+    kubelet.jobSucceeded(NAMESPACE, NAME + "-init");
+  }
+
+  private void edit(Consumer<PgstreamPipeline> change) {
+    await().ignoreExceptions().until(() -> {
+      PgstreamPipeline p = pipeline();
+      change.accept(p);
+      pipelines().resource(p).update();
+      return true;
+    });
+  }
+
+  private NonNamespaceOperation<PgstreamPipeline, KubernetesResourceList<PgstreamPipeline>, Resource<PgstreamPipeline>>
+      pipelines() {
+    return client.resources(PgstreamPipeline.class).inNamespace(NAMESPACE);
+  }
+
+  private PgstreamPipeline pipeline() {
+    return pipelines().withName(NAME).get();
+  }
+
+  private Job job(String step) {
+    return client.batch().v1().jobs().inNamespace(NAMESPACE).withName(NAME + "-" + step).get();
+  }
+
+  private String uid(String step) {
+    Job job = job(step);
+    return job == null ? null : job.getMetadata().getUid();
+  }
+
+  /** A new Job of the step stands where {@code oldUid} was. */
+  private boolean replaced(String step, String oldUid) {
+    String now = uid(step);
+    return now != null && !now.equals(oldUid);
+  }
+
+  private Deployment deployment() {
+    return client.apps().deployments().inNamespace(NAMESPACE).withName(NAME + "-stream").get();
+  }
+
+  private String podConfigHash() {
+    return deployment().getSpec().getTemplate().getMetadata().getAnnotations().get(Children.CONFIG_HASH_ANNOTATION);
+  }
+
+  private String condition(String type) {
+    return Conditions.of(pipeline(), type);
+  }
+
+  private String message(String type) {
+    return Conditions.message(pipeline(), type);
+  }
+
+  private java.util.List<String> eventReasons() {
+    return client.v1().events().inNamespace(NAMESPACE).list().getItems().stream().map(Event::getReason).toList();
+  }
+}
