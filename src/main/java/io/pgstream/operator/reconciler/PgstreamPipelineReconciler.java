@@ -28,6 +28,7 @@ import io.pgstream.operator.dependent.NameConflictException;
 import io.pgstream.operator.dependent.RunnerImages;
 import io.pgstream.operator.metrics.PipelineMetrics;
 import io.pgstream.operator.preflight.DatabaseConnector;
+import io.pgstream.operator.preflight.LogicalReplicationInEffect;
 import io.pgstream.operator.preflight.Preflight;
 import io.pgstream.operator.prepare.Preparer;
 import io.pgstream.operator.slots.SlotMonitor;
@@ -74,7 +75,9 @@ public class PgstreamPipelineReconciler implements Reconciler<PgstreamPipeline>,
             new PgstreamConfigRenderer(),
             runners,
             children);
-    RdsGate rds = new RdsGate(new AwsClients(settings.awsEndpoint()), settings.awsPowers(), events);
+    RdsGate rds =
+        new RdsGate(
+            new AwsClients(settings.awsEndpoint()), settings.awsPowers(), new LogicalReplicationInEffect(database), events, clock);
     this.metrics = new PipelineMetrics(settings.registry());
     this.phases =
         new PhaseMachine(
