@@ -123,11 +123,12 @@ public class PgstreamPipelineReconciler implements Reconciler<PgstreamPipeline>,
       // The other object is not watched (it carries none of our labels), so look again later.
       outcome = Blocking.waitFor(status, Phase.Failed, new Blocker("NameConflict", e.getMessage()), clock);
     }
-    announcer.announce(p, status.before(), status.status());
     metrics.phase(p.getMetadata().getNamespace(), p.getMetadata().getName(), status.status().phase);
     if (status.changed()) {
       writeStatus(p, ctx, status.status());
     }
+    // After the write: a conflict re-runs the reconcile, which then tells the transition once.
+    announcer.announce(p, status.before(), status.status());
     UpdateControl<PgstreamPipeline> control = UpdateControl.noUpdate();
     outcome.recheckAfter().ifPresent(control::rescheduleAfter);
     return control;
