@@ -76,7 +76,8 @@ final class RdsGate {
       return null;
     }
     RdsStatus before = st.rds;
-    try (RdsClient rds = clients.rds(spec.region)) {
+    RdsClient rds = clients.rds(spec.region);
+    try {
       RdsInspector inspector = new RdsInspector(rds);
       RdsResource resource = inspector.describe(spec);
       Blocker denied = access.resourceRefused(p, resource);
@@ -168,23 +169,21 @@ final class RdsGate {
     if (refused != null) {
       throw new IllegalStateException(refused.message());
     }
-    try (RdsClient rds = clients.rds(spec.region)) {
-      RdsResource resource = new RdsInspector(rds).describe(spec);
-      Blocker denied = access.resourceRefused(p, resource);
-      if (denied != null) {
-        throw new IllegalStateException(denied.message());
-      }
-      if (Boolean.TRUE.equals(spec.masterUserSecret)) {
-        if (resource.masterSecretArn() == null) {
-          throw new IllegalStateException(spec.identifier() + " has no RDS-managed master user secret");
-        }
-        try (SecretsManagerClient secrets = clients.secretsManager(spec.region)) {
-          return creds.withSourceAdmin(RdsLogins.masterUserSecret(secrets, resource.masterSecretArn()));
-        }
-      }
-      Login admin = creds.sourceAdmin().get();
-      return creds.withSourceAdmin(RdsLogins.iamToken(rds, resource.writerEndpoint(), resource.port(), admin.user()));
+    RdsClient rds = clients.rds(spec.region);
+    RdsResource resource = new RdsInspector(rds).describe(spec);
+    Blocker denied = access.resourceRefused(p, resource);
+    if (denied != null) {
+      throw new IllegalStateException(denied.message());
     }
+    if (Boolean.TRUE.equals(spec.masterUserSecret)) {
+      if (resource.masterSecretArn() == null) {
+        throw new IllegalStateException(spec.identifier() + " has no RDS-managed master user secret");
+      }
+      SecretsManagerClient secrets = clients.secretsManager(spec.region);
+      return creds.withSourceAdmin(RdsLogins.masterUserSecret(secrets, resource.masterSecretArn()));
+    }
+    Login admin = creds.sourceAdmin().get();
+    return creds.withSourceAdmin(RdsLogins.iamToken(rds, resource.writerEndpoint(), resource.port(), admin.user()));
   }
 
   /** Nothing the AWS API said about a resource the pipeline may not use stays in its status. */
