@@ -137,6 +137,20 @@ class RdsGateTest {
     pipeline.getSpec().source.sslMode = SslMode.DISABLE;
   }
 
+  /**
+   * Instance shop-db on its default group, with manageParameterGroup and both powers, on a server
+   * that does not run logical replication yet, after the first check.
+   */
+  private RdsSpec managedDefaultGroupBeforeTheReboot() {
+    aws.instance("shop-db", "default.postgres16", "0");
+    RdsSpec spec = rds("shop-db", null);
+    spec.manageParameterGroup = true;
+    powers = powers.grant(Power.PARAMETER_GROUP_CHANGES, List.of(Pipelines.NAMESPACE)).grant(Power.REBOOT, List.of("*"));
+    runsOn(TestPostgres.vanilla(), "shop-db", null);
+    check();
+    return spec;
+  }
+
   private List<String> events() {
     return client.v1().events().inAnyNamespace().list().getItems().stream().map(e -> e.getReason()).toList();
   }
@@ -315,12 +329,7 @@ class RdsGateTest {
    */
   @Test
   void optInManagementCopiesTheDefaultGroupSetsTheValueAttachesAndRebootsOnceForItsOwnChange() {
-    aws.instance("shop-db", "default.postgres16", "0");
-    RdsSpec spec = rds("shop-db", null);
-    spec.manageParameterGroup = true;
-    powers = powers.grant(Power.PARAMETER_GROUP_CHANGES, List.of(Pipelines.NAMESPACE)).grant(Power.REBOOT, List.of("*"));
-    runsOn(TestPostgres.vanilla(), "shop-db", null);
-    check();
+    RdsSpec spec = managedDefaultGroupBeforeTheReboot();
     assertThat(aws.modifyingActions()).containsExactly("CopyDBParameterGroup", "ModifyDBInstance", "ModifyDBParameterGroup");
     assertThat(aws.groups.get("pgstream-shop-db")).isEqualTo("1");
     assertThat(aws.groupTags.get("pgstream-shop-db")).containsEntry("managed-by", "pgstream-operator");
@@ -354,12 +363,7 @@ class RdsGateTest {
   /** A status lost before the reboot loses the proof that the change is the operator's: it does not reboot. */
   @Test
   void aLostStatusNeverRebootsForAChangeItCannotProveItsOwn() {
-    aws.instance("shop-db", "default.postgres16", "0");
-    RdsSpec spec = rds("shop-db", null);
-    spec.manageParameterGroup = true;
-    powers = powers.grant(Power.PARAMETER_GROUP_CHANGES, List.of(Pipelines.NAMESPACE)).grant(Power.REBOOT, List.of("*"));
-    runsOn(TestPostgres.vanilla(), "shop-db", null);
-    check();
+    RdsSpec spec = managedDefaultGroupBeforeTheReboot();
     pipeline.setStatus(null);
     spec.rebootPolicy = RebootPolicy.Immediate;
     assertThat(check().reason()).isEqualTo("PendingReboot");
