@@ -3,11 +3,14 @@ package io.pgstream.operator;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.extended.leaderelection.LeaderCallbacks;
 import io.javaoperatorsdk.operator.Operator;
+import io.javaoperatorsdk.operator.api.config.ControllerConfigurationOverrider;
 import io.javaoperatorsdk.operator.api.config.LeaderElectionConfigurationBuilder;
 import io.javaoperatorsdk.operator.monitoring.micrometer.MicrometerMetrics;
+import io.pgstream.operator.api.PgstreamPipeline;
 import io.pgstream.operator.reconciler.PgstreamPipelineReconciler;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.function.Consumer;
 
 /** Builds the operator: one controller for PgstreamPipeline. */
 public final class PgstreamOperator {
@@ -22,6 +25,15 @@ public final class PgstreamOperator {
 
   /** With leader election, {@code onLostLeadership} runs when the Lease is lost or released. */
   public static Operator create(KubernetesClient client, OperatorSettings settings, Runnable onLostLeadership) {
+    return create(client, settings, onLostLeadership, c -> {});
+  }
+
+  /** {@code overrides} change the controller's configuration after the operator's own (tests scale the retry's time). */
+  static Operator create(
+      KubernetesClient client,
+      OperatorSettings settings,
+      Runnable onLostLeadership,
+      Consumer<ControllerConfigurationOverrider<PgstreamPipeline>> overrides) {
     boolean ssa = settings.serverSideApply();
     Operator operator =
         new Operator(
@@ -54,6 +66,7 @@ public final class PgstreamOperator {
           } else {
             c.settingNamespaces(settings.namespaces());
           }
+          overrides.accept(c);
         });
     return operator;
   }

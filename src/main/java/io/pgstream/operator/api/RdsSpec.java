@@ -40,13 +40,14 @@ public class RdsSpec {
 
   @JsonPropertyDescription(
       "Let the operator give the instance (cluster) a custom parameter group copied from a default one and set"
-          + " rds.logical_replication=1 in groups it created; false when omitted. Needs the operator flag"
+          + " rds.logical_replication=1 in groups it owns (tag managed-by=pgstream-operator); false when omitted. Needs the operator flag"
           + " --allow-rds-parameter-group-changes for this namespace.")
   public Boolean manageParameterGroup;
 
   @JsonPropertyDescription(
-      "Never (default) or Immediate: reboot the writer to apply rds.logical_replication; Immediate needs the"
-          + " operator flag --allow-rds-reboot for this namespace.")
+      "Never (default) or Immediate: reboot the writer, once, to apply a change of rds.logical_replication the operator"
+          + " made itself (never for other staged changes); Immediate needs the operator flag --allow-rds-reboot for this"
+          + " namespace.")
   public RebootPolicy rebootPolicy;
 
   @JsonPropertyDescription(

@@ -2,11 +2,10 @@ package io.pgstream.operator.aws;
 
 import static io.pgstream.operator.aws.AwsCalls.call;
 
-import io.pgstream.operator.api.RdsSpec;
-import io.pgstream.operator.api.RebootPolicy;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Optional;
 import software.amazon.awssdk.services.rds.RdsClient;
 import software.amazon.awssdk.services.rds.model.ApplyMethod;
 import software.amazon.awssdk.services.rds.model.DbClusterParameterGroupNotFoundException;
@@ -16,13 +15,14 @@ import software.amazon.awssdk.services.rds.model.Tag;
 
 /**
  * Opt-in (spec.source.rds.manageParameterGroup, a power the platform team grants): gives the
- * instance or cluster a custom parameter group copied from its default one, sets
- * rds.logical_replication=1 there, and reboots the writer only under rebootPolicy Immediate. It changes only groups it created (named pgstream-*), never a
- * custom group that other databases may share.
+ * instance or cluster a custom parameter group copied from its default one and sets
+ * rds.logical_replication=1 there. It changes only groups it owns, told by their {@link #MANAGED}
+ * tag (which it sets when it copies one), never a custom group that other databases may share. It
+ * never reboots on its own: {@link #rebootWriter} is asked for by the caller, once per change.
  */
 public class ParameterGroupManager {
   static final String PREFIX = "pgstream-";
-  private static final Tag MANAGED = Tag.builder().key("managed-by").value("pgstream-operator").build();
+  static final Tag MANAGED = Tag.builder().key("managed-by").value("pgstream-operator").build();
 
   private final RdsClient rds;
   private final RdsInspector inspector;
@@ -32,41 +32,47 @@ public class ParameterGroupManager {
     this.inspector = new RdsInspector(rds);
   }
 
-  public static boolean ownedGroup(String name) {
-    return name != null && name.startsWith(PREFIX);
-  }
-
   /** @return what was changed; empty when nothing needed changing (or may not be changed) */
-  public List<String> reconcile(RdsSpec spec, RdsFacts facts) throws AwsCallFailed {
+  public List<String> reconcile(RdsFacts facts) throws AwsCallFailed {
     List<String> done = new ArrayList<>();
     RdsResource resource = facts.resource();
+    if (facts.logicalReplicationSet()) {
+      return done;
+    }
     String group = resource.parameterGroup();
-    boolean pendingReboot = resource.pendingReboot();
-    if (resource.defaultGroup() && !facts.logicalReplicationSet()) {
+    if (resource.defaultGroup()) {
       group = PREFIX + resource.identifier().toLowerCase(Locale.ROOT);
-      copy(resource, group, done);
+      Optional<Boolean> owned = owned(resource.cluster(), group);
+      if (owned.isPresent() && !owned.get()) {
+        // Someone else's group under the name the operator would use: neither attached nor changed.
+        return done;
+      }
+      if (owned.isEmpty()) {
+        copy(resource, group, done);
+      }
       attach(resource, group, done);
-      pendingReboot = true;
+    } else if (!owned(resource.cluster(), group).orElse(false)) {
+      return done;
     }
-    if (ownedGroup(group) && !facts.logicalReplicationSet()) {
-      enable(resource.cluster(), group, done);
-      pendingReboot = true;
-    }
-    String writer = resource.writerInstance();
-    if (pendingReboot
-        && spec.rebootPolicy == RebootPolicy.Immediate
-        && writer != null
-        && "available".equals(inspector.instance(writer).dbInstanceStatus())) {
-      call("rds:RebootDBInstance", () -> rds.rebootDBInstance(r -> r.dbInstanceIdentifier(writer).forceFailover(false)));
-      done.add("rebooted " + writer + " to apply " + RdsInspector.PARAMETER);
-    }
+    enable(resource.cluster(), group, done);
     return done;
   }
 
-  private void copy(RdsResource resource, String group, List<String> done) throws AwsCallFailed {
-    if (exists(resource.cluster(), group)) {
-      return;
+  /**
+   * Reboots the resource's writer (without failover) when it is available.
+   *
+   * @return false when the writer is busy (modifying, rebooting) and was left alone
+   */
+  public boolean rebootWriter(RdsResource resource) throws AwsCallFailed {
+    String writer = resource.writerInstance();
+    if (writer == null || !"available".equals(inspector.instance(writer).dbInstanceStatus())) {
+      return false;
     }
+    call("rds:RebootDBInstance", () -> rds.rebootDBInstance(r -> r.dbInstanceIdentifier(writer).forceFailover(false)));
+    return true;
+  }
+
+  private void copy(RdsResource resource, String group, List<String> done) throws AwsCallFailed {
     String description = "rds.logical_replication=1 for pgstream, copied from " + resource.parameterGroup();
     if (resource.cluster()) {
       call(
@@ -92,21 +98,31 @@ public class ParameterGroupManager {
     done.add("created " + resource.groupKind() + " " + group + " from " + resource.parameterGroup());
   }
 
-  private boolean exists(boolean cluster, String group) throws AwsCallFailed {
+  /** Empty when the group does not exist; else whether it carries the operator's {@link #MANAGED} tag. */
+  private Optional<Boolean> owned(boolean cluster, String group) throws AwsCallFailed {
+    String arn;
     try {
-      if (cluster) {
-        call("rds:DescribeDBClusterParameterGroups", () -> rds.describeDBClusterParameterGroups(r -> r.dbClusterParameterGroupName(group)));
-      } else {
-        call("rds:DescribeDBParameterGroups", () -> rds.describeDBParameterGroups(r -> r.dbParameterGroupName(group)));
-      }
-      return true;
+      arn =
+          cluster
+              ? call(
+                      "rds:DescribeDBClusterParameterGroups",
+                      () -> rds.describeDBClusterParameterGroups(r -> r.dbClusterParameterGroupName(group)))
+                  .dbClusterParameterGroups().get(0).dbClusterParameterGroupArn()
+              : call("rds:DescribeDBParameterGroups", () -> rds.describeDBParameterGroups(r -> r.dbParameterGroupName(group)))
+                  .dbParameterGroups().get(0).dbParameterGroupArn();
     } catch (AwsCallFailed failed) {
       if (failed.getCause() instanceof DbParameterGroupNotFoundException
           || failed.getCause() instanceof DbClusterParameterGroupNotFoundException) {
-        return false;
+        return Optional.empty();
+      }
+      if ("AwsAccessDenied".equals(failed.reason())) {
+        // IAM scoped to the operator's own groups (README) denies describing anyone else's.
+        return Optional.of(false);
       }
       throw failed;
     }
+    List<Tag> tags = call("rds:ListTagsForResource", () -> rds.listTagsForResource(r -> r.resourceName(arn))).tagList();
+    return Optional.of(tags.contains(MANAGED));
   }
 
   private void attach(RdsResource resource, String group, List<String> done) throws AwsCallFailed {

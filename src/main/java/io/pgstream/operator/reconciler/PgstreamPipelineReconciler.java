@@ -8,10 +8,12 @@ import io.javaoperatorsdk.operator.api.reconciler.ControllerConfiguration;
 import io.javaoperatorsdk.operator.api.reconciler.DeleteControl;
 import io.javaoperatorsdk.operator.api.reconciler.ErrorStatusUpdateControl;
 import io.javaoperatorsdk.operator.api.reconciler.EventSourceContext;
+import io.javaoperatorsdk.operator.api.reconciler.MaxReconciliationInterval;
 import io.javaoperatorsdk.operator.api.reconciler.PrimaryUpdateAndCacheUtils;
 import io.javaoperatorsdk.operator.api.reconciler.Reconciler;
 import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
 import io.javaoperatorsdk.operator.processing.event.source.EventSource;
+import io.javaoperatorsdk.operator.processing.retry.GradualRetry;
 import io.pgstream.operator.Errors;
 import io.pgstream.operator.OperatorSettings;
 import io.pgstream.operator.api.PgstreamPipeline;
@@ -28,6 +30,7 @@ import io.pgstream.operator.dependent.NameConflictException;
 import io.pgstream.operator.dependent.RunnerImages;
 import io.pgstream.operator.metrics.PipelineMetrics;
 import io.pgstream.operator.preflight.DatabaseConnector;
+import io.pgstream.operator.preflight.LogicalReplicationInEffect;
 import io.pgstream.operator.preflight.Preflight;
 import io.pgstream.operator.prepare.Preparer;
 import io.pgstream.operator.slots.SlotMonitor;
@@ -41,13 +44,19 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.Collection;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 
 /**
  * Composes the parts: the {@link PhaseMachine} moves a pipeline through its phases, the {@link
  * Announcer} tells what changed, the status is written once per reconcile, and the {@link
  * DeletionHandler} decides what deleting it does to its slot.
  */
-@ControllerConfiguration(name = PgstreamPipelineReconciler.NAME)
+// A reconcile that throws is retried without giving up, backing off to at most 5 minutes (JOSDK's default
+// gives up after 5 attempts); any pipeline is looked at again after at most 10 minutes (default 10 h).
+@ControllerConfiguration(
+    name = PgstreamPipelineReconciler.NAME,
+    maxReconciliationInterval = @MaxReconciliationInterval(interval = 10, timeUnit = TimeUnit.MINUTES))
+@GradualRetry(maxAttempts = -1, maxInterval = 300_000)
 public class PgstreamPipelineReconciler implements Reconciler<PgstreamPipeline>, Cleaner<PgstreamPipeline> {
   public static final String NAME = "pgstreampipeline";
   static final Duration MIN_RECHECK = Blocking.MIN_RECHECK;
@@ -74,7 +83,9 @@ public class PgstreamPipelineReconciler implements Reconciler<PgstreamPipeline>,
             new PgstreamConfigRenderer(),
             runners,
             children);
-    RdsGate rds = new RdsGate(new AwsClients(settings.awsEndpoint()), settings.awsPowers(), events);
+    RdsGate rds =
+        new RdsGate(
+            new AwsClients(settings.awsEndpoint()), settings.awsPowers(), new LogicalReplicationInEffect(database), events, clock);
     this.metrics = new PipelineMetrics(settings.registry());
     this.phases =
         new PhaseMachine(
@@ -114,11 +125,12 @@ public class PgstreamPipelineReconciler implements Reconciler<PgstreamPipeline>,
       // The other object is not watched (it carries none of our labels), so look again later.
       outcome = Blocking.waitFor(status, Phase.Failed, new Blocker("NameConflict", e.getMessage()), clock);
     }
-    announcer.announce(p, status.before(), status.status());
     metrics.phase(p.getMetadata().getNamespace(), p.getMetadata().getName(), status.status().phase);
     if (status.changed()) {
       writeStatus(p, ctx, status.status());
     }
+    // After the write: a conflict re-runs the reconcile, which then tells the transition once.
+    announcer.announce(p, status.before(), status.status());
     UpdateControl<PgstreamPipeline> control = UpdateControl.noUpdate();
     outcome.recheckAfter().ifPresent(control::rescheduleAfter);
     return control;

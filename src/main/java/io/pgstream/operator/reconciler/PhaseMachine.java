@@ -134,7 +134,7 @@ final class PhaseMachine {
         "pgstream config rendered into ConfigMap " + Children.configMap(p) + " (hash " + config.contentHash() + ")");
 
     // AWS and database state are not watched either: each gate is checked again after a growing delay.
-    Blocker blocker = rds.check(p, s, config);
+    Blocker blocker = rds.check(p, s, creds);
     if (blocker == null) {
       blocker = prepare.prepare(p, s, config, creds);
     }

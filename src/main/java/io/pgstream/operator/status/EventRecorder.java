@@ -13,13 +13,17 @@ import java.util.concurrent.ThreadLocalRandom;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-/** Writes core/v1 Events about a pipeline, which {@code kubectl describe} shows. */
+/**
+ * Writes core/v1 Events about a pipeline, which {@code kubectl describe} shows; an Event that repeats
+ * one just written for the same pipeline is left out ({@link EventDeduplicator}).
+ */
 public class EventRecorder {
   public static final String COMPONENT = "pgstream-operator";
   private static final Logger LOG = LoggerFactory.getLogger(EventRecorder.class);
 
   private final KubernetesClient client;
   private final Clock clock;
+  private final EventDeduplicator recent = new EventDeduplicator();
 
   public EventRecorder(KubernetesClient client, Clock clock) {
     this.client = client;
@@ -35,6 +39,12 @@ public class EventRecorder {
   }
 
   private void record(PgstreamPipeline p, String type, String reason, String message) {
+    String text = RowValues.strip(message);
+    String object = p.getMetadata().getUid() != null ? p.getMetadata().getUid() : p.getMetadata().getNamespace() + "/" + p.getMetadata().getName();
+    if (!recent.isNew(object, type, reason, text, Instant.now(clock))) {
+      LOG.debug("event {} for {} repeats one already recorded", reason, p.getMetadata().getName());
+      return;
+    }
     String now = Instant.now(clock).truncatedTo(ChronoUnit.SECONDS).toString();
     var event =
         new EventBuilder()
@@ -53,7 +63,7 @@ public class EventRecorder {
                     .build())
             .withType(type)
             .withReason(reason)
-            .withMessage(RowValues.strip(message))
+            .withMessage(text)
             .withFirstTimestamp(now)
             .withLastTimestamp(now)
             .withCount(1)

@@ -19,6 +19,7 @@ import io.pgstream.operator.config.PgstreamConfigRenderer;
 import io.pgstream.operator.credentials.Login;
 import io.pgstream.operator.credentials.ResolvedCredentials;
 import io.pgstream.operator.preflight.DatabaseConnector;
+import io.pgstream.operator.preflight.LogicalReplicationInEffect;
 import io.pgstream.operator.prepare.Preparation;
 import io.pgstream.operator.prepare.Preparer;
 import io.pgstream.operator.status.ConditionType;
@@ -160,7 +161,9 @@ class PrepareGateTest {
   private Blocker prepare(Preparer preparer, ResolvedCredentials creds) {
     status = new StatusUpdater(pipeline, Clock.systemUTC());
     EventRecorder events = new EventRecorder(client, Clock.systemUTC());
-    PrepareGate gate = new PrepareGate(preparer, new RdsGate(new AwsClients(Optional.of(aws.endpoint())), POWERS, events), events);
+    PrepareGate gate = new PrepareGate(preparer, new RdsGate(
+            new AwsClients(Optional.of(aws.endpoint())), POWERS, new LogicalReplicationInEffect(DatabaseConnector.defaults()), events,
+            Clock.systemUTC()), events);
     return gate.prepare(pipeline, status, new PgstreamConfigRenderer().render(pipeline), creds);
   }
 

@@ -15,22 +15,25 @@ import io.pgstream.operator.api.RebootPolicy;
 import io.pgstream.operator.api.SecretKeyRef;
 import io.pgstream.operator.api.SecretValueSource;
 import io.pgstream.operator.api.SourcePrepareSpec;
+import io.pgstream.operator.api.SslMode;
 import io.pgstream.operator.aws.AwsCallFailed;
 import io.pgstream.operator.aws.AwsClients;
 import io.pgstream.operator.aws.AwsPowers;
 import io.pgstream.operator.aws.AwsPowers.Power;
 import io.pgstream.operator.aws.RdsResource;
-import io.pgstream.operator.config.PgstreamConfigRenderer;
-import io.pgstream.operator.config.RenderedConfig;
 import io.pgstream.operator.credentials.Login;
 import io.pgstream.operator.credentials.ResolvedCredentials;
+import io.pgstream.operator.preflight.DatabaseConnector;
+import io.pgstream.operator.preflight.LogicalReplicationInEffect;
 import io.pgstream.operator.status.ConditionType;
 import io.pgstream.operator.status.EventRecorder;
 import io.pgstream.operator.status.StatusUpdater;
 import io.pgstream.operator.support.FakeRds;
 import io.pgstream.operator.support.Pipelines;
+import io.pgstream.operator.support.TestPostgres;
 import java.time.Clock;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -41,6 +44,8 @@ import org.junit.jupiter.params.provider.EnumSource;
 @EnableKubernetesMockClient(crud = true)
 class RdsGateTest {
   static final String ARN = "arn:aws:secretsmanager:eu-west-1:1:secret:rds!db-x";
+  static final String READER = "rds_gate_reader";
+  static final String READER_PASSWORD = "reader-pw-1";
   KubernetesClient client;
   final FakeRds aws = new FakeRds();
   PgstreamPipeline pipeline = Pipelines.snapshotAndReplication("shop");
@@ -93,12 +98,61 @@ class RdsGateTest {
 
   private Blocker check() {
     status = new StatusUpdater(pipeline, Clock.systemUTC());
-    RenderedConfig config = new PgstreamConfigRenderer().render(pipeline);
-    return gate().check(pipeline, status, config);
+    return gate().check(pipeline, status, new ResolvedCredentials(READER, READER_PASSWORD, "t", "t"));
+  }
+
+  /** The check, with the pipeline taking the status it wrote last time, as the next reconcile would. */
+  private Blocker checkAgain() {
+    pipeline.setStatus(status.status());
+    return check();
   }
 
   private RdsGate gate() {
-    return new RdsGate(new AwsClients(Optional.of(aws.endpoint())), powers, new EventRecorder(client, Clock.systemUTC()));
+    return new RdsGate(
+        new AwsClients(Optional.of(aws.endpoint())),
+        powers,
+        new LogicalReplicationInEffect(DatabaseConnector.defaults()),
+        new EventRecorder(client, Clock.systemUTC()),
+        Clock.systemUTC());
+  }
+
+  /**
+   * The described instance (or cluster) listens on a real PostgreSQL server, and the pipeline points
+   * there with a login of it. TestPostgres is not RDS: {@link TestPostgres#rds()} runs with
+   * wal_level=logical (logical replication in effect, as after the reboot), {@link
+   * TestPostgres#vanilla()} with wal_level=replica (as before it), which is what the gate reads.
+   */
+  private void runsOn(TestPostgres server, String instance, String cluster) {
+    server.login(READER, READER_PASSWORD, "");
+    if (cluster != null) {
+      aws.clusters.get(cluster).endpoint = "127.0.0.1";
+      aws.clusters.get(cluster).port = server.port();
+    } else {
+      aws.instances.get(instance).address = "127.0.0.1";
+      aws.instances.get(instance).port = server.port();
+    }
+    pipeline.getSpec().source.host = "127.0.0.1";
+    pipeline.getSpec().source.port = server.port();
+    pipeline.getSpec().source.database = "postgres";
+    pipeline.getSpec().source.sslMode = SslMode.DISABLE;
+  }
+
+  /**
+   * Instance shop-db on its default group, with manageParameterGroup and both powers, on a server
+   * that does not run logical replication yet, after the first check.
+   */
+  private RdsSpec managedDefaultGroupBeforeTheReboot() {
+    aws.instance("shop-db", "default.postgres16", "0");
+    RdsSpec spec = rds("shop-db", null);
+    spec.manageParameterGroup = true;
+    powers = powers.grant(Power.PARAMETER_GROUP_CHANGES, List.of(Pipelines.NAMESPACE)).grant(Power.REBOOT, List.of("*"));
+    runsOn(TestPostgres.vanilla(), "shop-db", null);
+    check();
+    return spec;
+  }
+
+  private List<String> events() {
+    return client.v1().events().inAnyNamespace().list().getItems().stream().map(e -> e.getReason()).toList();
   }
 
   private String condition() {
@@ -147,25 +201,75 @@ class RdsGateTest {
     assertThat(aws.actions).contains("DescribeDBClusters", "DescribeDBClusterParameters").doesNotContain("DescribeDBParameters");
   }
 
+  /** Review H3: once in effect, a change of anything but the endpoint, mode or spec.source.rds asks nobody again. */
   @Test
-  void aValueAlreadyOneIsEnabledAndNotAskedAgainForTheSameConfig() {
+  void aValueAlreadyOneIsEnabledAndNotAskedAgainOnUnrelatedChanges() {
     aws.cluster("shop", "pgstream-shop", "1");
     rds(null, "shop");
+    runsOn(TestPostgres.rds(), null, "shop");
     assertThat(check()).isNull();
     assertThat(condition()).isEqualTo("True/Enabled");
-    pipeline.setStatus(status.status());
+    assertThat(message()).contains("the server runs with wal_level=logical and rds.logical_replication=on");
+    assertThat(status.status().rds.logicalReplicationInEffect).isTrue();
     int calls = aws.actions.size();
-    assertThat(check()).isNull();
-    assertThat(aws.actions).hasSize(calls);
+    assertThat(checkAgain()).isNull();
+    pipeline.getSpec().tables = List.of("public.orders", "public.customers");
+    pipeline.getSpec().target.host = "another-target.db";
+    assertThat(checkAgain()).isNull();
+    assertThat(aws.actions).as("tables and target are no question for AWS").hasSize(calls);
+    pipeline.getSpec().source.port = 6543;
+    assertThat(checkAgain().reason()).as("a new endpoint is asked again").isEqualTo("RdsEndpointMismatch");
   }
 
+  /**
+   * Review H3, replacing aPendingRebootNamesTheWriterToReboot, which took the group's apply status
+   * for the server's: a pending-reboot group blocks only when the server says logical replication
+   * is not in effect, and then names the writer but not rebootPolicy, as the change is not the operator's.
+   */
   @Test
-  void aPendingRebootNamesTheWriterToReboot() {
+  void aRebootIsPendingOnlyWhenTheServerSaysLogicalReplicationIsOff() {
     aws.instance("shop-db", "custom-pg16", "1").applyStatus = "pending-reboot";
     rds("shop-db", null);
-    check();
+    runsOn(TestPostgres.vanilla(), "shop-db", null);
+    assertThat(check().reason()).isEqualTo("PendingReboot");
     assertThat(condition()).isEqualTo("False/PendingReboot");
-    assertThat(message()).contains("waits for a reboot", "reboot the writer shop-db", "rebootPolicy: Immediate");
+    assertThat(message())
+        .contains("set in DB parameter group custom-pg16 but not in effect yet: the server runs with wal_level=replica")
+        .contains("reboot the writer shop-db")
+        .doesNotContain("rebootPolicy");
+    assertThat(status.status().rds.logicalReplicationInEffect).isFalse();
+
+    runsOn(TestPostgres.rds(), "shop-db", null);
+    assertThat(checkAgain()).isNull();
+    assertThat(condition()).isEqualTo("True/Enabled");
+    assertThat(message()).contains("wal_level=logical", "other values of the group wait for a reboot");
+    assertThat(status.status().rds.pendingReboot).as("kept as information").isTrue();
+    assertThat(aws.modifyingActions()).isEmpty();
+  }
+
+  /**
+   * The review's probe (ReviewRdsProbeTest): a DBA staged an unrelated change in a shared custom
+   * group where logical replication is already 1 and in effect. With manageParameterGroup and
+   * rebootPolicy Immediate granted, the pipeline goes on and nothing is rebooted; with the server
+   * saying off, it waits for the DBA's reboot and still reboots nothing.
+   */
+  @Test
+  void reviewProbeAStagedChangeInASharedGroupNeitherBlocksNorReboots() {
+    aws.instance("prod-db", "team-shared-pg16", "1").applyStatus = "pending-reboot";
+    RdsSpec spec = rds("prod-db", null);
+    spec.manageParameterGroup = true;
+    spec.rebootPolicy = RebootPolicy.Immediate;
+    powers = powers.grant(Power.PARAMETER_GROUP_CHANGES, List.of("*")).grant(Power.REBOOT, List.of("*"));
+    runsOn(TestPostgres.rds(), "prod-db", null);
+    assertThat(check()).isNull();
+    assertThat(condition()).isEqualTo("True/Enabled");
+    assertThat(aws.actions).doesNotContain("RebootDBInstance");
+
+    pipeline.setStatus(null);
+    runsOn(TestPostgres.vanilla(), "prod-db", null);
+    assertThat(check().reason()).isEqualTo("PendingReboot");
+    assertThat(checkAgain().reason()).isEqualTo("PendingReboot");
+    assertThat(aws.modifyingActions()).as("never a reboot for someone else's change").isEmpty();
   }
 
   @Test
@@ -176,8 +280,27 @@ class RdsGateTest {
     powers = powers.grant(Power.PARAMETER_GROUP_CHANGES, List.of(Pipelines.NAMESPACE));
     check();
     assertThat(condition()).isEqualTo("False/LogicalReplicationOff");
-    assertThat(message()).contains("changes only groups it created");
+    assertThat(message()).contains("changes only groups it created (tagged managed-by=pgstream-operator)");
     assertThat(aws.modifyingActions()).isEmpty();
+  }
+
+  /** Review L4: ownership is the managed-by tag, not the name: an untagged pgstream-* group is someone else's. */
+  @Test
+  void ownershipIsTheManagedByTagNotTheName() {
+    aws.instance("shop-db", "pgstream-shop-db", "0");
+    RdsSpec spec = rds("shop-db", null);
+    spec.manageParameterGroup = true;
+    powers = powers.grant(Power.PARAMETER_GROUP_CHANGES, List.of(Pipelines.NAMESPACE));
+    assertThat(check().reason()).isEqualTo("LogicalReplicationOff");
+    assertThat(aws.modifyingActions()).isEmpty();
+
+    aws.instance("shop-db", "team-pg16", "0");
+    aws.groupTags.put("team-pg16", Map.of("managed-by", "pgstream-operator"));
+    rds("shop-db", null).manageParameterGroup = true;
+    check();
+    assertThat(aws.modifyingActions()).containsExactly("ModifyDBParameterGroup");
+    assertThat(aws.groups.get("team-pg16")).isEqualTo("1");
+    assertThat(aws.groups.get("pgstream-shop-db")).isEqualTo("0");
   }
 
   @Test
@@ -199,28 +322,52 @@ class RdsGateTest {
     assertThat(aws.actions.stream().filter("DescribeDBParameters"::equals).count()).as("the SDK retried").isGreaterThan(1);
   }
 
+  /**
+   * Review H3: the operator reboots only for its own change, once. The change is recorded in
+   * status.rds, the reboot too; further reconciles, a config change, or a status lost before the
+   * reboot never reboot again.
+   */
   @Test
-  void optInManagementCopiesTheDefaultGroupSetsTheValueAttachesAndRebootsOnlyWhenAllowed() {
-    aws.instance("shop-db", "default.postgres16", "0");
-    RdsSpec spec = rds("shop-db", null);
-    spec.manageParameterGroup = true;
-    powers = powers.grant(Power.PARAMETER_GROUP_CHANGES, List.of(Pipelines.NAMESPACE)).grant(Power.REBOOT, List.of("*"));
-    check();
+  void optInManagementCopiesTheDefaultGroupSetsTheValueAttachesAndRebootsOnceForItsOwnChange() {
+    RdsSpec spec = managedDefaultGroupBeforeTheReboot();
     assertThat(aws.modifyingActions()).containsExactly("CopyDBParameterGroup", "ModifyDBInstance", "ModifyDBParameterGroup");
     assertThat(aws.groups.get("pgstream-shop-db")).isEqualTo("1");
+    assertThat(aws.groupTags.get("pgstream-shop-db")).containsEntry("managed-by", "pgstream-operator");
     assertThat(aws.instances.get("shop-db").group).isEqualTo("pgstream-shop-db");
     assertThat(condition()).as("rebootPolicy Never").isEqualTo("False/PendingReboot");
-    assertThat(client.v1().events().inAnyNamespace().list().getItems())
-        .anySatisfy(e -> assertThat(e.getReason()).isEqualTo("ParameterGroupChanged"));
+    assertThat(message()).contains("rebootPolicy: Immediate to let the operator reboot it once for its change");
+    assertThat(status.status().rds.parameterChange).contains("set rds.logical_replication=1 (pending-reboot) in pgstream-shop-db");
+    assertThat(events()).contains("ParameterGroupChanged");
 
-    pipeline.setStatus(status.status());
-    check();
+    checkAgain();
     assertThat(aws.modifyingActions()).as("values compared, nothing changed twice").hasSize(3);
 
     spec.rebootPolicy = RebootPolicy.Immediate;
-    check();
+    assertThat(checkAgain().reason()).isEqualTo("RebootRequested");
     assertThat(aws.modifyingActions()).endsWith("RebootDBInstance");
+    assertThat(status.status().rds.rebootRequestedAt).isNotNull();
+    assertThat(message()).contains("The operator rebooted shop-db at " + status.status().rds.rebootRequestedAt);
+
+    // The server still says off (rebooting): neither the next reconcile nor a config change reboots again.
+    checkAgain();
+    pipeline.getSpec().tables = List.of("public.orders");
+    checkAgain();
+    assertThat(aws.actions.stream().filter("RebootDBInstance"::equals)).hasSize(1);
+    assertThat(events().stream().filter("RdsWriterRebooted"::equals)).hasSize(1);
+
+    runsOn(TestPostgres.rds(), "shop-db", null);
+    assertThat(checkAgain()).isNull();
     assertThat(condition()).isEqualTo("True/Enabled");
+  }
+
+  /** A status lost before the reboot loses the proof that the change is the operator's: it does not reboot. */
+  @Test
+  void aLostStatusNeverRebootsForAChangeItCannotProveItsOwn() {
+    RdsSpec spec = managedDefaultGroupBeforeTheReboot();
+    pipeline.setStatus(null);
+    spec.rebootPolicy = RebootPolicy.Immediate;
+    assertThat(check().reason()).isEqualTo("PendingReboot");
+    assertThat(aws.actions).doesNotContain("RebootDBInstance");
   }
 
   @Test
@@ -230,10 +377,12 @@ class RdsGateTest {
     spec.manageParameterGroup = true;
     spec.rebootPolicy = RebootPolicy.Immediate;
     powers = powers.grant(Power.PARAMETER_GROUP_CHANGES, List.of("*")).grant(Power.REBOOT, List.of("team-b", Pipelines.NAMESPACE));
+    runsOn(TestPostgres.vanilla(), null, "shop");
     check();
     assertThat(aws.modifyingActions())
         .containsExactly("CopyDBClusterParameterGroup", "ModifyDBCluster", "ModifyDBClusterParameterGroup", "RebootDBInstance");
-    assertThat(condition()).isEqualTo("True/Enabled");
+    assertThat(condition()).isEqualTo("False/RebootRequested");
+    assertThat(message()).contains("The operator rebooted shop-instance-1");
   }
 
   @Test

@@ -51,6 +51,8 @@ public final class FakeRds implements AutoCloseable {
   public final Map<String, Cluster> clusters = new LinkedHashMap<>();
   /** Parameter group name to its rds.logical_replication value (null when unset). */
   public final Map<String, String> groups = new HashMap<>();
+  /** Parameter group name to its tags (set by a copy with tags, or by a test). */
+  public final Map<String, Map<String, String>> groupTags = new HashMap<>();
   public final Map<String, String> secrets = new HashMap<>();
   public final List<String> actions = new CopyOnWriteArrayList<>();
   /** Action to an injected error: {HTTP status, code} or {HTTP status, code, message}. */
@@ -99,7 +101,9 @@ public final class FakeRds implements AutoCloseable {
   }
 
   public List<String> modifyingActions() {
-    return actions.stream().filter(a -> !a.startsWith("Describe") && !a.equals("GetSecretValue")).toList();
+    return actions.stream()
+        .filter(a -> !a.startsWith("Describe") && !a.equals("GetSecretValue") && !a.equals("ListTagsForResource"))
+        .toList();
   }
 
   @Override
@@ -175,12 +179,24 @@ public final class FakeRds implements AutoCloseable {
           error(ex, 404, "DBParameterGroupNotFound", "group " + group + " not found");
           return;
         }
-        ok(ex, action, "");
+        String kind = action.equals("DescribeDBParameterGroups") ? "DBParameterGroup" : "DBClusterParameterGroup";
+        ok(ex, action, "<" + kind + "s><" + kind + "><" + kind + "Name>" + group + "</" + kind + "Name><" + kind + "Arn>"
+            + groupArn(group) + "</" + kind + "Arn></" + kind + "></" + kind + "s>");
+      }
+      case "ListTagsForResource" -> {
+        String arn = f.get("ResourceName");
+        String group = arn.substring(arn.lastIndexOf(':') + 1);
+        ok(ex, action, tagsXml(groupTags.getOrDefault(group, Map.of())));
       }
       case "CopyDBParameterGroup", "CopyDBClusterParameterGroup" -> {
         String from = f.getOrDefault("SourceDBParameterGroupIdentifier", f.get("SourceDBClusterParameterGroupIdentifier"));
         String to = f.getOrDefault("TargetDBParameterGroupIdentifier", f.get("TargetDBClusterParameterGroupIdentifier"));
         groups.put(to, groups.get(from));
+        Map<String, String> tags = new LinkedHashMap<>();
+        for (int n = 1; f.containsKey("Tags.Tag." + n + ".Key"); n++) {
+          tags.put(f.get("Tags.Tag." + n + ".Key"), f.get("Tags.Tag." + n + ".Value"));
+        }
+        groupTags.put(to, tags);
         ok(ex, action, "");
       }
       case "ModifyDBParameterGroup", "ModifyDBClusterParameterGroup" -> {
@@ -235,6 +251,10 @@ public final class FakeRds implements AutoCloseable {
         + "</DBClusterParameterGroupStatus></DBClusterMember></DBClusterMembers>"
         + (c.masterSecretArn == null ? "" : "<MasterUserSecret><SecretArn>" + c.masterSecretArn + "</SecretArn></MasterUserSecret>")
         + tagsXml(c.tags);
+  }
+
+  private static String groupArn(String group) {
+    return "arn:aws:rds:eu-west-1:111122223333:pg:" + group;
   }
 
   private static String tagsXml(Map<String, String> tags) {
