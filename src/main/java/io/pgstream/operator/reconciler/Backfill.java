@@ -76,10 +76,10 @@ final class Backfill {
     if (newValue) {
       st.backfillHandled = asked;
     }
+    if (TableCoverage.replayingBackfill(st)) {
+      replayWindow.observe(p, st.backfill, creds);
+    }
     if (change.added().isEmpty()) {
-      if (TableCoverage.replayingBackfill(st)) {
-        replayWindow.observe(p, st.backfill, creds);
-      }
       if (!StatusUpdater.condition(st, ConditionType.SnapshotStale).map(c -> "False".equals(c.getStatus())).orElse(false)) {
         s.set(ConditionType.SnapshotStale, false, "AllTablesCopied", "The target holds every table the spec selects");
       }
