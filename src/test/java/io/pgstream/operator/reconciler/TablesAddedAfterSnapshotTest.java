@@ -24,6 +24,7 @@ import io.pgstream.operator.api.PopulatedTargetPolicy;
 import io.pgstream.operator.api.StepState;
 import io.pgstream.operator.config.ReplicationSlots;
 import io.pgstream.operator.support.FakeKubelet;
+import io.pgstream.operator.support.PipelineObjects;
 import io.pgstream.operator.support.Pipelines;
 import io.pgstream.operator.support.TestDatabases;
 import io.pgstream.operator.support.TestPostgres;
@@ -259,19 +260,23 @@ class TablesAddedAfterSnapshotTest {
   }
 
   private NonNamespaceOperation<PgstreamPipeline, KubernetesResourceList<PgstreamPipeline>, Resource<PgstreamPipeline>> pipelines() {
-    return client.resources(PgstreamPipeline.class).inNamespace(NAMESPACE);
+    return objects().pipelines();
   }
 
   private PgstreamPipeline pipeline() {
-    return pipelines().withName(NAME).get();
+    return objects().pipeline();
   }
 
   private Job job(String step) {
-    return client.batch().v1().jobs().inNamespace(NAMESPACE).withName(NAME + "-" + step).get();
+    return objects().job(step);
   }
 
   private Deployment deployment() {
-    return client.apps().deployments().inNamespace(NAMESPACE).withName(NAME + "-stream").get();
+    return objects().deployment();
+  }
+
+  private PipelineObjects objects() {
+    return new PipelineObjects(client, NAME);
   }
 
   private String podConfigHash() {
