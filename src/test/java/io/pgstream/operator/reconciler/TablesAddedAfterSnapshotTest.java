@@ -14,6 +14,7 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.dsl.NonNamespaceOperation;
 import io.fabric8.kubernetes.client.dsl.Resource;
 import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
+import io.fabric8.kubernetes.client.utils.Serialization;
 import io.javaoperatorsdk.operator.Operator;
 import io.pgstream.operator.OperatorSettings;
 import io.pgstream.operator.PgstreamOperator;
@@ -91,6 +92,9 @@ class TablesAddedAfterSnapshotTest {
     assertThat(condition("Degraded")).isEqualTo("True/TablesNotSnapshotted");
     assertThat(deployment()).as("the covered table streams on").isNotNull();
     assertThat(job("backfill")).isNull();
+    String stale = Serialization.asJson(pipeline().getStatus());
+    await().pollDelay(Duration.ofSeconds(3)).until(() -> true);
+    assertThat(Serialization.asJson(pipeline().getStatus())).as("the stale state is not written again").isEqualTo(stale);
 
     String streamUid = deployment().getMetadata().getUid();
     edit(x -> x.getSpec().snapshot.backfill = "1");
