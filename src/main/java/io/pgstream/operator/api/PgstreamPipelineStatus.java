@@ -49,6 +49,10 @@ public class PgstreamPipelineStatus {
   public RecordedIdentity target;
   public StepStatus init;
   public StepStatus snapshot;
+  /** The last backfill of tables added after the snapshot (spec.snapshot.backfill). */
+  public StepStatus backfill;
+  /** The last spec.snapshot.backfill value acted on. */
+  public String backfillHandled;
   public SlotStatus slot;
   public RdsStatus rds;
   public VerificationStatus verification;

@@ -26,8 +26,9 @@ public class SnapshotSpec {
 
   @Size(max = 63)
   @JsonPropertyDescription(
-      "A new value copies just the tables the last snapshot did not (condition SnapshotStale names them): streaming"
-          + " pauses, the snapshot of those tables runs, streaming resumes from the slot.")
+      "A new value copies just the tables the last snapshot did not (condition SnapshotStale names them; until then"
+          + " they do not stream): streaming pauses, the snapshot of those tables runs (never cleanTargetDb;"
+          + " populatedTarget applies to their target copies), streaming resumes from the slot.")
   public String backfill;
 
   @JsonPropertyDescription(

@@ -17,8 +17,13 @@ public class StepStatus {
   public String job;
   public String completedAt;
   public String message;
-  /** For the snapshot: the table selection (spec.tables minus spec.excludedTables) it copied. */
+  /**
+   * For the snapshot: the spec.tables patterns of the selection the target holds (what the snapshot
+   * copied, widened by each backfill, narrowed when the spec drops tables). For a backfill: what it copies.
+   */
   public List<String> tables;
+  /** The spec.excludedTables names that go with {@link #tables}. */
+  public List<String> excludedTables;
   /** For the snapshot: the spec.snapshot.nonce it ran for. */
   public String nonce;
   /**

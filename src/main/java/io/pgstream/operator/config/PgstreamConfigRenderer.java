@@ -17,6 +17,8 @@ import io.pgstream.operator.api.SchemaSnapshotSpec;
 import io.pgstream.operator.api.SnapshotSpec;
 import io.pgstream.operator.api.SslMode;
 import io.pgstream.operator.api.TargetSpec;
+import io.pgstream.operator.lifecycle.TableSelectionChange;
+import io.pgstream.operator.lifecycle.TableSelectionChange.Selection;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;
@@ -28,8 +30,9 @@ import java.util.Objects;
  * Turns a pipeline spec into pgstream YAML config for {@link PgstreamVersion#SUPPORTED}, with keys
  * exactly as that version's {@code cmd/config/config_yaml.go} reads them (the strict fidelity check of
  * the e2e tools decodes every golden file with those structs). Pure: no I/O, no clock, same input same
- * bytes. The input is the spec, plus one fact from the status: whether streaming has passed the
- * snapshot (it decides on_conflict_action).
+ * bytes. The input is the spec, plus facts from the status: whether streaming has passed the
+ * snapshot (it decides on_conflict_action), and the {@link RenderOptions} (tables held out of
+ * streaming until a backfill, and the backfill itself).
  *
  * <p>Every value whose pgstream default is surprising is rendered explicitly (disable_triggers,
  * batch.*, bulk_ingest), because pgstream silently switches them when bulk ingest is implied.
@@ -37,6 +40,8 @@ import java.util.Objects;
 public final class PgstreamConfigRenderer {
   public static final String SNAPSHOT_FILE = "snapshot.yaml";
   public static final String REPLICATION_FILE = "replication.yaml";
+  /** A snapshot of just the tables added after the last one (spec.snapshot.backfill). */
+  public static final String BACKFILL_FILE = "backfill.yaml";
   /** The CA bundles each side trusts, beside the config files in the pods' read-only config volume. */
   public static final String SOURCE_CA_FILE = "source-ca.crt";
   public static final String TARGET_CA_FILE = "target-ca.crt";
@@ -54,19 +59,27 @@ public final class PgstreamConfigRenderer {
   private static final ObjectMapper JSON = new ObjectMapper();
 
   public RenderedConfig render(PgstreamPipeline pipeline) {
+    return render(pipeline, RenderOptions.NONE);
+  }
+
+  public RenderedConfig render(PgstreamPipeline pipeline, RenderOptions options) {
     PgstreamPipelineSpec spec = pipeline.getSpec();
     String slot = ReplicationSlots.slotFor(pipeline);
     Map<String, String> files = new LinkedHashMap<>();
     String initHash = "";
     String snapshotHash = "";
     if (spec.mode.snapshots()) {
-      Map<String, Object> snapshot = snapshotDocument(spec);
+      Map<String, Object> snapshot = snapshotDocument(spec, new Selection(spec.tables, spec.excludedTables), false);
       files.put(SNAPSHOT_FILE, yaml(snapshot));
+      if (options.backfill() != null) {
+        files.put(BACKFILL_FILE, yaml(snapshotDocument(spec, options.backfill(), true)));
+      }
       String nonce = spec.snapshot == null ? "" : Objects.toString(spec.snapshot.nonce, "");
       snapshotHash = Hashes.shortHash(files.get(SNAPSHOT_FILE) + "\nnonce=" + nonce);
     }
     if (spec.mode.replicates()) {
-      Map<String, Object> replication = replicationDocument(spec, slot, streamedPastSnapshot(pipeline));
+      boolean replayDone = streamedPastSnapshot(pipeline) && !options.replayingBackfill();
+      Map<String, Object> replication = replicationDocument(spec, slot, replayDone, streamedTables(spec, options));
       files.put(REPLICATION_FILE, yaml(replication));
       initHash = Hashes.shortHash(json(replication.get("source")));
     }
@@ -83,18 +96,31 @@ public final class PgstreamConfigRenderer {
     }
   }
 
-  private Map<String, Object> snapshotDocument(PgstreamPipelineSpec spec) {
+  /** The tables replication streams: the spec's, less those held out until a backfill copied them. */
+  private static List<String> streamedTables(PgstreamPipelineSpec spec, RenderOptions options) {
+    if (spec.tables == null || options.heldOutTables().isEmpty()) {
+      return spec.tables;
+    }
+    return TableSelectionChange.streamed(spec.tables, options.heldOutTables(), options.coveredTables());
+  }
+
+  /**
+   * A backfill copies into a target that streams: it never cleans or creates the target database,
+   * and it skips a row already there instead of stopping (the operator checked the tables empty
+   * after streaming stopped, so only a row the copy itself repeats could meet one).
+   */
+  private Map<String, Object> snapshotDocument(PgstreamPipelineSpec spec, Selection tables, boolean backfill) {
     SnapshotSpec options = spec.snapshot == null ? new SnapshotSpec() : spec.snapshot;
     Map<String, Object> snapshot = new LinkedHashMap<>();
     snapshot.put("mode", enumValue(options.effectiveMode()));
-    snapshot.put("tables", spec.tables);
-    if (spec.excludedTables != null && !spec.excludedTables.isEmpty()) {
-      snapshot.put("excluded_tables", spec.excludedTables);
+    snapshot.put("tables", tables.tables());
+    if (!tables.excluded().isEmpty()) {
+      snapshot.put("excluded_tables", tables.excluded());
     }
     snapshot.put("snapshot_workers", options.workers == null ? 1 : options.workers);
     if (options.effectiveMode().includesSchema()) {
       // pgstream requires a non-empty schema block for full/schema snapshots; all leaves are explicit.
-      snapshot.put("schema", Map.of("pgdump_pgrestore", schemaOptions(options.schema)));
+      snapshot.put("schema", Map.of("pgdump_pgrestore", schemaOptions(options.schema, backfill)));
     }
 
     Map<String, Object> postgres = new LinkedHashMap<>();
@@ -102,12 +128,15 @@ public final class PgstreamConfigRenderer {
     postgres.put("mode", "snapshot");
     postgres.put("snapshot", snapshot);
 
-    Map<String, Object> target = targetPostgres(spec, onConflictAction(spec, false));
+    OnConflictAction onConflict =
+        backfill && spec.target.onConflictAction == null ? OnConflictAction.NOTHING : onConflictAction(spec, false);
+    Map<String, Object> target = targetPostgres(spec, onConflict);
     target.put("bulk_ingest", Map.of("enabled", options.effectiveBulkIngest()));
     return document(postgres, target, null);
   }
 
-  private Map<String, Object> replicationDocument(PgstreamPipelineSpec spec, String slot, boolean streamedPastSnapshot) {
+  private Map<String, Object> replicationDocument(
+      PgstreamPipelineSpec spec, String slot, boolean streamedPastSnapshot, List<String> tables) {
     Map<String, Object> postgres = new LinkedHashMap<>();
     postgres.put("url", url(spec.source, CredentialEnv.SOURCE_USER, CredentialEnv.SOURCE_PASSWORD, SOURCE_CA_FILE));
     postgres.put("mode", "replication");
@@ -117,19 +146,19 @@ public final class PgstreamConfigRenderer {
     target.put("bulk_ingest", Map.of("enabled", false));
 
     Map<String, Object> modifiers = null;
-    if (spec.tables != null && !spec.tables.isEmpty()) {
-      modifiers = Map.of("filter", Map.of("include_tables", spec.tables));
+    if (tables != null && !tables.isEmpty()) {
+      modifiers = Map.of("filter", Map.of("include_tables", tables));
     } else if (spec.excludedTables != null && !spec.excludedTables.isEmpty()) {
       modifiers = Map.of("filter", Map.of("exclude_tables", spec.excludedTables));
     }
     return document(postgres, target, modifiers);
   }
 
-  private static Map<String, Object> schemaOptions(SchemaSnapshotSpec schema) {
+  private static Map<String, Object> schemaOptions(SchemaSnapshotSpec schema, boolean backfill) {
     SchemaSnapshotSpec s = schema == null ? new SchemaSnapshotSpec() : schema;
     Map<String, Object> options = new LinkedHashMap<>();
-    options.put("clean_target_db", Boolean.TRUE.equals(s.cleanTargetDb));
-    options.put("create_target_db", Boolean.TRUE.equals(s.createTargetDb));
+    options.put("clean_target_db", !backfill && Boolean.TRUE.equals(s.cleanTargetDb));
+    options.put("create_target_db", !backfill && Boolean.TRUE.equals(s.createTargetDb));
     options.put(
         "roles_snapshot_mode",
         enumValue(s.rolesSnapshotMode == null ? RolesSnapshotMode.DISABLED : s.rolesSnapshotMode));
@@ -260,7 +289,7 @@ public final class PgstreamConfigRenderer {
    */
   public static String asMultiDocument(RenderedConfig config) {
     StringBuilder out = new StringBuilder();
-    for (String file : List.of(SNAPSHOT_FILE, REPLICATION_FILE, SOURCE_CA_FILE, TARGET_CA_FILE)) {
+    for (String file : List.of(SNAPSHOT_FILE, BACKFILL_FILE, REPLICATION_FILE, SOURCE_CA_FILE, TARGET_CA_FILE)) {
       String content = config.files().get(file);
       if (content != null) {
         out.append("---\n# ").append(file).append('\n').append(content);

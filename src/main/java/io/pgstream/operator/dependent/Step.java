@@ -12,6 +12,8 @@ public enum Step {
    * with clean_target_db would wipe what the first attempt wrote.
    */
   SNAPSHOT("snapshot", PgstreamConfigRenderer.SNAPSHOT_FILE, List.of("snapshot"), 0),
+  /** Copies just the tables added after the snapshot (spec.snapshot.backfill); never retried, as a snapshot. */
+  BACKFILL("backfill", PgstreamConfigRenderer.BACKFILL_FILE, List.of("snapshot"), 0),
   /** Drops the replication slot and the pgstream schema; only with deletionPolicy Delete. */
   DESTROY("destroy", PgstreamConfigRenderer.REPLICATION_FILE, List.of("destroy"), 2);
 
@@ -37,6 +39,11 @@ public enum Step {
 
   public List<String> command() {
     return command;
+  }
+
+  /** Copies tables: needs the runner image with PostgreSQL client tools and runs as the pipeline's own login. */
+  public boolean copies() {
+    return this == SNAPSHOT || this == BACKFILL;
   }
 
   public int backoffLimit() {

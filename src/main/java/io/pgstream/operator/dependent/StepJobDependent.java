@@ -6,6 +6,8 @@ import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.fabric8.kubernetes.api.model.batch.v1.JobBuilder;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
 import io.pgstream.operator.api.PgstreamPipeline;
+import io.pgstream.operator.config.Hashes;
+import io.pgstream.operator.config.PgstreamConfigRenderer;
 import io.pgstream.operator.config.RenderedConfig;
 import java.util.Map;
 
@@ -30,17 +32,18 @@ public class StepJobDependent extends OwnedDependent<Job> {
     return switch (step) {
       case INIT, DESTROY -> config.initHash();
       case SNAPSHOT -> config.snapshotHash();
+      case BACKFILL -> Hashes.shortHash(config.files().getOrDefault(PgstreamConfigRenderer.BACKFILL_FILE, ""));
     };
   }
 
   /** The snapshot may need a runner image with PostgreSQL client tools; the reconciler chose it. */
   private String image(PgstreamPipeline p, Context<PgstreamPipeline> ctx) {
-    return step == Step.SNAPSHOT ? PipelineContext.snapshotImage(ctx) : PipelineContext.image(ctx);
+    return step.copies() ? PipelineContext.snapshotImage(ctx) : PipelineContext.image(ctx);
   }
 
   /** init and destroy need event-trigger rights, which on RDS only the master login has. */
   private boolean runsAsSourceAdmin(PgstreamPipeline p) {
-    return step != Step.SNAPSHOT && p.getSpec().initAsAdmin();
+    return !step.copies() && p.getSpec().initAsAdmin();
   }
 
   @Override

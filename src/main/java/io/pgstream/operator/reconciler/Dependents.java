@@ -32,9 +32,10 @@ final class Dependents {
   }
 
   List<EventSource<?, PgstreamPipeline>> eventSources(EventSourceContext<PgstreamPipeline> ctx) {
-    // One Job informer serves the three step dependents; each picks its Job by name.
+    // One Job informer serves the step dependents; each picks its Job by name.
     InformerEventSource<Job, PgstreamPipeline> jobSource = jobs.get(Step.INIT).eventSource(ctx).orElseThrow();
     jobs.get(Step.SNAPSHOT).setEventSource(jobSource);
+    jobs.get(Step.BACKFILL).setEventSource(jobSource);
     jobs.get(Step.DESTROY).setEventSource(jobSource);
     return List.of(
         configMap.eventSource(ctx).orElseThrow(),

@@ -54,6 +54,7 @@ final class PhaseMachine {
   private final SlotWatch slotWatch;
   private final DroppedWritesWatch droppedWritesWatch;
   private final VerificationGate verification;
+  private final Backfill backfill;
   private final RunnerImages runners;
   private final EventRecorder events;
   private final Clock clock;
@@ -90,6 +91,7 @@ final class PhaseMachine {
     this.slotWatch = slotWatch;
     this.droppedWritesWatch = droppedWritesWatch;
     this.verification = verification;
+    this.backfill = new Backfill(children, populatedTarget, replayWindow, events);
     this.runners = runners;
     this.events = events;
     this.clock = clock;
@@ -158,7 +160,10 @@ final class PhaseMachine {
     if (waiting.isEmpty()) {
       waiting = snapshot(p, ctx, s, config, creds);
     }
-    return waiting.orElseGet(() -> stream(p, ctx, s, creds));
+    if (waiting.isEmpty()) {
+      waiting = backfill.step(p, ctx, s, config, creds);
+    }
+    return waiting.orElseGet(() -> Backfill.keepStaleVisible(s, stream(p, ctx, s, creds)));
   }
 
   /** pgstream init, then (with initAsAdmin) the hand-over of its objects; empty when done. */
@@ -216,8 +221,10 @@ final class PhaseMachine {
       }
     }
     if (!done) {
+      StepStatus before = st.snapshot;
       st.snapshot = StepRunner.advance(children.job(Step.SNAPSHOT), p, ctx, st.snapshot, config, creds.secretValues());
       st.snapshot.nonce = nonce;
+      TableCoverage.recordSnapshot(st, before, p.getSpec());
     }
     if (!stepFinished(s, p, ctx, ConditionType.SnapshotCompleted, st.snapshot, Phase.Snapshotting)) {
       return Optional.of(Outcome.onChange());
@@ -251,12 +258,15 @@ final class PhaseMachine {
       return Optional.of(streaming.orSooner(Optional.of(Blocking.recheckDelay(st, clock))));
     }
     String snapshotJob = Children.job(p, Step.SNAPSHOT);
-    children.job(Step.SNAPSHOT).getSecondaryResource(p, ctx)
-        .ifPresent(old -> ctx.getClient().resource(old).withPropagationPolicy(DeletionPropagation.BACKGROUND).delete());
     boolean writing =
         children.deployment.getSecondaryResource(p, ctx).isPresent()
-            || PipelinePods.anyUnfinished(PipelinePods.streaming(ctx.getClient(), p))
-            || PipelinePods.anyUnfinished(PipelinePods.ofJob(ctx.getClient(), p.getMetadata().getNamespace(), snapshotJob));
+            || PipelinePods.anyUnfinished(PipelinePods.streaming(ctx.getClient(), p));
+    // A backfill the new snapshot supersedes stops too.
+    for (Step copy : List.of(Step.SNAPSHOT, Step.BACKFILL)) {
+      children.job(copy).getSecondaryResource(p, ctx)
+          .ifPresent(old -> ctx.getClient().resource(old).withPropagationPolicy(DeletionPropagation.BACKGROUND).delete());
+      writing |= PipelinePods.anyUnfinished(PipelinePods.ofJob(ctx.getClient(), p.getMetadata().getNamespace(), Children.job(p, copy)));
+    }
     if (writing) {
       children.deployment.delete(p, ctx);
       String message = "The snapshot waits until nothing writes to the target: Deployment " + Children.deployment(p)

@@ -54,7 +54,7 @@ final class PipelineInputs {
     if (untrusted.isPresent()) {
       return new Unavailable(untrusted.get().reason(), untrusted.get().message());
     }
-    RenderedConfig config = renderer.render(p);
+    RenderedConfig config = renderer.render(p, TableCoverage.renderOptions(p));
     PipelineContext.put(ctx, config, creds, runners.pgstreamImage(p));
     children.credentialsSecret.reconcile(p, ctx);
     children.configMap.reconcile(p, ctx);

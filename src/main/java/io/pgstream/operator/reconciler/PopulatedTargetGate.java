@@ -6,6 +6,7 @@ import io.pgstream.operator.api.PopulatedTargetPolicy;
 import io.pgstream.operator.api.SnapshotSpec;
 import io.pgstream.operator.credentials.Redactor;
 import io.pgstream.operator.credentials.ResolvedCredentials;
+import io.pgstream.operator.lifecycle.TableSelectionChange.Selection;
 import io.pgstream.operator.preflight.DatabaseConnector;
 import io.pgstream.operator.preflight.TableSelection;
 import io.pgstream.operator.preflight.TargetTables;
@@ -36,7 +37,7 @@ final class PopulatedTargetGate {
    * streaming alone): the refusal, or null.
    */
   Blocker refusal(PgstreamPipeline p, ResolvedCredentials creds) {
-    return policy(p) == PopulatedTargetPolicy.Refuse ? look(p, creds, false) : null;
+    return policy(p) == PopulatedTargetPolicy.Refuse ? look(p, creds, false, specSelection(p), SNAPSHOT) : null;
   }
 
   /**
@@ -44,7 +45,16 @@ final class PopulatedTargetGate {
    * empties what holds rows. Null when the snapshot may start.
    */
   Blocker clear(PgstreamPipeline p, ResolvedCredentials creds) {
-    return look(p, creds, policy(p) == PopulatedTargetPolicy.Truncate);
+    return look(p, creds, policy(p) == PopulatedTargetPolicy.Truncate, specSelection(p), SNAPSHOT);
+  }
+
+  /** {@link #clear} for a backfill: only the target copies of the tables it copies count. */
+  Blocker clearForBackfill(PgstreamPipeline p, ResolvedCredentials creds, Selection tables) {
+    return look(p, creds, policy(p) == PopulatedTargetPolicy.Truncate, tables, BACKFILL);
+  }
+
+  private static Selection specSelection(PgstreamPipeline p) {
+    return new Selection(p.getSpec().tables, p.getSpec().excludedTables);
   }
 
   private static PopulatedTargetPolicy policy(PgstreamPipeline p) {
@@ -55,7 +65,13 @@ final class PopulatedTargetGate {
     return spec.snapshot == null ? new SnapshotSpec() : spec.snapshot;
   }
 
-  private Blocker look(PgstreamPipeline p, ResolvedCredentials creds, boolean truncate) {
+  /** Which copy looks, for the messages: its name and the spec field that asked for it. */
+  private record Copy(String name, String field) {}
+
+  private static final Copy SNAPSHOT = new Copy("snapshot", "spec.snapshot.nonce");
+  private static final Copy BACKFILL = new Copy("backfill", "spec.snapshot.backfill");
+
+  private Blocker look(PgstreamPipeline p, ResolvedCredentials creds, boolean truncate, Selection tables, Copy copy) {
     PgstreamPipelineSpec spec = p.getSpec();
     SnapshotSpec snapshot = snapshot(spec);
     // cleanTargetDb: pg_dump --clean drops the selected objects before the copy, so nothing is in the way.
@@ -67,23 +83,24 @@ final class PopulatedTargetGate {
     }
     try (Connection source = database.open(spec.source, spec.source.database, creds.sourceUser(), creds.sourcePassword());
         Connection target = database.open(spec.target, spec.target.database, creds.targetUser(), creds.targetPassword())) {
-      List<String> populated = TargetTables.populated(target, TableSelection.tables(source, spec.tables, spec.excludedTables));
+      List<String> populated = TargetTables.populated(target, TableSelection.tables(source, tables.tables(), tables.excluded()));
       if (populated.isEmpty()) {
         return null;
       }
       if (!truncate) {
         return new Blocker(
             "TargetNotEmpty",
-            ("The snapshot would copy into target tables that already hold rows (%s) and fail on the first duplicate key."
+            ("The %s would copy into target tables that already hold rows (%s) and fail on the first duplicate key."
                     + " Fix: set spec.snapshot.populatedTarget: Truncate (the operator empties these tables first), empty"
-                    + " them yourself, or set spec.snapshot.nonce back to skip the new snapshot.")
-                .formatted(list(populated)));
+                    + " them yourself, or set %s back to skip the new %s.")
+                .formatted(copy.name(), list(populated), copy.field(), copy.name()));
       }
       TargetTables.truncate(target, populated);
       events.normal(
           p,
           "TargetTruncated",
-          "spec.snapshot.populatedTarget is Truncate: emptied %s on the target before the snapshot".formatted(list(populated)));
+          "spec.snapshot.populatedTarget is Truncate: emptied %s on the target before the %s"
+              .formatted(list(populated), copy.name()));
       return null;
     } catch (SQLException e) {
       if ("3D000".equals(e.getSQLState())) {
@@ -93,7 +110,7 @@ final class PopulatedTargetGate {
       return truncate
           ? new Blocker(
               "TargetTruncateFailed",
-              "Could not empty the selected target tables before the snapshot: " + why
+              "Could not empty the selected target tables before the " + copy.name() + ": " + why
                   + ". Fix the cause (a table outside the selection that references one of them is not emptied: add it"
                   + " to spec.tables, or empty the tables yourself); the operator tries again with backoff.")
           : new Blocker("TargetCheckFailed", "Could not check whether the target tables are empty: " + why);

@@ -15,6 +15,7 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.stream.Stream;
 
 /**
  * A working copy of a pipeline's status. Conditions keep their lastTransitionTime unless their
@@ -51,9 +52,14 @@ public final class StatusUpdater {
 
   public void set(ConditionType type, boolean value, String reason, String message) {
     String flag = value ? "True" : "False";
-    Optional<Condition> existing = condition(status, type);
+    // A flag set one way and back within one reconcile (a later step overriding an earlier one) is no transition.
     String transition =
-        existing.filter(c -> flag.equals(c.getStatus())).map(Condition::getLastTransitionTime).orElse(now());
+        Stream.of(condition(status, type), condition(before, type))
+            .flatMap(Optional::stream)
+            .filter(c -> flag.equals(c.getStatus()))
+            .map(Condition::getLastTransitionTime)
+            .findFirst()
+            .orElse(now());
     Condition updated =
         new ConditionBuilder()
             .withType(type.name())

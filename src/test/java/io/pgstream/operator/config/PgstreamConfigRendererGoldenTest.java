@@ -15,7 +15,8 @@ import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * Each folder under src/test/resources/golden holds a pipeline and the config the operator must
- * render for it. Run with -Dgolden.update=true to rewrite the expectations after a deliberate change.
+ * render for it, and optionally the {@link RenderOptions} the reconciler would pass (options.yaml). Run
+ * with -Dgolden.update=true to rewrite the expectations after a deliberate change.
  */
 class PgstreamConfigRendererGoldenTest {
   static final Path GOLDEN = Path.of("src/test/resources/golden");
@@ -34,7 +35,7 @@ class PgstreamConfigRendererGoldenTest {
         Serialization.unmarshal(Files.readString(dir.resolve("pipeline.yaml")), PgstreamPipeline.class);
     assertThat(PipelineValidator.validate(pipeline)).as("golden inputs are valid").isEmpty();
 
-    String rendered = PgstreamConfigRenderer.asMultiDocument(new PgstreamConfigRenderer().render(pipeline));
+    String rendered = PgstreamConfigRenderer.asMultiDocument(new PgstreamConfigRenderer().render(pipeline, options(dir)));
 
     Path expected = dir.resolve("expected.yaml");
     if (Boolean.getBoolean("golden.update")) {
@@ -48,8 +49,14 @@ class PgstreamConfigRendererGoldenTest {
   void rendersTheSameBytesTwice(String name) throws IOException {
     PgstreamPipeline pipeline =
         Serialization.unmarshal(Files.readString(GOLDEN.resolve(name).resolve("pipeline.yaml")), PgstreamPipeline.class);
-    RenderedConfig first = new PgstreamConfigRenderer().render(pipeline);
-    RenderedConfig second = new PgstreamConfigRenderer().render(pipeline);
+    RenderOptions options = options(GOLDEN.resolve(name));
+    RenderedConfig first = new PgstreamConfigRenderer().render(pipeline, options);
+    RenderedConfig second = new PgstreamConfigRenderer().render(pipeline, options);
     assertThat(second).isEqualTo(first);
+  }
+
+  private static RenderOptions options(Path dir) throws IOException {
+    Path file = dir.resolve("options.yaml");
+    return Files.exists(file) ? Serialization.unmarshal(Files.readString(file), RenderOptions.class) : RenderOptions.NONE;
   }
 }

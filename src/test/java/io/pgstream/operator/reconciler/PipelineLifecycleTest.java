@@ -44,6 +44,7 @@ import io.pgstream.operator.support.CapturedLogs;
 import io.pgstream.operator.support.FakeKubelet;
 import io.pgstream.operator.support.FakeRds;
 import io.pgstream.operator.support.FaultInjector;
+import io.pgstream.operator.support.PipelineObjects;
 import io.pgstream.operator.support.Pipelines;
 import io.pgstream.operator.support.TcpProxy;
 import io.pgstream.operator.support.TestDatabases;
@@ -1140,19 +1141,19 @@ class PipelineLifecycleTest {
 
   private NonNamespaceOperation<PgstreamPipeline, KubernetesResourceList<PgstreamPipeline>, Resource<PgstreamPipeline>>
       pipelines() {
-    return client.resources(PgstreamPipeline.class).inNamespace(NAMESPACE);
+    return new PipelineObjects(client, NAME).pipelines();
   }
 
   private PgstreamPipeline pipeline() {
-    return pipelines().withName(NAME).get();
+    return new PipelineObjects(client, NAME).pipeline();
   }
 
   private Job job(String step) {
-    return client.batch().v1().jobs().inNamespace(NAMESPACE).withName(NAME + "-" + step).get();
+    return new PipelineObjects(client, NAME).job(step);
   }
 
   private Deployment deployment() {
-    return client.apps().deployments().inNamespace(NAMESPACE).withName(NAME + "-stream").get();
+    return new PipelineObjects(client, NAME).deployment();
   }
 
   private String podConfigHash() {

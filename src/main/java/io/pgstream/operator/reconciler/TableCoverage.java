@@ -1,0 +1,85 @@
+package io.pgstream.operator.reconciler;
+
+import io.pgstream.operator.api.PgstreamPipeline;
+import io.pgstream.operator.api.PgstreamPipelineSpec;
+import io.pgstream.operator.api.PgstreamPipelineStatus;
+import io.pgstream.operator.api.StepState;
+import io.pgstream.operator.api.StepStatus;
+import io.pgstream.operator.config.RenderOptions;
+import io.pgstream.operator.lifecycle.TableSelectionChange;
+import io.pgstream.operator.lifecycle.TableSelectionChange.Selection;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * Which tables the target holds, as recorded in status.snapshot (patterns, see {@link
+ * TableSelectionChange}), and what that means for rendering. Read from the status as it was at the
+ * start of a reconcile, so the ConfigMap the pods read always matches what status says.
+ */
+final class TableCoverage {
+  private TableCoverage() {}
+
+  static Selection wanted(PgstreamPipelineSpec spec) {
+    return new Selection(spec.tables, spec.excludedTables);
+  }
+
+  /** The selection the target holds, or null before a snapshot finished or when it predates the record. */
+  static Selection covered(PgstreamPipelineStatus st) {
+    if (st == null || st.snapshot == null || st.snapshot.state != StepState.Succeeded || st.snapshot.tables == null) {
+      return null;
+    }
+    return new Selection(st.snapshot.tables, st.snapshot.excludedTables);
+  }
+
+  static void record(StepStatus step, Selection selection) {
+    step.tables = selection.tables();
+    step.excludedTables = selection.excluded().isEmpty() ? null : selection.excluded();
+  }
+
+  /**
+   * Called with the snapshot's record before and after a step of its Job: a new Job records the
+   * selection it copies (the spec now) and supersedes every earlier backfill; the same Job keeps
+   * what was recorded when it was created.
+   */
+  static void recordSnapshot(PgstreamPipelineStatus st, StepStatus before, PgstreamPipelineSpec spec) {
+    StepStatus now = st.snapshot;
+    if (before != null && before.tables != null && Objects.equals(before.configHash, now.configHash)) {
+      now.tables = before.tables;
+      now.excludedTables = before.excludedTables;
+      return;
+    }
+    record(now, wanted(spec));
+    st.backfill = null;
+  }
+
+  static boolean backfillRunning(PgstreamPipelineStatus st) {
+    return st != null && st.backfill != null && st.backfill.state == StepState.Running && st.backfill.tables != null;
+  }
+
+  /** Changes made during a finished backfill may still replay over its copy (see {@link ReplayWindow}). */
+  static boolean replayingBackfill(PgstreamPipelineStatus st) {
+    return st != null && st.backfill != null && st.backfill.state == StepState.Succeeded
+        && !Boolean.TRUE.equals(st.backfill.streamedPast);
+  }
+
+  /** The renderer's inputs from the pipeline's progress: held-out tables, the running backfill, its replay. */
+  static RenderOptions renderOptions(PgstreamPipeline p) {
+    PgstreamPipelineStatus st = p.getStatus();
+    Selection covered = p.getSpec().mode.snapshots() ? covered(st) : null;
+    if (covered == null) {
+      return RenderOptions.NONE;
+    }
+    List<String> heldOut = TableSelectionChange.between(covered, wanted(p.getSpec())).heldOut();
+    Selection backfill =
+        backfillRunning(st) ? new Selection(st.backfill.tables, st.backfill.excludedTables) : null;
+    return new RenderOptions(heldOut, covered.tables(), backfill, replayingBackfill(st));
+  }
+
+  /** Whether replication would stream no table at all: every selected one waits for a backfill. */
+  static boolean nothingToStream(PgstreamPipeline p) {
+    RenderOptions options = renderOptions(p);
+    List<String> tables = p.getSpec().tables;
+    return tables != null && !options.heldOutTables().isEmpty()
+        && TableSelectionChange.streamed(tables, options.heldOutTables(), options.coveredTables()).isEmpty();
+  }
+}

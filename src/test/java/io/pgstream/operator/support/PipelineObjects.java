@@ -1,0 +1,30 @@
+package io.pgstream.operator.support;
+
+import static io.pgstream.operator.support.Pipelines.NAMESPACE;
+
+import io.fabric8.kubernetes.api.model.KubernetesResourceList;
+import io.fabric8.kubernetes.api.model.apps.Deployment;
+import io.fabric8.kubernetes.api.model.batch.v1.Job;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.dsl.NonNamespaceOperation;
+import io.fabric8.kubernetes.client.dsl.Resource;
+import io.pgstream.operator.api.PgstreamPipeline;
+
+/** A test pipeline and the children the operator gives it, read back from the (mock) API server. */
+public record PipelineObjects(KubernetesClient client, String name) {
+  public NonNamespaceOperation<PgstreamPipeline, KubernetesResourceList<PgstreamPipeline>, Resource<PgstreamPipeline>> pipelines() {
+    return client.resources(PgstreamPipeline.class).inNamespace(NAMESPACE);
+  }
+
+  public PgstreamPipeline pipeline() {
+    return pipelines().withName(name).get();
+  }
+
+  public Job job(String step) {
+    return client.batch().v1().jobs().inNamespace(NAMESPACE).withName(name + "-" + step).get();
+  }
+
+  public Deployment deployment() {
+    return client.apps().deployments().inNamespace(NAMESPACE).withName(name + "-stream").get();
+  }
+}
