@@ -1,5 +1,6 @@
 package io.pgstream.operator.reconciler;
 
+import io.pgstream.operator.config.ReplicationSlots;
 import static io.pgstream.operator.support.Pipelines.NAMESPACE;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
@@ -78,7 +79,7 @@ import org.junit.jupiter.api.Test;
 @EnableKubernetesMockClient(crud = true)
 class PipelineLifecycleTest {
   static final String NAME = "orders";
-  static final String SLOT = "pgstream_default_orders";
+  static final String SLOT = ReplicationSlots.defaultName(NAMESPACE, NAME);
   static final Duration SLOT_CHECK_INTERVAL = Duration.ofSeconds(1);
   static final AtomicInteger TESTS_RUN = new AtomicInteger();
 
@@ -783,7 +784,7 @@ class PipelineLifecycleTest {
         .anySatisfy(
             e -> {
               assertThat(e.getReason()).isEqualTo("SlotRetained");
-              assertThat(e.getMessage()).contains("pgstream_default_orders", "pg_drop_replication_slot");
+              assertThat(e.getMessage()).contains(SLOT, "pg_drop_replication_slot");
             });
     assertThat(job("destroy")).isNull();
   }
