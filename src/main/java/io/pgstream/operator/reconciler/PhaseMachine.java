@@ -125,7 +125,7 @@ final class PhaseMachine {
       blocker = prepare.prepare(p, s, config, creds);
     }
     if (blocker == null) {
-      Finding finding = preflight.check(p, s, config, creds);
+      Finding finding = preflight.check(p, ctx, s, config, creds);
       blocker = finding == null ? null : new Blocker(finding.code(), "Preflight failed: " + finding.describe());
     }
     if (blocker != null) {

@@ -72,7 +72,7 @@ class PreflightTest {
   }
 
   private PreflightReport run(PgstreamPipelineSpec spec, ResolvedCredentials creds) {
-    lastReport = preflight.run(spec, id + "_slot", creds, false);
+    lastReport = preflight.run(spec, id + "_slot", creds, SlotClaim.NONE);
     return lastReport;
   }
 
@@ -205,8 +205,8 @@ class PreflightTest {
           c.unwrap(PGConnection.class).getReplicationAPI().replicationStream().logical().withSlotName(slot).start();
       Finding f = finding(run(spec(rds, PipelineMode.REPLICATION)), "SlotInUse");
       assertThat(f.cause()).contains("is in use by PID");
-      assertThat(f.fix()).contains("pg_terminate_backend");
-      assertThat(preflight.run(spec(rds, PipelineMode.REPLICATION), slot, new ResolvedCredentials(srcUser, PW, tgtUser, PW), true).findings())
+      assertThat(f.fix()).contains("stop that consumer");
+      assertThat(preflight.run(spec(rds, PipelineMode.REPLICATION), slot, new ResolvedCredentials(srcUser, PW, tgtUser, PW), SlotClaim.OWN).findings())
           .as("a slot the pipeline's own init created may be held by its own consumer")
           .isEmpty();
       stream.close();
