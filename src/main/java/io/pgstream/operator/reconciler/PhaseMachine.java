@@ -263,11 +263,12 @@ final class PhaseMachine {
     Deployment actual = children.deployment.reconcile(p, ctx).getSingleResource().orElse(null);
     String name = Children.deployment(p);
     s.phase(Phase.Streaming);
+    // Measured whatever spec.preflight says: the watch only reads pg_replication_slots.
+    st.slot = slotWatch.observe(p, st.slot, creds);
     if (p.getSpec().preflightEnforced()) {
-      st.slot = slotWatch.observe(p, ctx, st.slot, creds);
       replayWindow.observe(p, st.snapshot, creds);
     }
-    SlotWatch.Problem slotProblem = SlotWatch.problem(p, st.slot);
+    SlotWatch.Problem slotProblem = slotWatch.problem(p, st.slot);
     boolean dropped = droppedWrites(p, ctx, s);
     if (slotProblem != null) {
       s.set(ConditionType.Degraded, true, slotProblem.reason(), slotProblem.message());
@@ -297,8 +298,8 @@ final class PhaseMachine {
       s.set(ConditionType.Streaming, true, "DeploymentAvailable", message);
       s.set(ConditionType.Ready, true, "Streaming", message);
     }
-    // Slot lag and pgstream's log change without any Kubernetes event: look again after the measuring interval.
-    boolean watching = p.getSpec().preflightEnforced() || !p.getSpec().target.effectiveStrictMode();
+    // Slot readings arrive as events (SlotEventSource); pgstream's log and the replay window are looked at again after the interval.
+    boolean watching = replayWindow.open(p, st.snapshot) || !p.getSpec().target.effectiveStrictMode();
     Outcome watch = watching ? Outcome.after(slotWatch.interval()) : Outcome.onChange();
     return watch.orSooner(verification.observe(p, s, creds));
   }
