@@ -298,9 +298,10 @@ final class PhaseMachine {
       s.set(ConditionType.Streaming, true, "DeploymentAvailable", message);
       s.set(ConditionType.Ready, true, "Streaming", message);
     }
-    // Slot readings arrive as events (SlotEventSource); pgstream's log and the replay window are looked at again after the interval.
-    boolean watching = replayWindow.open(p, st.snapshot) || !p.getSpec().target.effectiveStrictMode();
-    Outcome watch = watching ? Outcome.after(slotWatch.interval()) : Outcome.onChange();
+    // Slot readings arrive as events (SlotEventSource); pgstream's log and the replay window are looked at again
+    // after the interval, and unwatched Secrets within the credentials refresh.
+    boolean watching = replayWindow.pending(p, st.snapshot) || !p.getSpec().target.effectiveStrictMode();
+    Outcome watch = Outcome.after(watching ? slotWatch.interval() : PgstreamPipelineReconciler.CREDENTIALS_REFRESH);
     return watch.orSooner(verification.observe(p, s, creds));
   }
 

@@ -51,8 +51,15 @@ final class ReplayWindow {
     }
   }
 
-  /** The window is still to be closed: the next reconciles look at the slot's position. */
-  boolean open(PgstreamPipeline p, StepStatus snapshot) {
+  /**
+   * The next reconcile must look again: the window is open, or it closed in this reconcile and the
+   * config (rendered from the status read at the start) still has to follow.
+   */
+  boolean pending(PgstreamPipeline p, StepStatus snapshot) {
+    return open(p, snapshot) || (p.getStatus() != null && open(p, p.getStatus().snapshot));
+  }
+
+  private static boolean open(PgstreamPipeline p, StepStatus snapshot) {
     return applies(p) && snapshot != null && snapshot.lsn != null && !Boolean.TRUE.equals(snapshot.streamedPast);
   }
 

@@ -36,6 +36,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
 import java.util.function.Function;
 import java.util.function.Supplier;
+import java.util.stream.Collectors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -191,8 +192,11 @@ final class SlotWatch {
           unwatch(e.getKey());
         }
       }
+      Set<SlotServer> inUse = watched.values().stream().map(Watched::server).collect(Collectors.toSet());
+      // A rotated password or a moved source leaves its old group (and breaker) behind.
+      servers.keySet().retainAll(inUse);
       Set<String> claimedNow = claimed.get();
-      watched.values().stream().map(Watched::server).distinct().forEach(s -> pollSoon(s, claimedNow));
+      inUse.forEach(s -> pollSoon(s, claimedNow));
     } catch (RuntimeException e) {
       LOG.warn("slot watch round failed: {}", e.toString());
     }
