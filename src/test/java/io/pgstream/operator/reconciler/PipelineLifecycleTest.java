@@ -480,6 +480,24 @@ class PipelineLifecycleTest {
   }
 
   @Test
+  void aSlotCheckThatCannotLogInTurnsDegradedAfterAFewTries() {
+    driveToStreaming();
+    await().until(() -> pipeline().getStatus().slot != null);
+    TestPostgres pg = TestDatabases.ready();
+    // The database's password changes, the Secret's does not: the operator's slot checks are refused (28P01).
+    pg.execute("postgres", "ALTER ROLE " + TestDatabases.SOURCE_USER + " PASSWORD 'changed-behind-the-operator'");
+    try {
+      await().atMost(Duration.ofSeconds(40)).until(() -> "True/SlotCheckFailed".equals(condition("Degraded")));
+      assertThat(message("Degraded")).contains("authentication failed", "28P01", "Fix the credentials").doesNotContain(Pipelines.SOURCE_PASSWORD);
+      assertThat(pipeline().getStatus().slot.state).as("a failed check never reports the slot Missing").isEqualTo("Healthy");
+      assertThat(metrics.find("pgstream_replication_slot_check_failures").tag("pipeline", NAME).counter().count()).isGreaterThanOrEqualTo(3);
+    } finally {
+      pg.execute("postgres", "ALTER ROLE " + TestDatabases.SOURCE_USER + " PASSWORD '" + Pipelines.SOURCE_PASSWORD.replace("'", "''") + "'");
+    }
+    await().atMost(Duration.ofSeconds(40)).until(() -> "False/AsExpected".equals(condition("Degraded")));
+  }
+
+  @Test
   void aLeftoverSlotIsCountedNeverNamedToThePipelineAndNeverDropped() {
     driveToStreaming();
     TestDatabases.createSlot("pgstream_tenant_b_orders");
