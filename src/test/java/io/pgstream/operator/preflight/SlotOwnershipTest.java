@@ -9,16 +9,11 @@ import io.pgstream.operator.api.SlotRecord;
 import io.pgstream.operator.api.SlotRecordState;
 import io.pgstream.operator.credentials.ResolvedCredentials;
 import io.pgstream.operator.support.Pipelines;
+import io.pgstream.operator.support.SlotConsumer;
 import io.pgstream.operator.support.TestPostgres;
-import java.sql.Connection;
-import java.sql.DriverManager;
 import java.util.List;
-import java.util.Properties;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
-import org.postgresql.PGConnection;
-import org.postgresql.PGProperty;
-import org.postgresql.replication.PGReplicationStream;
 
 /** Whose an existing slot is, decided from the pipelines' recorded status, on a real server. */
 class SlotOwnershipTest {
@@ -99,22 +94,13 @@ class SlotOwnershipTest {
     databases();
     PgstreamPipeline self = pipeline("default", "mine");
     rds.execute(src, "SELECT pg_create_logical_replication_slot('" + slot + "', 'test_decoding')");
-    Properties props = new Properties();
-    PGProperty.USER.set(props, "postgres");
-    PGProperty.REPLICATION.set(props, "database");
-    PGProperty.ASSUME_MIN_SERVER_VERSION.set(props, "10");
-    PGProperty.PREFER_QUERY_MODE.set(props, "simple");
-    PGProperty.APPLICATION_NAME.set(props, "someone-elses-consumer");
-    try (Connection c = DriverManager.getConnection("jdbc:postgresql://127.0.0.1:" + rds.port() + "/" + src, props)) {
-      PGReplicationStream stream =
-          c.unwrap(PGConnection.class).getReplicationAPI().replicationStream().logical().withSlotName(slot).start();
+    try (SlotConsumer consumer = new SlotConsumer(rds, src, slot, "someone-elses-consumer")) {
       Finding held = finding(run(self, SlotClaim.of(self, slot, false, List.of(self))), "SlotInUse");
       assertThat(held.cause()).contains("is in use by PID", "application_name \"someone-elses-consumer\"", "login postgres");
       assertThat(held.fix()).doesNotContain("pg_terminate_backend");
       assertThat(run(self, SlotClaim.of(recording(self), slot, false, List.of(self))).findings())
           .as("the slot it recorded may be held by its own streaming pod (a roll)")
           .isEmpty();
-      stream.close();
     } finally {
       rds.execute(src, "SELECT pg_drop_replication_slot('" + slot + "')");
     }
