@@ -1,5 +1,6 @@
 package io.pgstream.operator.cli;
 
+import io.pgstream.operator.preflight.SlotClaim;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -74,7 +75,9 @@ class PreflightCommand implements Callable<Integer> {
           failed = true;
           continue;
         }
-        PreflightReport report = preflight.run(pipeline.getSpec(), ReplicationSlots.slotFor(pipeline), creds, false);
+        String slot = ReplicationSlots.slotFor(pipeline);
+        // Only the file's own status is known here: a slot it records is its own.
+        PreflightReport report = preflight.run(pipeline.getSpec(), slot, creds, SlotClaim.of(pipeline, slot, false, List.of()));
         failed |= !report.ok();
         if (output == Output.json) {
           Map<String, Object> result = new LinkedHashMap<>();

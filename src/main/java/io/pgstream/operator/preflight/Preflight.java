@@ -23,9 +23,9 @@ public class Preflight {
 
   /**
    * @param slot the pipeline's replication slot
-   * @param ownSlot the pipeline's own init created the slot (so it may be active, and is pgstream's)
+   * @param claim whose the slot is by the pipelines' records (the pipeline's own may be active, and is pgstream's)
    */
-  public PreflightReport run(PgstreamPipelineSpec spec, String slot, ResolvedCredentials creds, boolean ownSlot) {
+  public PreflightReport run(PgstreamPipelineSpec spec, String slot, ResolvedCredentials creds, SlotClaim claim) {
     Checklist list = new Checklist(spec.acknowledge);
     Optional<Login> initLogin = spec.initAsAdmin() ? creds.sourceAdmin() : Optional.empty();
     RoleRestore.Plan roles = null;
@@ -34,7 +34,7 @@ public class Preflight {
         ServerFacts facts = ServerFacts.read(c);
         list.sourceVersion(facts.versionNum());
         SystemIdentifier.read(c).ifPresent(list::sourceSystemIdentifier);
-        new SourceChecks(c, facts, spec, list).run(slot, ownSlot, initLogin.isEmpty());
+        new SourceChecks(c, facts, spec, list).run(slot, claim, initLogin.isEmpty());
         if (RoleRestore.restoresRoles(spec)) {
           roles = RoleRestore.read(c, facts, spec);
         }

@@ -25,15 +25,15 @@ final class SourceChecks extends Checks {
 
   /**
    * @param slot the pipeline's replication slot
-   * @param ownSlot the pipeline's own init created the slot: it may be active (its consumer), and its
-   *     plugin and WAL sender are already settled
+   * @param claim whose the slot is by the pipelines' records: the pipeline's own may be active (its
+   *     consumer), and its plugin and WAL sender are already settled
    */
-  void run(String slot, boolean ownSlot, boolean initRights) throws SQLException {
+  void run(String slot, SlotClaim claim, boolean initRights) throws SQLException {
     list.check(SIDE, "writer endpoint", writerEndpoint());
     if (spec.mode.replicates()) {
       list.check(SIDE, "logical replication enabled", logicalReplication());
       list.check(SIDE, "wal2json allowed as an output plugin", wal2jsonAllowed());
-      replicationSlot(slot, ownSlot);
+      replicationSlot(slot, claim);
       list.check(SIDE, "replication privilege", replicationPrivilege());
       list.check(SIDE, "updates and deletes of the selected tables can be applied", ReplicaIdentity.check(c, spec));
       if (initRights) {
@@ -122,7 +122,7 @@ final class SourceChecks extends Checks {
     return null;
   }
 
-  private void replicationSlot(String slot, boolean ownSlot) throws SQLException {
+  private void replicationSlot(String slot, SlotClaim claim) throws SQLException {
     record Slot(String plugin, String database, boolean active, Integer pid, String walStatus) {}
     Optional<Slot> existing =
         Jdbc.one(
@@ -143,45 +143,68 @@ final class SourceChecks extends Checks {
                   "All max_replication_slots are in use, so pgstream init cannot create slot " + slot + ".",
                   "Drop a slot you know is unused (SELECT pg_drop_replication_slot('<name>');) or raise"
                       + " max_replication_slots in the parameter group and reboot."));
-    } else {
-      Slot s = existing.get();
-      Finding problem = null;
-      // Most specific first: whose slot it is, who holds it, what it decodes with, whether it can resume.
-      if (!f.database().equals(s.database())) {
-        problem =
-            Finding.error(
-                SIDE,
-                "SlotOtherDatabase",
-                "Replication slot %s belongs to database %s, not %s.".formatted(slot, s.database(), f.database()),
-                "Choose another spec.replicationSlot.");
-      } else if (s.active() && !ownSlot) {
-        problem =
-            Finding.error(
-                SIDE,
-                "SlotInUse",
-                "Replication slot %s is in use by PID %s; a slot takes one consumer.".formatted(slot, s.pid()),
-                "Stop the other consumer (SELECT pg_terminate_backend(" + s.pid() + "); once you know what it is)"
-                    + " or choose another spec.replicationSlot.");
-      } else if (!ownSlot && !"wal2json".equals(s.plugin())) {
-        problem =
-            Finding.error(
-                SIDE,
-                "SlotWrongPlugin",
-                "Replication slot %s exists with plugin %s; pgstream needs wal2json.".formatted(slot, s.plugin()),
-                "Choose another spec.replicationSlot; the existing slot belongs to something else.");
-      } else if ("lost".equals(s.walStatus())) {
-        problem =
-            Finding.error(
-                SIDE,
-                "SlotWalLost",
-                "Replication slot " + slot + " lost the WAL it needs (wal_status lost); changes are missing.",
-                "The slot cannot resume. Drop it yourself when you decide to (SELECT pg_drop_replication_slot('"
-                    + slot
-                    + "');) and take a new snapshot: the operator never drops a slot on its own.");
-      }
+    }
+    Slot s = existing.orElse(null);
+    Finding problem = null;
+    // Most specific first: whose slot it is, who holds it, what it decodes with, whether it can resume.
+    if (s != null && !f.database().equals(s.database())) {
+      problem =
+          Finding.error(
+              SIDE,
+              "SlotOtherDatabase",
+              "Replication slot %s belongs to database %s, not %s.".formatted(slot, s.database(), f.database()),
+              "Choose another spec.replicationSlot.");
+    } else if (claim.otherPipeline() != null) {
+      // Also when the slot is gone: creating it again would hand the other pipeline a slot it did not create.
+      problem =
+          Finding.error(
+              SIDE,
+              "SlotOfAnotherPipeline",
+              ("Replication slot %s was created by %s (recorded in its status)%s; two consumers of one slot each lose"
+                      + " the other's changes, so this pipeline does not use it.")
+                  .formatted(slot, claim.otherPipeline(), s != null && s.active() ? " and is in use by PID " + s.pid() : ""),
+              "Choose another spec.replicationSlot, or remove it for this pipeline's own default name.");
+    } else if (s != null && s.active() && !claim.own()) {
+      problem =
+          Finding.error(
+              SIDE,
+              "SlotInUse",
+              "Replication slot %s is in use by %s, and this pipeline did not create it; a slot takes one consumer."
+                  .formatted(slot, SlotHolder.read(c, s.pid())),
+              "Choose another spec.replicationSlot, or stop that consumer where it runs once you know it is not needed.");
+    } else if (s != null && !claim.own() && !"wal2json".equals(s.plugin())) {
+      problem =
+          Finding.error(
+              SIDE,
+              "SlotWrongPlugin",
+              "Replication slot %s exists with plugin %s; pgstream needs wal2json.".formatted(slot, s.plugin()),
+              "Choose another spec.replicationSlot; the existing slot belongs to something else.");
+    } else if (s != null && !claim.own()) {
+      problem =
+          Finding.error(
+              SIDE,
+              "SlotNotOwned",
+              ("Replication slot %s exists, but no PgstreamPipeline recorded creating it (this one neither): streaming"
+                      + " from it would start wherever its last consumer stopped, and that consumer would lose changes.")
+                  .formatted(slot),
+              ("Choose another spec.replicationSlot. If you know the slot is unused (for example kept by a deleted"
+                      + " pipeline with deletionPolicy Retain), drop it (SELECT pg_drop_replication_slot('%s');) and this"
+                      + " pipeline creates its own.")
+                  .formatted(slot.replace("'", "''")));
+    } else if (s != null && "lost".equals(s.walStatus())) {
+      problem =
+          Finding.error(
+              SIDE,
+              "SlotWalLost",
+              "Replication slot " + slot + " lost the WAL it needs (wal_status lost); changes are missing.",
+              "The slot cannot resume. Drop it yourself when you decide to (SELECT pg_drop_replication_slot('"
+                  + slot
+                  + "');) and take a new snapshot: the operator never drops a slot on its own.");
+    }
+    if (s != null || problem != null) {
       list.check(SIDE, "replication slot " + slot + " usable", problem);
     }
-    if (!ownSlot) {
+    if (!claim.own()) {
       int senders = headroom("max_wal_senders", "pg_stat_replication");
       list.check(
           SIDE,

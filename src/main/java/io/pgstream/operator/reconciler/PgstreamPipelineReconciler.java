@@ -29,6 +29,7 @@ import io.pgstream.operator.credentials.ResolvedCredentials;
 import io.pgstream.operator.dependent.NameConflictException;
 import io.pgstream.operator.dependent.RunnerImages;
 import io.pgstream.operator.metrics.PipelineMetrics;
+import io.pgstream.operator.metrics.SlotMetrics;
 import io.pgstream.operator.preflight.DatabaseConnector;
 import io.pgstream.operator.preflight.LogicalReplicationInEffect;
 import io.pgstream.operator.preflight.Preflight;
@@ -42,6 +43,7 @@ import io.pgstream.operator.verify.Verifier;
 import java.io.InterruptedIOException;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -68,6 +70,7 @@ public class PgstreamPipelineReconciler implements Reconciler<PgstreamPipeline>,
   private final DeletionHandler deletion;
   private final Announcer announcer;
   private final PipelineMetrics metrics;
+  private final SlotWatch slotWatch;
   private final Clock clock;
 
   public PgstreamPipelineReconciler(KubernetesClient client, OperatorSettings settings, Clock clock) {
@@ -87,6 +90,7 @@ public class PgstreamPipelineReconciler implements Reconciler<PgstreamPipeline>,
         new RdsGate(
             new AwsClients(settings.awsEndpoint()), settings.awsPowers(), new LogicalReplicationInEffect(database), events, clock);
     this.metrics = new PipelineMetrics(settings.registry());
+    this.slotWatch = new SlotWatch(new SlotMonitor(database), new SlotMetrics(settings.registry()), events, settings.slotCheckInterval(), clock);
     this.phases =
         new PhaseMachine(
             allowLists,
@@ -99,7 +103,7 @@ public class PgstreamPipelineReconciler implements Reconciler<PgstreamPipeline>,
             new ProgressRecorder(database, events, clock),
             new PopulatedTargetGate(database, events),
             new ReplayWindow(new SlotPositions(database)),
-            new SlotWatch(new SlotMonitor(database), metrics, events, settings.slotCheckInterval(), clock),
+            slotWatch,
             new DroppedWritesWatch(clock),
             new VerificationGate(new Verifier(database, Verifier.DEFAULT_SLOT_WAIT, clock), events, metrics, clock),
             runners,
@@ -112,7 +116,9 @@ public class PgstreamPipelineReconciler implements Reconciler<PgstreamPipeline>,
 
   @Override
   public List<EventSource<?, PgstreamPipeline>> prepareEventSources(EventSourceContext<PgstreamPipeline> ctx) {
-    return children.eventSources(ctx);
+    List<EventSource<?, PgstreamPipeline>> sources = new ArrayList<>(children.eventSources(ctx));
+    sources.add(new SlotEventSource(slotWatch, ctx));
+    return sources;
   }
 
   @Override

@@ -147,7 +147,7 @@ final class PhaseMachine {
       blocker = unsettled;
     }
     if (blocker == null) {
-      Finding finding = preflight.check(p, s, config, creds);
+      Finding finding = preflight.check(p, ctx, s, config, creds);
       blocker = finding == null ? unsettled : new Blocker(finding.code(), "Preflight failed: " + finding.describe());
     }
     if (blocker != null) {
@@ -298,11 +298,12 @@ final class PhaseMachine {
     Deployment actual = children.deployment.reconcile(p, ctx).getSingleResource().orElse(null);
     String name = Children.deployment(p);
     s.phase(Phase.Streaming);
+    // Measured whatever spec.preflight says: the watch only reads pg_replication_slots.
+    st.slot = slotWatch.observe(p, st.slot, creds);
     if (p.getSpec().preflightEnforced()) {
-      st.slot = slotWatch.observe(p, ctx, st.slot, creds);
       replayWindow.observe(p, st.snapshot, creds);
     }
-    SlotWatch.Problem slotProblem = SlotWatch.problem(p, st.slot);
+    SlotWatch.Problem slotProblem = slotWatch.problem(p, st.slot);
     boolean dropped = droppedWrites(p, ctx, s);
     if (slotProblem != null) {
       s.set(ConditionType.Degraded, true, slotProblem.reason(), slotProblem.message());
@@ -332,9 +333,10 @@ final class PhaseMachine {
       s.set(ConditionType.Streaming, true, "DeploymentAvailable", message);
       s.set(ConditionType.Ready, true, "Streaming", message);
     }
-    // Slot lag and pgstream's log change without any Kubernetes event: look again after the measuring interval.
-    boolean watching = p.getSpec().preflightEnforced() || !p.getSpec().target.effectiveStrictMode();
-    Outcome watch = watching ? Outcome.after(slotWatch.interval()) : Outcome.onChange();
+    // Slot readings arrive as events (SlotEventSource); pgstream's log and the replay window are looked at again
+    // after the interval, and unwatched Secrets within the credentials refresh.
+    boolean watching = replayWindow.pending(p, st.snapshot) || !p.getSpec().target.effectiveStrictMode();
+    Outcome watch = Outcome.after(watching ? slotWatch.interval() : PgstreamPipelineReconciler.CREDENTIALS_REFRESH);
     return watch.orSooner(verification.observe(p, s, creds));
   }
 

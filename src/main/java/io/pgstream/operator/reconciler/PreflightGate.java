@@ -1,5 +1,6 @@
 package io.pgstream.operator.reconciler;
 
+import io.javaoperatorsdk.operator.api.reconciler.Context;
 import io.pgstream.operator.api.PgstreamPipeline;
 import io.pgstream.operator.api.PgstreamPipelineStatus;
 import io.pgstream.operator.api.RecordedIdentity;
@@ -12,6 +13,7 @@ import io.pgstream.operator.preflight.Finding;
 import io.pgstream.operator.preflight.Preflight;
 import io.pgstream.operator.preflight.PreflightReport;
 import io.pgstream.operator.preflight.Side;
+import io.pgstream.operator.preflight.SlotClaim;
 import io.pgstream.operator.status.ConditionType;
 import io.pgstream.operator.status.EventRecorder;
 import io.pgstream.operator.status.StatusUpdater;
@@ -36,7 +38,7 @@ final class PreflightGate {
    * @return the first error when the pipeline may not start, else null
    */
   Finding check(
-      PgstreamPipeline p, StatusUpdater s, RenderedConfig config, ResolvedCredentials creds) {
+      PgstreamPipeline p, Context<PgstreamPipeline> ctx, StatusUpdater s, RenderedConfig config, ResolvedCredentials creds) {
     PgstreamPipelineStatus st = s.status();
     if (!p.getSpec().preflightEnforced()) {
       st.preflightHash = null;
@@ -48,8 +50,10 @@ final class PreflightGate {
     if (config.contentHash().equals(st.preflightHash)) {
       return null;
     }
-    boolean ownSlot = st.init != null && (st.init.succeededFor(config.initHash()) || recordedSlot(p, st));
-    PreflightReport report = preflight.run(p.getSpec(), ReplicationSlots.slotFor(p), creds, ownSlot);
+    String slot = ReplicationSlots.slotFor(p);
+    boolean initDone = st.init != null && (st.init.succeededFor(config.initHash()) || recordedSlot(p, st));
+    SlotClaim claim = SlotClaim.of(p, slot, initDone, ctx.getPrimaryCache().list().toList());
+    PreflightReport report = preflight.run(p.getSpec(), slot, creds, claim);
     if (report.sourceMajorVersion() != null) {
       st.sourceMajorVersion = report.sourceMajorVersion();
     }

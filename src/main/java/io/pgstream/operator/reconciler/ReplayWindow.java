@@ -39,7 +39,7 @@ final class ReplayWindow {
 
   /** Marks the window closed once the slot's consumer has confirmed past the recorded position. */
   void observe(PgstreamPipeline p, StepStatus snapshot, ResolvedCredentials creds) {
-    if (!applies(p) || snapshot == null || snapshot.lsn == null || Boolean.TRUE.equals(snapshot.streamedPast)) {
+    if (!open(p, snapshot)) {
       return;
     }
     try {
@@ -49,6 +49,18 @@ final class ReplayWindow {
     } catch (SQLException e) {
       LOG.info("{}/{}: slot position not read (SQLSTATE {})", p.getMetadata().getNamespace(), p.getMetadata().getName(), e.getSQLState());
     }
+  }
+
+  /**
+   * The next reconcile must look again: the window is open, or it closed in this reconcile and the
+   * config (rendered from the status read at the start) still has to follow.
+   */
+  boolean pending(PgstreamPipeline p, StepStatus snapshot) {
+    return open(p, snapshot) || (p.getStatus() != null && open(p, p.getStatus().snapshot));
+  }
+
+  private static boolean open(PgstreamPipeline p, StepStatus snapshot) {
+    return applies(p) && snapshot != null && snapshot.lsn != null && !Boolean.TRUE.equals(snapshot.streamedPast);
   }
 
   /** Only the operator's own default has a window: an onConflictAction in the spec is used as given. */

@@ -1,5 +1,6 @@
 package io.pgstream.operator.cli;
 
+import io.pgstream.operator.config.ReplicationSlots;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -41,7 +42,7 @@ class OperatorHttpServerTest {
       client.resource(p).create();
       FakeKubelet kubelet = new FakeKubelet(client);
       await().until(() -> client.batch().v1().jobs().inNamespace("default").withName("metrics-init").get() != null);
-      TestDatabases.createSlot("pgstream_default_metrics");
+      TestDatabases.createSlot(ReplicationSlots.defaultName("default", "metrics"));
       kubelet.jobSucceeded("default", "metrics-init");
       await().until(() -> client.batch().v1().jobs().inNamespace("default").withName("metrics-snapshot").get() != null);
       kubelet.jobSucceeded("default", "metrics-snapshot");
@@ -52,7 +53,7 @@ class OperatorHttpServerTest {
       assertThat(metrics)
           .contains("pgstream_pipeline_phase{namespace=\"default\",phase=\"" + Phase.Streaming + "\",pipeline=\"metrics\"} 1.0")
           .contains("pgstream_pipeline_phase{namespace=\"default\",phase=\"" + Phase.Failed + "\",pipeline=\"metrics\"} 0.0")
-          .contains("pgstream_replication_slot_lag_bytes{namespace=\"default\",pipeline=\"metrics\",slot=\"pgstream_default_metrics\"}")
+          .contains("pgstream_replication_slot_lag_bytes{namespace=\"default\",pipeline=\"metrics\",slot=\"" + ReplicationSlots.defaultName("default", "metrics") + "\"}")
           .containsPattern("operator_sdk_reconciliations_\\w+_total");
       assertThat(get(http, "/healthz").statusCode()).isEqualTo(200);
       assertThat(get(http, "/readyz").statusCode()).isEqualTo(200);

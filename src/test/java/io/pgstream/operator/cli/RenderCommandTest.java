@@ -1,5 +1,6 @@
 package io.pgstream.operator.cli;
 
+import io.pgstream.operator.config.ReplicationSlots;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
@@ -60,7 +61,7 @@ class RenderCommandTest {
     StringWriter out = new StringWriter();
     assertThat(run(out, new StringWriter(), "render", "-f", "examples/rds-snapshot-then-stream.yaml")).isZero();
     assertThat(out.toString())
-        .contains("# snapshot.yaml", "# replication.yaml", "replication_slot: pgstream_default_orders")
+        .contains("# snapshot.yaml", "# replication.yaml", "replication_slot: " + ReplicationSlots.defaultName("default", "orders"))
         .doesNotContain("change-me");
   }
 

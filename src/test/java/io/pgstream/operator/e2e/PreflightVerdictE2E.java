@@ -1,5 +1,6 @@
 package io.pgstream.operator.e2e;
 
+import io.pgstream.operator.preflight.SlotClaim;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
@@ -95,7 +96,7 @@ class PreflightVerdictE2E {
    * for the pipeline as the step's Job runs it, exits non-zero with {@code errors} in its output.
    */
   private void assertRejectedAndPgstreamFails(PgstreamPipeline p, ResolvedCredentials logins, String code, Step step, String... errors) {
-    PreflightReport report = new Preflight(DatabaseConnector.defaults()).run(p.getSpec(), ReplicationSlots.slotFor(p), logins, false);
+    PreflightReport report = new Preflight(DatabaseConnector.defaults()).run(p.getSpec(), ReplicationSlots.slotFor(p), logins, SlotClaim.NONE);
     assertThat(report.findings().stream().map(Finding::code)).contains(code);
 
     PgstreamRunner.Started run =

@@ -1,5 +1,6 @@
 package io.pgstream.operator.e2e;
 
+import io.pgstream.operator.preflight.SlotClaim;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.pgstream.operator.api.PgstreamPipeline;
@@ -62,7 +63,7 @@ class ReplicaIdentityE2E {
     String slot = ReplicationSlots.slotFor(p);
     ResolvedCredentials logins = new ResolvedCredentials("ri_src", PW, "ri_tgt", PW);
     Finding f =
-        new Preflight(DatabaseConnector.defaults()).run(p.getSpec(), slot, logins, false).findings().stream()
+        new Preflight(DatabaseConnector.defaults()).run(p.getSpec(), slot, logins, SlotClaim.NONE).findings().stream()
             .filter(x -> x.code().equals("TablesWithoutReplicaIdentity"))
             .findFirst()
             .orElseThrow();

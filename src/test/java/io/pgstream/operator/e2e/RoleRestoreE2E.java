@@ -1,5 +1,6 @@
 package io.pgstream.operator.e2e;
 
+import io.pgstream.operator.preflight.SlotClaim;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.pgstream.operator.api.PgstreamPipeline;
@@ -114,7 +115,7 @@ class RoleRestoreE2E {
 
   private PreflightReport preflight(PgstreamPipeline p) {
     return new Preflight(DatabaseConnector.defaults())
-        .run(p.getSpec(), ReplicationSlots.slotFor(p), new ResolvedCredentials("rs_src", PW, "rs_tgt", PW), false);
+        .run(p.getSpec(), ReplicationSlots.slotFor(p), new ResolvedCredentials("rs_src", PW, "rs_tgt", PW), SlotClaim.NONE);
   }
 
   private static java.util.Optional<Finding> roles(PreflightReport r) {

@@ -101,10 +101,10 @@ class ColumnFidelityChecksTest {
   void thePreflightReportsIt() {
     ResolvedCredentials superuser = new ResolvedCredentials("postgres", "", "postgres", "");
     Preflight preflight = new Preflight(DatabaseConnector.defaults());
-    assertThat(preflight.run(spec(PipelineMode.SNAPSHOT_AND_REPLICATION, "Shop.*"), "fidelity_slot", superuser, false).findings())
+    assertThat(preflight.run(spec(PipelineMode.SNAPSHOT_AND_REPLICATION, "Shop.*"), "fidelity_slot", superuser, SlotClaim.NONE).findings())
         .extracting(Finding::code)
         .contains("InexactTypes");
-    assertThat(preflight.run(spec(PipelineMode.SNAPSHOT_AND_REPLICATION, "Shop.clean"), "fidelity_slot", superuser, false).findings())
+    assertThat(preflight.run(spec(PipelineMode.SNAPSHOT_AND_REPLICATION, "Shop.clean"), "fidelity_slot", superuser, SlotClaim.NONE).findings())
         .extracting(Finding::code)
         .doesNotContain("InexactTypes");
   }

@@ -98,7 +98,7 @@ class PeerFailureTest {
   }
 
   private Finding sourceFinding(PgstreamPipelineSpec spec) {
-    PreflightReport report = preflight.run(spec, "slot", creds, false);
+    PreflightReport report = preflight.run(spec, "slot", creds, SlotClaim.NONE);
     assertThat(report.findings().toString()).doesNotContain(PW);
     return report.findings().stream().filter(f -> f.side() == Side.SOURCE).findFirst().orElseThrow();
   }

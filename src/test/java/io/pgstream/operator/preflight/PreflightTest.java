@@ -8,17 +8,12 @@ import io.pgstream.operator.api.RolesSnapshotMode;
 import io.pgstream.operator.api.SchemaSnapshotSpec;
 import io.pgstream.operator.credentials.ResolvedCredentials;
 import io.pgstream.operator.support.Pipelines;
+import io.pgstream.operator.support.SlotConsumer;
 import io.pgstream.operator.support.TestPostgres;
-import java.sql.Connection;
-import java.sql.DriverManager;
 import java.util.List;
-import java.util.Properties;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
-import org.postgresql.PGConnection;
-import org.postgresql.PGProperty;
-import org.postgresql.replication.PGReplicationStream;
 
 /**
  * Every check against a real PostgreSQL server, passing and failing, with RDS emulated as pgstream's
@@ -72,7 +67,7 @@ class PreflightTest {
   }
 
   private PreflightReport run(PgstreamPipelineSpec spec, ResolvedCredentials creds) {
-    lastReport = preflight.run(spec, id + "_slot", creds, false);
+    lastReport = preflight.run(spec, id + "_slot", creds, SlotClaim.NONE);
     return lastReport;
   }
 
@@ -195,21 +190,13 @@ class PreflightTest {
     healthyRds("SUPERUSER");
     String slot = id + "_slot";
     rds.execute(src, "SELECT pg_create_logical_replication_slot('" + slot + "', 'test_decoding')");
-    Properties props = new Properties();
-    PGProperty.USER.set(props, "postgres");
-    PGProperty.REPLICATION.set(props, "database");
-    PGProperty.ASSUME_MIN_SERVER_VERSION.set(props, "10");
-    PGProperty.PREFER_QUERY_MODE.set(props, "simple");
-    try (Connection c = DriverManager.getConnection("jdbc:postgresql://127.0.0.1:" + rds.port() + "/" + src, props)) {
-      PGReplicationStream stream =
-          c.unwrap(PGConnection.class).getReplicationAPI().replicationStream().logical().withSlotName(slot).start();
+    try (SlotConsumer consumer = new SlotConsumer(rds, src, slot, "another-consumer")) {
       Finding f = finding(run(spec(rds, PipelineMode.REPLICATION)), "SlotInUse");
       assertThat(f.cause()).contains("is in use by PID");
-      assertThat(f.fix()).contains("pg_terminate_backend");
-      assertThat(preflight.run(spec(rds, PipelineMode.REPLICATION), slot, new ResolvedCredentials(srcUser, PW, tgtUser, PW), true).findings())
+      assertThat(f.fix()).contains("stop that consumer");
+      assertThat(preflight.run(spec(rds, PipelineMode.REPLICATION), slot, new ResolvedCredentials(srcUser, PW, tgtUser, PW), SlotClaim.OWN).findings())
           .as("a slot the pipeline's own init created may be held by its own consumer")
           .isEmpty();
-      stream.close();
     } finally {
       rds.execute(src, "SELECT pg_drop_replication_slot('" + slot + "')");
     }

@@ -61,7 +61,7 @@ class ReplicaIdentityTest {
   }
 
   private PreflightReport run(PgstreamPipelineSpec spec) {
-    return preflight.run(spec, id + "_slot", new ResolvedCredentials(srcUser, PW, tgtUser, PW), false);
+    return preflight.run(spec, id + "_slot", new ResolvedCredentials(srcUser, PW, tgtUser, PW), SlotClaim.NONE);
   }
 
   private static Finding identity(PreflightReport r) {

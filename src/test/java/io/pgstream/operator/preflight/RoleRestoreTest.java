@@ -81,7 +81,7 @@ class RoleRestoreTest {
   }
 
   private PreflightReport run(PgstreamPipelineSpec spec) {
-    return preflight.run(spec, id + "_slot", new ResolvedCredentials(srcUser, PW, tgtUser, PW), false);
+    return preflight.run(spec, id + "_slot", new ResolvedCredentials(srcUser, PW, tgtUser, PW), SlotClaim.NONE);
   }
 
   private static Finding roles(PreflightReport r) {

@@ -1,5 +1,6 @@
 package io.pgstream.operator.prepare;
 
+import io.pgstream.operator.preflight.SlotClaim;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -314,7 +315,7 @@ class PreparerTest {
     preparer.prepareSource(pipeline, source, admin);
     preparer.prepareTarget(pipeline, target, admin, false);
     PreflightReport report =
-        new Preflight(connector).run(spec, id + "_slot", new ResolvedCredentials(source, target, admin, admin), false);
+        new Preflight(connector).run(spec, id + "_slot", new ResolvedCredentials(source, target, admin, admin), SlotClaim.NONE);
     assertThat(report.findings()).isEmpty();
     assertThat(report.passed()).contains("source: event trigger rights for pgstream init (as " + master + ")");
   }

@@ -1,5 +1,6 @@
 package io.pgstream.operator.reconciler;
 
+import io.pgstream.operator.config.ReplicationSlots;
 import static io.pgstream.operator.support.Pipelines.NAMESPACE;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
@@ -79,7 +80,7 @@ import org.junit.jupiter.api.Test;
 @EnableKubernetesMockClient(crud = true)
 class PipelineLifecycleTest {
   static final String NAME = "orders";
-  static final String SLOT = "pgstream_default_orders";
+  static final String SLOT = ReplicationSlots.defaultName(NAMESPACE, NAME);
   static final Duration SLOT_CHECK_INTERVAL = Duration.ofSeconds(1);
   static final AtomicInteger TESTS_RUN = new AtomicInteger();
 
@@ -480,6 +481,24 @@ class PipelineLifecycleTest {
   }
 
   @Test
+  void aSlotCheckThatCannotLogInTurnsDegradedAfterAFewTries() {
+    driveToStreaming();
+    await().until(() -> pipeline().getStatus().slot != null);
+    TestPostgres pg = TestDatabases.ready();
+    // The database's password changes, the Secret's does not: the operator's slot checks are refused (28P01).
+    pg.execute("postgres", "ALTER ROLE " + TestDatabases.SOURCE_USER + " PASSWORD 'changed-behind-the-operator'");
+    try {
+      await().atMost(Duration.ofSeconds(40)).until(() -> "True/SlotCheckFailed".equals(condition("Degraded")));
+      assertThat(message("Degraded")).contains("authentication failed", "28P01", "Fix the credentials").doesNotContain(Pipelines.SOURCE_PASSWORD);
+      assertThat(pipeline().getStatus().slot.state).as("a failed check never reports the slot Missing").isEqualTo("Healthy");
+      assertThat(metrics.find("pgstream_replication_slot_check_failures").tag("pipeline", NAME).counter().count()).isGreaterThanOrEqualTo(3);
+    } finally {
+      pg.execute("postgres", "ALTER ROLE " + TestDatabases.SOURCE_USER + " PASSWORD '" + Pipelines.SOURCE_PASSWORD.replace("'", "''") + "'");
+    }
+    await().atMost(Duration.ofSeconds(40)).until(() -> "False/AsExpected".equals(condition("Degraded")));
+  }
+
+  @Test
   void aLeftoverSlotIsCountedNeverNamedToThePipelineAndNeverDropped() {
     driveToStreaming();
     TestDatabases.createSlot("pgstream_tenant_b_orders");
@@ -784,7 +803,7 @@ class PipelineLifecycleTest {
         .anySatisfy(
             e -> {
               assertThat(e.getReason()).isEqualTo("SlotRetained");
-              assertThat(e.getMessage()).contains("pgstream_default_orders", "pg_drop_replication_slot");
+              assertThat(e.getMessage()).contains(SLOT, "pg_drop_replication_slot");
             });
     assertThat(job("destroy")).isNull();
   }

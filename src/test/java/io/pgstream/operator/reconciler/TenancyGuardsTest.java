@@ -1,5 +1,6 @@
 package io.pgstream.operator.reconciler;
 
+import io.pgstream.operator.config.ReplicationSlots;
 import static io.pgstream.operator.support.Pipelines.NAMESPACE;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
@@ -275,7 +276,7 @@ class TenancyGuardsTest {
     p.getSpec().deletionPolicy = DeletionPolicy.Delete;
     apply(p);
     await().until(() -> job("init") != null);
-    TestDatabases.createSlot("pgstream_default_" + NAME);
+    TestDatabases.createSlot(ReplicationSlots.defaultName("default", NAME));
     new FakeKubelet(client).jobSucceeded(NAMESPACE, NAME + "-init");
     await().until(() -> job("snapshot") != null);
   }
