@@ -30,6 +30,7 @@ import io.pgstream.operator.metrics.PipelineMetrics;
 import io.pgstream.operator.preflight.DatabaseConnector;
 import io.pgstream.operator.preflight.Preflight;
 import io.pgstream.operator.prepare.Preparer;
+import io.pgstream.operator.slots.SlotDropper;
 import io.pgstream.operator.slots.SlotMonitor;
 import io.pgstream.operator.slots.SlotPositions;
 import io.pgstream.operator.status.EventRecorder;
@@ -58,6 +59,7 @@ public class PgstreamPipelineReconciler implements Reconciler<PgstreamPipeline>,
   private final PhaseMachine phases;
   private final DeletionHandler deletion;
   private final Announcer announcer;
+  private final AbandonedSlots abandonedSlots;
   private final PipelineMetrics metrics;
   private final Clock clock;
 
@@ -74,6 +76,9 @@ public class PgstreamPipelineReconciler implements Reconciler<PgstreamPipeline>,
             new PgstreamConfigRenderer(),
             runners,
             children);
+    Notices notices = new Notices(events);
+    SlotDropper slotDropper = new SlotDropper(database);
+    this.abandonedSlots = new AbandonedSlots(slotDropper, events, notices);
     RdsGate rds = new RdsGate(new AwsClients(settings.awsEndpoint()), settings.awsPowers(), events);
     this.metrics = new PipelineMetrics(settings.registry());
     this.phases =
@@ -90,9 +95,11 @@ public class PgstreamPipelineReconciler implements Reconciler<PgstreamPipeline>,
             new DroppedWritesWatch(clock),
             new VerificationGate(new Verifier(database, Verifier.DEFAULT_SLOT_WAIT, clock), events, metrics, clock),
             runners,
+            new SlotRecords(clock),
+            abandonedSlots,
             events,
             clock);
-    this.deletion = new DeletionHandler(phases, inputs, allowLists, children, metrics, events);
+    this.deletion = new DeletionHandler(phases, inputs, allowLists, children, metrics, events, notices, slotDropper, clock);
     this.announcer = new Announcer(events);
     this.clock = clock;
   }
@@ -113,6 +120,7 @@ public class PgstreamPipelineReconciler implements Reconciler<PgstreamPipeline>,
       outcome = Blocking.waitFor(status, Phase.Failed, new Blocker("NameConflict", e.getMessage()), clock);
     }
     announcer.announce(p, status.before(), status.status());
+    abandonedSlots.announce(p, status.before(), status.status());
     metrics.phase(p.getMetadata().getNamespace(), p.getMetadata().getName(), status.status().phase);
     if (status.changed()) {
       writeStatus(p, ctx, status.status());
