@@ -10,10 +10,10 @@ import io.pgstream.operator.credentials.ResolvedCredentials;
 import io.pgstream.operator.slots.SlotDropper;
 import io.pgstream.operator.status.EventRecorder;
 import java.sql.SQLException;
-import java.util.Collection;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Objects;
+import java.util.function.Supplier;
 
 /**
  * Slots a source or slot change left behind (records in state Abandoned) while the pipeline runs on:
@@ -32,10 +32,12 @@ final class AbandonedSlots {
   }
 
   /** With the recorded deletionPolicy Delete, drops every abandoned slot no one holds, as the source login. */
-  void drop(PgstreamPipeline p, PgstreamPipelineStatus st, ResolvedCredentials creds, Collection<PgstreamPipeline> all) {
-    if (st.deletionPolicy != DeletionPolicy.Delete || st.slotsCreated == null) {
+  void drop(PgstreamPipeline p, PgstreamPipelineStatus st, ResolvedCredentials creds, Supplier<List<PgstreamPipeline>> pipelines) {
+    if (st.deletionPolicy != DeletionPolicy.Delete || st.slotsCreated == null
+        || st.slotsCreated.stream().noneMatch(r -> r.state == SlotRecordState.Abandoned)) {
       return;
     }
+    List<PgstreamPipeline> all = pipelines.get();
     for (Iterator<SlotRecord> it = st.slotsCreated.iterator(); it.hasNext(); ) {
       SlotRecord r = it.next();
       if (r.state != SlotRecordState.Abandoned || stillOurs(st.slotsCreated, r) || SlotRecords.slotClaimedByOthers(p, r, all)) {

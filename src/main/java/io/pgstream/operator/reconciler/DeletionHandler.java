@@ -74,7 +74,7 @@ final class DeletionHandler {
     }
     Optional<String> running = RunningSteps.stop(p, ctx, children);
     if (running.isPresent()) {
-      return waitOrGiveUp(p, records, "waiting for " + running.get() + " to stop");
+      return waitOrGiveUp(p, records, "StoppingSteps", "waiting for " + running.get() + " to stop");
     }
     if (SlotRecords.policy(p) == DeletionPolicy.Retain) {
       events.normal(
@@ -117,7 +117,7 @@ final class DeletionHandler {
     List<SlotRecord> left = new ArrayList<>();
     String why = dropDirectly(p, direct, all, noJobs, left);
     if (!left.isEmpty()) {
-      return waitOrGiveUp(p, left, why);
+      return waitOrGiveUp(p, left, "DestroyBlocked", why);
     }
     if (byDestroy == null) {
       return release(p);
@@ -184,11 +184,12 @@ final class DeletionHandler {
       return waitOrGiveUp(
           p,
           List.of(slot),
+          "DestroyBlocked",
           refused.get().message() + ". To drop it, set the spec back to an allowed image and hosts, or set spec.deletionPolicy: Retain");
     }
     PipelineInputs.Result resolved = inputs.resolve(p, ctx);
     if (resolved instanceof PipelineInputs.Unavailable unavailable) {
-      return waitOrGiveUp(p, List.of(slot), unavailable.message() + ". Restore it, or set spec.deletionPolicy: Retain");
+      return waitOrGiveUp(p, List.of(slot), "DestroyBlocked", unavailable.message() + ". Restore it, or set spec.deletionPolicy: Retain");
     }
     RenderedConfig config = ((PipelineInputs.Ready) resolved).config();
     ResolvedCredentials creds = ((PipelineInputs.Ready) resolved).credentials();
@@ -203,7 +204,7 @@ final class DeletionHandler {
         yield release(p);
       }
       case Failed -> waitOrGiveUp(
-          p, List.of(slot), destroy.message + " Fix the cause and delete the Job to retry, or set spec.deletionPolicy: Retain");
+          p, List.of(slot), "DestroyFailed", destroy.message + " Fix the cause and delete the Job to retry, or set spec.deletionPolicy: Retain");
       default -> DeleteControl.noFinalizerRemoval().rescheduleAfter(RECHECK);
     };
   }
@@ -212,14 +213,14 @@ final class DeletionHandler {
    * Says once why the slots are still there and looks again; after {@link #PATIENCE} names them in a
    * SlotRetained Warning and lets the pipeline go, so no deletion hangs.
    */
-  private DeleteControl waitOrGiveUp(PgstreamPipeline p, List<SlotRecord> left, String why) {
+  private DeleteControl waitOrGiveUp(PgstreamPipeline p, List<SlotRecord> left, String reason, String why) {
     String deleted = p.getMetadata().getDeletionTimestamp();
     if (deleted != null && Duration.between(Instant.parse(deleted), Instant.now(clock)).compareTo(PATIENCE) >= 0) {
       return giveUp(p, left, why);
     }
     notices.warnOnce(
         p,
-        "DestroyBlocked",
+        reason,
         ("Cannot drop replication slot(s) %s yet: %s. Deletion keeps trying for %d minutes after it began, then leaves"
                 + " them and names them in a SlotRetained Warning.")
             .formatted(SlotRecords.describe(left), why, PATIENCE.toMinutes()));

@@ -154,7 +154,7 @@ final class PhaseMachine {
    */
   private Optional<Outcome> recordSlots(
       PgstreamPipeline p, Context<PgstreamPipeline> ctx, StatusUpdater s, ResolvedCredentials creds) {
-    abandonedSlots.drop(p, s.status(), creds, ctx.getPrimaryCache().list().toList());
+    abandonedSlots.drop(p, s.status(), creds, () -> ctx.getPrimaryCache().list().toList());
     if (!p.getSpec().mode.replicates() || !slotRecords.recordCurrent(p, s.status())) {
       return Optional.empty();
     }

@@ -38,6 +38,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -59,6 +60,8 @@ class SlotDeletionTest {
 
   @BeforeEach
   void start() {
+    // Two cores shared with other builds: the operator's steps take seconds, not milliseconds.
+    Awaitility.setDefaultTimeout(Duration.ofSeconds(30));
     kubelet = new FakeKubelet(client);
     operatorClient =
         new KubernetesClientBuilder()
@@ -69,6 +72,7 @@ class SlotDeletionTest {
 
   @AfterEach
   void stop() {
+    Awaitility.reset();
     operator.stop();
     operatorClient.close();
     requests();
@@ -216,13 +220,7 @@ class SlotDeletionTest {
     TestDatabases.createSlot(old);
     operator.stop();
     PgstreamPipeline p = pipeline(ORDERS);
-    SlotRecord abandoned = new SlotRecord();
-    abandoned.name = old;
-    abandoned.host = "127.0.0.1";
-    abandoned.port = TestDatabases.ready().port();
-    abandoned.database = TestDatabases.SOURCE_DB;
-    abandoned.state = SlotRecordState.Abandoned;
-    p.getStatus().slotsCreated.add(abandoned);
+    p.getStatus().slotsCreated.add(record(old, "127.0.0.1", TestDatabases.ready().port(), TestDatabases.SOURCE_DB, SlotRecordState.Abandoned));
     pipelines().resource(p).updateStatus();
     operator = startOperator();
 
@@ -241,22 +239,10 @@ class SlotDeletionTest {
     p = pipelines().resource(p).create();
     PgstreamPipelineStatus before = new PgstreamPipelineStatus();
     before.deletionPolicy = DeletionPolicy.Retain;
-    SlotRecord r = new SlotRecord();
-    r.name = "pgstream_old";
-    r.host = "old.db";
-    r.port = 5432;
-    r.database = "app";
-    r.state = SlotRecordState.Current;
-    before.slotsCreated = List.of(r);
+    before.slotsCreated = List.of(record("pgstream_old", "old.db", 5432, "app", SlotRecordState.Current));
     PgstreamPipelineStatus after = new PgstreamPipelineStatus();
     after.deletionPolicy = DeletionPolicy.Retain;
-    SlotRecord flipped = new SlotRecord();
-    flipped.name = r.name;
-    flipped.host = r.host;
-    flipped.port = r.port;
-    flipped.database = r.database;
-    flipped.state = SlotRecordState.Abandoned;
-    after.slotsCreated = List.of(flipped);
+    after.slotsCreated = List.of(record("pgstream_old", "old.db", 5432, "app", SlotRecordState.Abandoned));
     var events = new io.pgstream.operator.status.EventRecorder(client, java.time.Clock.systemUTC());
     AbandonedSlots slots = new AbandonedSlots(null, events, new Notices(events));
 
@@ -265,6 +251,55 @@ class SlotDeletionTest {
 
     assertThat(events(ORDERS)).filteredOn(e -> e.getReason().equals("SlotAbandoned")).singleElement().satisfies(e ->
         assertThat(e.getMessage()).contains("pgstream_old", "old.db:5432/app", "SELECT pg_drop_replication_slot('pgstream_old');"));
+  }
+
+  @Test
+  void aFailedDestroyIsReportedOnceWithTheWayOut() {
+    driveToStreaming(withDelete(ORDERS));
+    pipelines().withName(ORDERS).delete();
+    await().until(() -> job(ORDERS, "destroy") != null);
+    kubelet.jobFailed(NAMESPACE, ORDERS + "-destroy", "error: permission denied for schema pgstream");
+    await().until(() -> events(ORDERS).stream().anyMatch(e -> e.getReason().equals("DestroyFailed")));
+    // The deletion looks again every few seconds; the failure stands, and is not told again.
+    await().atMost(Duration.ofSeconds(20)).pollDelay(Duration.ofSeconds(12)).until(() -> true);
+    assertThat(events(ORDERS)).filteredOn(e -> e.getReason().equals("DestroyFailed")).singleElement().satisfies(e ->
+        assertThat(e.getMessage()).contains(slot(ORDERS), "permission denied", "delete the Job to retry", "deletionPolicy: Retain"));
+
+    PgstreamPipeline p = pipeline(ORDERS);
+    p.getSpec().deletionPolicy = DeletionPolicy.Retain;
+    pipelines().resource(p).update();
+    await().until(() -> pipeline(ORDERS) == null);
+    assertThat(TestDatabases.slotExists(slot(ORDERS))).isTrue();
+  }
+
+  @Test
+  void aPipelineFromBeforeSlotRecordsGetsItsRecordFromStatusReplicationSlot() {
+    driveToStreaming(withDelete(ORDERS));
+    operator.stop();
+    PgstreamPipeline p = pipeline(ORDERS);
+    p.getStatus().slotsCreated = null;
+    p.getStatus().deletionPolicy = null;
+    pipelines().resource(p).updateStatus();
+    assertThat(pipeline(ORDERS).getStatus().replicationSlot).isEqualTo(slot(ORDERS));
+    operator = startOperator();
+
+    await().until(() -> pipeline(ORDERS).getStatus().slotsCreated != null);
+    assertThat(pipeline(ORDERS).getStatus().slotsCreated).singleElement().satisfies(r -> {
+      assertThat(r.name).isEqualTo(slot(ORDERS));
+      assertThat(r.database).isEqualTo(TestDatabases.SOURCE_DB);
+      assertThat(r.state).isEqualTo(SlotRecordState.Current);
+    });
+    assertThat(pipeline(ORDERS).getStatus().deletionPolicy).isEqualTo(DeletionPolicy.Delete);
+  }
+
+  private static SlotRecord record(String name, String host, int port, String database, SlotRecordState state) {
+    SlotRecord r = new SlotRecord();
+    r.name = name;
+    r.host = host;
+    r.port = port;
+    r.database = database;
+    r.state = state;
+    return r;
   }
 
   private PgstreamPipeline withDelete(String name) {
