@@ -21,6 +21,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Objects;
 import java.util.Optional;
 
 /**
@@ -85,9 +86,10 @@ final class DeletionHandler {
               .formatted(SlotRecords.describe(records), dropSqls(records)));
       return release(p);
     }
-    if (p.getSpec().unreadable != null) {
+    if (!SlotRecords.readable(p)) {
       // The logins and TLS settings are in the spec: without it the operator cannot connect safely.
-      return giveUp(p, records, "the spec cannot be read (" + p.getSpec().unreadable + "), and with it the source login");
+      return giveUp(p, records, "the spec cannot be read (" + Objects.requireNonNullElse(p.getSpec().unreadable, "it has no source")
+          + "), and with it the source login");
     }
     return drop(p, ctx, records, false);
   }
@@ -99,7 +101,7 @@ final class DeletionHandler {
    */
   private DeleteControl drop(PgstreamPipeline p, Context<PgstreamPipeline> ctx, List<SlotRecord> records, boolean noJobs) {
     List<PgstreamPipeline> all = ctx.getPrimaryCache().list().toList();
-    String streamed = p.getSpec().mode.replicates() ? ReplicationSlots.slotFor(p) : null;
+    String streamed = p.getSpec().mode != null && p.getSpec().mode.replicates() ? ReplicationSlots.slotFor(p) : null;
     SlotRecord byDestroy = null;
     List<SlotRecord> direct = new ArrayList<>();
     for (SlotRecord r : records) {

@@ -32,7 +32,7 @@ final class SlotRecords {
    * records its record: the slot of status.replicationSlot, once init ran, where the spec points.
    */
   void remember(PgstreamPipeline p, PgstreamPipelineStatus st) {
-    if (p.getSpec().unreadable != null) {
+    if (!readable(p)) {
       return;
     }
     st.deletionPolicy = p.getSpec().effectiveDeletionPolicy();
@@ -85,7 +85,7 @@ final class SlotRecords {
     SlotRecord r = new SlotRecord();
     r.name = st.replicationSlot;
     r.state = SlotRecordState.Current;
-    if (p.getSpec().unreadable == null) {
+    if (readable(p)) {
       r.host = p.getSpec().source.host;
       r.port = p.getSpec().source.effectivePort();
       r.database = p.getSpec().source.database;
@@ -95,11 +95,16 @@ final class SlotRecords {
 
   /** The readable spec's deletionPolicy (the user's latest word), else the recorded one, else Retain. */
   static DeletionPolicy policy(PgstreamPipeline p) {
-    if (p.getSpec() != null && p.getSpec().unreadable == null) {
+    if (readable(p)) {
       return p.getSpec().effectiveDeletionPolicy();
     }
     DeletionPolicy recorded = p.getStatus() == null ? null : p.getStatus().deletionPolicy;
     return recorded == null ? DeletionPolicy.Retain : recorded;
+  }
+
+  /** The spec could be read and says where the source is (the API server's schema requires that; a stored object may not). */
+  static boolean readable(PgstreamPipeline p) {
+    return p.getSpec() != null && p.getSpec().unreadable == null && p.getSpec().source != null;
   }
 
   static boolean current(SlotRecord r) {
