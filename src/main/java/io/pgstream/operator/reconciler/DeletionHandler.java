@@ -147,6 +147,12 @@ final class DeletionHandler {
     ResolvedCredentials creds = ((PipelineInputs.Ready) logins).credentials();
     List<String> problems = new ArrayList<>();
     for (SlotRecord r : direct) {
+      Optional<String> refused = allowLists.connectionRefusal(r.host);
+      if (refused.isPresent()) {
+        left.add(r);
+        problems.add(r.name + ": " + refused.get());
+        continue;
+      }
       try {
         SlotDropper.Result result =
             dropper.drop(SlotRecords.connection(p.getSpec().source, r), r.database, creds.sourceUser(), creds.sourcePassword(), r.name);
