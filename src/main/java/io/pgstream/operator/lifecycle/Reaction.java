@@ -40,8 +40,11 @@ public enum Reaction {
           + " target without a record), SnapshotStateUnknown blocks until a new spec.snapshot.nonce (new snapshot) or"
           + " spec.acknowledgeGap (on without one)."),
   DELETE(
-      "Running Jobs stop first (foreground); then the slots status recorded are dropped (Delete) or named (Retain);"
-          + " never reads the spec; shared schema pgstream goes with the last pipeline on that database."),
+      "Running init/snapshot Jobs and the Deployment stop first (foreground, until their pods are gone); then the slots"
+          + " status.slotsCreated records (not the spec's) are dropped (Delete) or named in a SlotRetained Event (Retain)."
+          + " Shared schema pgstream goes (pgstream destroy) only with the last pipeline on that database; the others'"
+          + " slots are dropped over JDBC, as in a terminating namespace. An unreadable spec, or what cannot be dropped"
+          + " within 10 minutes, ends in a SlotRetained Warning naming each slot: the finalizer always goes."),
   NOTHING("Nothing to do in this phase.");
 
   private final String description;

@@ -45,6 +45,11 @@ final class AllowListGate {
     return guards.allowedImages().refusal(p.getSpec().image).map(message -> new Blocker(IMAGE_NOT_ALLOWED, message));
   }
 
+  /** Why the operator may not connect to {@code host} (a recorded slot's server, maybe refused since), if it may not. */
+  Optional<String> connectionRefusal(String host) {
+    return guards.allowedHosts().refusal(host);
+  }
+
   private record HostRefusal(ConditionType condition, Blocker blocker) {}
 
   private Optional<HostRefusal> hostRefusal(PgstreamPipeline p) {

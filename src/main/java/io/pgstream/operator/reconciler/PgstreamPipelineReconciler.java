@@ -34,6 +34,7 @@ import io.pgstream.operator.preflight.DatabaseConnector;
 import io.pgstream.operator.preflight.LogicalReplicationInEffect;
 import io.pgstream.operator.preflight.Preflight;
 import io.pgstream.operator.prepare.Preparer;
+import io.pgstream.operator.slots.SlotDropper;
 import io.pgstream.operator.slots.SlotMonitor;
 import io.pgstream.operator.slots.SlotPositions;
 import io.pgstream.operator.status.EventRecorder;
@@ -69,6 +70,7 @@ public class PgstreamPipelineReconciler implements Reconciler<PgstreamPipeline>,
   private final PhaseMachine phases;
   private final DeletionHandler deletion;
   private final Announcer announcer;
+  private final AbandonedSlots abandonedSlots;
   private final PipelineMetrics metrics;
   private final SlotWatch slotWatch;
   private final Clock clock;
@@ -86,6 +88,9 @@ public class PgstreamPipelineReconciler implements Reconciler<PgstreamPipeline>,
             new PgstreamConfigRenderer(),
             runners,
             children);
+    Notices notices = new Notices(events);
+    SlotDropper slotDropper = new SlotDropper(database);
+    this.abandonedSlots = new AbandonedSlots(slotDropper, events, notices);
     RdsGate rds =
         new RdsGate(
             new AwsClients(settings.awsEndpoint()), settings.awsPowers(), new LogicalReplicationInEffect(database), events, clock);
@@ -107,9 +112,11 @@ public class PgstreamPipelineReconciler implements Reconciler<PgstreamPipeline>,
             new DroppedWritesWatch(clock),
             new VerificationGate(new Verifier(database, Verifier.DEFAULT_SLOT_WAIT, clock), events, metrics, clock),
             runners,
+            new SlotRecords(clock),
+            abandonedSlots,
             events,
             clock);
-    this.deletion = new DeletionHandler(phases, inputs, allowLists, children, metrics, events);
+    this.deletion = new DeletionHandler(phases, inputs, allowLists, children, metrics, events, notices, slotDropper, clock);
     this.announcer = new Announcer(events);
     this.clock = clock;
   }
@@ -137,6 +144,7 @@ public class PgstreamPipelineReconciler implements Reconciler<PgstreamPipeline>,
     }
     // After the write: a conflict re-runs the reconcile, which then tells the transition once.
     announcer.announce(p, status.before(), status.status());
+    abandonedSlots.announce(p, status.before(), status.status());
     UpdateControl<PgstreamPipeline> control = UpdateControl.noUpdate();
     outcome.recheckAfter().ifPresent(control::rescheduleAfter);
     return control;

@@ -56,6 +56,8 @@ final class PhaseMachine {
   private final VerificationGate verification;
   private final Backfill backfill;
   private final RunnerImages runners;
+  private final SlotRecords slotRecords;
+  private final AbandonedSlots abandonedSlots;
   private final EventRecorder events;
   private final Clock clock;
   private final ModeGuard modeGuard;
@@ -76,6 +78,8 @@ final class PhaseMachine {
       DroppedWritesWatch droppedWritesWatch,
       VerificationGate verification,
       RunnerImages runners,
+      SlotRecords slotRecords,
+      AbandonedSlots abandonedSlots,
       EventRecorder events,
       Clock clock) {
     this.allowLists = allowLists;
@@ -93,6 +97,8 @@ final class PhaseMachine {
     this.verification = verification;
     this.backfill = new Backfill(children, populatedTarget, replayWindow, events);
     this.runners = runners;
+    this.slotRecords = slotRecords;
+    this.abandonedSlots = abandonedSlots;
     this.events = events;
     this.clock = clock;
     this.modeGuard = new ModeGuard(children);
@@ -101,6 +107,7 @@ final class PhaseMachine {
 
   /** Validate, check the gates, then init → snapshot → streaming, each after the one before finished. */
   Outcome progress(PgstreamPipeline p, Context<PgstreamPipeline> ctx, StatusUpdater s) {
+    slotRecords.remember(p, s.status());
     List<String> problems = PipelineValidator.validate(p);
     if (!problems.isEmpty()) {
       String message = "Invalid spec: " + String.join("; ", problems);
@@ -155,6 +162,9 @@ final class PhaseMachine {
     }
     Optional<Outcome> waiting = gapGuard.check(p, ctx, s, config);
     if (waiting.isEmpty()) {
+      waiting = recordSlots(p, ctx, s, creds);
+    }
+    if (waiting.isEmpty()) {
       waiting = initialise(p, ctx, s, config, creds);
     }
     if (waiting.isEmpty()) {
@@ -164,6 +174,23 @@ final class PhaseMachine {
       waiting = backfill.step(p, ctx, s, config, creds);
     }
     return waiting.orElseGet(() -> Backfill.keepStaleVisible(s, stream(p, ctx, s, creds)));
+  }
+
+  /**
+   * Abandoned slots dropped or kept per the recorded deletionPolicy; then the slot init is to create
+   * is recorded, and a new record is written before the init Job exists (the next reconcile creates it).
+   */
+  private Optional<Outcome> recordSlots(
+      PgstreamPipeline p, Context<PgstreamPipeline> ctx, StatusUpdater s, ResolvedCredentials creds) {
+    abandonedSlots.drop(p, s.status(), creds, () -> ctx.getPrimaryCache().list().toList());
+    if (!p.getSpec().mode.replicates() || !slotRecords.recordCurrent(p, s.status())) {
+      return Optional.empty();
+    }
+    String message = "Replication slot " + ReplicationSlots.slotFor(p) + " recorded; pgstream init starts once that is saved";
+    s.phase(Phase.Initializing);
+    s.set(ConditionType.Initialized, false, "SlotRecorded", message);
+    s.set(ConditionType.Ready, false, Phase.Initializing.name(), message);
+    return Optional.of(Outcome.after(Duration.ofSeconds(1)));
   }
 
   /** pgstream init, then (with initAsAdmin) the hand-over of its objects; empty when done. */

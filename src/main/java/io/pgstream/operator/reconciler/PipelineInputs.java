@@ -45,20 +45,32 @@ final class PipelineInputs {
   }
 
   Result resolve(PgstreamPipeline p, Context<PgstreamPipeline> ctx) {
-    CredentialsResolver.Result resolved = credentials.resolve(p);
-    if (resolved instanceof CredentialsResolver.Unavailable unavailable) {
-      return new Unavailable(unavailable.problem().reason(), unavailable.problem().message());
+    Result logins = logins(p);
+    if (logins instanceof Unavailable) {
+      return logins;
     }
-    ResolvedCredentials creds = ((CredentialsResolver.Resolved) resolved).credentials();
-    Optional<CaBundleResolver.Problem> untrusted = caBundles.resolveInto(p);
-    if (untrusted.isPresent()) {
-      return new Unavailable(untrusted.get().reason(), untrusted.get().message());
-    }
+    ResolvedCredentials creds = ((Ready) logins).credentials();
     RenderedConfig config = renderer.render(p, TableCoverage.renderOptions(p));
     PipelineContext.put(ctx, config, creds, runners.pgstreamImage(p));
     children.credentialsSecret.reconcile(p, ctx);
     children.configMap.reconcile(p, ctx);
     return new Ready(config, creds);
+  }
+
+  /**
+   * The credentials and CA bundles alone (config null), writing nothing: for the operator's own
+   * connections, also where no child can be written (a terminating namespace).
+   */
+  Result logins(PgstreamPipeline p) {
+    CredentialsResolver.Result resolved = credentials.resolve(p);
+    if (resolved instanceof CredentialsResolver.Unavailable unavailable) {
+      return new Unavailable(unavailable.problem().reason(), unavailable.problem().message());
+    }
+    Optional<CaBundleResolver.Problem> untrusted = caBundles.resolveInto(p);
+    if (untrusted.isPresent()) {
+      return new Unavailable(untrusted.get().reason(), untrusted.get().message());
+    }
+    return new Ready(null, ((CredentialsResolver.Resolved) resolved).credentials());
   }
 
   void forget(PgstreamPipeline p) {
