@@ -30,8 +30,11 @@ public final class FakeKubelet {
   }
 
   public void jobSucceeded(String namespace, String name) {
+    markSucceeded(client.batch().v1().jobs().inNamespace(namespace).withName(name).get());
+  }
+
+  private void markSucceeded(Job job) {
     String now = now();
-    Job job = client.batch().v1().jobs().inNamespace(namespace).withName(name).get();
     job.setStatus(
         new JobStatusBuilder()
             .withStartTime(now)
@@ -40,7 +43,104 @@ public final class FakeKubelet {
             .addToConditions(condition("SuccessCriteriaMet", "CompletionsReached", "Reached expected number of succeeded pods", now))
             .addToConditions(condition("Complete", "CompletionsReached", "Reached expected number of succeeded pods", now))
             .build());
+    client.batch().v1().jobs().inNamespace(job.getMetadata().getNamespace()).resource(job).updateStatus();
+  }
+
+  /**
+   * The Job controller's pod for {@code job}, running: named after the Job and its UID, labelled as
+   * the Job controller labels it, so a successor Job of the same name gets pods of its own. Unlike a
+   * real cluster, the mock server has no garbage collector: the pod stays after its Job is deleted
+   * until the test removes it, which is how a pod still terminating after its Job is gone looks.
+   */
+  public Pod jobPodRunning(Job job) {
+    String namespace = job.getMetadata().getNamespace();
+    ensureDefaultServiceAccount(namespace);
+    String uid = job.getMetadata().getUid();
+    Pod pod =
+        client
+            .pods()
+            .inNamespace(namespace)
+            .resource(
+                new PodBuilder()
+                    .withNewMetadata()
+                    .withName(job.getMetadata().getName() + "-" + uid.substring(0, 8))
+                    .withNamespace(namespace)
+                    .addToLabels("job-name", job.getMetadata().getName())
+                    .addToLabels("controller-uid", uid)
+                    .endMetadata()
+                    .withSpec(job.getSpec().getTemplate().getSpec())
+                    .build())
+            .create();
+    pod.setStatus(new PodStatusBuilder().withPhase("Running").build());
+    return client.pods().inNamespace(namespace).resource(pod).updateStatus();
+  }
+
+  /**
+   * The pod {@link #jobPodRunning} started ends (exit 0, or exit 1 with {@code log} as its last
+   * output), and so does its Job if it still exists with the pod's UID.
+   */
+  public void jobPodFinished(Pod pod, boolean succeeded, String log) {
+    String namespace = pod.getMetadata().getNamespace();
+    pod.setStatus(
+        new PodStatusBuilder()
+            .withPhase(succeeded ? "Succeeded" : "Failed")
+            .addNewContainerStatus()
+            .withName("pgstream")
+            .withImage("pgstream")
+            .withImageID("")
+            .withReady(false)
+            .withRestartCount(0)
+            .withNewState()
+            .withNewTerminated()
+            .withExitCode(succeeded ? 0 : 1)
+            .withReason(succeeded ? "Completed" : "Error")
+            .withMessage(log)
+            .endTerminated()
+            .endState()
+            .endContainerStatus()
+            .build());
+    client.pods().inNamespace(namespace).resource(pod).updateStatus();
+    Job job = client.batch().v1().jobs().inNamespace(namespace).withName(pod.getMetadata().getLabels().get("job-name")).get();
+    if (job == null || !job.getMetadata().getUid().equals(pod.getMetadata().getLabels().get("controller-uid"))) {
+      return;
+    }
+    if (succeeded) {
+      markSucceeded(job);
+      return;
+    }
+    String now = now();
+    String reason = "BackoffLimitExceeded";
+    String message = "Job has reached the specified backoff limit";
+    job.setStatus(
+        new JobStatusBuilder()
+            .withStartTime(now)
+            .withFailed(1)
+            .addToConditions(condition("FailureTarget", reason, message, now))
+            .addToConditions(condition("Failed", reason, message, now))
+            .build());
     client.batch().v1().jobs().inNamespace(namespace).resource(job).updateStatus();
+  }
+
+  /** The Deployment's pod, running but not ready yet, named after the Deployment's UID (see {@link #jobPodRunning}). */
+  public Pod deploymentPodRunning(Deployment d) {
+    String namespace = d.getMetadata().getNamespace();
+    ensureDefaultServiceAccount(namespace);
+    Pod pod =
+        client
+            .pods()
+            .inNamespace(namespace)
+            .resource(
+                new PodBuilder()
+                    .withNewMetadata()
+                    .withName(d.getMetadata().getName() + "-" + d.getMetadata().getUid().substring(0, 8))
+                    .withNamespace(namespace)
+                    .withLabels(d.getSpec().getTemplate().getMetadata().getLabels())
+                    .endMetadata()
+                    .withSpec(d.getSpec().getTemplate().getSpec())
+                    .build())
+            .create();
+    pod.setStatus(new PodStatusBuilder().withPhase("Running").build());
+    return client.pods().inNamespace(namespace).resource(pod).updateStatus();
   }
 
   /** Fails the Job the way a pod whose container exited 1 with {@code log} as its last output does. */
@@ -194,10 +294,7 @@ public final class FakeKubelet {
     if (existing != null) {
       return existing;
     }
-    // The service-account controller gives every namespace its default account; pods need it to be admitted.
-    if (client.serviceAccounts().inNamespace(namespace).withName("default").get() == null) {
-      client.serviceAccounts().inNamespace(namespace).resource(new ServiceAccountBuilder().withNewMetadata().withName("default").endMetadata().build()).create();
-    }
+    ensureDefaultServiceAccount(namespace);
     Deployment d = client.apps().deployments().inNamespace(namespace).withName(deployment).get();
     return client
         .pods()
@@ -212,6 +309,13 @@ public final class FakeKubelet {
                 .withSpec(d.getSpec().getTemplate().getSpec())
                 .build())
         .create();
+  }
+
+  /** The service-account controller gives every namespace its default account; pods need it to be admitted. */
+  private void ensureDefaultServiceAccount(String namespace) {
+    if (client.serviceAccounts().inNamespace(namespace).withName("default").get() == null) {
+      client.serviceAccounts().inNamespace(namespace).resource(new ServiceAccountBuilder().withNewMetadata().withName("default").endMetadata().build()).create();
+    }
   }
 
   /** What the kubelet keeps of a log as the termination message: the last 80 lines, at most 2048 bytes. */
