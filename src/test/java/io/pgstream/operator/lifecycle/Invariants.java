@@ -164,7 +164,7 @@ final class Invariants {
       if (start == null || !before.jobExists(uid) || now.jobExists(uid) || start.allowsDeletion()) {
         continue;
       }
-      found.add(new Violation(Kind.JOBS, start.pipeline().describe() + ": Job " + Observation.label(pod, "job-name") + " (uid " + uid.substring(0, 8) + ") was deleted while its pod " + pod.getMetadata().getName() + " still runs, without an abort or a deletion"));
+      found.add(new Violation(Kind.JOBS, start.pipeline().describe() + ": Job " + Observation.label(pod, "job-name") + " was deleted while its pod " + pod.getMetadata().getName() + " still runs, without an abort or a deletion"));
     }
   }
 

@@ -1,11 +1,11 @@
 package io.pgstream.operator.lifecycle;
 
-import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.dsl.Resource;
 import io.javaoperatorsdk.operator.Operator;
 import io.pgstream.operator.OperatorSettings;
@@ -25,6 +25,7 @@ import java.util.HashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.Random;
 import java.util.Set;
@@ -39,8 +40,9 @@ final class ModelRun {
   /** World moves after the deletion within which every pipeline must be gone. */
   static final int DRAIN_STEPS = 10;
   static final Duration SLOT_CHECK_INTERVAL = Duration.ofMillis(500);
-  private static final long POLL_MILLIS = 120;
-  private static final int STABLE_POLLS = 3;
+  private static final long POLL_MILLIS = 40;
+  /** How long nothing may change before a step counts as settled; longer than a reconcile takes, mostly. */
+  private static final long QUIET_MILLIS = 400;
   private static final long SETTLE_LIMIT_MILLIS = 30_000;
 
   record Finding(int step, Invariants.Violation violation, String statuses) {}
@@ -55,6 +57,7 @@ final class ModelRun {
   private final FakeKubelet kubelet;
   private final FakePgstream pgstream;
   private final OperatorSettings settings;
+  private final ChangeClock clock;
   private final Random rnd;
   private final List<ModelPipeline> model = new ArrayList<>();
   private final List<String> namespaces = new ArrayList<>();
@@ -68,9 +71,13 @@ final class ModelRun {
   private Operator operator;
   int steps;
   int unsettled;
+  /** What broke the test harness itself (not an invariant), if anything. */
+  RuntimeException error;
+  long millis;
   private int slots;
 
-  ModelRun(int index, long seed, ModelLane lane, KubernetesClient client, FakePgstream pgstream, OperatorSettings base) {
+  ModelRun(int index, long seed, ModelLane lane, KubernetesClient client, ChangeClock clock, FakePgstream pgstream, OperatorSettings base) {
+    this.clock = clock;
     this.index = index;
     this.seed = seed;
     this.lane = lane;
@@ -82,6 +89,18 @@ final class ModelRun {
   }
 
   void run() {
+    long start = System.currentTimeMillis();
+    try {
+      walk();
+    } catch (RuntimeException e) {
+      error = e;
+      trace.add("harness error: " + e);
+    } finally {
+      millis = System.currentTimeMillis() - start;
+    }
+  }
+
+  private void walk() {
     PipelineMode[] modes = {PipelineMode.SNAPSHOT_AND_REPLICATION, PipelineMode.SNAPSHOT_AND_REPLICATION, PipelineMode.SNAPSHOT_AND_REPLICATION, PipelineMode.REPLICATION, PipelineMode.SNAPSHOT};
     // Two pipelines whose default slot names collide (pgstream_m<i>_a_orders): m<i>/a-orders and m<i>-a/orders.
     int count = rnd.nextInt(10) < 3 ? 2 : 1;
@@ -102,12 +121,20 @@ final class ModelRun {
         trace.add("create " + m.describe() + " mode " + m.mode + ", deletionPolicy " + m.policy);
       }
       step(Set.of(), 0);
-      int length = 4 + rnd.nextInt(21);
+      int length = 3 + rnd.nextInt(14);
       for (int i = 0; i < length; i++) {
         Move move = Move.pick(rnd);
         ModelPipeline m = model.get(rnd.nextInt(model.size()));
         Set<ModelPipeline> edited = new LinkedHashSet<>();
         String what = move.world() ? world(move) : change(move, m, edited);
+        // A world with nothing to act on does not spend a step.
+        for (int retry = 0; what == null && retry < 5; retry++) {
+          move = Move.pick(rnd);
+          what = move.world() ? world(move) : change(move, m, edited);
+        }
+        if (what == null) {
+          continue;
+        }
         trace.add(what);
         step(edited, move == Move.SLOT_LOST ? 3 * SLOT_CHECK_INTERVAL.toMillis() : 0);
       }
@@ -129,7 +156,11 @@ final class ModelRun {
 
   /** Settles the world, then checks every invariant; a violation is recorded once per sequence. */
   private void step(Set<ModelPipeline> edited, long minMillis) {
+    long start = System.currentTimeMillis();
     settle(edited, minMillis);
+    if (!trace.isEmpty()) {
+      trace.set(trace.size() - 1, trace.get(trace.size() - 1) + " [settled in " + (System.currentTimeMillis() - start) + " ms]");
+    }
     steps++;
     Observation now = Observation.of(client, namespaces, lane);
     record(Invariants.check(model, last, now, jobStarts));
@@ -137,9 +168,9 @@ final class ModelRun {
   }
 
   /**
-   * Waits until the operator saw every edit (observedGeneration) and then until nothing changes for
-   * a few polls: the kubelet starts a pod for every new Job and Deployment meanwhile, as a real one
-   * would. Thread timing decides only how long this takes, not what the next move is.
+   * Waits until the operator saw every edit (observedGeneration) and then until the sequence's
+   * namespaces have been quiet for a while; the kubelet starts a pod for every new Job and Deployment
+   * meanwhile, as a real one would. Thread timing decides only how long this takes.
    */
   private void settle(Set<ModelPipeline> edited, long minMillis) {
     long deadline = System.currentTimeMillis() + SETTLE_LIMIT_MILLIS;
@@ -149,18 +180,18 @@ final class ModelRun {
       }
     }
     sleep(minMillis);
-    String last = null;
-    int stable = 0;
-    while (stable < STABLE_POLLS && System.currentTimeMillis() < deadline) {
-      kubeletTick();
-      String now = fingerprint();
-      stable = now.equals(last) ? stable + 1 : 0;
-      last = now;
+    long ticked = -1;
+    while (System.currentTimeMillis() < deadline) {
+      long changes = clock.changes(namespaces);
+      if (changes != ticked) {
+        kubeletTick();
+        ticked = changes;
+      } else if (clock.quietMillis(namespaces) >= QUIET_MILLIS) {
+        return;
+      }
       sleep(POLL_MILLIS);
     }
-    if (stable < STABLE_POLLS) {
-      unsettled++;
-    }
+    unsettled++;
   }
 
   private boolean observed(ModelPipeline m) {
@@ -170,21 +201,6 @@ final class ModelRun {
     }
     PgstreamPipelineStatus st = p.getStatus();
     return st != null && st.observedGeneration != null && st.observedGeneration >= p.getMetadata().getGeneration();
-  }
-
-  private String fingerprint() {
-    StringBuilder out = new StringBuilder();
-    for (String ns : namespaces) {
-      client.resources(PgstreamPipeline.class).inNamespace(ns).list().getItems().forEach(p -> out.append(version(p)));
-      client.batch().v1().jobs().inNamespace(ns).list().getItems().forEach(j -> out.append(version(j)));
-      client.apps().deployments().inNamespace(ns).list().getItems().forEach(d -> out.append(version(d)));
-      client.pods().inNamespace(ns).list().getItems().forEach(p -> out.append(version(p)));
-    }
-    return out.toString();
-  }
-
-  private static String version(HasMetadata o) {
-    return o.getMetadata().getName() + "@" + o.getMetadata().getResourceVersion() + ";";
   }
 
   /** The kubelet's part: a pod for every new Job (with the config it starts with) and Deployment; the garbage collector's for deleted pipelines. */
@@ -308,12 +324,11 @@ final class ModelRun {
         return what + "no slot to drop";
       }
       case LOST_STATUS -> {
-        PgstreamPipeline p = pipeline(m).get();
-        if (p == null) {
-          return what + "no pipeline";
-        }
-        p.setStatus(new PgstreamPipelineStatus());
-        client.resource(p).updateStatus();
+        retryOnConflict(() -> {
+          PgstreamPipeline p = pipeline(m).get();
+          p.setStatus(new PgstreamPipelineStatus());
+          client.resource(p).updateStatus();
+        });
         return what + "status erased";
       }
       case OPERATOR_RESTART -> {
@@ -327,24 +342,24 @@ final class ModelRun {
 
   private String edit(ModelPipeline m, Set<ModelPipeline> edited) {
     PgstreamPipeline wanted = m.resource(lane);
-    pipeline(m).edit(p -> {
+    retryOnConflict(() -> pipeline(m).edit(p -> {
       p.setSpec(wanted.getSpec());
       return p;
-    });
+    }));
     edited.add(m);
     return "";
   }
 
   private String annotate(ModelPipeline m, String key, String value) {
-    pipeline(m).edit(p -> {
+    retryOnConflict(() -> pipeline(m).edit(p -> {
       p.getMetadata().setAnnotations(new HashMap<>(Optional.ofNullable(p.getMetadata().getAnnotations()).orElse(Map.of())));
       p.getMetadata().getAnnotations().put(key, value);
       return p;
-    });
+    }));
     return key + "=" + value;
   }
 
-  /** The kubelet's and pgstream's moves; when the chosen one has nothing to act on, the next that has. */
+  /** The kubelet's and pgstream's moves; when the chosen one has nothing to act on, the next that has; null when none has. */
   private String world(Move move) {
     List<Move> order = new ArrayList<>(List.of(move, Move.JOB_SUCCEEDS, Move.PODS_GONE, Move.STREAM_AVAILABLE));
     for (Move m : order) {
@@ -358,7 +373,7 @@ final class ModelRun {
         return m + ": " + done;
       }
     }
-    return move + ": nothing to act on";
+    return null;
   }
 
   private String finishJob(boolean succeeds) {
@@ -412,7 +427,7 @@ final class ModelRun {
     for (String ns : namespaces) {
       Set<String> owners = new LinkedHashSet<>();
       client.batch().v1().jobs().inNamespace(ns).list().getItems().forEach(j -> owners.add(j.getMetadata().getUid()));
-      client.apps().deployments().inNamespace(ns).list().getItems().forEach(d -> owners.add(d.getMetadata().getUid().substring(0, 8)));
+      client.apps().deployments().inNamespace(ns).list().getItems().forEach(d -> owners.add(FakeKubelet.podSuffix(d.getMetadata().getUid())));
       for (Pod pod : client.pods().inNamespace(ns).list().getItems()) {
         String uid = Observation.label(pod, "controller-uid");
         String name = pod.getMetadata().getName();
@@ -457,7 +472,7 @@ final class ModelRun {
       if (model.stream().allMatch(m -> pipeline(m).get() == null)) {
         return;
       }
-      trace.add(world(List.of(Move.JOB_SUCCEEDS, Move.PODS_GONE, Move.STREAM_AVAILABLE).get(rnd.nextInt(3))));
+      trace.add(Objects.requireNonNullElse(world(List.of(Move.JOB_SUCCEEDS, Move.PODS_GONE, Move.STREAM_AVAILABLE).get(rnd.nextInt(3))), "the world has nothing to do"));
     }
     step(Set.of(), 0);
     for (ModelPipeline m : model) {
@@ -465,10 +480,10 @@ final class ModelRun {
       if (p != null) {
         record(List.of(new Invariants.Violation(Invariants.Kind.DELETION,
             m.describe() + " still exists " + DRAIN_STEPS + " world moves after its deletion; finalizers " + p.getMetadata().getFinalizers())));
-        pipeline(m).edit(q -> {
+        retryOnConflict(() -> pipeline(m).edit(q -> {
           q.getMetadata().setFinalizers(List.of());
           return q;
-        });
+        }));
       }
     }
   }
@@ -506,8 +521,7 @@ final class ModelRun {
     String conditions = st.conditions == null ? "" : st.conditions.stream()
         .map(c -> c.getType() + "=" + c.getStatus() + "/" + c.getReason())
         .collect(Collectors.joining(" "));
-    return "phase " + st.phase + ", replicationSlot " + st.replicationSlot + ", slotsCreated "
-        + Invariants.recordedSlots(st) + ", init " + (st.init == null ? null : st.init.state) + ", snapshot "
+    return "phase " + st.phase + ", slots recorded " + Invariants.recordedSlots(st) + ", init " + (st.init == null ? null : st.init.state) + ", snapshot "
         + (st.snapshot == null ? null : st.snapshot.state) + ", " + conditions;
   }
 
@@ -547,6 +561,21 @@ final class ModelRun {
       return OperatorSettings.class.getDeclaredConstructor(types).newInstance(values);
     } catch (ReflectiveOperationException e) {
       throw new IllegalStateException(e);
+    }
+  }
+
+  /** The operator writes status meanwhile; an edit based on an older version is tried again. */
+  private static void retryOnConflict(Runnable write) {
+    for (int attempt = 1; ; attempt++) {
+      try {
+        write.run();
+        return;
+      } catch (KubernetesClientException e) {
+        if (e.getCode() != 409 || attempt == 10) {
+          throw e;
+        }
+        sleep(20L * attempt);
+      }
     }
   }
 

@@ -63,7 +63,7 @@ public final class FakeKubelet {
             .resource(
                 new PodBuilder()
                     .withNewMetadata()
-                    .withName(job.getMetadata().getName() + "-" + uid.substring(0, 8))
+                    .withName(job.getMetadata().getName() + "-" + podSuffix(uid))
                     .withNamespace(namespace)
                     .addToLabels("job-name", job.getMetadata().getName())
                     .addToLabels("controller-uid", uid)
@@ -121,6 +121,12 @@ public final class FakeKubelet {
     client.batch().v1().jobs().inNamespace(namespace).resource(job).updateStatus();
   }
 
+  /** The suffix of the pods {@link #jobPodRunning} and {@link #deploymentPodRunning} name after their owner's UID. */
+  public static String podSuffix(String uid) {
+    String hex = uid.replace("-", "");
+    return hex.substring(hex.length() - 10);
+  }
+
   /** The Deployment's pod, running but not ready yet, named after the Deployment's UID (see {@link #jobPodRunning}). */
   public Pod deploymentPodRunning(Deployment d) {
     String namespace = d.getMetadata().getNamespace();
@@ -132,7 +138,7 @@ public final class FakeKubelet {
             .resource(
                 new PodBuilder()
                     .withNewMetadata()
-                    .withName(d.getMetadata().getName() + "-" + d.getMetadata().getUid().substring(0, 8))
+                    .withName(d.getMetadata().getName() + "-" + podSuffix(d.getMetadata().getUid()))
                     .withNamespace(namespace)
                     .withLabels(d.getSpec().getTemplate().getMetadata().getLabels())
                     .endMetadata()
