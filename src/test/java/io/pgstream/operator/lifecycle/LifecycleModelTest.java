@@ -74,17 +74,22 @@ class LifecycleModelTest {
     long started = System.nanoTime();
     List<Future<List<ModelRun>>> futures = new ArrayList<>();
     for (int l = 0; l < laneCount; l++) {
-      ModelLane lane = new ModelLane(l, primary, other);
+      ModelLane lane = new ModelLane(l, primary, other, client, settings);
       futures.add(
           pool.submit(
               () -> {
                 lane.create();
+                lane.startOperator();
                 List<ModelRun> done = new ArrayList<>();
-                for (Integer i = queue.poll(); i != null; i = queue.poll()) {
-                  ModelRun run = new ModelRun(i, sequenceSeed(seed, i), lane, client, clock, pgstream, settings);
-                  run.run();
-                  done.add(run);
-                  leaks.addAndGet(leakedPasswords());
+                try {
+                  for (Integer i = queue.poll(); i != null; i = queue.poll()) {
+                    ModelRun run = new ModelRun(i, sequenceSeed(seed, i), lane, client, clock, pgstream);
+                    run.run();
+                    done.add(run);
+                    leaks.addAndGet(leakedPasswords());
+                  }
+                } finally {
+                  lane.stopOperator();
                 }
                 return done;
               }));

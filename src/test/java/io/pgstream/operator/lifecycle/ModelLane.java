@@ -1,10 +1,16 @@
 package io.pgstream.operator.lifecycle;
 
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.javaoperatorsdk.operator.Operator;
+import io.pgstream.operator.OperatorSettings;
+import io.pgstream.operator.PgstreamOperator;
 import io.pgstream.operator.support.FakePgstream;
 import io.pgstream.operator.support.TestPostgres;
+import java.lang.reflect.RecordComponent;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * The databases one lane of sequences runs against, one sequence at a time: three source databases
@@ -17,12 +23,57 @@ final class ModelLane {
   final int id;
   private final TestPostgres primary;
   private final TestPostgres other;
+  private final KubernetesClient client;
+  private final OperatorSettings settings;
+  private Operator operator;
   private int credentialsVersion;
 
-  ModelLane(int id, TestPostgres primary, TestPostgres other) {
+  ModelLane(int id, TestPostgres primary, TestPostgres other, KubernetesClient client, OperatorSettings base) {
     this.id = id;
     this.primary = primary;
     this.other = other;
+    this.client = client;
+    this.settings = watching(base, namespaces());
+  }
+
+  /**
+   * The lane's namespaces; sequences take turns in them, with pipelines named after the sequence,
+   * and the second one's default slot name collides with the first's: l0/a-s7 and l0-a/s7 are both
+   * pgstream_l0_a_s7.
+   */
+  List<String> namespaces() {
+    return List.of("l" + id, "l" + id + "-a");
+  }
+
+  /** The lane's own operator, watching only the lane's namespaces, so a restart is the lane's alone. */
+  void startOperator() {
+    operator = PgstreamOperator.create(client, settings);
+    operator.start();
+  }
+
+  void restartOperator() {
+    stopOperator();
+    startOperator();
+  }
+
+  void stopOperator() {
+    operator.stop();
+  }
+
+  /** The base settings watching {@code namespaces}; copied component by component so that settings added later keep their values. */
+  private static OperatorSettings watching(OperatorSettings base, List<String> namespaces) {
+    try {
+      RecordComponent[] components = OperatorSettings.class.getRecordComponents();
+      Object[] values = new Object[components.length];
+      Class<?>[] types = new Class<?>[components.length];
+      for (int i = 0; i < components.length; i++) {
+        types[i] = components[i].getType();
+        values[i] = components[i].getName().equals("namespaces") ? Set.copyOf(namespaces) : components[i].getAccessor().invoke(base);
+      }
+      return OperatorSettings.class.getDeclaredConstructor(types).newInstance(values);
+    } catch (ReflectiveOperationException e) {
+      throw new IllegalStateException(e);
+    }
   }
 
   void create() {

@@ -7,9 +7,6 @@ import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.dsl.Resource;
-import io.javaoperatorsdk.operator.Operator;
-import io.pgstream.operator.OperatorSettings;
-import io.pgstream.operator.PgstreamOperator;
 import io.pgstream.operator.api.Annotations;
 import io.pgstream.operator.api.DeletionPolicy;
 import io.pgstream.operator.api.PgstreamPipeline;
@@ -18,7 +15,6 @@ import io.pgstream.operator.api.PipelineMode;
 import io.pgstream.operator.support.FakeKubelet;
 import io.pgstream.operator.support.FakePgstream;
 import io.pgstream.operator.support.Pipelines;
-import java.lang.reflect.RecordComponent;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -32,8 +28,7 @@ import java.util.Set;
 import java.util.stream.Collectors;
 
 /**
- * One sequence: its pipelines (one, or two whose default slot names collide), an operator of its
- * own watching only its namespaces, a random walk of {@link Move}s with the world settled and the
+ * One sequence on one lane: its pipelines (one, or two whose default slot names collide), a random walk of {@link Move}s with the world settled and the
  * {@link Invariants} checked after each, then the deletion of every pipeline and a bounded drain.
  */
 final class ModelRun {
@@ -56,7 +51,6 @@ final class ModelRun {
   private final KubernetesClient client;
   private final FakeKubelet kubelet;
   private final FakePgstream pgstream;
-  private final OperatorSettings settings;
   private final ChangeClock clock;
   private final Random rnd;
   private final List<ModelPipeline> model = new ArrayList<>();
@@ -68,7 +62,6 @@ final class ModelRun {
   private final Map<String, Invariants.JobStart> jobStarts = new HashMap<>();
   private final Set<String> deploymentsStarted = new LinkedHashSet<>();
   private Observation last;
-  private Operator operator;
   int steps;
   int unsettled;
   /** What broke the test harness itself (not an invariant), if anything. */
@@ -76,7 +69,7 @@ final class ModelRun {
   long millis;
   private int slots;
 
-  ModelRun(int index, long seed, ModelLane lane, KubernetesClient client, ChangeClock clock, FakePgstream pgstream, OperatorSettings base) {
+  ModelRun(int index, long seed, ModelLane lane, KubernetesClient client, ChangeClock clock, FakePgstream pgstream) {
     this.clock = clock;
     this.index = index;
     this.seed = seed;
@@ -85,7 +78,6 @@ final class ModelRun {
     this.kubelet = new FakeKubelet(client);
     this.pgstream = pgstream;
     this.rnd = new Random(seed);
-    this.settings = watching(base, index);
   }
 
   void run() {
@@ -106,12 +98,11 @@ final class ModelRun {
     int count = rnd.nextInt(10) < 3 ? 2 : 1;
     for (int i = 0; i < count; i++) {
       ModelPipeline m =
-          new ModelPipeline(i, i == 0 ? "m" + index : "m" + index + "-a", i == 0 ? "a-orders" : "orders",
+          new ModelPipeline(i, lane.namespaces().get(i), i == 0 ? "a-s" + index : "s" + index,
               rnd.nextBoolean() ? DeletionPolicy.Delete : DeletionPolicy.Retain, modes[rnd.nextInt(modes.length)]);
       model.add(m);
       namespaces.add(m.namespace);
     }
-    operator = startOperator();
     try {
       for (ModelPipeline m : model) {
         for (Secret s : secrets(m)) {
@@ -140,9 +131,8 @@ final class ModelRun {
       }
       deleteAll();
     } finally {
-      operator.stop();
+      cleanUp();
     }
-    cleanUp();
   }
 
   /** Each violation once per sequence, with the statuses of the moment. */
@@ -332,8 +322,7 @@ final class ModelRun {
         return what + "status erased";
       }
       case OPERATOR_RESTART -> {
-        operator.stop();
-        operator = startOperator();
+        lane.restartOperator();
         return what + "operator restarted";
       }
       default -> throw new IllegalArgumentException(move.toString());
@@ -488,13 +477,29 @@ final class ModelRun {
     }
   }
 
-  /** After the pipelines went: their children go, orphaned pods end, and every slot left must have been announced. */
+  /**
+   * After the pipelines went: their children go, orphaned pods end, and every slot left must have
+   * been announced. Then the lane is emptied for the next sequence (also after a harness error).
+   */
   private void cleanUp() {
-    for (int i = 0; i < 3 && podsGone() != null; i++) {
-      kubeletTick();
+    for (String ns : namespaces) {
+      client.batch().v1().jobs().inNamespace(ns).delete();
+      client.apps().deployments().inNamespace(ns).delete();
     }
+    podsGone();
     Observation now = Observation.of(client, namespaces, lane);
-    record(Invariants.check(model, null, now, jobStarts));
+    if (now.pipelines().isEmpty()) {
+      record(Invariants.check(model, null, now, jobStarts));
+    }
+    for (ModelPipeline m : model) {
+      if (pipeline(m).get() != null) {
+        retryOnConflict(() -> pipeline(m).edit(q -> {
+          q.getMetadata().setFinalizers(List.of());
+          return q;
+        }));
+        pipeline(m).delete();
+      }
+    }
     lane.reset(pgstream);
     for (String ns : namespaces) {
       client.pods().inNamespace(ns).withGracePeriod(0).delete();
@@ -535,33 +540,6 @@ final class ModelRun {
         Pipelines.secret(m.name + "-target", lane.targetLogin(), lane.password()));
     secrets.forEach(s -> s.getMetadata().setNamespace(m.namespace));
     return secrets;
-  }
-
-  private Operator startOperator() {
-    Operator o = PgstreamOperator.create(client, settings);
-    o.start();
-    return o;
-  }
-
-  /**
-   * The base settings, watching only this sequence's namespaces; copied component by component so
-   * that settings added later keep their values.
-   */
-  private static OperatorSettings watching(OperatorSettings base, int index) {
-    try {
-      RecordComponent[] components = OperatorSettings.class.getRecordComponents();
-      Object[] values = new Object[components.length];
-      Class<?>[] types = new Class<?>[components.length];
-      for (int i = 0; i < components.length; i++) {
-        types[i] = components[i].getType();
-        values[i] = components[i].getName().equals("namespaces")
-            ? Set.of("m" + index, "m" + index + "-a")
-            : components[i].getAccessor().invoke(base);
-      }
-      return OperatorSettings.class.getDeclaredConstructor(types).newInstance(values);
-    } catch (ReflectiveOperationException e) {
-      throw new IllegalStateException(e);
-    }
   }
 
   /** The operator writes status meanwhile; an edit based on an older version is tried again. */
