@@ -34,7 +34,8 @@ import java.util.stream.Collectors;
 final class ModelRun {
   /** World moves after the deletion within which every pipeline must be gone. */
   static final int DRAIN_STEPS = 10;
-  static final Duration SLOT_CHECK_INTERVAL = Duration.ofMillis(500);
+  /** Each check opens a connection (SCRAM costs CPU): often enough to see a lost slot within a step, no more. */
+  static final Duration SLOT_CHECK_INTERVAL = Duration.ofSeconds(2);
   private static final long POLL_MILLIS = 40;
   /** How long nothing may change before a step counts as settled; longer than a reconcile takes, mostly. */
   private static final long QUIET_MILLIS = 400;
@@ -127,7 +128,7 @@ final class ModelRun {
           continue;
         }
         trace.add(what);
-        step(edited, move == Move.SLOT_LOST ? 3 * SLOT_CHECK_INTERVAL.toMillis() : 0);
+        step(edited, move == Move.SLOT_LOST ? 5 * SLOT_CHECK_INTERVAL.toMillis() / 2 : 0);
       }
       deleteAll();
     } finally {
