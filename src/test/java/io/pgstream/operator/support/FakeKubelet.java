@@ -2,6 +2,8 @@ package io.pgstream.operator.support;
 
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodBuilder;
+import io.fabric8.kubernetes.api.model.PodSpec;
+import io.fabric8.kubernetes.api.model.PodSpecBuilder;
 import io.fabric8.kubernetes.api.model.PodStatusBuilder;
 import io.fabric8.kubernetes.api.model.ServiceAccountBuilder;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
@@ -14,6 +16,7 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.List;
+import java.util.Map;
 import java.time.temporal.ChronoUnit;
 
 /**
@@ -53,9 +56,16 @@ public final class FakeKubelet {
    * until the test removes it, which is how a pod still terminating after its Job is gone looks.
    */
   public Pod jobPodRunning(Job job) {
-    String namespace = job.getMetadata().getNamespace();
-    ensureDefaultServiceAccount(namespace);
     String uid = job.getMetadata().getUid();
+    return runningPod(
+        job.getMetadata().getNamespace(),
+        job.getMetadata().getName() + "-" + podSuffix(uid),
+        Map.of("job-name", job.getMetadata().getName(), "controller-uid", uid),
+        job.getSpec().getTemplate().getSpec());
+  }
+
+  private Pod runningPod(String namespace, String name, Map<String, String> labels, PodSpec spec) {
+    ensureDefaultServiceAccount(namespace);
     Pod pod =
         client
             .pods()
@@ -63,12 +73,11 @@ public final class FakeKubelet {
             .resource(
                 new PodBuilder()
                     .withNewMetadata()
-                    .withName(job.getMetadata().getName() + "-" + podSuffix(uid))
+                    .withName(name)
                     .withNamespace(namespace)
-                    .addToLabels("job-name", job.getMetadata().getName())
-                    .addToLabels("controller-uid", uid)
+                    .withLabels(labels)
                     .endMetadata()
-                    .withSpec(job.getSpec().getTemplate().getSpec())
+                    .withSpec(spec)
                     .build())
             .create();
     pod.setStatus(new PodStatusBuilder().withPhase("Running").build());
@@ -77,7 +86,7 @@ public final class FakeKubelet {
 
   /**
    * The pod {@link #jobPodRunning} started ends (exit 0, or exit 1 with {@code log} as its last
-   * output), and so does its Job if it still exists with the pod's UID.
+   * output), and so does its Job if it still exists with the pod's UID (a pod without one: the Job of its name).
    */
   public void jobPodFinished(Pod pod, boolean succeeded, String log) {
     String namespace = pod.getMetadata().getNamespace();
@@ -101,7 +110,8 @@ public final class FakeKubelet {
             .build());
     client.pods().inNamespace(namespace).resource(pod).updateStatus();
     Job job = client.batch().v1().jobs().inNamespace(namespace).withName(pod.getMetadata().getLabels().get("job-name")).get();
-    if (job == null || !job.getMetadata().getUid().equals(pod.getMetadata().getLabels().get("controller-uid"))) {
+    String uid = pod.getMetadata().getLabels().get("controller-uid");
+    if (job == null || (uid != null && !job.getMetadata().getUid().equals(uid))) {
       return;
     }
     if (succeeded) {
@@ -129,79 +139,18 @@ public final class FakeKubelet {
 
   /** The Deployment's pod, running but not ready yet, named after the Deployment's UID (see {@link #jobPodRunning}). */
   public Pod deploymentPodRunning(Deployment d) {
-    String namespace = d.getMetadata().getNamespace();
-    ensureDefaultServiceAccount(namespace);
-    Pod pod =
-        client
-            .pods()
-            .inNamespace(namespace)
-            .resource(
-                new PodBuilder()
-                    .withNewMetadata()
-                    .withName(d.getMetadata().getName() + "-" + podSuffix(d.getMetadata().getUid()))
-                    .withNamespace(namespace)
-                    .withLabels(d.getSpec().getTemplate().getMetadata().getLabels())
-                    .endMetadata()
-                    .withSpec(d.getSpec().getTemplate().getSpec())
-                    .build())
-            .create();
-    pod.setStatus(new PodStatusBuilder().withPhase("Running").build());
-    return client.pods().inNamespace(namespace).resource(pod).updateStatus();
+    return runningPod(
+        d.getMetadata().getNamespace(),
+        d.getMetadata().getName() + "-" + podSuffix(d.getMetadata().getUid()),
+        d.getSpec().getTemplate().getMetadata().getLabels(),
+        d.getSpec().getTemplate().getSpec());
   }
+
 
   /** Fails the Job the way a pod whose container exited 1 with {@code log} as its last output does. */
   public void jobFailed(String namespace, String name, String log) {
-    String now = now();
-    Pod pod =
-        client
-            .pods()
-            .inNamespace(namespace)
-            .resource(
-                new PodBuilder()
-                    .withNewMetadata()
-                    .withName(name + "-x1")
-                    .withNamespace(namespace)
-                    .addToLabels("job-name", name)
-                    .endMetadata()
-                    .withNewSpec()
-                    .addNewContainer()
-                    .withName("pgstream")
-                    .withImage("pgstream")
-                    .endContainer()
-                    .withRestartPolicy("Never")
-                    .endSpec()
-                    .build())
-            .create();
-    pod.setStatus(
-        new PodStatusBuilder()
-            .withPhase("Failed")
-            .addNewContainerStatus()
-            .withName("pgstream")
-            .withImage("pgstream")
-            .withImageID("")
-            .withReady(false)
-            .withRestartCount(0)
-            .withNewState()
-            .withNewTerminated()
-            .withExitCode(1)
-            .withReason("Error")
-            .withMessage(log)
-            .endTerminated()
-            .endState()
-            .endContainerStatus()
-            .build());
-    client.pods().inNamespace(namespace).resource(pod).updateStatus();
-    Job job = client.batch().v1().jobs().inNamespace(namespace).withName(name).get();
-    String reason = "BackoffLimitExceeded";
-    String message = "Job has reached the specified backoff limit";
-    job.setStatus(
-        new JobStatusBuilder()
-            .withStartTime(now)
-            .withFailed(1)
-            .addToConditions(condition("FailureTarget", reason, message, now))
-            .addToConditions(condition("Failed", reason, message, now))
-            .build());
-    client.batch().v1().jobs().inNamespace(namespace).resource(job).updateStatus();
+    PodSpec spec = new PodSpecBuilder().addNewContainer().withName("pgstream").withImage("pgstream").endContainer().withRestartPolicy("Never").build();
+    jobPodFinished(runningPod(namespace, name + "-x1", Map.of("job-name", name), spec), false, log);
   }
 
   /** Kubernetes timestamps have whole seconds. */
