@@ -2,6 +2,8 @@ package io.pgstream.operator.support;
 
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodBuilder;
+import io.fabric8.kubernetes.api.model.PodSpec;
+import io.fabric8.kubernetes.api.model.PodSpecBuilder;
 import io.fabric8.kubernetes.api.model.PodStatusBuilder;
 import io.fabric8.kubernetes.api.model.ServiceAccountBuilder;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
@@ -14,6 +16,7 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.List;
+import java.util.Map;
 import java.time.temporal.ChronoUnit;
 
 /**
@@ -30,8 +33,11 @@ public final class FakeKubelet {
   }
 
   public void jobSucceeded(String namespace, String name) {
+    markSucceeded(client.batch().v1().jobs().inNamespace(namespace).withName(name).get());
+  }
+
+  private void markSucceeded(Job job) {
     String now = now();
-    Job job = client.batch().v1().jobs().inNamespace(namespace).withName(name).get();
     job.setStatus(
         new JobStatusBuilder()
             .withStartTime(now)
@@ -40,12 +46,26 @@ public final class FakeKubelet {
             .addToConditions(condition("SuccessCriteriaMet", "CompletionsReached", "Reached expected number of succeeded pods", now))
             .addToConditions(condition("Complete", "CompletionsReached", "Reached expected number of succeeded pods", now))
             .build());
-    client.batch().v1().jobs().inNamespace(namespace).resource(job).updateStatus();
+    client.batch().v1().jobs().inNamespace(job.getMetadata().getNamespace()).resource(job).updateStatus();
   }
 
-  /** Fails the Job the way a pod whose container exited 1 with {@code log} as its last output does. */
-  public void jobFailed(String namespace, String name, String log) {
-    String now = now();
+  /**
+   * The Job controller's pod for {@code job}, running: named after the Job and its UID, labelled as
+   * the Job controller labels it, so a successor Job of the same name gets pods of its own. Unlike a
+   * real cluster, the mock server has no garbage collector: the pod stays after its Job is deleted
+   * until the test removes it, which is how a pod still terminating after its Job is gone looks.
+   */
+  public Pod jobPodRunning(Job job) {
+    String uid = job.getMetadata().getUid();
+    return runningPod(
+        job.getMetadata().getNamespace(),
+        job.getMetadata().getName() + "-" + podSuffix(uid),
+        Map.of("job-name", job.getMetadata().getName(), "controller-uid", uid),
+        job.getSpec().getTemplate().getSpec());
+  }
+
+  private Pod runningPod(String namespace, String name, Map<String, String> labels, PodSpec spec) {
+    ensureDefaultServiceAccount(namespace);
     Pod pod =
         client
             .pods()
@@ -53,22 +73,26 @@ public final class FakeKubelet {
             .resource(
                 new PodBuilder()
                     .withNewMetadata()
-                    .withName(name + "-x1")
+                    .withName(name)
                     .withNamespace(namespace)
-                    .addToLabels("job-name", name)
+                    .withLabels(labels)
                     .endMetadata()
-                    .withNewSpec()
-                    .addNewContainer()
-                    .withName("pgstream")
-                    .withImage("pgstream")
-                    .endContainer()
-                    .withRestartPolicy("Never")
-                    .endSpec()
+                    .withSpec(spec)
                     .build())
             .create();
+    pod.setStatus(new PodStatusBuilder().withPhase("Running").build());
+    return client.pods().inNamespace(namespace).resource(pod).updateStatus();
+  }
+
+  /**
+   * The pod {@link #jobPodRunning} started ends (exit 0, or exit 1 with {@code log} as its last
+   * output), and so does its Job if it still exists with the pod's UID (a pod without one: the Job of its name).
+   */
+  public void jobPodFinished(Pod pod, boolean succeeded, String log) {
+    String namespace = pod.getMetadata().getNamespace();
     pod.setStatus(
         new PodStatusBuilder()
-            .withPhase("Failed")
+            .withPhase(succeeded ? "Succeeded" : "Failed")
             .addNewContainerStatus()
             .withName("pgstream")
             .withImage("pgstream")
@@ -77,15 +101,24 @@ public final class FakeKubelet {
             .withRestartCount(0)
             .withNewState()
             .withNewTerminated()
-            .withExitCode(1)
-            .withReason("Error")
+            .withExitCode(succeeded ? 0 : 1)
+            .withReason(succeeded ? "Completed" : "Error")
             .withMessage(log)
             .endTerminated()
             .endState()
             .endContainerStatus()
             .build());
     client.pods().inNamespace(namespace).resource(pod).updateStatus();
-    Job job = client.batch().v1().jobs().inNamespace(namespace).withName(name).get();
+    Job job = client.batch().v1().jobs().inNamespace(namespace).withName(pod.getMetadata().getLabels().get("job-name")).get();
+    String uid = pod.getMetadata().getLabels().get("controller-uid");
+    if (job == null || (uid != null && !job.getMetadata().getUid().equals(uid))) {
+      return;
+    }
+    if (succeeded) {
+      markSucceeded(job);
+      return;
+    }
+    String now = now();
     String reason = "BackoffLimitExceeded";
     String message = "Job has reached the specified backoff limit";
     job.setStatus(
@@ -96,6 +129,28 @@ public final class FakeKubelet {
             .addToConditions(condition("Failed", reason, message, now))
             .build());
     client.batch().v1().jobs().inNamespace(namespace).resource(job).updateStatus();
+  }
+
+  /** The suffix of the pods {@link #jobPodRunning} and {@link #deploymentPodRunning} name after their owner's UID. */
+  public static String podSuffix(String uid) {
+    String hex = uid.replace("-", "");
+    return hex.substring(hex.length() - 10);
+  }
+
+  /** The Deployment's pod, running but not ready yet, named after the Deployment's UID (see {@link #jobPodRunning}). */
+  public Pod deploymentPodRunning(Deployment d) {
+    return runningPod(
+        d.getMetadata().getNamespace(),
+        d.getMetadata().getName() + "-" + podSuffix(d.getMetadata().getUid()),
+        d.getSpec().getTemplate().getMetadata().getLabels(),
+        d.getSpec().getTemplate().getSpec());
+  }
+
+
+  /** Fails the Job the way a pod whose container exited 1 with {@code log} as its last output does. */
+  public void jobFailed(String namespace, String name, String log) {
+    PodSpec spec = new PodSpecBuilder().addNewContainer().withName("pgstream").withImage("pgstream").endContainer().withRestartPolicy("Never").build();
+    jobPodFinished(runningPod(namespace, name + "-x1", Map.of("job-name", name), spec), false, log);
   }
 
   /** Kubernetes timestamps have whole seconds. */
@@ -194,10 +249,7 @@ public final class FakeKubelet {
     if (existing != null) {
       return existing;
     }
-    // The service-account controller gives every namespace its default account; pods need it to be admitted.
-    if (client.serviceAccounts().inNamespace(namespace).withName("default").get() == null) {
-      client.serviceAccounts().inNamespace(namespace).resource(new ServiceAccountBuilder().withNewMetadata().withName("default").endMetadata().build()).create();
-    }
+    ensureDefaultServiceAccount(namespace);
     Deployment d = client.apps().deployments().inNamespace(namespace).withName(deployment).get();
     return client
         .pods()
@@ -212,6 +264,13 @@ public final class FakeKubelet {
                 .withSpec(d.getSpec().getTemplate().getSpec())
                 .build())
         .create();
+  }
+
+  /** The service-account controller gives every namespace its default account; pods need it to be admitted. */
+  private void ensureDefaultServiceAccount(String namespace) {
+    if (client.serviceAccounts().inNamespace(namespace).withName("default").get() == null) {
+      client.serviceAccounts().inNamespace(namespace).resource(new ServiceAccountBuilder().withNewMetadata().withName("default").endMetadata().build()).create();
+    }
   }
 
   /** What the kubelet keeps of a log as the termination message: the last 80 lines, at most 2048 bytes. */

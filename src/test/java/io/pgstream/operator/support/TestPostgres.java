@@ -46,6 +46,11 @@ public final class TestPostgres {
 
   /** An RDS-emulating server per name, for tests that need source and target on separate servers. */
   public static TestPostgres rds(String name) {
+    return rds(name, 10);
+  }
+
+  /** An RDS-emulating server per name with room for {@code slots} replication slots. */
+  public static TestPostgres rds(String name, int slots) {
     return SERVERS.computeIfAbsent(
         name,
         k -> {
@@ -53,7 +58,7 @@ public final class TestPostgres {
               start(
                   Map.of(
                       "wal_level", "logical",
-                      "max_replication_slots", "10",
+                      "max_replication_slots", String.valueOf(slots),
                       "max_wal_senders", "10",
                       "max_slot_wal_keep_size", "10GB",
                       "rds.logical_replication", "on"));
