@@ -17,6 +17,8 @@ public class StepStatus {
   public String job;
   public String completedAt;
   public String message;
+  /** The step condition's reason when it is not the plain one (e.g. SpecChangedDuringSnapshot, SnapshotTimedOut). */
+  public String reason;
   /** For the snapshot: the table selection (spec.tables minus spec.excludedTables) it copied. */
   public List<String> tables;
   /** For the snapshot: the spec.snapshot.nonce it ran for. */

@@ -7,7 +7,6 @@ import io.pgstream.operator.api.DeletionPolicy;
 import io.pgstream.operator.api.PgstreamPipeline;
 import io.pgstream.operator.api.PgstreamPipelineStatus;
 import io.pgstream.operator.api.StepStatus;
-import io.pgstream.operator.config.RenderedConfig;
 import io.pgstream.operator.credentials.ResolvedCredentials;
 import io.pgstream.operator.dependent.Step;
 import io.pgstream.operator.metrics.PipelineMetrics;
@@ -90,10 +89,9 @@ final class DeletionHandler {
               .formatted(st.replicationSlot, unavailable.message()));
       return DeleteControl.noFinalizerRemoval().rescheduleAfter(Blocking.MAX_RECHECK);
     }
-    RenderedConfig config = ((PipelineInputs.Ready) inputs).config();
     ResolvedCredentials creds = ((PipelineInputs.Ready) inputs).credentials();
     StepStatus destroy =
-        StepRunner.advance(children.job(Step.DESTROY), p, ctx, null, config, creds.secretValues());
+        StepPlanner.advance(children.job(Step.DESTROY), p, ctx, st, null, creds.secretValues());
     switch (destroy.state) {
       case Succeeded -> {
         events.normal(

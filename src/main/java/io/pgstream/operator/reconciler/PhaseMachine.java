@@ -1,7 +1,6 @@
 package io.pgstream.operator.reconciler;
 
 import io.fabric8.kubernetes.api.model.Condition;
-import io.fabric8.kubernetes.api.model.DeletionPropagation;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
@@ -15,6 +14,7 @@ import io.pgstream.operator.api.StepStatus;
 import io.pgstream.operator.api.VerificationState;
 import io.pgstream.operator.config.RenderedConfig;
 import io.pgstream.operator.config.ReplicationSlots;
+import io.pgstream.operator.credentials.CredentialsVersion;
 import io.pgstream.operator.credentials.ResolvedCredentials;
 import io.pgstream.operator.dependent.Children;
 import io.pgstream.operator.dependent.PipelineContext;
@@ -112,6 +112,7 @@ final class PhaseMachine {
     ResolvedCredentials creds = ((PipelineInputs.Ready) inputs).credentials();
     PgstreamPipelineStatus st = s.status();
     st.configHash = config.contentHash();
+    st.credentialsVersion = CredentialsVersion.of(p, creds);
     st.replicationSlot = p.getSpec().mode.replicates() ? ReplicationSlots.slotFor(p) : null;
     s.set(
         ConditionType.ConfigRendered,
@@ -135,6 +136,7 @@ final class PhaseMachine {
     if (waiting.isEmpty()) {
       waiting = snapshot(p, ctx, s, config, creds);
     }
+    StepVerbs.settle(p, st);
     return waiting.orElseGet(() -> stream(p, ctx, s, creds));
   }
 
@@ -146,12 +148,10 @@ final class PhaseMachine {
       s.set(ConditionType.Initialized, true, "NotRequired", "mode snapshot uses no replication slot");
       return Optional.empty();
     }
-    if (st.init == null || !st.init.succeededFor(config.initHash())) {
-      st.init = StepRunner.advance(children.job(Step.INIT), p, ctx, st.init, config, creds.secretValues());
-    }
+    st.init = StepPlanner.advance(children.job(Step.INIT), p, ctx, st, st.init, creds.secretValues());
     if (!stepFinished(s, p, ctx, ConditionType.Initialized, st.init, Phase.Initializing)) {
       s.set(ConditionType.SnapshotCompleted, false, "WaitingForInit", "The snapshot starts after pgstream init");
-      return Optional.of(Outcome.onChange());
+      return Optional.of(StepPlanner.next(st.init));
     }
     Blocker handOver = prepare.handOver(p, s, creds);
     return handOver == null ? Optional.empty() : Optional.of(waitFor(s, Phase.Failed, handOver));
@@ -183,20 +183,16 @@ final class PhaseMachine {
       return Optional.of(Outcome.onChange());
     }
     PipelineContext.snapshotImage(ctx, image.get());
-    String nonce = p.getSpec().snapshot == null ? null : p.getSpec().snapshot.nonce;
-    boolean done = st.snapshot != null && st.snapshot.state == StepState.Succeeded && Objects.equals(st.snapshot.nonce, nonce);
-    if (!done && !StepRunner.current(children.job(Step.SNAPSHOT), p, ctx, config)) {
+    StepPlanner.Plan plan = StepPlanner.plan(children.job(Step.SNAPSHOT), p, ctx, st, st.snapshot);
+    if (plan.starts()) {
       Optional<Outcome> notYet = beforeSnapshotJob(p, ctx, s, creds);
       if (notYet.isPresent()) {
         return notYet;
       }
     }
-    if (!done) {
-      st.snapshot = StepRunner.advance(children.job(Step.SNAPSHOT), p, ctx, st.snapshot, config, creds.secretValues());
-      st.snapshot.nonce = nonce;
-    }
+    st.snapshot = StepPlanner.carryOut(plan, p, ctx, creds.secretValues());
     if (!stepFinished(s, p, ctx, ConditionType.SnapshotCompleted, st.snapshot, Phase.Snapshotting)) {
-      return Optional.of(Outcome.onChange());
+      return Optional.of(StepPlanner.next(st.snapshot));
     }
     replayWindow.recordSnapshotEnd(p, st.snapshot, creds);
     return Optional.empty();
@@ -226,8 +222,6 @@ final class PhaseMachine {
       return Optional.of(streaming.orSooner(Optional.of(Blocking.recheckDelay(st, clock))));
     }
     String snapshotJob = Children.job(p, Step.SNAPSHOT);
-    children.job(Step.SNAPSHOT).getSecondaryResource(p, ctx)
-        .ifPresent(old -> ctx.getClient().resource(old).withPropagationPolicy(DeletionPropagation.BACKGROUND).delete());
     boolean writing =
         children.deployment.getSecondaryResource(p, ctx).isPresent()
             || PipelinePods.anyUnfinished(PipelinePods.streaming(ctx.getClient(), p))
@@ -376,13 +370,13 @@ final class PhaseMachine {
     children.deployment.delete(p, ctx);
     s.set(ConditionType.Streaming, false, "WaitingFor" + type.name(), "Streaming starts after " + type.name());
     if (step.state == StepState.Failed) {
-      String reason = runningPhase == Phase.Initializing ? "InitFailed" : "SnapshotFailed";
+      String reason = step.reason != null ? step.reason : runningPhase == Phase.Initializing ? "InitFailed" : "SnapshotFailed";
       s.phase(Phase.Failed);
       s.set(type, false, reason, step.message);
       Blocking.blocked(s, reason, step.message);
     } else {
       s.phase(runningPhase);
-      s.set(type, false, "Running", step.message);
+      s.set(type, false, step.reason != null ? step.reason : "Running", step.message);
       s.set(ConditionType.Degraded, false, "AsExpected", "No problems");
       s.set(ConditionType.Ready, false, runningPhase.name(), step.message);
     }
