@@ -4,6 +4,7 @@ import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.javaoperatorsdk.operator.api.reconciler.Cleaner;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
+import io.javaoperatorsdk.operator.api.config.informer.Informer;
 import io.javaoperatorsdk.operator.api.reconciler.ControllerConfiguration;
 import io.javaoperatorsdk.operator.api.reconciler.DeleteControl;
 import io.javaoperatorsdk.operator.api.reconciler.ErrorStatusUpdateControl;
@@ -47,7 +48,10 @@ import java.util.List;
  * Announcer} tells what changed, the status is written once per reconcile, and the {@link
  * DeletionHandler} decides what deleting it does to its slot.
  */
-@ControllerConfiguration(name = PgstreamPipelineReconciler.NAME)
+@ControllerConfiguration(
+    name = PgstreamPipelineReconciler.NAME,
+    generationAwareEventProcessing = false,
+    informer = @Informer(onUpdateFilter = SpecOrVerbChanged.class))
 public class PgstreamPipelineReconciler implements Reconciler<PgstreamPipeline>, Cleaner<PgstreamPipeline> {
   public static final String NAME = "pgstreampipeline";
   static final Duration MIN_RECHECK = Blocking.MIN_RECHECK;
