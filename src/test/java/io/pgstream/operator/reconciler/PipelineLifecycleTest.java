@@ -307,7 +307,7 @@ class PipelineLifecycleTest {
       p = pipeline();
       p.getSpec().snapshot.populatedTarget = PopulatedTargetPolicy.Truncate;
       pipelines().resource(p).update();
-      await().until(() -> job("snapshot") != null && !job("snapshot").getMetadata().getUid().equals(snapshotUid));
+      await().until(() -> uid("snapshot") != null && !uid("snapshot").equals(snapshotUid));
       assertThat(pg.query(TestDatabases.TARGET_DB, "SELECT count(*) FROM public.orders")).isZero();
       assertThat(pg.query(TestDatabases.TARGET_DB, "SELECT count(*) FROM public.local_audit")).as("not the pipeline's table").isEqualTo(1);
       assertThat(condition("SnapshotCompleted")).isEqualTo("False/Running");
