@@ -307,7 +307,7 @@ class PipelineLifecycleTest {
       p = pipeline();
       p.getSpec().snapshot.populatedTarget = PopulatedTargetPolicy.Truncate;
       pipelines().resource(p).update();
-      await().until(() -> uid("snapshot") != null && !uid("snapshot").equals(snapshotUid));
+      await().until(() -> replaced("snapshot", snapshotUid));
       assertThat(pg.query(TestDatabases.TARGET_DB, "SELECT count(*) FROM public.orders")).isZero();
       assertThat(pg.query(TestDatabases.TARGET_DB, "SELECT count(*) FROM public.local_audit")).as("not the pipeline's table").isEqualTo(1);
       assertThat(condition("SnapshotCompleted")).isEqualTo("False/Running");
@@ -797,7 +797,7 @@ class PipelineLifecycleTest {
       p.getSpec().image = "example.org/pgstream-with-pgdump:fixed";
       p.getSpec().resources = new ResourceRequirementsBuilder().withLimits(Map.of("memory", new Quantity("4Gi"))).build();
     });
-    await().until(() -> uid("snapshot") != null && !uid.equals(uid("snapshot")));
+    await().until(() -> replaced("snapshot", uid));
     Job rerun = job("snapshot");
     assertThat(rerun.getSpec().getTemplate().getSpec().getContainers().get(0).getImage()).isEqualTo("example.org/pgstream-with-pgdump:fixed");
     assertThat(rerun.getSpec().getTemplate().getSpec().getContainers().get(0).getResources().getLimits().get("memory"))
@@ -813,7 +813,7 @@ class PipelineLifecycleTest {
     awaitPhase(Phase.Failed);
 
     edit(p -> p.getMetadata().getAnnotations().put(Annotations.RETRY, "a"));
-    await().until(() -> uid("snapshot") != null && !first.equals(uid("snapshot")));
+    await().until(() -> replaced("snapshot", first));
     String second = job("snapshot").getMetadata().getUid();
     client.pods().inNamespace(NAMESPACE).withName(NAME + "-snapshot-x1").delete();
     kubelet.jobFailed(NAMESPACE, NAME + "-snapshot", "connection reset again");
@@ -823,7 +823,7 @@ class PipelineLifecycleTest {
     assertThat(pipeline().getStatus().retryHandled).isEqualTo("a");
 
     edit(p -> p.getMetadata().getAnnotations().put(Annotations.RETRY, "b"));
-    await().until(() -> uid("snapshot") != null && !second.equals(uid("snapshot")));
+    await().until(() -> replaced("snapshot", second));
   }
 
   @Test
@@ -957,6 +957,12 @@ class PipelineLifecycleTest {
       pipelines().resource(p).update();
       return true;
     });
+  }
+
+  /** The step's Job exists and is another than the one with {@code uid}. */
+  private boolean replaced(String step, String uid) {
+    String now = uid(step);
+    return now != null && !now.equals(uid);
   }
 
   private String uid(String step) {
