@@ -97,8 +97,13 @@ public class PgstreamPipelineSpec {
           + " (registry/path[:tag]@sha256:...) pins it.")
   public String image;
 
-  @JsonPropertyDescription("CPU and memory for the pgstream containers.")
+  @JsonPropertyDescription(
+      "CPU and memory for the pgstream containers; when omitted, requests 100m CPU and 256Mi memory and a 1Gi memory"
+          + " limit.")
   public ResourceRequirements resources;
+
+  @JsonPropertyDescription("How long the init and snapshot Jobs may run before they fail as timed out.")
+  public StepTimeouts timeouts;
 
   @Min(1048576)
   @JsonPropertyDescription(
@@ -133,6 +138,10 @@ public class PgstreamPipelineSpec {
   public String acknowledgeGap;
 
   /** pgstream init (and destroy) run as the source admin of spec.prepare. */
+  public StepTimeouts effectiveTimeouts() {
+    return timeouts == null ? new StepTimeouts() : timeouts;
+  }
+
   public boolean initAsAdmin() {
     return prepare != null && prepare.source != null && Boolean.TRUE.equals(prepare.source.initAsAdmin);
   }

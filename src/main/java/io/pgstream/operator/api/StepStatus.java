@@ -17,6 +17,8 @@ public class StepStatus {
   public String job;
   public String completedAt;
   public String message;
+  /** The step condition's reason when it is not the plain one (e.g. SpecChangedDuringSnapshot, SnapshotTimedOut). */
+  public String reason;
   /**
    * For the snapshot: the spec.tables patterns of the selection the target holds (what the snapshot
    * copied, widened by each backfill, narrowed when the spec drops tables). For a backfill: what it copies.

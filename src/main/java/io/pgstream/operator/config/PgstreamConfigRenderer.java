@@ -193,7 +193,7 @@ public final class PgstreamConfigRenderer {
    * than stop on a duplicate key (update is not an option, see {@link OnConflictAction#UPDATE}).
    * After that, a duplicate is a real divergence and stops the stream like any rejected write.
    */
-  static OnConflictAction onConflictAction(PgstreamPipelineSpec spec, boolean streamedPastSnapshot) {
+  public static OnConflictAction onConflictAction(PgstreamPipelineSpec spec, boolean streamedPastSnapshot) {
     if (spec.target.onConflictAction != null) {
       return spec.target.onConflictAction;
     }

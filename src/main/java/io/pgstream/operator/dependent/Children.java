@@ -9,7 +9,14 @@ public final class Children {
   /** Informers only cache objects with this label, not every ConfigMap, Secret or Job in the cluster. */
   public static final String SELECTOR = "app.kubernetes.io/managed-by=" + MANAGED_BY;
   public static final String CONFIG_HASH_ANNOTATION = "pgstream.io/config-hash";
+  /** A step Job's identity ({@link StepIdentity}): the inputs whose change means the step must run again. */
   public static final String STEP_HASH_ANNOTATION = "pgstream.io/step-hash";
+  /** A step Job's template ({@link StepTemplate}): the inputs that only change how it runs. */
+  public static final String TEMPLATE_HASH_ANNOTATION = "pgstream.io/template-hash";
+  /** The spec.snapshot.nonce a snapshot Job runs for ("" for none). */
+  public static final String NONCE_ANNOTATION = "pgstream.io/snapshot-nonce";
+  /** On the streaming pod template: a rotated Secret rolls the Deployment. */
+  public static final String CREDENTIALS_VERSION_ANNOTATION = "pgstream.io/credentials-version";
 
   /**
    * Longest pipeline name: Job names (name + "-snapshot") must fit the 63-character label-value

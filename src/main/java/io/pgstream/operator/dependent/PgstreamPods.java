@@ -46,7 +46,7 @@ public final class PgstreamPods {
         .withImage(image)
         .withArgs(args)
         .withEnv(credentialEnv(p, sourceAsAdmin))
-        .withResources(p.getSpec().resources)
+        .withResources(PodResources.of(p))
         .withTerminationMessagePolicy("FallbackToLogsOnError")
         .addNewVolumeMount()
         .withName("config")
@@ -90,6 +90,7 @@ public final class PgstreamPods {
         .addNewVolume()
         .withName("tmp")
         .withNewEmptyDir()
+        .withSizeLimit(PodResources.TMP_SIZE_LIMIT)
         .endEmptyDir()
         .endVolume()
         .build();

@@ -4,18 +4,28 @@ import io.fabric8.kubernetes.api.model.ObjectMeta;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.fabric8.kubernetes.api.model.batch.v1.JobBuilder;
+import io.fabric8.kubernetes.api.model.batch.v1.PodFailurePolicy;
+import io.fabric8.kubernetes.api.model.batch.v1.PodFailurePolicyBuilder;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
+import io.pgstream.operator.api.OnConflictAction;
 import io.pgstream.operator.api.PgstreamPipeline;
-import io.pgstream.operator.config.Hashes;
+import io.pgstream.operator.api.PgstreamPipelineSpec;
+import io.pgstream.operator.api.StepTimeouts;
 import io.pgstream.operator.config.PgstreamConfigRenderer;
 import io.pgstream.operator.config.RenderedConfig;
+import io.pgstream.operator.credentials.CredentialsVersion;
+import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
  * The Job of one {@link Step}. Created, never updated: a Job's pod template is immutable, and a
- * step whose inputs changed gets a fresh Job from the reconciler instead.
+ * step whose inputs changed gets a fresh Job from the reconciler instead. The Job carries its
+ * {@link StepIdentity} and {@link StepTemplate} hashes, so what it ran with is read from the Job itself.
  */
 public class StepJobDependent extends OwnedDependent<Job> {
+  /** The pod condition Kubernetes sets on a pod it evicts, drains away or preempts. */
+  static final String DISRUPTION_TARGET = "DisruptionTarget";
+
   private final Step step;
 
   public StepJobDependent(Step step) {
@@ -27,23 +37,39 @@ public class StepJobDependent extends OwnedDependent<Job> {
     return step;
   }
 
-  /** The inputs a step ran with, to tell whether the Job is still the one the current spec asks for. */
-  public static String stepHash(Step step, RenderedConfig config) {
-    return switch (step) {
-      case INIT, DESTROY -> config.initHash();
-      case SNAPSHOT -> config.snapshotHash();
-      case BACKFILL -> Hashes.shortHash(config.files().getOrDefault(PgstreamConfigRenderer.BACKFILL_FILE, ""));
-    };
+  public StepIdentity identity(PgstreamPipeline p, Context<PgstreamPipeline> ctx) {
+    PgstreamPipelineSpec spec = p.getSpec();
+    return StepIdentity.of(step, PipelineContext.config(ctx), spec.snapshot == null ? null : spec.snapshot.nonce);
   }
 
-  /** The snapshot may need a runner image with PostgreSQL client tools; the reconciler chose it. */
-  private String image(PgstreamPipeline p, Context<PgstreamPipeline> ctx) {
-    return step.copies() ? PipelineContext.snapshotImage(ctx) : PipelineContext.image(ctx);
+  public StepTemplate template(PgstreamPipeline p, Context<PgstreamPipeline> ctx) {
+    StepTimeouts timeouts = p.getSpec().effectiveTimeouts();
+    return new StepTemplate(
+        // The snapshot and the backfill may need a runner image with PostgreSQL client tools; the reconciler chose it.
+        step.copies() ? PipelineContext.snapshotImage(ctx) : PipelineContext.image(ctx),
+        PodResources.of(p),
+        // init and destroy need event-trigger rights, which on RDS only the master login has.
+        !step.copies() && p.getSpec().initAsAdmin(),
+        CredentialsVersion.of(p, PipelineContext.credentials(ctx)),
+        step.copies() ? timeouts.effectiveSnapshotSeconds() : timeouts.effectiveInitSeconds(),
+        disruptionsRetried(step, p.getSpec()));
   }
 
-  /** init and destroy need event-trigger rights, which on RDS only the master login has. */
-  private boolean runsAsSourceAdmin(PgstreamPipeline p) {
-    return !step.copies() && p.getSpec().initAsAdmin();
+  /**
+   * Whether a pod lost to a node drain or eviction may simply start again. init and destroy are
+   * idempotent. A snapshot restarted by Kubernetes copies onto its own half copy: safe only when the
+   * target is cleaned first (cleanTargetDb) or duplicates are skipped (onConflictAction nothing). A
+   * backfill skips duplicates unless spec.target.onConflictAction says otherwise.
+   */
+  public static boolean disruptionsRetried(Step step, PgstreamPipelineSpec spec) {
+    if (!step.copies()) {
+      return true;
+    }
+    if (step == Step.BACKFILL) {
+      return spec.target.onConflictAction == null || spec.target.onConflictAction == OnConflictAction.NOTHING;
+    }
+    boolean cleans = spec.snapshot != null && spec.snapshot.schema != null && Boolean.TRUE.equals(spec.snapshot.schema.cleanTargetDb);
+    return cleans || PgstreamConfigRenderer.onConflictAction(spec, false) == OnConflictAction.NOTHING;
   }
 
   @Override
@@ -54,26 +80,50 @@ public class StepJobDependent extends OwnedDependent<Job> {
   @Override
   protected Job desired(PgstreamPipeline p, Context<PgstreamPipeline> ctx) {
     RenderedConfig config = PipelineContext.config(ctx);
+    StepIdentity identity = identity(p, ctx);
+    StepTemplate template = template(p, ctx);
     ObjectMeta podMeta =
         new ObjectMetaBuilder()
             .withLabels(Children.labels(p, step.suffix()))
             .withAnnotations(Map.of(Children.CONFIG_HASH_ANNOTATION, config.contentHash()))
             .build();
+    Map<String, String> annotations = new LinkedHashMap<>();
+    annotations.put(Children.STEP_HASH_ANNOTATION, identity.hash());
+    annotations.put(Children.TEMPLATE_HASH_ANNOTATION, template.hash());
+    if (identity.nonce() != null) {
+      annotations.put(Children.NONCE_ANNOTATION, identity.nonce());
+    }
+    var container =
+        PgstreamPods.container(p, template.image(), PgstreamPods.args(step.command(), step.configFile()), template.sourceAsAdmin())
+            .build();
     return new JobBuilder()
-        .withMetadata(
-            metadata(p, step.suffix()).withAnnotations(Map.of(Children.STEP_HASH_ANNOTATION, stepHash(step, config))).build())
+        .withMetadata(metadata(p, step.suffix()).withAnnotations(annotations).build())
         .withNewSpec()
         .withBackoffLimit(step.backoffLimit())
+        .withActiveDeadlineSeconds(template.deadlineSeconds())
+        .withPodFailurePolicy(disruptionPolicy(template.disruptionsRetried()))
         .withNewTemplate()
         .withMetadata(podMeta)
-        .withSpec(
-            PgstreamPods.podSpec(
-                p,
-                PgstreamPods.container(p, image(p, ctx), PgstreamPods.args(step.command(), step.configFile()), runsAsSourceAdmin(p))
-                    .build(),
-                "Never"))
+        .withSpec(PgstreamPods.podSpec(p, container, "Never"))
         .endTemplate()
         .endSpec()
+        .build();
+  }
+
+  /**
+   * A disrupted pod is Ignored (Kubernetes starts another, not counted against backoffLimit) or, where
+   * a restart is not safe, fails the Job at once with reason PodFailurePolicy, which the reconciler
+   * explains. Other failures count against backoffLimit as before.
+   */
+  private static PodFailurePolicy disruptionPolicy(boolean retried) {
+    return new PodFailurePolicyBuilder()
+        .addNewRule()
+        .withAction(retried ? "Ignore" : "FailJob")
+        .addNewOnPodCondition()
+        .withType(DISRUPTION_TARGET)
+        .withStatus("True")
+        .endOnPodCondition()
+        .endRule()
         .build();
   }
 }

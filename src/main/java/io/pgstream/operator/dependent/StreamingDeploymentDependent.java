@@ -10,6 +10,7 @@ import io.javaoperatorsdk.operator.api.reconciler.Context;
 import io.pgstream.operator.api.PgstreamPipeline;
 import io.pgstream.operator.config.PgstreamConfigRenderer;
 import io.pgstream.operator.config.RenderedConfig;
+import io.pgstream.operator.credentials.CredentialsVersion;
 import java.util.List;
 import java.util.Map;
 
@@ -59,7 +60,13 @@ public class StreamingDeploymentDependent
         .withNewTemplate()
         .withNewMetadata()
         .withLabels(labels)
-        .withAnnotations(Map.of(Children.CONFIG_HASH_ANNOTATION, config.contentHash()))
+        // The credentials version rolls the pods after a rotation, before the old password stops working.
+        .withAnnotations(
+            Map.of(
+                Children.CONFIG_HASH_ANNOTATION,
+                config.contentHash(),
+                Children.CREDENTIALS_VERSION_ANNOTATION,
+                CredentialsVersion.of(p, PipelineContext.credentials(ctx))))
         .endMetadata()
         .withSpec(PgstreamPods.podSpec(p, container, "Always"))
         .endTemplate()

@@ -143,7 +143,7 @@ final class Backfill {
         return Optional.of(Outcome.after(Duration.ofSeconds(1)));
       }
     }
-    StepStatus next = StepRunner.advance(children.job(Step.BACKFILL), p, ctx, recorded, config, creds.secretValues());
+    StepStatus next = StepPlanner.advance(children.job(Step.BACKFILL), p, ctx, st, recorded, creds.secretValues());
     next.tables = recorded.tables;
     next.excludedTables = recorded.excludedTables;
     next.nonce = recorded.nonce;

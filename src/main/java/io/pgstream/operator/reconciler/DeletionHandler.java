@@ -7,7 +7,6 @@ import io.pgstream.operator.api.DeletionPolicy;
 import io.pgstream.operator.api.PgstreamPipeline;
 import io.pgstream.operator.api.SlotRecord;
 import io.pgstream.operator.api.StepStatus;
-import io.pgstream.operator.config.RenderedConfig;
 import io.pgstream.operator.config.ReplicationSlots;
 import io.pgstream.operator.credentials.Redactor;
 import io.pgstream.operator.credentials.ResolvedCredentials;
@@ -199,9 +198,8 @@ final class DeletionHandler {
     if (resolved instanceof PipelineInputs.Unavailable unavailable) {
       return waitOrGiveUp(p, List.of(slot), "DestroyBlocked", unavailable.message() + ". Restore it, or set spec.deletionPolicy: Retain");
     }
-    RenderedConfig config = ((PipelineInputs.Ready) resolved).config();
     ResolvedCredentials creds = ((PipelineInputs.Ready) resolved).credentials();
-    StepStatus destroy = StepRunner.advance(children.job(Step.DESTROY), p, ctx, null, config, creds.secretValues());
+    StepStatus destroy = StepPlanner.advance(children.job(Step.DESTROY), p, ctx, p.getStatus(), null, creds.secretValues());
     return switch (destroy.state) {
       case Succeeded -> {
         events.normal(

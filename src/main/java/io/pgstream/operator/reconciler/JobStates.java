@@ -25,6 +25,16 @@ final class JobStates {
     return hasCondition(job, "Failed");
   }
 
+  /** The Job ran past its activeDeadlineSeconds. */
+  static boolean timedOut(Job job) {
+    return condition(job, "Failed").map(c -> "DeadlineExceeded".equals(c.getReason())).orElse(false);
+  }
+
+  /** A pod failure rule failed the Job: for a step Job, a pod lost to a drain or eviction that may not restart. */
+  static boolean failedByPodFailurePolicy(Job job) {
+    return condition(job, "Failed").map(c -> "PodFailurePolicy".equals(c.getReason())).orElse(false);
+  }
+
   static String completionTime(Job job) {
     return job.getStatus() == null ? null : job.getStatus().getCompletionTime();
   }

@@ -4,6 +4,7 @@ import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.javaoperatorsdk.operator.api.reconciler.Cleaner;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
+import io.javaoperatorsdk.operator.api.config.informer.Informer;
 import io.javaoperatorsdk.operator.api.reconciler.ControllerConfiguration;
 import io.javaoperatorsdk.operator.api.reconciler.DeleteControl;
 import io.javaoperatorsdk.operator.api.reconciler.ErrorStatusUpdateControl;
@@ -56,9 +57,12 @@ import java.util.concurrent.TimeUnit;
  */
 // A reconcile that throws is retried without giving up, backing off to at most 5 minutes (JOSDK's default
 // gives up after 5 attempts); any pipeline is looked at again after at most 10 minutes (default 10 h).
+// Annotation edits (retry, abort) change no generation, so generation-aware filtering would drop them.
 @ControllerConfiguration(
     name = PgstreamPipelineReconciler.NAME,
-    maxReconciliationInterval = @MaxReconciliationInterval(interval = 10, timeUnit = TimeUnit.MINUTES))
+    generationAwareEventProcessing = false,
+    maxReconciliationInterval = @MaxReconciliationInterval(interval = 10, timeUnit = TimeUnit.MINUTES),
+    informer = @Informer(onUpdateFilter = SpecOrVerbChanged.class))
 @GradualRetry(maxAttempts = -1, maxInterval = 300_000)
 public class PgstreamPipelineReconciler implements Reconciler<PgstreamPipeline>, Cleaner<PgstreamPipeline> {
   public static final String NAME = "pgstreampipeline";

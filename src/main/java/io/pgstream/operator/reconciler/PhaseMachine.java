@@ -15,6 +15,7 @@ import io.pgstream.operator.api.StepStatus;
 import io.pgstream.operator.api.VerificationState;
 import io.pgstream.operator.config.RenderedConfig;
 import io.pgstream.operator.config.ReplicationSlots;
+import io.pgstream.operator.credentials.CredentialsVersion;
 import io.pgstream.operator.credentials.ResolvedCredentials;
 import io.pgstream.operator.dependent.Children;
 import io.pgstream.operator.dependent.PipelineContext;
@@ -135,6 +136,7 @@ final class PhaseMachine {
     ResolvedCredentials creds = ((PipelineInputs.Ready) inputs).credentials();
     PgstreamPipelineStatus st = s.status();
     st.configHash = config.contentHash();
+    st.credentialsVersion = CredentialsVersion.of(p, creds);
     st.replicationSlot = p.getSpec().mode.replicates() ? ReplicationSlots.slotFor(p) : null;
     s.set(
         ConditionType.ConfigRendered,
@@ -173,6 +175,7 @@ final class PhaseMachine {
     if (waiting.isEmpty()) {
       waiting = backfill.step(p, ctx, s, config, creds);
     }
+    StepVerbs.settle(p, st);
     return waiting.orElseGet(() -> Backfill.keepStaleVisible(s, stream(p, ctx, s, creds)));
   }
 
@@ -201,12 +204,10 @@ final class PhaseMachine {
       s.set(ConditionType.Initialized, true, "NotRequired", "mode snapshot uses no replication slot");
       return Optional.empty();
     }
-    if (st.init == null || !st.init.succeededFor(config.initHash())) {
-      st.init = StepRunner.advance(children.job(Step.INIT), p, ctx, st.init, config, creds.secretValues());
-    }
+    st.init = StepPlanner.advance(children.job(Step.INIT), p, ctx, st, st.init, creds.secretValues());
     if (!stepFinished(s, p, ctx, ConditionType.Initialized, st.init, Phase.Initializing)) {
       s.set(ConditionType.SnapshotCompleted, false, "WaitingForInit", "The snapshot starts after pgstream init");
-      return Optional.of(Outcome.onChange());
+      return Optional.of(StepPlanner.next(st.init));
     }
     progress.record(p, s, creds);
     Blocker handOver = prepare.handOver(p, s, creds);
@@ -239,22 +240,18 @@ final class PhaseMachine {
       return Optional.of(Outcome.onChange());
     }
     PipelineContext.snapshotImage(ctx, image.get());
-    String nonce = p.getSpec().snapshot == null ? null : p.getSpec().snapshot.nonce;
-    boolean done = st.snapshot != null && st.snapshot.state == StepState.Succeeded && Objects.equals(st.snapshot.nonce, nonce);
-    if (!done && !StepRunner.current(children.job(Step.SNAPSHOT), p, ctx, config)) {
+    StepPlanner.Plan plan = StepPlanner.plan(children.job(Step.SNAPSHOT), p, ctx, st, st.snapshot);
+    if (plan.starts()) {
       Optional<Outcome> notYet = beforeSnapshotJob(p, ctx, s, creds);
       if (notYet.isPresent()) {
         return notYet;
       }
     }
-    if (!done) {
-      StepStatus before = st.snapshot;
-      st.snapshot = StepRunner.advance(children.job(Step.SNAPSHOT), p, ctx, st.snapshot, config, creds.secretValues());
-      st.snapshot.nonce = nonce;
-      TableCoverage.recordSnapshot(st, before, p.getSpec());
-    }
+    StepStatus before = st.snapshot;
+    st.snapshot = StepPlanner.carryOut(plan, p, ctx, creds.secretValues());
+    TableCoverage.recordSnapshot(st, before, p.getSpec());
     if (!stepFinished(s, p, ctx, ConditionType.SnapshotCompleted, st.snapshot, Phase.Snapshotting)) {
-      return Optional.of(Outcome.onChange());
+      return Optional.of(StepPlanner.next(st.snapshot));
     }
     progress.record(p, s, creds);
     replayWindow.recordSnapshotEnd(p, st.snapshot, creds);
@@ -288,10 +285,11 @@ final class PhaseMachine {
     boolean writing =
         children.deployment.getSecondaryResource(p, ctx).isPresent()
             || PipelinePods.anyUnfinished(PipelinePods.streaming(ctx.getClient(), p));
-    // A backfill the new snapshot supersedes stops too.
+    // A backfill the new snapshot supersedes stops too; an earlier snapshot Job is the planner's to replace.
+    children.job(Step.BACKFILL).getSecondaryResource(p, ctx)
+        .filter(old -> old.getMetadata().getDeletionTimestamp() == null)
+        .ifPresent(old -> ctx.getClient().resource(old).withPropagationPolicy(DeletionPropagation.FOREGROUND).delete());
     for (Step copy : List.of(Step.SNAPSHOT, Step.BACKFILL)) {
-      children.job(copy).getSecondaryResource(p, ctx)
-          .ifPresent(old -> ctx.getClient().resource(old).withPropagationPolicy(DeletionPropagation.BACKGROUND).delete());
       writing |= PipelinePods.anyUnfinished(PipelinePods.ofJob(ctx.getClient(), p.getMetadata().getNamespace(), Children.job(p, copy)));
     }
     if (writing) {
@@ -440,13 +438,13 @@ final class PhaseMachine {
     children.deployment.delete(p, ctx);
     s.set(ConditionType.Streaming, false, "WaitingFor" + type.name(), "Streaming starts after " + type.name());
     if (step.state == StepState.Failed) {
-      String reason = runningPhase == Phase.Initializing ? "InitFailed" : "SnapshotFailed";
+      String reason = step.reason != null ? step.reason : runningPhase == Phase.Initializing ? "InitFailed" : "SnapshotFailed";
       s.phase(Phase.Failed);
       s.set(type, false, reason, step.message);
       Blocking.blocked(s, reason, step.message);
     } else {
       s.phase(runningPhase);
-      s.set(type, false, "Running", step.message);
+      s.set(type, false, step.reason != null ? step.reason : "Running", step.message);
       s.set(ConditionType.Degraded, false, "AsExpected", "No problems");
       s.set(ConditionType.Ready, false, runningPhase.name(), step.message);
     }

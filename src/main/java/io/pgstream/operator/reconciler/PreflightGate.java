@@ -5,6 +5,7 @@ import io.pgstream.operator.api.PgstreamPipeline;
 import io.pgstream.operator.api.PgstreamPipelineStatus;
 import io.pgstream.operator.api.RecordedIdentity;
 import io.pgstream.operator.api.StepState;
+import io.pgstream.operator.config.Hashes;
 import io.pgstream.operator.config.RenderedConfig;
 import io.pgstream.operator.config.ReplicationSlots;
 import io.pgstream.operator.credentials.ResolvedCredentials;
@@ -47,7 +48,9 @@ final class PreflightGate {
       s.set(ConditionType.TargetReady, true, "PreflightSkipped", "spec.preflight is Skip: the target was not checked");
       return null;
     }
-    if (config.contentHash().equals(st.preflightHash)) {
+    // A rotated password is checked again: a login that no longer works is found here, not by a crash-looping pod.
+    String checked = Hashes.shortHash(config.contentHash() + st.credentialsVersion);
+    if (checked.equals(st.preflightHash)) {
       return null;
     }
     String slot = ReplicationSlots.slotFor(p);
@@ -64,7 +67,7 @@ final class PreflightGate {
       st.preflightHash = null;
       return report.firstError(Side.SOURCE).orElseGet(() -> report.firstError(Side.TARGET).orElseThrow());
     }
-    st.preflightHash = config.contentHash();
+    st.preflightHash = checked;
     for (Side side : Side.values()) {
       report.warnings(side).forEach(w -> events.warning(p, w.code(), w.describe()));
     }

@@ -50,7 +50,8 @@ final class PrepareGate {
       st.prepareHash = null;
       return null;
     }
-    String hash = Hashes.shortHash(config.contentHash() + json(spec.prepare));
+    // The credentials version makes a rotated Secret prepare again: an owned login gets the new password.
+    String hash = Hashes.shortHash(config.contentHash() + json(spec.prepare) + st.credentialsVersion);
     if (hash.equals(st.prepareHash)) {
       return null;
     }
