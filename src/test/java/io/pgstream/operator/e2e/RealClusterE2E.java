@@ -19,18 +19,9 @@ import io.pgstream.operator.status.StatusUpdater;
 import io.pgstream.operator.support.FakeKubelet;
 import io.pgstream.operator.support.Pipelines;
 import io.pgstream.operator.support.TestPostgres;
-import java.io.FileInputStream;
-import java.io.IOException;
-import java.io.InputStream;
-import java.net.ServerSocket;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Collectors;
@@ -57,9 +48,8 @@ class RealClusterE2E {
   static final String NS = Pipelines.NAMESPACE;
   static final String NAME = "e2e";
   static final String SLOT = "pgstream_default_e2e";
-  static final String OPERATOR_NS = "pgstream-system";
+  static final String OPERATOR_NS = OperatorProcess.NAMESPACE;
   static final String SERVICE_ACCOUNT = "system:serviceaccount:pgstream-system:pgstream-operator";
-  static final Path DEPLOY = Path.of("deploy/pgstream-operator.yaml");
   static final String RUNNER_15 = "local-runner:15";
 
   final TestPostgres source = Peers.source();
@@ -67,9 +57,7 @@ class RealClusterE2E {
   final PgstreamRunner pgstream = new PgstreamRunner(Peers.pgstream());
   KubernetesClient admin;
   FakeKubelet controllers;
-  Process operator;
-  Path operatorLog;
-  int operatorHttpPort;
+  OperatorProcess operator;
   PgstreamRunner.Started streaming;
 
   @BeforeAll
@@ -84,61 +72,7 @@ class RealClusterE2E {
 
     admin = Peers.admin();
     controllers = new FakeKubelet(admin);
-    Peers.kubectlOk("apply", "--server-side", "-f", DEPLOY.toString());
-    String token = Peers.kubectlOk("-n", OPERATOR_NS, "create", "token", "pgstream-operator", "--duration=1h").trim();
-    Path kubeconfig = Peers.work().resolve("operator.kubeconfig");
-    Files.writeString(
-        kubeconfig,
-        """
-        apiVersion: v1
-        kind: Config
-        clusters: [{name: e2e, cluster: {server: "%s", insecure-skip-tls-verify: true}}]
-        users: [{name: pgstream-operator, user: {token: "%s"}}]
-        contexts: [{name: e2e, context: {cluster: e2e, user: pgstream-operator}}]
-        current-context: e2e
-        """
-            .formatted(admin.getMasterUrl(), token));
-
-    List<String> command = new ArrayList<>(List.of("java", "-jar", operatorJar().toString()));
-    command.addAll(operatorArgs());
-    operatorLog = Peers.work().resolve("operator.log");
-    ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(operatorLog.toFile());
-    pb.environment().put("KUBECONFIG", kubeconfig.toString());
-    operator = pb.start();
-  }
-
-  /** The shipped Deployment's arguments, with a free HTTP port, a short slot check, and a runner for PostgreSQL 15. */
-  List<String> operatorArgs() throws IOException {
-    Deployment deployment;
-    try (InputStream in = new FileInputStream(DEPLOY.toFile())) {
-      deployment =
-          admin.load(in).items().stream()
-              .filter(Deployment.class::isInstance)
-              .map(Deployment.class::cast)
-              .findFirst()
-              .orElseThrow();
-    }
-    try (ServerSocket s = new ServerSocket(0)) {
-      operatorHttpPort = s.getLocalPort();
-    }
-    List<String> args = new ArrayList<>();
-    for (String arg : deployment.getSpec().getTemplate().getSpec().getContainers().get(0).getArgs()) {
-      args.add(
-          arg.startsWith("--http-port=") ? "--http-port=" + operatorHttpPort
-              : arg.startsWith("--slot-check-interval=") ? "--slot-check-interval=5"
-              : arg);
-    }
-    args.add("--runner-image=15=" + RUNNER_15);
-    return args;
-  }
-
-  static Path operatorJar() throws IOException {
-    try (Stream<Path> files = Files.list(Path.of("target"))) {
-      return files
-          .filter(f -> f.getFileName().toString().matches("pgstream-operator-.*\\.jar"))
-          .findFirst()
-          .orElseThrow(() -> new IllegalStateException("no operator jar in target/: mvn package first"));
-    }
+    operator = OperatorProcess.start(admin, "operator", List.of("--runner-image=15=" + RUNNER_15));
   }
 
   @AfterAll
@@ -147,11 +81,7 @@ class RealClusterE2E {
       streaming.stop();
     }
     if (operator != null) {
-      operator.destroy();
-      if (!operator.waitFor(40, java.util.concurrent.TimeUnit.SECONDS)) {
-        operator.destroyForcibly();
-        throw new AssertionError("the operator did not exit within 40 s of SIGTERM:\n" + operatorOutput());
-      }
+      operator.close();
     }
     if (admin != null) {
       admin.close();
@@ -395,15 +325,7 @@ class RealClusterE2E {
   }
 
   private boolean ok(String url) {
-    String full = url.startsWith("/") ? "http://127.0.0.1:" + operatorHttpPort + url : url;
-    try {
-      return HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(full)).build(), HttpResponse.BodyHandlers.discarding()).statusCode() == 200;
-    } catch (IOException e) {
-      return false;
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      return false;
-    }
+    return operator.ok(url);
   }
 
   private PgstreamPipeline pipeline() {
@@ -443,10 +365,7 @@ class RealClusterE2E {
   }
 
   private String operatorOutput() {
-    try {
-      return Files.readString(operatorLog);
-    } catch (IOException e) {
-      return "(no operator log: " + e.getMessage() + ")";
-    }
+    return operator.output();
   }
+
 }

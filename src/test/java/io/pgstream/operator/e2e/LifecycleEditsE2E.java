@@ -1,0 +1,412 @@
+package io.pgstream.operator.e2e;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.fabric8.kubernetes.api.model.Condition;
+import io.fabric8.kubernetes.api.model.NamespaceBuilder;
+import io.fabric8.kubernetes.api.model.ResourceRequirementsBuilder;
+import io.fabric8.kubernetes.api.model.Secret;
+import io.fabric8.kubernetes.api.model.Quantity;
+import io.fabric8.kubernetes.api.model.apps.Deployment;
+import io.fabric8.kubernetes.api.model.batch.v1.Job;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.utils.Serialization;
+import io.pgstream.operator.api.BatchSpec;
+import io.pgstream.operator.api.DeletionPolicy;
+import io.pgstream.operator.api.PgstreamPipeline;
+import io.pgstream.operator.api.PopulatedTargetPolicy;
+import io.pgstream.operator.credentials.ResolvedCredentials;
+import io.pgstream.operator.preflight.DatabaseConnector;
+import io.pgstream.operator.status.ConditionType;
+import io.pgstream.operator.status.StatusUpdater;
+import io.pgstream.operator.support.Pipelines;
+import io.pgstream.operator.support.TestPostgres;
+import io.pgstream.operator.verify.Verifier;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.Statement;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.function.UnaryOperator;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.TestMethodOrder;
+
+/**
+ * Each kind of edit of the phase table made to a streaming pipeline while a writer inserts, updates
+ * and deletes on the source throughout, with the real operator, the real pgstream and two real
+ * PostgreSQL servers (pods played by {@link PodPlayer}). Every edit ends either with the target equal
+ * to the source, table by table (row counts and checksums), or with a blocking condition that names
+ * the gap and the way out; never Ready with rows missing. Tests run in order on one pipeline.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class LifecycleEditsE2E {
+  static final String NS = "lifecycle";
+  static final String NAME = "edits";
+  static final String SOURCE_DB = "lc_source";
+  static final String TARGET_DB = "lc_target";
+  static final String SOURCE_USER = "lc_src";
+  static final String TARGET_USER = "lc_tgt";
+  static final String PASSWORD_1 = "lc-Pw:1/a";
+  static final String PASSWORD_2 = "lc-Pw:2/b";
+
+  final TestPostgres source = Peers.source();
+  final TestPostgres target = Peers.target();
+  KubernetesClient admin;
+  OperatorProcess operator;
+  PodPlayer pods;
+  Writer writer;
+  String sourcePassword = PASSWORD_1;
+
+  @BeforeAll
+  void start() throws Exception {
+    source.login(SOURCE_USER, PASSWORD_1, "SUPERUSER"); // plays the RDS master, who may create event triggers
+    source.database(
+        SOURCE_DB, SOURCE_USER,
+        "CREATE TABLE public.items (id bigserial PRIMARY KEY, v text NOT NULL, n int NOT NULL DEFAULT 0)",
+        "INSERT INTO public.items (v) SELECT 'seed-' || g FROM generate_series(1, 200) g",
+        "CREATE TABLE public.extra (id int PRIMARY KEY, label text)",
+        "INSERT INTO public.extra SELECT g, 'extra-' || g FROM generate_series(1, 50) g");
+    target.login(TARGET_USER, PASSWORD_1, "");
+    target.database(TARGET_DB, TARGET_USER);
+    admin = Peers.admin();
+    admin.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName(NS).endMetadata().build()).serverSideApply();
+    operator = OperatorProcess.start(admin, "operator-lifecycle", List.of());
+    assertThat(Peers.eventually(Duration.ofSeconds(90), () -> operator.ok("/readyz")))
+        .withFailMessage(() -> "operator not ready:\n" + operator.output())
+        .isTrue();
+    pods = new PodPlayer(admin, NS, new PgstreamRunner(Peers.pgstream())).start();
+    writer = new Writer(source.port());
+    writer.start();
+  }
+
+  @AfterAll
+  void stop() throws Exception {
+    if (writer != null) {
+      writer.stop();
+    }
+    if (pods != null) {
+      pods.close();
+    }
+    if (operator != null) {
+      operator.close();
+    }
+    if (admin != null) {
+      admin.close();
+    }
+  }
+
+  @Test
+  @Order(1)
+  void aPipelineStreamsWhileTheWriterWrites() {
+    PgstreamPipeline p = Pipelines.onServers(NAME, source, SOURCE_DB, target, TARGET_DB);
+    p.getMetadata().setNamespace(NS);
+    p.getSpec().tables = List.of("public.items");
+    p.getSpec().deletionPolicy = DeletionPolicy.Delete;
+    p.getSpec().snapshot.populatedTarget = PopulatedTargetPolicy.Truncate;
+    admin.resource(secret(NAME + "-source", SOURCE_USER, PASSWORD_1)).serverSideApply();
+    admin.resource(secret(NAME + "-target", TARGET_USER, PASSWORD_1)).serverSideApply();
+    admin.resource(p).create();
+    awaitReadyAndEqual("the first snapshot and stream");
+  }
+
+  @Test
+  @Order(2)
+  void aStreamTuningEditRollsTheStreamAndLosesNothing() {
+    long generation = deployment().getMetadata().getGeneration();
+    edit(p -> {
+      p.getSpec().target.batch = p.getSpec().target.batch == null ? new BatchSpec() : p.getSpec().target.batch;
+      p.getSpec().target.batch.timeoutMillis = 500;
+      return p;
+    });
+    awaitRolledPast(generation);
+    awaitReadyAndEqual("after a batch timeout edit");
+  }
+
+  @Test
+  @Order(3)
+  void aResourcesEditRollsTheStreamAndLosesNothing() {
+    long generation = deployment().getMetadata().getGeneration();
+    edit(p -> {
+      p.getSpec().resources = new ResourceRequirementsBuilder().addToRequests("memory", new Quantity("300Mi")).build();
+      return p;
+    });
+    awaitRolledPast(generation);
+    awaitReadyAndEqual("after a resources edit");
+  }
+
+  @Test
+  @Order(4)
+  void anotherNameForTheSameSourceServerOnlyRollsTheStream() {
+    String init = uid(NAME + "-init");
+    String snapshot = uid(NAME + "-snapshot");
+    long generation = deployment().getMetadata().getGeneration();
+    edit(p -> {
+      p.getSpec().source.host = "localhost";
+      return p;
+    });
+    awaitRolledPast(generation);
+    awaitReadyAndEqual("after the source host became localhost");
+    assertThat(uid(NAME + "-init")).as("no new init for the same server").isEqualTo(init);
+    assertThat(uid(NAME + "-snapshot")).as("no new snapshot for the same server").isEqualTo(snapshot);
+  }
+
+  @Test
+  @Order(5)
+  void anAddedTableIsNamedStaleUntilItIsBackfilled() {
+    edit(p -> {
+      p.getSpec().tables = List.of("public.items", "public.extra");
+      return p;
+    });
+    assertThat(Peers.eventually(Duration.ofSeconds(90), () -> "True".equals(status(ConditionType.SnapshotStale))))
+        .withFailMessage(this::story)
+        .isTrue();
+    assertThat(condition(ConditionType.SnapshotStale).getMessage()).contains("public.extra");
+    edit(p -> {
+      p.getSpec().snapshot.backfill = "extra-1";
+      return p;
+    });
+    assertThat(Peers.eventually(Duration.ofSeconds(180), () -> "False".equals(status(ConditionType.SnapshotStale))))
+        .withFailMessage(this::story)
+        .isTrue();
+    source.execute(SOURCE_DB, "INSERT INTO public.extra VALUES (1001, 'after the backfill')", "UPDATE public.extra SET label = 'changed' WHERE id = 1");
+    awaitReadyAndEqual("after the backfill of public.extra");
+  }
+
+  @Test
+  @Order(6)
+  void aRotatedPasswordRollsTheStreamOntoIt() {
+    long generation = deployment().getMetadata().getGeneration();
+    source.execute("postgres", "ALTER ROLE " + SOURCE_USER + " PASSWORD '" + PASSWORD_2 + "'");
+    sourcePassword = PASSWORD_2;
+    // As kustomize's secretGenerator and most GitOps rotations do: a new Secret, referenced by the spec.
+    admin.resource(secret(NAME + "-source-2", SOURCE_USER, PASSWORD_2)).serverSideApply();
+    edit(p -> {
+      p.getSpec().source.username.secretKeyRef.name = NAME + "-source-2";
+      p.getSpec().source.password.secretKeyRef.name = NAME + "-source-2";
+      return p;
+    });
+    awaitRolledPast(generation);
+    awaitReadyAndEqual("after the source password rotated");
+  }
+
+  @Test
+  @Order(7)
+  void aRenamedSlotBlocksUntilANewSnapshotAndTheOldSlotIsDropped() {
+    String oldSlot = pipeline().getStatus().replicationSlot;
+    edit(p -> {
+      p.getSpec().replicationSlot = "lc_renamed";
+      return p;
+    });
+    awaitBlocked("SlotChanged", oldSlot);
+    edit(p -> {
+      p.getSpec().snapshot.nonce = "after-rename";
+      return p;
+    });
+    awaitReadyAndEqual("after a new snapshot for the renamed slot");
+    assertThat(pipeline().getStatus().replicationSlot).isEqualTo("lc_renamed");
+    assertThat(Peers.eventually(Duration.ofSeconds(60), () -> slotCount(oldSlot) == 0))
+        .withFailMessage(() -> "deletionPolicy Delete: the abandoned slot " + oldSlot + " stays\n" + story())
+        .isTrue();
+  }
+
+  @Test
+  @Order(8)
+  void aSlotDroppedUnderTheStreamIsReportedAndNeverSilentlyRecreated() {
+    String init = uid(NAME + "-init");
+    source.execute(
+        SOURCE_DB,
+        "SELECT pg_terminate_backend(active_pid) FROM pg_replication_slots WHERE slot_name = 'lc_renamed' AND active_pid IS NOT NULL");
+    assertThat(Peers.eventually(Duration.ofSeconds(30), () -> {
+      source.execute(SOURCE_DB, "SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE slot_name = 'lc_renamed' AND NOT active");
+      return slotCount("lc_renamed") == 0;
+    })).isTrue();
+    awaitBlocked("SlotLost", "lc_renamed");
+    assertThat(uid(NAME + "-init")).as("no init recreates the lost slot on its own").isEqualTo(init);
+    assertThat(slotCount("lc_renamed")).isZero();
+    edit(p -> {
+      p.getSpec().snapshot.nonce = "after-loss";
+      return p;
+    });
+    awaitReadyAndEqual("after a new snapshot for the lost slot");
+  }
+
+  @Test
+  @Order(9)
+  void aModeChangeIsRefusedByTheApiServer() {
+    Peers.Result r = Peers.kubectl("-n", NS, "patch", "pgsp", NAME, "--type=merge", "-p", "{\"spec\":{\"mode\":\"snapshot\"}}");
+    assertThat(r.exitCode()).as(r.output()).isNotZero();
+    assertThat(r.output()).contains("mode");
+    awaitReadyAndEqual("after the refused mode change");
+  }
+
+  @Test
+  @Order(10)
+  void deletingWithDeleteDropsEverySlotThePipelineCreated() throws InterruptedException {
+    writer.stop();
+    Peers.kubectlOk("-n", NS, "delete", "pgsp", NAME, "--timeout=120s");
+    assertThat(source.text(SOURCE_DB, "SELECT string_agg(slot_name, ',') FROM pg_replication_slots WHERE database = '" + SOURCE_DB + "'"))
+        .as("slots left on the source")
+        .isNull();
+  }
+
+  private void awaitReadyAndEqual(String when) {
+    assertThat(Peers.eventually(Duration.ofSeconds(240), () -> "True".equals(status(ConditionType.Ready)) && deployment() != null))
+        .withFailMessage(() -> "not Ready " + when + "\n" + story())
+        .isTrue();
+    long written = writer.written();
+    writer.pause();
+    try {
+      Verifier verifier = new Verifier(DatabaseConnector.defaults(), Duration.ofSeconds(60), Clock.systemUTC());
+      var report = verifier.verify(pipeline(), new ResolvedCredentials(SOURCE_USER, sourcePassword, TARGET_USER, PASSWORD_1));
+      assertThat(report.mismatched()).as("target differs from source %s\n%s", when, story()).isEmpty();
+      assertThat(written).as("the writer wrote throughout").isPositive();
+    } catch (Exception e) {
+      throw new AssertionError("verification " + when + " failed: " + e.getMessage() + "\n" + story(), e);
+    } finally {
+      writer.resume();
+    }
+  }
+
+  /** Blocked: Ready False with the reason, the message naming what would be lost, no streaming pod, for a while. */
+  private void awaitBlocked(String reason, String named) {
+    assertThat(Peers.eventually(Duration.ofSeconds(90), () -> reason.equals(condition(ConditionType.Ready).getReason())))
+        .withFailMessage(() -> "not blocked with " + reason + "\n" + story())
+        .isTrue();
+    assertThat(condition(ConditionType.Ready).getMessage()).contains(named, "nonce");
+    assertThat(Peers.eventually(Duration.ofSeconds(60), () -> deployment() == null)).withFailMessage(this::story).isTrue();
+    long until = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+    while (System.nanoTime() < until) {
+      assertThat(status(ConditionType.Ready)).as("never Ready across a gap\n%s", story()).isEqualTo("False");
+      assertThat(deployment()).as("no stream across a gap").isNull();
+    }
+  }
+
+  private void awaitRolledPast(long generation) {
+    assertThat(Peers.eventually(Duration.ofSeconds(60), () -> deployment() != null && deployment().getMetadata().getGeneration() > generation))
+        .withFailMessage(() -> "the streaming Deployment did not roll\n" + story())
+        .isTrue();
+  }
+
+  private void edit(UnaryOperator<PgstreamPipeline> change) {
+    admin.resources(PgstreamPipeline.class).inNamespace(NS).withName(NAME).edit(change);
+  }
+
+  private long slotCount(String slot) {
+    return source.query(SOURCE_DB, "SELECT count(*) FROM pg_replication_slots WHERE slot_name = '" + slot + "'");
+  }
+
+  private Secret secret(String name, String user, String password) {
+    Secret s = Pipelines.secret(name, user, password);
+    s.getMetadata().setNamespace(NS);
+    return s;
+  }
+
+  private PgstreamPipeline pipeline() {
+    return admin.resources(PgstreamPipeline.class).inNamespace(NS).withName(NAME).get();
+  }
+
+  private Condition condition(ConditionType type) {
+    return StatusUpdater.condition(pipeline().getStatus(), type).orElse(new Condition());
+  }
+
+  private String status(ConditionType type) {
+    return condition(type).getStatus();
+  }
+
+  private Deployment deployment() {
+    return admin.apps().deployments().inNamespace(NS).withName(NAME + "-stream").get();
+  }
+
+  private String uid(String job) {
+    Job j = admin.batch().v1().jobs().inNamespace(NS).withName(job).get();
+    return j == null ? null : j.getMetadata().getUid();
+  }
+
+  /** What a reader needs when an assertion fails: status, what the pods did, the operator's log tail. */
+  private String story() {
+    String log = operator.output();
+    return "status:\n" + Serialization.asYaml(pipeline() == null ? null : pipeline().getStatus())
+        + "pods:\n" + String.join("\n", pods.history())
+        + "\nstreaming output tail:\n" + tail(pods.streamingOutput(NAME + "-stream"))
+        + "\noperator log tail:\n" + tail(log);
+  }
+
+  private static String tail(String text) {
+    List<String> lines = text.lines().toList();
+    return String.join("\n", lines.subList(Math.max(0, lines.size() - 40), lines.size()));
+  }
+
+  /** Inserts every 20 ms, and updates and deletes now and then, on its own connection, until stopped. */
+  static final class Writer implements Runnable {
+    private final int port;
+    private final Thread thread = new Thread(this, "lifecycle-writer");
+    private volatile boolean running = true;
+    private volatile boolean paused;
+    private volatile long written;
+    private volatile String failure;
+
+    Writer(int port) {
+      this.port = port;
+    }
+
+    void start() {
+      thread.start();
+    }
+
+    long written() {
+      if (failure != null) {
+        throw new AssertionError("the writer failed: " + failure);
+      }
+      return written;
+    }
+
+    /** Waits until no statement is in flight, so a verification compares a still source. */
+    void pause() {
+      paused = true;
+      synchronized (this) {
+        written();
+      }
+    }
+
+    void resume() {
+      paused = false;
+    }
+
+    void stop() throws InterruptedException {
+      running = false;
+      thread.join(10_000);
+    }
+
+    @Override
+    public void run() {
+      try (Connection c = DriverManager.getConnection("jdbc:postgresql://127.0.0.1:" + port + "/" + SOURCE_DB, "postgres", Peers.env("PGPASSWORD"));
+          Statement s = c.createStatement()) {
+        for (long i = 1; running; i++) {
+          synchronized (this) {
+            if (!paused) {
+              s.execute("INSERT INTO public.items (v) VALUES ('w-" + i + "')");
+              if (i % 7 == 0) {
+                s.execute("UPDATE public.items SET n = n + 1 WHERE id = (SELECT max(id) - 3 FROM public.items)");
+              }
+              if (i % 11 == 0) {
+                s.execute("DELETE FROM public.items WHERE id = (SELECT min(id) FROM public.items)");
+              }
+              written++;
+            }
+          }
+          Thread.sleep(20);
+        }
+      } catch (Exception e) {
+        failure = e.toString();
+      }
+    }
+  }
+}
