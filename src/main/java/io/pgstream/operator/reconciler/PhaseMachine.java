@@ -318,7 +318,8 @@ final class PhaseMachine {
       s.set(ConditionType.Streaming, false, "NotRequired", "mode snapshot does not stream");
       s.set(ConditionType.Degraded, false, "AsExpected", "No problems");
       s.set(ConditionType.Ready, true, "SnapshotCompleted", st.snapshot.message);
-      return Outcome.onChange().orSooner(verification.observe(p, s, creds));
+      Outcome next = ProgressRecorder.pending(st) ? Outcome.after(slotWatch.interval()) : Outcome.onChange();
+      return next.orSooner(verification.observe(p, s, creds));
     }
     Deployment actual = children.deployment.reconcile(p, ctx).getSingleResource().orElse(null);
     String name = Children.deployment(p);
@@ -358,9 +359,10 @@ final class PhaseMachine {
       s.set(ConditionType.Streaming, true, "DeploymentAvailable", message);
       s.set(ConditionType.Ready, true, "Streaming", message);
     }
-    // Slot readings arrive as events (SlotEventSource); pgstream's log and the replay window are looked at again
-    // after the interval, and unwatched Secrets within the credentials refresh.
-    boolean watching = replayWindow.pending(p, st.snapshot) || !p.getSpec().target.effectiveStrictMode();
+    // Slot readings arrive as events (SlotEventSource); pgstream's log, the replay window and an unwritten
+    // progress record are looked at again after the interval, and unwatched Secrets within the credentials refresh.
+    boolean watching =
+        replayWindow.pending(p, st) || !p.getSpec().target.effectiveStrictMode() || ProgressRecorder.pending(st);
     Outcome watch = Outcome.after(watching ? slotWatch.interval() : PgstreamPipelineReconciler.CREDENTIALS_REFRESH);
     return watch.orSooner(verification.observe(p, s, creds));
   }

@@ -43,6 +43,13 @@ final class ProgressRecorder {
     this.clock = clock;
   }
 
+  /** A record that could not be written yet: the next reconcile must try again without waiting for an event. */
+  static boolean pending(PgstreamPipelineStatus st) {
+    return StatusUpdater.condition(st, ConditionType.ProgressRecorded)
+        .map(c -> "False".equals(c.getStatus()) && !"PreflightSkipped".equals(c.getReason()))
+        .orElse(false);
+  }
+
   void record(PgstreamPipeline p, StatusUpdater s, ResolvedCredentials creds) {
     PgstreamPipelineStatus st = s.status();
     if (!p.getSpec().preflightEnforced()) {

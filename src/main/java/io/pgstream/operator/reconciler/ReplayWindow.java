@@ -1,6 +1,7 @@
 package io.pgstream.operator.reconciler;
 
 import io.pgstream.operator.api.PgstreamPipeline;
+import io.pgstream.operator.api.PgstreamPipelineStatus;
 import io.pgstream.operator.api.PipelineMode;
 import io.pgstream.operator.api.StepStatus;
 import io.pgstream.operator.config.ReplicationSlots;
@@ -52,11 +53,13 @@ final class ReplayWindow {
   }
 
   /**
-   * The next reconcile must look again: the window is open, or it closed in this reconcile and the
-   * config (rendered from the status read at the start) still has to follow.
+   * The next reconcile must look again: the window of the snapshot or of a backfill is open, or it
+   * closed in this reconcile and the config (rendered from the status read at the start) still has to follow.
    */
-  boolean pending(PgstreamPipeline p, StepStatus snapshot) {
-    return open(p, snapshot) || (p.getStatus() != null && open(p, p.getStatus().snapshot));
+  boolean pending(PgstreamPipeline p, PgstreamPipelineStatus now) {
+    PgstreamPipelineStatus atStart = p.getStatus();
+    return open(p, now.snapshot) || open(p, now.backfill)
+        || (atStart != null && (open(p, atStart.snapshot) || open(p, atStart.backfill)));
   }
 
   private static boolean open(PgstreamPipeline p, StepStatus snapshot) {
