@@ -11,6 +11,9 @@ import com.fasterxml.jackson.annotation.JsonInclude;
 // Earlier versions listed the unclaimed slots' names here; a status they wrote must still be read.
 @JsonIgnoreProperties("unclaimedSlots")
 public class SlotStatus {
+  /** {@link #state} of a slot a successful check did not find: lost (failover, switchover, drop). */
+  public static final String MISSING = "Missing";
+
   /** Healthy, Missing, LagHigh or WalLost. */
   public String state;
   public Boolean active;

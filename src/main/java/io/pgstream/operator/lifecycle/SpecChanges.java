@@ -3,6 +3,7 @@ package io.pgstream.operator.lifecycle;
 import io.pgstream.operator.api.ConnectionSpec;
 import io.pgstream.operator.api.PgstreamPipelineSpec;
 import io.pgstream.operator.api.PgstreamPipelineStatus;
+import io.pgstream.operator.api.SlotStatus;
 import io.pgstream.operator.api.RecordedIdentity;
 import io.pgstream.operator.api.SlotRecord;
 import io.pgstream.operator.api.SlotRecordState;
@@ -53,7 +54,7 @@ public final class SpecChanges {
     if (st.snapshot != null && st.snapshot.state == StepState.Succeeded && !Objects.equals(st.snapshot.nonce, nonce)) {
       changes.add(ChangeKind.SNAPSHOT_NONCE);
     }
-    if (st.slot != null && "Missing".equals(st.slot.state)) {
+    if (st.slot != null && SlotStatus.MISSING.equals(st.slot.state)) {
       changes.add(ChangeKind.SLOT_LOST);
     }
     return changes;

@@ -9,6 +9,7 @@ import io.pgstream.operator.api.DroppedWritesStatus;
 import io.pgstream.operator.api.PgstreamPipeline;
 import io.pgstream.operator.api.PgstreamPipelineStatus;
 import io.pgstream.operator.api.Phase;
+import io.pgstream.operator.api.SlotStatus;
 import io.pgstream.operator.api.SnapshotMode;
 import io.pgstream.operator.api.StepState;
 import io.pgstream.operator.api.StepStatus;
@@ -325,7 +326,9 @@ final class PhaseMachine {
     String name = Children.deployment(p);
     s.phase(Phase.Streaming);
     // Measured whatever spec.preflight says: the watch only reads pg_replication_slots.
+    boolean missingBefore = st.slot != null && SlotStatus.MISSING.equals(st.slot.state);
     st.slot = slotWatch.observe(p, st.slot, creds);
+    boolean lostNow = !missingBefore && st.slot != null && SlotStatus.MISSING.equals(st.slot.state);
     if (p.getSpec().preflightEnforced()) {
       replayWindow.observe(p, st.snapshot, creds);
     }
@@ -361,6 +364,10 @@ final class PhaseMachine {
     }
     // Slot readings arrive as events (SlotEventSource); pgstream's log, the replay window and an unwritten
     // progress record are looked at again after the interval, and unwatched Secrets within the credentials refresh.
+    if (lostNow) {
+      // The gap guard acts on a lost slot (SlotLost) on the next pass, once this reading is in status.
+      return Outcome.after(Duration.ofSeconds(1));
+    }
     boolean watching =
         replayWindow.pending(p, st) || !p.getSpec().target.effectiveStrictMode() || ProgressRecorder.pending(st);
     Outcome watch = Outcome.after(watching ? slotWatch.interval() : PgstreamPipelineReconciler.CREDENTIALS_REFRESH);

@@ -339,7 +339,7 @@ final class SlotWatch {
   /** Missing only from a query that succeeded and did not list the slot. */
   private static String state(SlotHealth h, long maxRetained) {
     if (!h.exists()) {
-      return "Missing";
+      return SlotStatus.MISSING;
     }
     if ("lost".equals(h.walStatus())) {
       return "WalLost";

@@ -102,7 +102,8 @@ final class StepPlanner {
       return f.succeededBefore() ? Decision.SUCCEEDED : Decision.START;
     }
     if (JobStates.succeeded(job)) {
-      return f.ranForCurrent(job) ? Decision.SUCCEEDED : Decision.START;
+      // Status may vouch for a run the Job's annotation does not name: init for a new name of the same server.
+      return f.ranForCurrent(job) || f.succeededBefore() ? Decision.SUCCEEDED : Decision.START;
     }
     if (JobStates.failed(job)) {
       return f.sameInputs(job) && !f.retry() ? Decision.FAILED : Decision.START;

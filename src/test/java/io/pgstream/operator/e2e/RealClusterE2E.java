@@ -14,6 +14,7 @@ import io.fabric8.kubernetes.client.utils.Serialization;
 import io.pgstream.operator.OperatorSettings;
 import io.pgstream.operator.api.Phase;
 import io.pgstream.operator.api.PgstreamPipeline;
+import io.pgstream.operator.config.ReplicationSlots;
 import io.pgstream.operator.status.ConditionType;
 import io.pgstream.operator.status.StatusUpdater;
 import io.pgstream.operator.support.FakeKubelet;
@@ -47,7 +48,7 @@ import org.junit.jupiter.api.TestMethodOrder;
 class RealClusterE2E {
   static final String NS = Pipelines.NAMESPACE;
   static final String NAME = "e2e";
-  static final String SLOT = "pgstream_default_e2e";
+  static final String SLOT = ReplicationSlots.defaultName(NS, NAME);
   static final String OPERATOR_NS = OperatorProcess.NAMESPACE;
   static final String SERVICE_ACCOUNT = "system:serviceaccount:pgstream-system:pgstream-operator";
   static final String RUNNER_15 = "local-runner:15";

@@ -16,6 +16,7 @@ import io.javaoperatorsdk.operator.Operator;
 import io.pgstream.operator.OperatorSettings;
 import io.pgstream.operator.PgstreamOperator;
 import io.pgstream.operator.api.PgstreamPipeline;
+import io.pgstream.operator.config.ReplicationSlots;
 import io.pgstream.operator.api.Phase;
 import io.pgstream.operator.api.PipelineMode;
 import io.pgstream.operator.dependent.Children;
@@ -37,7 +38,7 @@ import org.junit.jupiter.api.Test;
 @EnableKubernetesMockClient(crud = true)
 class NoSilentGapTest {
   static final String NAME = "orders";
-  static final String SLOT = "pgstream_default_orders";
+  static final String SLOT = ReplicationSlots.defaultName(NAMESPACE, NAME);
   static final String RENAMED = "pgstream_renamed";
 
   KubernetesClient client;

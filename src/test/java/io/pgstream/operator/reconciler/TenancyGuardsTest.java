@@ -257,7 +257,7 @@ class TenancyGuardsTest {
 
     // Deletion works from the recorded slot: dropped over JDBC on the recorded (allowed) server, not where the spec points now.
     await().until(() -> pipeline() == null);
-    assertThat(TestDatabases.slotExists("pgstream_default_" + NAME)).isFalse();
+    assertThat(TestDatabases.slotExists(ReplicationSlots.defaultName(Pipelines.NAMESPACE, NAME))).isFalse();
     assertThat(job("destroy")).isNull();
     assertThat(client.configMaps().inNamespace(NAMESPACE).list().getItems())
         .as("no config names the refused host")
