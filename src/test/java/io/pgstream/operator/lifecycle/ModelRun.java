@@ -32,8 +32,18 @@ import java.util.stream.Collectors;
  * {@link Invariants} checked after each, then the deletion of every pipeline and a bounded drain.
  */
 final class ModelRun {
-  /** World moves after the deletion within which every pipeline must be gone. */
+  /** World moves after the deletion within which every pipeline must be gone, unless {@link #DRAIN_TIME} has not passed yet. */
   static final int DRAIN_STEPS = 10;
+  /**
+   * How long a deletion may take however few moves the world makes. The operator rechecks every 5 s
+   * (DeletionHandler.RECHECK) what no event announces: pods that outlive their Job (the mock server
+   * has no foreground deletion, so a Job goes before its pods here) and a slot a consumer still
+   * holds. A deletion passes at most two such waits, then a destroy Job whose end is an event: two
+   * rechecks and 5 s of margin.
+   */
+  static final Duration DRAIN_TIME = Duration.ofSeconds(15);
+  /** How long the drain waits between world moves once the world has nothing to do: the operator's next recheck is due. */
+  private static final long IDLE_WAIT_MILLIS = 1_000;
   /** Each check opens a connection (SCRAM costs CPU): often enough to see a lost slot within a step, no more. */
   static final Duration SLOT_CHECK_INTERVAL = Duration.ofSeconds(2);
   private static final long POLL_MILLIS = 40;
@@ -450,26 +460,32 @@ final class ModelRun {
     return null;
   }
 
-  /** Deletes every pipeline, then lets the world move until they are gone, for at most {@link #DRAIN_STEPS} moves. */
+  /**
+   * Deletes every pipeline, then lets the world move until they are gone: at least {@link #DRAIN_STEPS}
+   * moves, and until {@link #DRAIN_TIME} has passed since the deletion.
+   */
   private void deleteAll() {
     for (ModelPipeline m : model) {
       m.deleted = true;
       pipeline(m).delete();
       trace.add("DELETION " + m.describe() + " (deletionPolicy " + m.policy + ")");
     }
-    for (int i = 0; i < DRAIN_STEPS; i++) {
-      step(Set.of(), 0);
+    long deleted = System.currentTimeMillis();
+    for (int i = 0; i < DRAIN_STEPS || System.currentTimeMillis() - deleted < DRAIN_TIME.toMillis(); i++) {
+      step(Set.of(), i >= DRAIN_STEPS ? IDLE_WAIT_MILLIS : 0);
       if (model.stream().allMatch(m -> pipeline(m).get() == null)) {
         return;
       }
       trace.add(Objects.requireNonNullElse(world(List.of(Move.JOB_SUCCEEDS, Move.PODS_GONE, Move.STREAM_AVAILABLE).get(rnd.nextInt(3))), "the world has nothing to do"));
     }
     step(Set.of(), 0);
+    long millis = System.currentTimeMillis() - deleted;
     for (ModelPipeline m : model) {
       PgstreamPipeline p = pipeline(m).get();
       if (p != null) {
         record(List.of(new Invariants.Violation(Invariants.Kind.DELETION,
-            m.describe() + " still exists " + DRAIN_STEPS + " world moves after its deletion; finalizers " + p.getMetadata().getFinalizers())));
+            m.describe() + " still exists " + millis + " ms after its deletion (at least " + DRAIN_STEPS + " world moves and "
+                + DRAIN_TIME.toSeconds() + " s); finalizers " + p.getMetadata().getFinalizers())));
         retryOnConflict(() -> pipeline(m).edit(q -> {
           q.getMetadata().setFinalizers(List.of());
           return q;
