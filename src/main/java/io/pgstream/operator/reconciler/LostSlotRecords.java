@@ -14,8 +14,6 @@ import io.pgstream.operator.preflight.Jdbc;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.time.Clock;
-import java.time.Instant;
-import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -32,11 +30,11 @@ import java.util.Set;
  */
 final class LostSlotRecords {
   private final DatabaseConnector database;
-  private final Clock clock;
+  private final SlotRecords records;
 
   LostSlotRecords(DatabaseConnector database, Clock clock) {
     this.database = database;
-    this.clock = clock;
+    this.records = new SlotRecords(clock);
   }
 
   /** Adds the records found; a slot another pipeline records is its, not ours. */
@@ -55,7 +53,11 @@ final class LostSlotRecords {
         names.add(r.slot());
       } else {
         // On a source the pipeline left: not checked from here; abandoned-slot handling finds out.
-        found.add(record(r.slot(), r.sourceHost(), r.sourcePort(), r.sourceDatabase(), SlotRecordState.Abandoned));
+        ConnectionSpec left = new ConnectionSpec();
+        left.host = r.sourceHost();
+        left.port = r.sourcePort();
+        left.database = r.sourceDatabase();
+        found.add(record(r.slot(), left, SlotRecordState.Abandoned));
       }
     });
     if (current != null) {
@@ -65,8 +67,7 @@ final class LostSlotRecords {
     try (Connection c = database.open(source, source.database, creds.sourceUser(), creds.sourcePassword())) {
       for (String name : names) {
         if (Jdbc.isTrue(c, "SELECT EXISTS (SELECT 1 FROM pg_replication_slots WHERE slot_name = ? AND database = current_database())", name)) {
-          found.add(record(name, source.host, source.effectivePort(), source.database,
-              name.equals(current) ? SlotRecordState.Current : SlotRecordState.Abandoned));
+          found.add(record(name, source, name.equals(current) ? SlotRecordState.Current : SlotRecordState.Abandoned));
         }
       }
     }
@@ -77,13 +78,8 @@ final class LostSlotRecords {
     }
   }
 
-  private SlotRecord record(String name, String host, Integer port, String db, SlotRecordState state) {
-    SlotRecord r = new SlotRecord();
-    r.name = name;
-    r.host = host;
-    r.port = port;
-    r.database = db;
-    r.recordedAt = Instant.now(clock).truncatedTo(ChronoUnit.SECONDS).toString();
+  private SlotRecord record(String name, ConnectionSpec where, SlotRecordState state) {
+    SlotRecord r = records.record(name, where);
     r.state = state;
     return r;
   }
