@@ -59,7 +59,8 @@ final class SlotRecords {
     return true;
   }
 
-  private SlotRecord record(String slot, ConnectionSpec source) {
+  /** A Current record of {@code slot} on the database {@code source} names, recorded now. */
+  SlotRecord record(String slot, ConnectionSpec source) {
     SlotRecord r = new SlotRecord();
     r.name = slot;
     r.host = source.host;

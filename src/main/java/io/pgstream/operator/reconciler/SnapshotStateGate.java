@@ -49,20 +49,25 @@ final class SnapshotStateGate {
   private final Dependents children;
   private final EventRecorder events;
   private final Clock clock;
+  private final LostSlotRecords lostSlots;
 
   SnapshotStateGate(DatabaseConnector database, Dependents children, EventRecorder events, Clock clock) {
     this.database = database;
     this.children = children;
     this.events = events;
     this.clock = clock;
+    this.lostSlots = new LostSlotRecords(database, clock);
   }
 
   /** Null when the pipeline may go on (status knew, records adopted, or a new pipeline); else why not. */
   Blocker check(PgstreamPipeline p, Context<PgstreamPipeline> ctx, StatusUpdater s, RenderedConfig config, ResolvedCredentials creds) {
     PgstreamPipelineStatus st = s.status();
     // With preflight Skip the operator never connects to the databases: status (and the Jobs) only.
-    if (st.init != null || st.snapshot != null || !p.getSpec().preflightEnforced() || ownStepJobExists(p, ctx)) {
+    if (st.init != null || st.snapshot != null || !p.getSpec().preflightEnforced()) {
       return null;
+    }
+    if (ownStepJobExists(p, ctx)) {
+      return restoreSlotRecords(p, ctx, st, creds);
     }
     ProgressVerdict.Findings found;
     try {
@@ -108,6 +113,31 @@ final class SnapshotStateGate {
   /** A Blocker the preflight words better (it cannot connect either): it goes first, this one after it. */
   static boolean unreadable(Blocker b) {
     return b != null && UNREADABLE.equals(b.reason());
+  }
+
+  /** The Jobs settle what ran, not which slots exist: those records come from the target's row and the source. */
+  private Blocker restoreSlotRecords(PgstreamPipeline p, Context<PgstreamPipeline> ctx, PgstreamPipelineStatus st, ResolvedCredentials creds) {
+    if (st.slotsCreated != null && !st.slotsCreated.isEmpty()) {
+      return null;
+    }
+    PgstreamPipelineSpec spec = p.getSpec();
+    try {
+      Optional<ProgressRecord> row = Optional.empty();
+      try (Connection target = database.open(spec.target, spec.target.database, creds.targetUser(), creds.targetPassword())) {
+        row = readable(target, p);
+      } catch (SQLException e) {
+        if (!"3D000".equals(e.getSQLState())) {
+          throw e;
+        }
+      }
+      lostSlots.restore(p, ctx, st, row, creds);
+      return null;
+    } catch (SQLException e) {
+      return new Blocker(
+          UNREADABLE,
+          "Status holds no slot records and the source or target could not be read to restore them, so nothing starts yet: "
+              + Redactor.redact(String.valueOf(e.getMessage()), creds.secretValues()));
+    }
   }
 
   /** The Jobs outlived the status (it was erased, not the pipeline): they say what ran, as before. */

@@ -9,7 +9,9 @@ import java.util.Objects;
 /**
  * Which updates of a pipeline start a reconcile: what generation-aware processing lets through (a
  * new generation, deletion, finalizers) plus a new value of pgstream.io/retry or pgstream.io/abort,
- * which are annotations and do not change the generation. The operator's own status writes do not.
+ * which are annotations and do not change the generation, and a status someone erased (the operator
+ * always writes a phase): its slot records must be restored before anything needs them. The
+ * operator's own status writes do not.
  */
 public class SpecOrVerbChanged implements OnUpdateFilter<PgstreamPipeline> {
   @Override
@@ -18,7 +20,12 @@ public class SpecOrVerbChanged implements OnUpdateFilter<PgstreamPipeline> {
         || updated.getMetadata().getDeletionTimestamp() != null
         || !Objects.equals(updated.getMetadata().getFinalizers(), old.getMetadata().getFinalizers())
         || !Objects.equals(verb(updated, Annotations.RETRY), verb(old, Annotations.RETRY))
-        || !Objects.equals(verb(updated, Annotations.ABORT), verb(old, Annotations.ABORT));
+        || !Objects.equals(verb(updated, Annotations.ABORT), verb(old, Annotations.ABORT))
+        || phase(old) != null && phase(updated) == null;
+  }
+
+  private static Object phase(PgstreamPipeline p) {
+    return p.getStatus() == null ? null : p.getStatus().phase;
   }
 
   private static String verb(PgstreamPipeline p, String key) {

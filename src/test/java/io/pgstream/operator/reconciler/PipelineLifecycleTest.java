@@ -1269,6 +1269,29 @@ class PipelineLifecycleTest {
     assertThat(pipeline().getStatus().init.message).contains("slot " + SLOT + " exists on the source");
   }
 
+  @Test
+  void statusErasedWhileTheJobsSurviveGetsItsSlotRecordsBackAndTheSlotALaterSpecLeftIsAbandonedNotForgotten() {
+    driveToStreaming();
+    await().until(() -> "True/Recorded".equals(condition("ProgressRecorded")));
+    PgstreamPipeline p = pipeline();
+    p.getSpec().replicationSlot = "orders_renamed";
+    pipelines().resource(p).update();
+    await().until(() -> "False/SlotChanged".equals(condition("Ready")));
+
+    // The status alone is erased, with the operator running and the step Jobs still there.
+    PgstreamPipeline erased = pipeline();
+    erased.setStatus(new io.pgstream.operator.api.PgstreamPipelineStatus());
+    pipelines().resource(erased).updateStatus();
+
+    await().until(() -> pipeline().getStatus().slotsCreated != null
+        && pipeline().getStatus().slotsCreated.stream().anyMatch(r -> SLOT.equals(r.name)));
+    assertThat(pipeline().getStatus().slotsCreated)
+        .filteredOn(r -> SLOT.equals(r.name))
+        .extracting(r -> r.state)
+        .as("the slot the spec no longer streams from")
+        .containsExactly(io.pgstream.operator.api.SlotRecordState.Abandoned);
+  }
+
   /** Streaming with a recorded snapshot (no nonce); then status lost and the spec back with nonce n2: blocked. */
   private void streamingThenStatusLostWithAnotherNonce() {
     driveToStreaming();

@@ -1,0 +1,86 @@
+package io.pgstream.operator.reconciler;
+
+import io.javaoperatorsdk.operator.api.reconciler.Context;
+import io.pgstream.operator.api.ConnectionSpec;
+import io.pgstream.operator.api.PgstreamPipeline;
+import io.pgstream.operator.api.PgstreamPipelineStatus;
+import io.pgstream.operator.api.SlotRecord;
+import io.pgstream.operator.api.SlotRecordState;
+import io.pgstream.operator.config.ReplicationSlots;
+import io.pgstream.operator.credentials.ResolvedCredentials;
+import io.pgstream.operator.durable.ProgressRecord;
+import io.pgstream.operator.preflight.DatabaseConnector;
+import io.pgstream.operator.preflight.Jdbc;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * Status was erased while the pipeline's step Jobs survived: the Jobs say what ran, but not which
+ * slots it created, and deletion drops only recorded slots. This restores status.slotsCreated from
+ * what outlives status: the slot the durable row on the target names, and the pipeline's own slot
+ * names (spec and default) found on its source. The slot the spec streams from is Current; any
+ * other is Abandoned, so the recorded deletionPolicy drops it or announces it, never forgets it.
+ */
+final class LostSlotRecords {
+  private final DatabaseConnector database;
+  private final SlotRecords records;
+
+  LostSlotRecords(DatabaseConnector database, Clock clock) {
+    this.database = database;
+    this.records = new SlotRecords(clock);
+  }
+
+  /** Adds the records found; a slot another pipeline records is its, not ours. */
+  void restore(PgstreamPipeline p, Context<PgstreamPipeline> ctx, PgstreamPipelineStatus st, Optional<ProgressRecord> row, ResolvedCredentials creds)
+      throws SQLException {
+    if (st.slotsCreated != null && !st.slotsCreated.isEmpty()) {
+      return;
+    }
+    ConnectionSpec source = p.getSpec().source;
+    String current = p.getSpec().mode.replicates() ? ReplicationSlots.slotFor(p) : null;
+    List<SlotRecord> found = new ArrayList<>();
+    Set<String> names = new LinkedHashSet<>();
+    row.filter(r -> r.slot() != null).ifPresent(r -> {
+      if (Objects.equals(r.sourceHost(), source.host) && Objects.equals(r.sourcePort(), source.effectivePort())
+          && Objects.equals(r.sourceDatabase(), source.database)) {
+        names.add(r.slot());
+      } else {
+        // On a source the pipeline left: not checked from here; abandoned-slot handling finds out.
+        ConnectionSpec left = new ConnectionSpec();
+        left.host = r.sourceHost();
+        left.port = r.sourcePort();
+        left.database = r.sourceDatabase();
+        found.add(record(r.slot(), left, SlotRecordState.Abandoned));
+      }
+    });
+    if (current != null) {
+      names.add(current);
+    }
+    names.add(ReplicationSlots.defaultName(p.getMetadata().getNamespace(), p.getMetadata().getName()));
+    try (Connection c = database.open(source, source.database, creds.sourceUser(), creds.sourcePassword())) {
+      for (String name : names) {
+        if (Jdbc.isTrue(c, "SELECT EXISTS (SELECT 1 FROM pg_replication_slots WHERE slot_name = ? AND database = current_database())", name)) {
+          found.add(record(name, source, name.equals(current) ? SlotRecordState.Current : SlotRecordState.Abandoned));
+        }
+      }
+    }
+    List<PgstreamPipeline> all = ctx.getPrimaryCache().list().toList();
+    found.removeIf(r -> SlotRecords.slotClaimedByOthers(p, r, all));
+    if (!found.isEmpty()) {
+      st.slotsCreated = found;
+    }
+  }
+
+  private SlotRecord record(String name, ConnectionSpec where, SlotRecordState state) {
+    SlotRecord r = records.record(name, where);
+    r.state = state;
+    return r;
+  }
+}
