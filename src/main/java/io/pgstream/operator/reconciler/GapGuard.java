@@ -71,8 +71,11 @@ final class GapGuard {
         return Optional.of(block(p, ctx, s, gaps));
       }
       accept(p, ctx, st, gaps, acknowledged);
-    } else if (follow) {
-      IdentityRecords.follow(p, st);
+    } else {
+      if (follow) {
+        IdentityRecords.follow(p, st);
+      }
+      settleAcknowledgement(p, st);
     }
     Optional<Outcome> waiting = reInit.waiting(p, ctx, s);
     undesired.remove(p, ctx, stage(p, st));
@@ -102,6 +105,19 @@ final class GapGuard {
     s.set(ConditionType.Streaming, false, reason, message);
     Blocking.blocked(s, reason, message);
     return Outcome.onChange();
+  }
+
+  /**
+   * A new spec.acknowledgeGap value while no gap blocks has nothing to accept: it is recorded as acted on, like
+   * StepVerbs.settle does for retry and abort, so that it can never accept a later gap the user has not seen.
+   */
+  private void settleAcknowledgement(PgstreamPipeline p, PgstreamPipelineStatus st) {
+    String ack = p.getSpec().acknowledgeGap;
+    if (ack == null || ack.equals(st.gapAcknowledged)) {
+      return;
+    }
+    st.gapAcknowledged = ack;
+    events.normal(p, "NoGapToAcknowledge", "spec.acknowledgeGap " + ack + " finds no gap to accept; a later gap needs a new value");
   }
 
   /** The user chose: the old slot is abandoned, the spec becomes the record, and init makes the new slot. */

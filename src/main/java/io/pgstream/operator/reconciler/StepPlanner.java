@@ -129,8 +129,10 @@ final class StepPlanner {
   static Plan plan(
       StepJobDependent dependent, PgstreamPipeline p, Context<PgstreamPipeline> ctx, PgstreamPipelineStatus st, StepStatus recorded) {
     Step step = dependent.step();
-    // The verbs act on the pipeline's run; deletion has its own way out (delete the destroy Job).
-    boolean verbs = step != Step.DESTROY;
+    // The verbs act on the pipeline's run; deletion has its own way out (delete the destroy Job). They act only on
+    // a step status knew of: after lost status a found Job is resumed, since the verbs' records went with the status
+    // and a value left in place was already handled (StepVerbs.settle records it again at the end of this reconcile).
+    boolean verbs = step != Step.DESTROY && recorded != null;
     // Once its deletion was asked for, a Job still cached (or deleting) is the old one, never a current one.
     boolean deleting = recorded != null && WAITING_FOR_JOB_GONE.equals(recorded.reason);
     Job job =

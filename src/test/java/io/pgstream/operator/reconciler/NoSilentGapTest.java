@@ -104,6 +104,20 @@ class NoSilentGapTest {
   }
 
   @Test
+  void anAcknowledgementSetBeforeAnyGapDoesNotAcceptALaterOne() {
+    driveToStreaming();
+    edit(p -> p.getSpec().acknowledgeGap = "early-1");
+    await().until(() -> "early-1".equals(pipeline().getStatus().gapAcknowledged));
+    assertThat(eventReasons()).contains("NoGapToAcknowledge");
+    assertThat(condition("Ready")).isEqualTo("True/Streaming");
+
+    edit(p -> p.getSpec().replicationSlot = RENAMED);
+    await().until(() -> "False/SlotChanged".equals(condition("Ready")));
+    await().until(() -> deployment() == null);
+    assertThat(eventReasons()).doesNotContain("GapAcknowledged");
+  }
+
+  @Test
   void switchingModeToSnapshotBlocksAndRemovesTheStreamingDeployment() {
     driveToStreaming();
     // The mock API server runs no CEL: this is the stored object the CRD's rule would have refused.
