@@ -13,8 +13,6 @@ import io.fabric8.kubernetes.client.dsl.NonNamespaceOperation;
 import io.fabric8.kubernetes.client.dsl.Resource;
 import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
 import io.javaoperatorsdk.operator.Operator;
-import io.pgstream.operator.OperatorSettings;
-import io.pgstream.operator.PgstreamOperator;
 import io.pgstream.operator.api.PgstreamPipeline;
 import io.pgstream.operator.config.ReplicationSlots;
 import io.pgstream.operator.api.Phase;
@@ -24,6 +22,7 @@ import io.pgstream.operator.support.Conditions;
 import io.pgstream.operator.support.FakeKubelet;
 import io.pgstream.operator.support.Pipelines;
 import io.pgstream.operator.support.TestDatabases;
+import io.pgstream.operator.support.TestOperators;
 import java.time.Duration;
 import java.util.function.Consumer;
 import org.junit.jupiter.api.AfterEach;
@@ -48,11 +47,7 @@ class NoSilentGapTest {
   @BeforeEach
   void start() {
     kubelet = new FakeKubelet(client);
-    operator =
-        PgstreamOperator.create(
-            client,
-            OperatorSettings.forMockServer().withRunnerImages(Pipelines.RUNNERS).withSlotCheckInterval(Duration.ofSeconds(1)));
-    operator.start();
+    operator = TestOperators.started(client);
   }
 
   @AfterEach

@@ -16,8 +16,6 @@ import io.fabric8.kubernetes.client.dsl.Resource;
 import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
 import io.fabric8.kubernetes.client.utils.Serialization;
 import io.javaoperatorsdk.operator.Operator;
-import io.pgstream.operator.OperatorSettings;
-import io.pgstream.operator.PgstreamOperator;
 import io.pgstream.operator.api.Phase;
 import io.pgstream.operator.api.PgstreamPipeline;
 import io.pgstream.operator.api.PipelineMode;
@@ -28,6 +26,7 @@ import io.pgstream.operator.support.FakeKubelet;
 import io.pgstream.operator.support.PipelineObjects;
 import io.pgstream.operator.support.Pipelines;
 import io.pgstream.operator.support.TestDatabases;
+import io.pgstream.operator.support.TestOperators;
 import io.pgstream.operator.support.TestPostgres;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -58,11 +57,7 @@ class TablesAddedAfterSnapshotTest {
         "CREATE TABLE public.invoices (id int PRIMARY KEY, amount bigint)",
         "INSERT INTO public.invoices VALUES (1, 10)");
     kubelet = new FakeKubelet(client);
-    operator =
-        PgstreamOperator.create(
-            client,
-            OperatorSettings.forMockServer().withRunnerImages(Pipelines.RUNNERS).withSlotCheckInterval(Duration.ofSeconds(1)));
-    operator.start();
+    operator = TestOperators.started(client);
   }
 
   @AfterEach
