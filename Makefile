@@ -7,7 +7,7 @@ HELM := $(CURDIR)/.tools/helm
 CHART := charts/pgstream-operator
 DEPLOY := deploy/pgstream-operator.yaml
 
-.PHONY: build test fidelity demo bench e2e run crds render deploy chart-check image clean
+.PHONY: build test lifecycle-model fidelity demo bench e2e run crds render deploy chart-check image clean
 
 ## build: compile, test and package the operator jar (target/pgstream-operator-*.jar)
 build:
@@ -33,6 +33,10 @@ bench:
 ## e2e: the real-peer tier: a real kube-apiserver, pgstream and two PostgreSQL 15 servers (e2e/run.sh)
 e2e:
 	./e2e/run.sh
+
+## lifecycle-model: the model-based lifecycle test, 500 seeded sequences (LIFECYCLE_ARGS=-Dlifecycle.sequences=N ...)
+lifecycle-model:
+	$(MVN) test -Dtest=LifecycleModelTest -Dlifecycle.excluded=none $(LIFECYCLE_ARGS)
 
 ## run: the operator against the cluster of the current kubeconfig
 run:
