@@ -31,6 +31,7 @@ import (
 // Deployment), always as `pgstream COMMAND -c FILE`.
 var commands = map[string][]string{
 	"snapshot.yaml":    {"snapshot"},
+	"backfill.yaml":    {"snapshot"},
 	"replication.yaml": {"init", "run", "destroy"},
 }
 
@@ -174,7 +175,7 @@ func hasContent(lines []string) bool {
 func newDocument(path string, start int, body []string) (document, error) {
 	m := nameLine.FindStringSubmatch(body[0])
 	if m == nil || commands[m[1]] == nil {
-		return document{}, fmt.Errorf("line %d: a document must start with # snapshot.yaml or # replication.yaml", start+1)
+		return document{}, fmt.Errorf("line %d: a document must start with # snapshot.yaml, # backfill.yaml or # replication.yaml", start+1)
 	}
 	doc := document{
 		label: path + "#" + m[1],
