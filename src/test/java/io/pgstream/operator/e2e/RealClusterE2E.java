@@ -301,6 +301,9 @@ class RealClusterE2E {
   @Order(14)
   void deletingWithTheRetainPolicyKeepsTheSlot() {
     streaming.stop();
+    // The pod object FakeKubelet made for the stream goes with its process, as the kubelet and GC would
+    // remove it; deletion waits until no pod of the pipeline still runs.
+    admin.pods().inNamespace(NS).withName(NAME + "-stream-x1").delete();
     Peers.kubectlOk("delete", "pgsp", NAME, "--timeout=60s");
     assertThat(source.text("app_source", "SELECT count(*) FROM pg_replication_slots WHERE slot_name = '" + SLOT + "'")).isEqualTo("1");
     assertThat(admin.v1().events().inNamespace(NS).list().getItems())
