@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Builds the real peers of the e2e tier from the Go module proxy into .tools/, once per version:
-# pgstream (e2e/tools/pgstream) and kube-apiserver, kubectl and etcd (e2e/tools/kube). The versions
+# pgstream (e2e/tools/pgstream, patched by images/pgstream-runner/build-pgstream.sh) and kube-apiserver, kubectl and etcd (e2e/tools/kube). The versions
 # are pinned by the go.mod/go.sum beside each tools.go; a second run finds the binaries and builds nothing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -9,11 +9,13 @@ mkdir -p "$TOOLS"
 
 version() { (cd "e2e/tools/$1" && go list -m -f '{{.Version}}' "$2"); }
 
+# pgstream as the runner image builds it, patches included; the name changes with the patches.
 PGSTREAM_VERSION=$(version pgstream github.com/xataio/pgstream)
-if [ ! -x "$TOOLS/pgstream-$PGSTREAM_VERSION" ]; then
-  echo "building pgstream $PGSTREAM_VERSION" >&2
-  (cd e2e/tools/pgstream && go build -ldflags "-X github.com/xataio/pgstream/cmd.Version=$PGSTREAM_VERSION" \
-    -o "$TOOLS/pgstream-$PGSTREAM_VERSION" github.com/xataio/pgstream)
+PGSTREAM_PATCHES=$(cat images/pgstream-runner/patches/*.patch | sha256sum | cut -c1-8)
+PGSTREAM_BIN=$TOOLS/pgstream-$PGSTREAM_VERSION-$PGSTREAM_PATCHES
+if [ ! -x "$PGSTREAM_BIN" ]; then
+  echo "building pgstream $PGSTREAM_VERSION with images/pgstream-runner/patches" >&2
+  images/pgstream-runner/build-pgstream.sh "$PGSTREAM_BIN"
 fi
 
 KUBE_VERSION=$(version kube k8s.io/kubernetes)
@@ -33,5 +35,5 @@ if [ ! -x "$KUBE_DIR/kube-apiserver" ] || [ ! -x "$KUBE_DIR/kubectl" ] || [ ! -x
     && go build -o "$KUBE_DIR/etcd" go.etcd.io/etcd/server/v3)
 fi
 
-echo "PGSTREAM_BIN=$TOOLS/pgstream-$PGSTREAM_VERSION"
+echo "PGSTREAM_BIN=$PGSTREAM_BIN"
 echo "KUBE_BIN=$KUBE_DIR"

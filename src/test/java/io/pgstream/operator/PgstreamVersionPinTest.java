@@ -27,9 +27,9 @@ class PgstreamVersionPinTest {
 
   @Test
   void theDefaultAndRunnerImagesRunTheSupportedVersion() throws IOException {
-    assertThat(PgstreamPods.DEFAULT_IMAGE).endsWith(":" + PgstreamVersion.SUPPORTED);
+    assertThat(PgstreamPods.DEFAULT_IMAGE).contains("pgstream-runner:" + PgstreamVersion.SUPPORTED + "-pg");
     assertThat(Files.readString(Path.of("charts/pgstream-operator/values.yaml")))
-        .as("the chart's stock image")
+        .as("the chart's pgstream image")
         .contains("pgstreamImage: " + PgstreamPods.DEFAULT_IMAGE + "\n");
     assertThat(Files.readString(Path.of("deploy/pgstream-operator.yaml"))).contains("--pgstream-image=" + PgstreamPods.DEFAULT_IMAGE + "\n");
     for (String file : new String[] {"charts/pgstream-operator/values.yaml", "deploy/pgstream-operator.yaml", "images/pgstream-runner/Containerfile"}) {

@@ -20,10 +20,14 @@ import java.util.List;
 
 /** The pod every pgstream command runs in: hardened, config from the ConfigMap, credentials from env. */
 public final class PgstreamPods {
-  public static final String DEFAULT_IMAGE = "ghcr.io/xataio/pgstream:" + PgstreamVersion.SUPPORTED;
+  /**
+   * The project's runner image, not the stock ghcr.io/xataio/pgstream: stock pgstream 1.3.1 loses changes
+   * when a streaming pod restarts under writes (images/pgstream-runner/patches).
+   */
+  public static final String DEFAULT_IMAGE = "ghcr.io/pgstream-operator/pgstream-runner:" + PgstreamVersion.SUPPORTED + "-pg17";
   public static final String CONFIG_DIR = PgstreamConfigRenderer.CONFIG_DIR;
   public static final String CONTAINER = "pgstream";
-  /** The stock image is FROM scratch with no USER; 65532 is the conventional nonroot uid. */
+  /** The stock image is FROM scratch with no USER; 65532 is the conventional nonroot uid, the runner's USER. */
   static final long RUN_AS = 65532L;
 
   private PgstreamPods() {}

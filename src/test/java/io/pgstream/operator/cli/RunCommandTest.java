@@ -27,7 +27,7 @@ class RunCommandTest {
             "--namespace=team-a",
             "--namespace=team-b",
             "--default-ca-bundle=/etc/pgstream-operator/ca/ca.crt",
-            "--pgstream-image=ghcr.io/xataio/pgstream:1.3.1");
+            "--pgstream-image=" + PgstreamPods.DEFAULT_IMAGE);
     assertThat(run.pgstreamImage).isEqualTo(PgstreamPods.DEFAULT_IMAGE);
     assertThat(run.runnerImages).isEqualTo(Map.of(16, "runner:pg16", 17, "runner:pg17@sha256:" + "ab".repeat(32)));
     assertThat(run.namespaces).containsExactly("team-a", "team-b");

@@ -1,6 +1,7 @@
 package io.pgstream.operator.reconciler;
 
 import io.pgstream.operator.config.ReplicationSlots;
+import io.pgstream.operator.dependent.PgstreamPods;
 import static io.pgstream.operator.support.Pipelines.NAMESPACE;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
@@ -45,6 +46,7 @@ import io.pgstream.operator.dependent.Children;
 import io.pgstream.operator.preflight.DatabaseConnector;
 import io.pgstream.operator.api.Phase;
 import io.pgstream.operator.api.PgstreamPipeline;
+import io.pgstream.operator.dependent.PgstreamPods;
 import io.pgstream.operator.api.PopulatedTargetPolicy;
 import io.pgstream.operator.api.PrepareSpec;
 import io.pgstream.operator.api.RdsSpec;
@@ -175,7 +177,7 @@ class PipelineLifecycleTest {
     assertThat(snapshot.getSpec().getTemplate().getSpec().getContainers().get(0).getImage())
         .as("the source is PostgreSQL 17: the runner with pg_dump 17")
         .isEqualTo(Pipelines.RUNNERS.get(17));
-    assertThat(job("init").getSpec().getTemplate().getSpec().getContainers().get(0).getImage()).isEqualTo("ghcr.io/xataio/pgstream:1.3.1");
+    assertThat(job("init").getSpec().getTemplate().getSpec().getContainers().get(0).getImage()).isEqualTo(PgstreamPods.DEFAULT_IMAGE);
 
     operator.stop();
     operator = startOperator();
