@@ -29,13 +29,10 @@ public class StepStatus {
   /** For the snapshot: the spec.snapshot.nonce it ran for. */
   public String nonce;
   /**
-   * For the snapshot of a snapshot_and_replication pipeline: the source's WAL position when the
-   * snapshot was seen complete. The slot started before the snapshot, so until streaming has passed
-   * this position a replayed insert may meet a row the snapshot copied.
+   * For the snapshot (or backfill) of a streaming pipeline: the source's WAL position when it was
+   * seen complete, the last position the operator knows the target held.
    */
   public String lsn;
-  /** Streaming has confirmed past {@link #lsn}: replayed inserts can no longer meet copied rows. */
-  public Boolean streamedPast;
 
   public boolean succeededFor(String hash) {
     return state == StepState.Succeeded && hash.equals(configHash);

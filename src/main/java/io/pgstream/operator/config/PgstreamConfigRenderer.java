@@ -78,8 +78,7 @@ public final class PgstreamConfigRenderer {
       snapshotHash = Hashes.shortHash(files.get(SNAPSHOT_FILE) + "\nnonce=" + nonce);
     }
     if (spec.mode.replicates()) {
-      boolean replayDone = streamedPastSnapshot(pipeline) && !options.replayingBackfill();
-      Map<String, Object> replication = replicationDocument(spec, slot, replayDone, streamedTables(spec, options));
+      Map<String, Object> replication = replicationDocument(spec, slot, streamedTables(spec, options));
       files.put(REPLICATION_FILE, yaml(replication));
       initHash = Hashes.shortHash(json(replication.get("source")));
     }
@@ -128,21 +127,18 @@ public final class PgstreamConfigRenderer {
     postgres.put("mode", "snapshot");
     postgres.put("snapshot", snapshot);
 
-    OnConflictAction onConflict =
-        backfill && spec.target.onConflictAction == null ? OnConflictAction.NOTHING : onConflictAction(spec, false);
-    Map<String, Object> target = targetPostgres(spec, onConflict);
+    Map<String, Object> target = targetPostgres(spec, onConflictAction(spec));
     target.put("bulk_ingest", Map.of("enabled", options.effectiveBulkIngest()));
     return document(postgres, target, null);
   }
 
-  private Map<String, Object> replicationDocument(
-      PgstreamPipelineSpec spec, String slot, boolean streamedPastSnapshot, List<String> tables) {
+  private Map<String, Object> replicationDocument(PgstreamPipelineSpec spec, String slot, List<String> tables) {
     Map<String, Object> postgres = new LinkedHashMap<>();
     postgres.put("url", url(spec.source, CredentialEnv.SOURCE_USER, CredentialEnv.SOURCE_PASSWORD, SOURCE_CA_FILE));
     postgres.put("mode", "replication");
     postgres.put("replication", Map.of("replication_slot", slot));
 
-    Map<String, Object> target = targetPostgres(spec, onConflictAction(spec, streamedPastSnapshot));
+    Map<String, Object> target = targetPostgres(spec, onConflictAction(spec));
     target.put("bulk_ingest", Map.of("enabled", false));
 
     Map<String, Object> modifiers = null;
@@ -188,24 +184,18 @@ public final class PgstreamConfigRenderer {
   }
 
   /**
-   * The slot starts at init, before the snapshot, so inserts made in between are both copied and
-   * replayed: until streaming has passed the snapshot's position the replay must skip them rather
-   * than stop on a duplicate key (update is not an option, see {@link OnConflictAction#UPDATE}).
-   * After that, a duplicate is a real divergence and stops the stream like any rejected write.
+   * Wherever replication is involved, a change can arrive twice: the slot starts at init, before the
+   * snapshot copies rows, and a restarted pgstream resumes from the last position it confirmed, which
+   * trails what it wrote (it confirms after writing; after a kill the last batch is written but not
+   * confirmed). A repeated insert meets its own row and must be skipped; updates and deletes repeat
+   * harmlessly. So the default is nothing for a snapshot that streaming follows and for streaming, and
+   * error for a snapshot alone (mode snapshot). update is not an option, see {@link OnConflictAction#UPDATE}.
    */
-  public static OnConflictAction onConflictAction(PgstreamPipelineSpec spec, boolean streamedPastSnapshot) {
+  public static OnConflictAction onConflictAction(PgstreamPipelineSpec spec) {
     if (spec.target.onConflictAction != null) {
       return spec.target.onConflictAction;
     }
-    return spec.mode == PipelineMode.SNAPSHOT_AND_REPLICATION && !streamedPastSnapshot
-        ? OnConflictAction.NOTHING
-        : OnConflictAction.ERROR;
-  }
-
-  /** Recorded in status by the reconciler once the slot has passed the snapshot's position. */
-  private static boolean streamedPastSnapshot(PgstreamPipeline p) {
-    PgstreamPipelineStatus st = p.getStatus();
-    return st != null && st.snapshot != null && Boolean.TRUE.equals(st.snapshot.streamedPast);
+    return spec.mode.replicates() ? OnConflictAction.NOTHING : OnConflictAction.ERROR;
   }
 
   private static Map<String, Object> document(

@@ -10,11 +10,9 @@ import java.util.List;
  * @param heldOutTables spec.tables patterns the target was never given: left out of replication.yaml until backfilled
  * @param coveredTables the patterns the target holds; those a held-out wildcard would have carried still stream
  * @param backfill what a running backfill copies (rendered as backfill.yaml), or null
- * @param replayingBackfill changes made during a finished backfill are still replaying over its copy
  */
-public record RenderOptions(
-    List<String> heldOutTables, List<String> coveredTables, Selection backfill, boolean replayingBackfill) {
-  public static final RenderOptions NONE = new RenderOptions(List.of(), List.of(), null, false);
+public record RenderOptions(List<String> heldOutTables, List<String> coveredTables, Selection backfill) {
+  public static final RenderOptions NONE = new RenderOptions(List.of(), List.of(), null);
 
   public RenderOptions {
     heldOutTables = List.copyOf(heldOutTables);

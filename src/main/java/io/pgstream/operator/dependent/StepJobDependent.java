@@ -69,7 +69,7 @@ public class StepJobDependent extends OwnedDependent<Job> {
       return spec.target.onConflictAction == null || spec.target.onConflictAction == OnConflictAction.NOTHING;
     }
     boolean cleans = spec.snapshot != null && spec.snapshot.schema != null && Boolean.TRUE.equals(spec.snapshot.schema.cleanTargetDb);
-    return cleans || PgstreamConfigRenderer.onConflictAction(spec, false) == OnConflictAction.NOTHING;
+    return cleans || PgstreamConfigRenderer.onConflictAction(spec) == OnConflictAction.NOTHING;
   }
 
   @Override

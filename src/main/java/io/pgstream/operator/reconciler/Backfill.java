@@ -28,8 +28,8 @@ import java.util.Optional;
  * snapshot never created and their rows never half-arrive; the covered tables stream on. A new
  * spec.snapshot.backfill copies just them: streaming pauses (its pods gone, as before any snapshot),
  * a Job snapshots only those tables, they join the covered selection, and streaming resumes from the
- * slot, which kept every change made meanwhile; replaying those over the copy converges, with
- * inserts the copy already holds skipped until the slot passed the copy's end ({@link ReplayWindow}).
+ * slot, which kept every change made meanwhile; replaying those over the copy converges, inserts the
+ * copy already holds being skipped (on_conflict_action nothing, see PgstreamConfigRenderer#onConflictAction).
  * Tables the spec drops (TABLES_REMOVED) stop streaming and keep their rows on the target.
  */
 final class Backfill {
@@ -37,13 +37,13 @@ final class Backfill {
   private static final Duration WAIT_FOR_WRITERS = Duration.ofSeconds(5);
   private final Dependents children;
   private final PopulatedTargetGate populatedTarget;
-  private final ReplayWindow replayWindow;
+  private final SnapshotPosition snapshotPosition;
   private final EventRecorder events;
 
-  Backfill(Dependents children, PopulatedTargetGate populatedTarget, ReplayWindow replayWindow, EventRecorder events) {
+  Backfill(Dependents children, PopulatedTargetGate populatedTarget, SnapshotPosition snapshotPosition, EventRecorder events) {
     this.children = children;
     this.populatedTarget = populatedTarget;
-    this.replayWindow = replayWindow;
+    this.snapshotPosition = snapshotPosition;
     this.events = events;
   }
 
@@ -75,9 +75,6 @@ final class Backfill {
     boolean newValue = asked != null && !asked.equals(st.backfillHandled);
     if (newValue) {
       st.backfillHandled = asked;
-    }
-    if (TableCoverage.replayingBackfill(st)) {
-      replayWindow.observe(p, st.backfill, creds);
     }
     if (change.added().isEmpty()) {
       if (!StatusUpdater.condition(st, ConditionType.SnapshotStale).map(c -> "False".equals(c.getStatus())).orElse(false)) {
@@ -156,7 +153,7 @@ final class Backfill {
     if (next.state == StepState.Failed) {
       return Optional.empty();
     }
-    replayWindow.recordSnapshotEnd(p, next, creds);
+    snapshotPosition.record(p, next, creds);
     Selection covered = TableCoverage.covered(st).union(tables);
     TableCoverage.record(st.snapshot, covered);
     events.normal(p, "BackfillCompleted", "Backfilled " + list(tables.tables()) + "; they stream from now on");

@@ -52,7 +52,7 @@ final class PhaseMachine {
   private final SnapshotStateGate snapshotState;
   private final ProgressRecorder progress;
   private final PopulatedTargetGate populatedTarget;
-  private final ReplayWindow replayWindow;
+  private final SnapshotPosition snapshotPosition;
   private final SlotWatch slotWatch;
   private final DroppedWritesWatch droppedWritesWatch;
   private final VerificationGate verification;
@@ -75,7 +75,7 @@ final class PhaseMachine {
       SnapshotStateGate snapshotState,
       ProgressRecorder progress,
       PopulatedTargetGate populatedTarget,
-      ReplayWindow replayWindow,
+      SnapshotPosition snapshotPosition,
       SlotWatch slotWatch,
       DroppedWritesWatch droppedWritesWatch,
       VerificationGate verification,
@@ -93,11 +93,11 @@ final class PhaseMachine {
     this.snapshotState = snapshotState;
     this.progress = progress;
     this.populatedTarget = populatedTarget;
-    this.replayWindow = replayWindow;
+    this.snapshotPosition = snapshotPosition;
     this.slotWatch = slotWatch;
     this.droppedWritesWatch = droppedWritesWatch;
     this.verification = verification;
-    this.backfill = new Backfill(children, populatedTarget, replayWindow, events);
+    this.backfill = new Backfill(children, populatedTarget, snapshotPosition, events);
     this.runners = runners;
     this.slotRecords = slotRecords;
     this.abandonedSlots = abandonedSlots;
@@ -255,7 +255,7 @@ final class PhaseMachine {
       return Optional.of(StepPlanner.next(st.snapshot));
     }
     progress.record(p, s, creds);
-    replayWindow.recordSnapshotEnd(p, st.snapshot, creds);
+    snapshotPosition.record(p, st.snapshot, creds);
     return Optional.empty();
   }
 
@@ -329,9 +329,6 @@ final class PhaseMachine {
     boolean missingBefore = st.slot != null && SlotStatus.MISSING.equals(st.slot.state);
     st.slot = slotWatch.observe(p, st.slot, creds);
     boolean lostNow = !missingBefore && st.slot != null && SlotStatus.MISSING.equals(st.slot.state);
-    if (p.getSpec().preflightEnforced()) {
-      replayWindow.observe(p, st.snapshot, creds);
-    }
     SlotWatch.Problem slotProblem = slotWatch.problem(p, st.slot);
     boolean dropped = droppedWrites(p, ctx, s);
     if (slotProblem != null) {
@@ -362,14 +359,13 @@ final class PhaseMachine {
       s.set(ConditionType.Streaming, true, "DeploymentAvailable", message);
       s.set(ConditionType.Ready, true, "Streaming", message);
     }
-    // Slot readings arrive as events (SlotEventSource); pgstream's log, the replay window and an unwritten
+    // Slot readings arrive as events (SlotEventSource); pgstream's log and an unwritten
     // progress record are looked at again after the interval, and unwatched Secrets within the credentials refresh.
     if (lostNow) {
       // The gap guard acts on a lost slot (SlotLost) on the next pass, once this reading is in status.
       return Outcome.after(Duration.ofSeconds(1));
     }
-    boolean watching =
-        replayWindow.pending(p, st) || !p.getSpec().target.effectiveStrictMode() || ProgressRecorder.pending(st);
+    boolean watching = !p.getSpec().target.effectiveStrictMode() || ProgressRecorder.pending(st);
     Outcome watch = Outcome.after(watching ? slotWatch.interval() : PgstreamPipelineReconciler.CREDENTIALS_REFRESH);
     return watch.orSooner(verification.observe(p, s, creds));
   }

@@ -56,13 +56,7 @@ final class TableCoverage {
     return st != null && st.backfill != null && st.backfill.state == StepState.Running && st.backfill.tables != null;
   }
 
-  /** Changes made during a finished backfill may still replay over its copy (see {@link ReplayWindow}). */
-  static boolean replayingBackfill(PgstreamPipelineStatus st) {
-    return st != null && st.backfill != null && st.backfill.state == StepState.Succeeded
-        && !Boolean.TRUE.equals(st.backfill.streamedPast);
-  }
-
-  /** The renderer's inputs from the pipeline's progress: held-out tables, the running backfill, its replay. */
+  /** The renderer's inputs from the pipeline's progress: held-out tables and the running backfill. */
   static RenderOptions renderOptions(PgstreamPipeline p) {
     PgstreamPipelineStatus st = p.getStatus();
     Selection covered = p.getSpec().mode.snapshots() ? covered(st) : null;
@@ -72,7 +66,7 @@ final class TableCoverage {
     List<String> heldOut = TableSelectionChange.between(covered, wanted(p.getSpec())).heldOut();
     Selection backfill =
         backfillRunning(st) ? new Selection(st.backfill.tables, st.backfill.excludedTables) : null;
-    return new RenderOptions(heldOut, covered.tables(), backfill, replayingBackfill(st));
+    return new RenderOptions(heldOut, covered.tables(), backfill);
   }
 
   /** Whether replication would stream no table at all: every selected one waits for a backfill. */

@@ -6,7 +6,7 @@ import io.pgstream.operator.preflight.Jdbc;
 import java.sql.Connection;
 import java.sql.SQLException;
 
-/** WAL positions on the source: where it is now, and whether a slot's consumer has confirmed past a position. */
+/** WAL positions on the source: where it is now. */
 public class SlotPositions {
   private final DatabaseConnector connector;
 
@@ -26,16 +26,5 @@ public class SlotPositions {
    */
   public static String insertLsn(Connection c) throws SQLException {
     return Jdbc.one(c, "SELECT pg_current_wal_insert_lsn()::text", rs -> rs.getString(1)).orElseThrow();
-  }
-
-  /** Whether the slot's confirmed_flush_lsn has reached {@code lsn}: its consumer wrote everything before it. */
-  public boolean confirmedPast(ConnectionSpec source, String user, String password, String slot, String lsn) throws SQLException {
-    try (Connection c = connector.open(source, source.database, user, password)) {
-      return Jdbc.isTrue(
-          c,
-          "SELECT coalesce(confirmed_flush_lsn >= ?::pg_lsn, false) FROM pg_replication_slots WHERE slot_name = ? AND database = current_database()",
-          lsn,
-          slot);
-    }
   }
 }
