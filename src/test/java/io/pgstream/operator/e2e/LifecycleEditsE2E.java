@@ -22,9 +22,6 @@ import io.pgstream.operator.status.StatusUpdater;
 import io.pgstream.operator.support.Pipelines;
 import io.pgstream.operator.support.TestPostgres;
 import io.pgstream.operator.verify.Verifier;
-import java.sql.Connection;
-import java.sql.DriverManager;
-import java.sql.Statement;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
@@ -62,7 +59,7 @@ class LifecycleEditsE2E {
   KubernetesClient admin;
   OperatorProcess operator;
   PodPlayer pods;
-  Writer writer;
+  SourceWriter writer;
   String sourcePassword = PASSWORD_1;
 
   @BeforeAll
@@ -83,7 +80,7 @@ class LifecycleEditsE2E {
         .withFailMessage(() -> "operator not ready:\n" + operator.output())
         .isTrue();
     pods = new PodPlayer(admin, NS, new PgstreamRunner(Peers.pgstream())).start();
-    writer = new Writer(source.port());
+    writer = new SourceWriter(source.port(), SOURCE_DB, "postgres", Peers.env("PGPASSWORD"), 20);
     writer.start();
   }
 
@@ -342,71 +339,5 @@ class LifecycleEditsE2E {
   private static String tail(String text) {
     List<String> lines = text.lines().toList();
     return String.join("\n", lines.subList(Math.max(0, lines.size() - 40), lines.size()));
-  }
-
-  /** Inserts every 20 ms, and updates and deletes now and then, on its own connection, until stopped. */
-  static final class Writer implements Runnable {
-    private final int port;
-    private final Thread thread = new Thread(this, "lifecycle-writer");
-    private volatile boolean running = true;
-    private volatile boolean paused;
-    private volatile long written;
-    private volatile String failure;
-
-    Writer(int port) {
-      this.port = port;
-    }
-
-    void start() {
-      thread.start();
-    }
-
-    long written() {
-      if (failure != null) {
-        throw new AssertionError("the writer failed: " + failure);
-      }
-      return written;
-    }
-
-    /** Waits until no statement is in flight, so a verification compares a still source. */
-    void pause() {
-      paused = true;
-      synchronized (this) {
-        written();
-      }
-    }
-
-    void resume() {
-      paused = false;
-    }
-
-    void stop() throws InterruptedException {
-      running = false;
-      thread.join(10_000);
-    }
-
-    @Override
-    public void run() {
-      try (Connection c = DriverManager.getConnection("jdbc:postgresql://127.0.0.1:" + port + "/" + SOURCE_DB, "postgres", Peers.env("PGPASSWORD"));
-          Statement s = c.createStatement()) {
-        for (long i = 1; running; i++) {
-          synchronized (this) {
-            if (!paused) {
-              s.execute("INSERT INTO public.items (v) VALUES ('w-" + i + "')");
-              if (i % 7 == 0) {
-                s.execute("UPDATE public.items SET n = n + 1 WHERE id = (SELECT max(id) - 3 FROM public.items)");
-              }
-              if (i % 11 == 0) {
-                s.execute("DELETE FROM public.items WHERE id = (SELECT min(id) FROM public.items)");
-              }
-              written++;
-            }
-          }
-          Thread.sleep(20);
-        }
-      } catch (Exception e) {
-        failure = e.toString();
-      }
-    }
   }
 }

@@ -11,9 +11,6 @@ import io.pgstream.operator.dependent.PgstreamPods;
 import io.pgstream.operator.dependent.Step;
 import io.pgstream.operator.support.Pipelines;
 import io.pgstream.operator.support.TestPostgres;
-import java.sql.Connection;
-import java.sql.DriverManager;
-import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -61,7 +58,7 @@ class StreamRestartE2E {
     assertThat(init.waitFor()).as(init.output()).isZero();
 
     List<String> args = PgstreamPods.args(List.of("run"), PgstreamConfigRenderer.REPLICATION_FILE);
-    Writer writer = new Writer(source.port());
+    SourceWriter writer = new SourceWriter(source.port(), "restart_e2e", "restart_src", PW, 10);
     writer.start();
     PgstreamRunner.Started run = null;
     try {
@@ -109,52 +106,5 @@ class StreamRestartE2E {
     extra.removeAll(onSource);
     return "target differs from source after " + RESTARTS + " restarts: source " + rows(source, "restart_e2e") + ", target "
         + rows(target, "restart_e2e_target") + "; ids missing on the target " + missing + ", extra " + extra;
-  }
-
-  /** One autocommit connection: an insert every 10 ms, an update every 7th and a delete every 11th. */
-  static final class Writer implements Runnable {
-    private final int port;
-    private final Thread thread = new Thread(this, "restart-writer");
-    private volatile boolean running = true;
-    private volatile long written;
-    private volatile Exception failure;
-
-    Writer(int port) {
-      this.port = port;
-    }
-
-    void start() {
-      thread.start();
-    }
-
-    void stop() throws InterruptedException {
-      running = false;
-      thread.join(10_000);
-    }
-
-    long written() {
-      assertThat(failure).as("the writer failed").isNull();
-      return written;
-    }
-
-    @Override
-    public void run() {
-      try (Connection c = DriverManager.getConnection("jdbc:postgresql://127.0.0.1:" + port + "/restart_e2e", "restart_src", PW);
-          Statement s = c.createStatement()) {
-        for (long i = 1; running; i++) {
-          s.execute("INSERT INTO public.items (v) VALUES ('w-" + i + "')");
-          if (i % 7 == 0) {
-            s.execute("UPDATE public.items SET n = n + 1 WHERE id = (SELECT max(id) - 3 FROM public.items)");
-          }
-          if (i % 11 == 0) {
-            s.execute("DELETE FROM public.items WHERE id = (SELECT min(id) FROM public.items)");
-          }
-          written = i;
-          Thread.sleep(10);
-        }
-      } catch (Exception e) {
-        failure = e;
-      }
-    }
   }
 }
