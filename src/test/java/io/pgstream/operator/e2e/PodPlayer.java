@@ -26,7 +26,8 @@ import java.util.concurrent.TimeUnit;
 /**
  * Plays, for one namespace of the bare API server, what a node and kube-controller-manager would do,
  * with the real pgstream binary: a Job's pod runs once and the Job controller's status follows its
- * exit; the Deployment's pod runs its current template, is replaced when the template changes,
+ * exit; the Deployment's pod (a Pod object while its process runs, as the operator would see one) runs
+ * its current template, is replaced when the template changes,
  * restarted after a crash, and reported available once pgstream's /ready answers; a pod whose Job or
  * Deployment is deleted is stopped; and, as the garbage collector does, a foreground deletion finishes
  * only after the pod is gone.
@@ -147,6 +148,7 @@ final class PodPlayer implements AutoCloseable {
         stop(name, "template changed");
         // One streaming pod per Deployment (replicas 1, strategy Recreate): the old one is gone first.
         streamingPods.put(name, new StreamingPod(generation, pgstream.startPod(admin, namespace, d.getSpec().getTemplate().getSpec())));
+        controllers.streamingPodStarted(namespace, name);
         record("deployment " + name + " generation " + generation + " pod started");
         continue;
       }
@@ -179,6 +181,7 @@ final class PodPlayer implements AutoCloseable {
     StreamingPod pod = streamingPods.remove(deployment);
     if (pod != null) {
       pod.run.stop();
+      controllers.streamingPodGone(namespace, deployment);
       record("deployment " + deployment + " pod stopped (" + why + ")");
     }
   }

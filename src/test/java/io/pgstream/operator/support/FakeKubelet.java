@@ -234,6 +234,18 @@ public final class FakeKubelet {
     deploymentAvailable(namespace, deployment);
   }
 
+  /** A streaming pod of the Deployment's current template, running (what the ReplicaSet and the kubelet show). */
+  public void streamingPodStarted(String namespace, String deployment) {
+    Pod pod = streamingPod(namespace, deployment);
+    pod.setStatus(new PodStatusBuilder().withPhase("Running").build());
+    client.pods().inNamespace(namespace).resource(pod).updateStatus();
+  }
+
+  /** The streaming pod's object removed once its container has exited. */
+  public void streamingPodGone(String namespace, String deployment) {
+    client.pods().inNamespace(namespace).withName(deployment + "-x1").withGracePeriod(0).delete();
+  }
+
   /** The streaming container restarted in its pod (the kubelet counts restarts per container). */
   public void streamingContainerRestarted(String namespace, String deployment) {
     Pod pod = streamingPod(namespace, deployment);
