@@ -147,8 +147,8 @@ final class PodPlayer implements AutoCloseable {
       if (pod == null || pod.generation != generation) {
         stop(name, "template changed");
         // One streaming pod per Deployment (replicas 1, strategy Recreate): the old one is gone first.
+        controllers.streamingPodStarted(d);
         streamingPods.put(name, new StreamingPod(generation, pgstream.startPod(admin, namespace, d.getSpec().getTemplate().getSpec())));
-        controllers.streamingPodStarted(namespace, name);
         record("deployment " + name + " generation " + generation + " pod started");
         continue;
       }

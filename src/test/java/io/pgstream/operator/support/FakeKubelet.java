@@ -13,6 +13,7 @@ import io.fabric8.kubernetes.api.model.batch.v1.JobCondition;
 import io.fabric8.kubernetes.api.model.batch.v1.JobConditionBuilder;
 import io.fabric8.kubernetes.api.model.batch.v1.JobStatusBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.dsl.NonDeletingOperation;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.List;
@@ -234,11 +235,14 @@ public final class FakeKubelet {
     deploymentAvailable(namespace, deployment);
   }
 
-  /** A streaming pod of the Deployment's current template, running (what the ReplicaSet and the kubelet show). */
-  public void streamingPodStarted(String namespace, String deployment) {
-    Pod pod = streamingPod(namespace, deployment);
+  /**
+   * A streaming pod of {@code d}'s template, running: what the ReplicaSet controller and the kubelet
+   * show before the container starts, even if the Deployment is being deleted meanwhile.
+   */
+  public void streamingPodStarted(Deployment d) {
+    Pod pod = createStreamingPod(d);
     pod.setStatus(new PodStatusBuilder().withPhase("Running").build());
-    client.pods().inNamespace(namespace).resource(pod).updateStatus();
+    client.pods().inNamespace(d.getMetadata().getNamespace()).resource(pod).updateStatus();
   }
 
   /** The streaming pod's object removed once its container has exited. */
@@ -256,27 +260,28 @@ public final class FakeKubelet {
 
   /** The Deployment's one pod, created from its template on first use. */
   private Pod streamingPod(String namespace, String deployment) {
-    String name = deployment + "-x1";
-    Pod existing = client.pods().inNamespace(namespace).withName(name).get();
-    if (existing != null) {
-      return existing;
-    }
+    Pod existing = client.pods().inNamespace(namespace).withName(deployment + "-x1").get();
+    return existing != null ? existing : createStreamingPod(client.apps().deployments().inNamespace(namespace).withName(deployment).get());
+  }
+
+  private Pod createStreamingPod(Deployment d) {
+    String namespace = d.getMetadata().getNamespace();
     ensureDefaultServiceAccount(namespace);
-    Deployment d = client.apps().deployments().inNamespace(namespace).withName(deployment).get();
     return client
         .pods()
         .inNamespace(namespace)
         .resource(
             new PodBuilder()
                 .withNewMetadata()
-                .withName(name)
+                .withName(d.getMetadata().getName() + "-x1")
                 .withNamespace(namespace)
                 .withLabels(d.getSpec().getTemplate().getMetadata().getLabels())
                 .endMetadata()
                 .withSpec(d.getSpec().getTemplate().getSpec())
                 .build())
-        .create();
+        .createOr(NonDeletingOperation::update);
   }
+
 
   /** The service-account controller gives every namespace its default account; pods need it to be admitted. */
   private void ensureDefaultServiceAccount(String namespace) {
