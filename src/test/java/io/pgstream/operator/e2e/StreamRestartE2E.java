@@ -38,7 +38,7 @@ class StreamRestartE2E {
   final PgstreamRunner pgstream = new PgstreamRunner(Peers.pgstream());
 
   @Test
-  void restartsUnderWritesNeitherLoseNorRepeatAChange() throws Exception {
+  void restartsUnderWritesLeaveTheTargetEqualToTheSource() throws Exception {
     // Rerunnable on the same peers: the logins own these databases.
     source.execute("postgres", "DROP DATABASE IF EXISTS restart_e2e WITH (FORCE)");
     target.execute("postgres", "DROP DATABASE IF EXISTS restart_e2e_target WITH (FORCE)");
