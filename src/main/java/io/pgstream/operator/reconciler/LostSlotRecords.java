@@ -44,7 +44,7 @@ final class LostSlotRecords {
       return;
     }
     ConnectionSpec source = p.getSpec().source;
-    String current = p.getSpec().mode.replicates() ? ReplicationSlots.slotFor(p) : null;
+    String current = p.getSpec().mode != null && p.getSpec().mode.replicates() ? ReplicationSlots.slotFor(p) : null;
     List<SlotRecord> found = new ArrayList<>();
     Set<String> names = new LinkedHashSet<>();
     row.filter(r -> r.slot() != null).ifPresent(r -> {

@@ -110,6 +110,7 @@ final class PhaseMachine {
   /** Validate, check the gates, then init → snapshot → streaming, each after the one before finished. */
   Outcome progress(PgstreamPipeline p, Context<PgstreamPipeline> ctx, StatusUpdater s) {
     slotRecords.remember(p, s.status());
+    boolean unrecorded = snapshotState.restoreFirst(p, ctx, s.status());
     List<String> problems = PipelineValidator.validate(p);
     if (!problems.isEmpty()) {
       String message = "Invalid spec: " + String.join("; ", problems);
@@ -117,7 +118,8 @@ final class PhaseMachine {
       s.phase(Phase.Failed);
       s.set(ConditionType.ConfigRendered, false, reason, message);
       Blocking.blocked(s, reason, message);
-      return Outcome.onChange();
+      // Records that could not be rebuilt yet are looked for again; the spec itself only changes by an edit.
+      return unrecorded ? Outcome.after(Blocking.recheckDelay(s.status(), clock)) : Outcome.onChange();
     }
     Blocker refused = allowLists.check(p, s);
     if (refused != null) {

@@ -1,0 +1,131 @@
+package io.pgstream.operator.reconciler;
+
+import static io.pgstream.operator.support.Pipelines.NAMESPACE;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.fabric8.kubernetes.api.model.Event;
+import io.fabric8.kubernetes.api.model.KubernetesResourceList;
+import io.fabric8.kubernetes.api.model.batch.v1.Job;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.dsl.NonNamespaceOperation;
+import io.fabric8.kubernetes.client.dsl.Resource;
+import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
+import io.javaoperatorsdk.operator.Operator;
+import io.pgstream.operator.api.PgstreamPipeline;
+import io.pgstream.operator.api.PgstreamPipelineStatus;
+import io.pgstream.operator.api.PrepareSpec;
+import io.pgstream.operator.api.SecretKeyRef;
+import io.pgstream.operator.api.SecretValueSource;
+import io.pgstream.operator.api.SlotRecordState;
+import io.pgstream.operator.api.SourcePrepareSpec;
+import io.pgstream.operator.config.ReplicationSlots;
+import io.pgstream.operator.support.Conditions;
+import io.pgstream.operator.support.FakeKubelet;
+import io.pgstream.operator.support.Pipelines;
+import io.pgstream.operator.support.TestDatabases;
+import io.pgstream.operator.support.TestOperators;
+import java.time.Duration;
+import java.util.function.Consumer;
+import org.awaitility.Awaitility;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Status erased while the step Jobs survive: the slot records come back whatever else is wrong with
+ * the spec, so deletion still names (or drops) the slot. The real operator on the mock API server,
+ * the slot on the real test PostgreSQL.
+ */
+@EnableKubernetesMockClient(crud = true)
+class ErasedSlotRecordsTest {
+  static final String NAME = "orders";
+  static final String SLOT = ReplicationSlots.defaultName(NAMESPACE, NAME);
+
+  KubernetesClient client;
+  FakeKubelet kubelet;
+  Operator operator;
+
+  @BeforeEach
+  void start() {
+    Awaitility.setDefaultTimeout(Duration.ofSeconds(30));
+    kubelet = new FakeKubelet(client);
+    operator = TestOperators.started(client);
+  }
+
+  @AfterEach
+  void stop() {
+    Awaitility.reset();
+    operator.stop();
+    TestDatabases.dropSlots();
+  }
+
+  @Test
+  void statusErasedUnderAnInvalidSpecGetsTheSlotRecordBackAndDeletionNamesTheSlot() {
+    driveToStreaming();
+    // An admin login over sslMode disable: refused by validation (the model's PREPARE move on a plaintext source).
+    edit(p -> {
+      p.getSpec().prepare = new PrepareSpec();
+      p.getSpec().prepare.source = new SourcePrepareSpec();
+      p.getSpec().prepare.source.adminUsername = new SecretValueSource(new SecretKeyRef(NAME + "-source", "username"));
+      p.getSpec().prepare.source.adminPassword = new SecretValueSource(new SecretKeyRef(NAME + "-source", "password"));
+    });
+    await().until(() -> "False/SslModeTooWeakForAdminLogin".equals(Conditions.of(pipeline(), "Ready")));
+
+    PgstreamPipeline erased = pipeline();
+    erased.setStatus(new PgstreamPipelineStatus());
+    pipelines().resource(erased).updateStatus();
+
+    await().until(() -> pipeline().getStatus().slotsCreated != null);
+    assertThat(pipeline().getStatus().slotsCreated).singleElement().satisfies(r -> {
+      assertThat(r.name).isEqualTo(SLOT);
+      assertThat(r.state).isEqualTo(SlotRecordState.Current);
+    });
+    assertThat(Conditions.of(pipeline(), "Ready")).as("the invalid spec still ends as its condition").isEqualTo("False/SslModeTooWeakForAdminLogin");
+
+    pipelines().withName(NAME).delete();
+    await().until(() -> pipeline() == null);
+    assertThat(client.v1().events().inNamespace(NAMESPACE).list().getItems())
+        .filteredOn(e -> "SlotRetained".equals(e.getReason()))
+        .extracting(Event::getMessage)
+        .singleElement()
+        .asString()
+        .contains(SLOT);
+    assertThat(TestDatabases.slotExists(SLOT)).as("deletionPolicy Retain keeps it").isTrue();
+  }
+
+  private void driveToStreaming() {
+    Pipelines.secretsFor(NAME).forEach(s -> client.resource(s).create());
+    pipelines().resource(Pipelines.onTestDatabase(NAME)).create();
+    await().until(() -> job("init") != null);
+    TestDatabases.createSlot(SLOT);
+    kubelet.jobSucceeded(NAMESPACE, NAME + "-init");
+    await().until(() -> job("snapshot") != null);
+    kubelet.jobSucceeded(NAMESPACE, NAME + "-snapshot");
+    await().until(() -> {
+      kubelet.keepAvailable(NAMESPACE, NAME + "-stream");
+      return "True/Streaming".equals(Conditions.of(pipeline(), "Ready"));
+    });
+  }
+
+  private void edit(Consumer<PgstreamPipeline> change) {
+    await().ignoreExceptions().until(() -> {
+      PgstreamPipeline p = pipeline();
+      change.accept(p);
+      pipelines().resource(p).update();
+      return true;
+    });
+  }
+
+  private NonNamespaceOperation<PgstreamPipeline, KubernetesResourceList<PgstreamPipeline>, Resource<PgstreamPipeline>> pipelines() {
+    return client.resources(PgstreamPipeline.class).inNamespace(NAMESPACE);
+  }
+
+  private PgstreamPipeline pipeline() {
+    return pipelines().withName(NAME).get();
+  }
+
+  private Job job(String step) {
+    return client.batch().v1().jobs().inNamespace(NAMESPACE).withName(NAME + "-" + step).get();
+  }
+}
