@@ -212,6 +212,9 @@ final class PhaseMachine {
       s.set(ConditionType.SnapshotCompleted, false, "WaitingForInit", "The snapshot starts after pgstream init");
       return Optional.of(StepPlanner.next(st.init));
     }
+    if (slotRecords.leaveOthers(p, st)) {
+      abandonedSlots.drop(p, st, creds, () -> ctx.getPrimaryCache().list().toList());
+    }
     progress.record(p, s, creds);
     Blocker handOver = prepare.handOver(p, s, creds);
     return handOver == null ? Optional.empty() : Optional.of(waitFor(s, Phase.Failed, handOver));

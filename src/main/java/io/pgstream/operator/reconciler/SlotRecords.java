@@ -59,6 +59,34 @@ final class SlotRecords {
     return true;
   }
 
+  /**
+   * pgstream init succeeded for the spec's slot: from now on the pipeline streams from it alone. A
+   * Current record of another slot (recorded for an earlier source or slot while a step ran, so no
+   * gap decision left it behind) turns Abandoned, and the recorded deletionPolicy drops or names it.
+   * A record that may be the same slot under another endpoint name stays. True when one was left.
+   */
+  boolean leaveOthers(PgstreamPipeline p, PgstreamPipelineStatus st) {
+    if (st.slotsCreated == null) {
+      return false;
+    }
+    SlotRecord mine = record(ReplicationSlots.slotFor(p), p.getSpec().source);
+    mine.systemIdentifier = st.sourceSystemIdentifier;
+    boolean left = false;
+    for (SlotRecord r : st.slotsCreated) {
+      if (current(r) && !maybeSameSlot(r, mine)) {
+        r.state = SlotRecordState.Abandoned;
+        left = true;
+      }
+    }
+    return left;
+  }
+
+  /** Same name and database, and no known system identifiers that tell the servers apart. */
+  private static boolean maybeSameSlot(SlotRecord a, SlotRecord b) {
+    boolean serversDiffer = a.systemIdentifier != null && b.systemIdentifier != null && !a.systemIdentifier.equals(b.systemIdentifier);
+    return Objects.equals(a.name, b.name) && Objects.equals(a.database, b.database) && !serversDiffer;
+  }
+
   /** A Current record of {@code slot} on the database {@code source} names, recorded now. */
   SlotRecord record(String slot, ConnectionSpec source) {
     SlotRecord r = new SlotRecord();

@@ -12,6 +12,7 @@ import io.fabric8.kubernetes.client.dsl.NonNamespaceOperation;
 import io.fabric8.kubernetes.client.dsl.Resource;
 import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
 import io.javaoperatorsdk.operator.Operator;
+import io.pgstream.operator.api.DeletionPolicy;
 import io.pgstream.operator.api.PgstreamPipeline;
 import io.pgstream.operator.api.PgstreamPipelineStatus;
 import io.pgstream.operator.api.PrepareSpec;
@@ -33,14 +34,15 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * Status erased while the step Jobs survive: the slot records come back whatever else is wrong with
- * the spec, so deletion still names (or drops) the slot. The real operator on the mock API server,
- * the slot on the real test PostgreSQL.
+ * The lifecycle model's "no slot forgotten" findings as regressions: every slot the pipeline made
+ * stays recorded until deletionPolicy drops or names it, whatever the order of edits, status loss and
+ * step Jobs. The real operator on the mock API server, the slots on the real test PostgreSQL.
  */
 @EnableKubernetesMockClient(crud = true)
-class ErasedSlotRecordsTest {
+class ForgottenSlotsTest {
   static final String NAME = "orders";
   static final String SLOT = ReplicationSlots.defaultName(NAMESPACE, NAME);
+  static final String MOVED = "pgstream_moved";
 
   KubernetesClient client;
   FakeKubelet kubelet;
@@ -92,6 +94,39 @@ class ErasedSlotRecordsTest {
         .asString()
         .contains(SLOT);
     assertThat(TestDatabases.slotExists(SLOT)).as("deletionPolicy Retain keeps it").isTrue();
+  }
+
+  @Test
+  void aSlotRecordedForAChangeDuringARunningSnapshotLeavesTheOldSlotAbandonedOnceItsInitSucceeds() {
+    Pipelines.secretsFor(NAME).forEach(s -> client.resource(s).create());
+    PgstreamPipeline p = Pipelines.onTestDatabase(NAME);
+    p.getSpec().deletionPolicy = DeletionPolicy.Delete;
+    pipelines().resource(p).create();
+    await().until(() -> job("init") != null);
+    String firstInit = job("init").getMetadata().getUid();
+    TestDatabases.createSlot(SLOT);
+    kubelet.jobSucceeded(NAMESPACE, NAME + "-init");
+    await().until(() -> job("snapshot") != null);
+
+    // The snapshot runs: the slot change waits for it (PhaseTable), yet the new slot is recorded and init makes it.
+    edit(q -> q.getSpec().replicationSlot = MOVED);
+    await().until(() -> job("init") != null && !firstInit.equals(job("init").getMetadata().getUid()));
+    TestDatabases.createSlot(MOVED);
+    kubelet.jobSucceeded(NAMESPACE, NAME + "-init");
+
+    await().until(() -> !TestDatabases.slotExists(SLOT));
+    assertThat(pipeline().getStatus().slotsCreated)
+        .as("the old slot's record goes with it; the new one is the pipeline's")
+        .singleElement()
+        .satisfies(r -> {
+          assertThat(r.name).isEqualTo(MOVED);
+          assertThat(r.state).isEqualTo(SlotRecordState.Current);
+        });
+    assertThat(client.v1().events().inNamespace(NAMESPACE).list().getItems())
+        .filteredOn(e -> "SlotDropped".equals(e.getReason()))
+        .extracting(Event::getMessage)
+        .anySatisfy(m -> assertThat(m).contains(SLOT));
+    assertThat(TestDatabases.slotExists(MOVED)).isTrue();
   }
 
   private void driveToStreaming() {
