@@ -43,6 +43,7 @@ class ForgottenSlotsTest {
   static final String NAME = "orders";
   static final String SLOT = ReplicationSlots.defaultName(NAMESPACE, NAME);
   static final String MOVED = "pgstream_moved";
+  static final String OTHER_DB = "app_moved";
 
   KubernetesClient client;
   FakeKubelet kubelet;
@@ -127,6 +128,31 @@ class ForgottenSlotsTest {
         .extracting(Event::getMessage)
         .anySatisfy(m -> assertThat(m).contains(SLOT));
     assertThat(TestDatabases.slotExists(MOVED)).isTrue();
+  }
+
+  @Test
+  void statusErasedAfterTheSourceMovedToAnotherDatabaseOfTheServerStillFindsTheSlotInitMadeInTheOldOne() {
+    TestDatabases.ready().database(OTHER_DB, "postgres", "CREATE TABLE public.orders (id int PRIMARY KEY, total bigint)");
+    Pipelines.secretsFor(NAME).forEach(s -> client.resource(s).create());
+    pipelines().resource(Pipelines.onTestDatabase(NAME)).create();
+    await().until(() -> job("init") != null);
+    // The init pod made the slot in the spec's database, and runs on; the source moves meanwhile.
+    TestDatabases.createSlot(SLOT);
+    edit(p -> p.getSpec().source.database = OTHER_DB);
+    await().until(() -> pipeline().getMetadata().getGeneration().equals(pipeline().getStatus().observedGeneration));
+
+    PgstreamPipeline erased = pipeline();
+    erased.setStatus(new PgstreamPipelineStatus());
+    pipelines().resource(erased).updateStatus();
+
+    await().until(() -> pipeline().getStatus() != null && pipeline().getStatus().slotsCreated != null);
+    assertThat(pipeline().getStatus().slotsCreated).singleElement().satisfies(r -> {
+      assertThat(r.name).isEqualTo(SLOT);
+      assertThat(r.database).as("where the slot is, not where the spec points").isEqualTo(TestDatabases.SOURCE_DB);
+      assertThat(r.state).isEqualTo(SlotRecordState.Abandoned);
+    });
+    await().until(() -> client.v1().events().inNamespace(NAMESPACE).list().getItems().stream()
+        .anyMatch(e -> "SlotAbandoned".equals(e.getReason()) && e.getMessage().contains(SLOT)));
   }
 
   private void driveToStreaming() {
