@@ -7,6 +7,7 @@ import io.pgstream.operator.api.PgstreamPipelineStatus;
 import io.pgstream.operator.api.SlotRecord;
 import io.pgstream.operator.api.SlotRecordState;
 import io.pgstream.operator.config.ReplicationSlots;
+import io.pgstream.operator.slots.SlotClaimants;
 import java.time.Clock;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
@@ -169,10 +170,9 @@ final class SlotRecords {
         .toList();
   }
 
-  /** Another pipeline records {@code r}'s slot as its current one: it is not ours to drop. */
+  /** Another pipeline records {@code r}'s slot ({@link SlotClaimants}): it is not ours to drop or take over. */
   static boolean slotClaimedByOthers(PgstreamPipeline p, SlotRecord r, Collection<PgstreamPipeline> all) {
-    return others(p, all).stream()
-        .anyMatch(o -> forDeletion(o).stream().anyMatch(theirs -> current(theirs) && theirs.name.equals(r.name) && sameDatabase(theirs, r)));
+    return !SlotClaimants.of(p, r.name, r.host, r.port, r.systemIdentifier, all).isEmpty();
   }
 
   private static List<PgstreamPipeline> others(PgstreamPipeline p, Collection<PgstreamPipeline> all) {

@@ -1,7 +1,6 @@
 package io.pgstream.operator.reconciler;
 
 import io.javaoperatorsdk.operator.api.reconciler.Context;
-import io.pgstream.operator.api.ConnectionSpec;
 import io.pgstream.operator.api.PgstreamPipeline;
 import io.pgstream.operator.api.PgstreamPipelineSpec;
 import io.pgstream.operator.api.PgstreamPipelineStatus;
@@ -23,6 +22,7 @@ import io.pgstream.operator.preflight.DatabaseConnector;
 import io.pgstream.operator.preflight.Jdbc;
 import io.pgstream.operator.preflight.TableSelection;
 import io.pgstream.operator.preflight.TargetTables;
+import io.pgstream.operator.slots.SlotClaimants;
 import io.pgstream.operator.status.ConditionType;
 import io.pgstream.operator.status.EventRecorder;
 import io.pgstream.operator.status.StatusUpdater;
@@ -144,7 +144,9 @@ final class SnapshotStateGate {
           throw e; // a missing target database (createTargetDb makes it) holds nothing
         }
       }
-      return new ProgressVerdict.Findings(record.orElse(null), slot, slotExists, slot != null && claimedByAnother(p, ctx, slot), populated);
+      boolean claimed = slot != null
+          && !SlotClaimants.of(p, slot, spec.source.host, spec.source.effectivePort(), null, ctx.getPrimaryCache().list().toList()).isEmpty();
+      return new ProgressVerdict.Findings(record.orElse(null), slot, slotExists, claimed, populated);
     }
   }
 
@@ -158,23 +160,6 @@ final class SnapshotStateGate {
       }
       throw e;
     }
-  }
-
-  /** Another pipeline on the same source database records this slot name as its own. */
-  private static boolean claimedByAnother(PgstreamPipeline p, Context<PgstreamPipeline> ctx, String slot) {
-    ConnectionSpec mine = p.getSpec().source;
-    return ctx.getPrimaryCache().list().anyMatch(other -> {
-      if (other.getMetadata().getUid() != null && other.getMetadata().getUid().equals(p.getMetadata().getUid())
-          || other.getStatus() == null || other.getSpec() == null || other.getSpec().source == null) {
-        return false;
-      }
-      ConnectionSpec theirs = other.getSpec().source;
-      boolean sameDatabase = Objects.equals(theirs.host, mine.host) && theirs.effectivePort() == mine.effectivePort()
-          && Objects.equals(theirs.database, mine.database);
-      boolean names = slot.equals(other.getStatus().replicationSlot)
-          || (other.getStatus().slotsCreated != null && other.getStatus().slotsCreated.stream().anyMatch(r -> slot.equals(r.name)));
-      return sameDatabase && names;
-    });
   }
 
   private void adopt(
