@@ -5,11 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.fabric8.kubernetes.api.model.Event;
-import io.fabric8.kubernetes.api.model.KubernetesResourceList;
-import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.dsl.NonNamespaceOperation;
-import io.fabric8.kubernetes.client.dsl.Resource;
 import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
 import io.javaoperatorsdk.operator.Operator;
 import io.pgstream.operator.api.DeletionPolicy;
@@ -23,6 +19,7 @@ import io.pgstream.operator.api.SourcePrepareSpec;
 import io.pgstream.operator.config.ReplicationSlots;
 import io.pgstream.operator.support.Conditions;
 import io.pgstream.operator.support.FakeKubelet;
+import io.pgstream.operator.support.PipelineObjects;
 import io.pgstream.operator.support.Pipelines;
 import io.pgstream.operator.support.TestDatabases;
 import io.pgstream.operator.support.TestOperators;
@@ -48,11 +45,13 @@ class ForgottenSlotsTest {
   KubernetesClient client;
   FakeKubelet kubelet;
   Operator operator;
+  PipelineObjects objects;
 
   @BeforeEach
   void start() {
     Awaitility.setDefaultTimeout(Duration.ofSeconds(30));
     kubelet = new FakeKubelet(client);
+    objects = new PipelineObjects(client, NAME);
     operator = TestOperators.started(client);
   }
 
@@ -73,21 +72,21 @@ class ForgottenSlotsTest {
       p.getSpec().prepare.source.adminUsername = new SecretValueSource(new SecretKeyRef(NAME + "-source", "username"));
       p.getSpec().prepare.source.adminPassword = new SecretValueSource(new SecretKeyRef(NAME + "-source", "password"));
     });
-    await().until(() -> "False/SslModeTooWeakForAdminLogin".equals(Conditions.of(pipeline(), "Ready")));
+    await().until(() -> "False/SslModeTooWeakForAdminLogin".equals(Conditions.of(objects.pipeline(), "Ready")));
 
-    PgstreamPipeline erased = pipeline();
+    PgstreamPipeline erased = objects.pipeline();
     erased.setStatus(new PgstreamPipelineStatus());
-    pipelines().resource(erased).updateStatus();
+    objects.pipelines().resource(erased).updateStatus();
 
-    await().until(() -> pipeline().getStatus().slotsCreated != null);
-    assertThat(pipeline().getStatus().slotsCreated).singleElement().satisfies(r -> {
+    await().until(() -> objects.pipeline().getStatus().slotsCreated != null);
+    assertThat(objects.pipeline().getStatus().slotsCreated).singleElement().satisfies(r -> {
       assertThat(r.name).isEqualTo(SLOT);
       assertThat(r.state).isEqualTo(SlotRecordState.Current);
     });
-    assertThat(Conditions.of(pipeline(), "Ready")).as("the invalid spec still ends as its condition").isEqualTo("False/SslModeTooWeakForAdminLogin");
+    assertThat(Conditions.of(objects.pipeline(), "Ready")).as("the invalid spec still ends as its condition").isEqualTo("False/SslModeTooWeakForAdminLogin");
 
-    pipelines().withName(NAME).delete();
-    await().until(() -> pipeline() == null);
+    objects.pipelines().withName(NAME).delete();
+    await().until(() -> objects.pipeline() == null);
     assertThat(client.v1().events().inNamespace(NAMESPACE).list().getItems())
         .filteredOn(e -> "SlotRetained".equals(e.getReason()))
         .extracting(Event::getMessage)
@@ -102,21 +101,21 @@ class ForgottenSlotsTest {
     Pipelines.secretsFor(NAME).forEach(s -> client.resource(s).create());
     PgstreamPipeline p = Pipelines.onTestDatabase(NAME);
     p.getSpec().deletionPolicy = DeletionPolicy.Delete;
-    pipelines().resource(p).create();
-    await().until(() -> job("init") != null);
-    String firstInit = job("init").getMetadata().getUid();
+    objects.pipelines().resource(p).create();
+    await().until(() -> objects.job("init") != null);
+    String firstInit = objects.job("init").getMetadata().getUid();
     TestDatabases.createSlot(SLOT);
     kubelet.jobSucceeded(NAMESPACE, NAME + "-init");
-    await().until(() -> job("snapshot") != null);
+    await().until(() -> objects.job("snapshot") != null);
 
     // The snapshot runs: the slot change waits for it (PhaseTable), yet the new slot is recorded and init makes it.
     edit(q -> q.getSpec().replicationSlot = MOVED);
-    await().until(() -> job("init") != null && !firstInit.equals(job("init").getMetadata().getUid()));
+    await().until(() -> objects.job("init") != null && !firstInit.equals(objects.job("init").getMetadata().getUid()));
     TestDatabases.createSlot(MOVED);
     kubelet.jobSucceeded(NAMESPACE, NAME + "-init");
 
     await().until(() -> !TestDatabases.slotExists(SLOT));
-    assertThat(pipeline().getStatus().slotsCreated)
+    assertThat(objects.pipeline().getStatus().slotsCreated)
         .as("the old slot's record goes with it; the new one is the pipeline's")
         .singleElement()
         .satisfies(r -> {
@@ -134,19 +133,19 @@ class ForgottenSlotsTest {
   void statusErasedAfterTheSourceMovedToAnotherDatabaseOfTheServerStillFindsTheSlotInitMadeInTheOldOne() {
     TestDatabases.ready().database(OTHER_DB, "postgres", "CREATE TABLE public.orders (id int PRIMARY KEY, total bigint)");
     Pipelines.secretsFor(NAME).forEach(s -> client.resource(s).create());
-    pipelines().resource(Pipelines.onTestDatabase(NAME)).create();
-    await().until(() -> job("init") != null);
+    objects.pipelines().resource(Pipelines.onTestDatabase(NAME)).create();
+    await().until(() -> objects.job("init") != null);
     // The init pod made the slot in the spec's database, and runs on; the source moves meanwhile.
     TestDatabases.createSlot(SLOT);
     edit(p -> p.getSpec().source.database = OTHER_DB);
-    await().until(() -> pipeline().getMetadata().getGeneration().equals(pipeline().getStatus().observedGeneration));
+    await().until(() -> objects.pipeline().getMetadata().getGeneration().equals(objects.pipeline().getStatus().observedGeneration));
 
-    PgstreamPipeline erased = pipeline();
+    PgstreamPipeline erased = objects.pipeline();
     erased.setStatus(new PgstreamPipelineStatus());
-    pipelines().resource(erased).updateStatus();
+    objects.pipelines().resource(erased).updateStatus();
 
-    await().until(() -> pipeline().getStatus() != null && pipeline().getStatus().slotsCreated != null);
-    assertThat(pipeline().getStatus().slotsCreated).singleElement().satisfies(r -> {
+    await().until(() -> objects.pipeline().getStatus() != null && objects.pipeline().getStatus().slotsCreated != null);
+    assertThat(objects.pipeline().getStatus().slotsCreated).singleElement().satisfies(r -> {
       assertThat(r.name).isEqualTo(SLOT);
       assertThat(r.database).as("where the slot is, not where the spec points").isEqualTo(TestDatabases.SOURCE_DB);
       assertThat(r.state).isEqualTo(SlotRecordState.Abandoned);
@@ -157,36 +156,24 @@ class ForgottenSlotsTest {
 
   private void driveToStreaming() {
     Pipelines.secretsFor(NAME).forEach(s -> client.resource(s).create());
-    pipelines().resource(Pipelines.onTestDatabase(NAME)).create();
-    await().until(() -> job("init") != null);
+    objects.pipelines().resource(Pipelines.onTestDatabase(NAME)).create();
+    await().until(() -> objects.job("init") != null);
     TestDatabases.createSlot(SLOT);
     kubelet.jobSucceeded(NAMESPACE, NAME + "-init");
-    await().until(() -> job("snapshot") != null);
+    await().until(() -> objects.job("snapshot") != null);
     kubelet.jobSucceeded(NAMESPACE, NAME + "-snapshot");
     await().until(() -> {
       kubelet.keepAvailable(NAMESPACE, NAME + "-stream");
-      return "True/Streaming".equals(Conditions.of(pipeline(), "Ready"));
+      return "True/Streaming".equals(Conditions.of(objects.pipeline(), "Ready"));
     });
   }
 
   private void edit(Consumer<PgstreamPipeline> change) {
     await().ignoreExceptions().until(() -> {
-      PgstreamPipeline p = pipeline();
+      PgstreamPipeline p = objects.pipeline();
       change.accept(p);
-      pipelines().resource(p).update();
+      objects.pipelines().resource(p).update();
       return true;
     });
-  }
-
-  private NonNamespaceOperation<PgstreamPipeline, KubernetesResourceList<PgstreamPipeline>, Resource<PgstreamPipeline>> pipelines() {
-    return client.resources(PgstreamPipeline.class).inNamespace(NAMESPACE);
-  }
-
-  private PgstreamPipeline pipeline() {
-    return pipelines().withName(NAME).get();
-  }
-
-  private Job job(String step) {
-    return client.batch().v1().jobs().inNamespace(NAMESPACE).withName(NAME + "-" + step).get();
   }
 }
