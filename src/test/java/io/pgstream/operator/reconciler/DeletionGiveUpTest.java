@@ -13,7 +13,6 @@ import io.pgstream.operator.api.DeletionPolicy;
 import io.pgstream.operator.api.PgstreamPipeline;
 import io.pgstream.operator.api.SlotRecordState;
 import io.pgstream.operator.config.ReplicationSlots;
-import io.pgstream.operator.support.Conditions;
 import io.pgstream.operator.support.FakeKubelet;
 import io.pgstream.operator.support.PipelineObjects;
 import io.pgstream.operator.support.Pipelines;
@@ -25,7 +24,6 @@ import java.time.Instant;
 import java.time.ZoneId;
 import java.time.ZoneOffset;
 import java.util.List;
-import java.util.function.Consumer;
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -79,19 +77,19 @@ class DeletionGiveUpTest {
     kubelet.jobSucceeded(NAMESPACE, NAME + "-init");
     await().until(() -> objects.job("snapshot") != null);
     kubelet.jobSucceeded(NAMESPACE, NAME + "-snapshot");
-    awaitReady();
+    objects.awaitStreaming(kubelet);
 
     try (SlotConsumer holder = new SlotConsumer(TestDatabases.ready(), TestDatabases.SOURCE_DB, SLOT, "someone-else")) {
       // A new slot, the gap acknowledged: the held old slot is Abandoned but cannot be dropped.
       String firstInit = objects.job("init").getMetadata().getUid();
-      edit(q -> {
+      objects.edit(q -> {
         q.getSpec().replicationSlot = MOVED;
         q.getSpec().acknowledgeGap = "moved-1";
       });
       await().until(() -> objects.job("init") != null && !firstInit.equals(objects.job("init").getMetadata().getUid()));
       TestDatabases.createSlot(MOVED);
       kubelet.jobSucceeded(NAMESPACE, NAME + "-init");
-      awaitReady();
+      objects.awaitStreaming(kubelet);
       assertThat(objects.pipeline().getStatus().slotsCreated)
           .anySatisfy(r -> {
             assertThat(r.name).isEqualTo(SLOT);
@@ -108,22 +106,6 @@ class DeletionGiveUpTest {
       assertThat(TestDatabases.slotExists(SLOT)).isTrue();
       assertThat(TestDatabases.slotExists(MOVED)).as("given up, not destroyed").isTrue();
     }
-  }
-
-  private void awaitReady() {
-    await().until(() -> {
-      kubelet.keepAvailable(NAMESPACE, NAME + "-stream");
-      return "True/Streaming".equals(Conditions.of(objects.pipeline(), "Ready"));
-    });
-  }
-
-  private void edit(Consumer<PgstreamPipeline> change) {
-    await().ignoreExceptions().until(() -> {
-      PgstreamPipeline q = objects.pipeline();
-      change.accept(q);
-      objects.pipelines().resource(q).update();
-      return true;
-    });
   }
 
   private List<String> events(String reason) {

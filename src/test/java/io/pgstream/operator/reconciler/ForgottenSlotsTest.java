@@ -24,7 +24,6 @@ import io.pgstream.operator.support.Pipelines;
 import io.pgstream.operator.support.TestDatabases;
 import io.pgstream.operator.support.TestOperators;
 import java.time.Duration;
-import java.util.function.Consumer;
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -66,7 +65,7 @@ class ForgottenSlotsTest {
   void statusErasedUnderAnInvalidSpecGetsTheSlotRecordBackAndDeletionNamesTheSlot() {
     driveToStreaming();
     // An admin login over sslMode disable: refused by validation (the model's PREPARE move on a plaintext source).
-    edit(p -> {
+    objects.edit(p -> {
       p.getSpec().prepare = new PrepareSpec();
       p.getSpec().prepare.source = new SourcePrepareSpec();
       p.getSpec().prepare.source.adminUsername = new SecretValueSource(new SecretKeyRef(NAME + "-source", "username"));
@@ -109,19 +108,20 @@ class ForgottenSlotsTest {
     await().until(() -> objects.job("snapshot") != null);
 
     // The snapshot runs: the slot change waits for it (PhaseTable), yet the new slot is recorded and init makes it.
-    edit(q -> q.getSpec().replicationSlot = MOVED);
+    objects.edit(q -> q.getSpec().replicationSlot = MOVED);
     await().until(() -> objects.job("init") != null && !firstInit.equals(objects.job("init").getMetadata().getUid()));
     TestDatabases.createSlot(MOVED);
     kubelet.jobSucceeded(NAMESPACE, NAME + "-init");
 
     await().until(() -> !TestDatabases.slotExists(SLOT));
-    assertThat(objects.pipeline().getStatus().slotsCreated)
+    // The status with the record gone is written after the drop.
+    await().untilAsserted(() -> assertThat(objects.pipeline().getStatus().slotsCreated)
         .as("the old slot's record goes with it; the new one is the pipeline's")
         .singleElement()
         .satisfies(r -> {
           assertThat(r.name).isEqualTo(MOVED);
           assertThat(r.state).isEqualTo(SlotRecordState.Current);
-        });
+        }));
     assertThat(client.v1().events().inNamespace(NAMESPACE).list().getItems())
         .filteredOn(e -> "SlotDropped".equals(e.getReason()))
         .extracting(Event::getMessage)
@@ -137,7 +137,7 @@ class ForgottenSlotsTest {
     await().until(() -> objects.job("init") != null);
     // The init pod made the slot in the spec's database, and runs on; the source moves meanwhile.
     TestDatabases.createSlot(SLOT);
-    edit(p -> p.getSpec().source.database = OTHER_DB);
+    objects.edit(p -> p.getSpec().source.database = OTHER_DB);
     await().until(() -> objects.pipeline().getMetadata().getGeneration().equals(objects.pipeline().getStatus().observedGeneration));
 
     PgstreamPipeline erased = objects.pipeline();
@@ -162,18 +162,6 @@ class ForgottenSlotsTest {
     kubelet.jobSucceeded(NAMESPACE, NAME + "-init");
     await().until(() -> objects.job("snapshot") != null);
     kubelet.jobSucceeded(NAMESPACE, NAME + "-snapshot");
-    await().until(() -> {
-      kubelet.keepAvailable(NAMESPACE, NAME + "-stream");
-      return "True/Streaming".equals(Conditions.of(objects.pipeline(), "Ready"));
-    });
-  }
-
-  private void edit(Consumer<PgstreamPipeline> change) {
-    await().ignoreExceptions().until(() -> {
-      PgstreamPipeline p = objects.pipeline();
-      change.accept(p);
-      objects.pipelines().resource(p).update();
-      return true;
-    });
+    objects.awaitStreaming(kubelet);
   }
 }
