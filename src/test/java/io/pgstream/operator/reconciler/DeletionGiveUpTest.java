@@ -70,14 +70,7 @@ class DeletionGiveUpTest {
   void aHeldSlotKeepsDeletionWaitingUntilItGivesUpNamingEverySlotNotDropped() throws Exception {
     PgstreamPipeline p = Pipelines.onTestDatabase(NAME);
     p.getSpec().deletionPolicy = DeletionPolicy.Delete;
-    Pipelines.secretsFor(NAME).forEach(s -> client.resource(s).create());
-    objects.pipelines().resource(p).create();
-    await().until(() -> objects.job("init") != null);
-    TestDatabases.createSlot(SLOT);
-    kubelet.jobSucceeded(NAMESPACE, NAME + "-init");
-    await().until(() -> objects.job("snapshot") != null);
-    kubelet.jobSucceeded(NAMESPACE, NAME + "-snapshot");
-    objects.awaitStreaming(kubelet);
+    objects.driveToStreaming(p, SLOT, kubelet);
 
     try (SlotConsumer holder = new SlotConsumer(TestDatabases.ready(), TestDatabases.SOURCE_DB, SLOT, "someone-else")) {
       // A new slot, the gap acknowledged: the held old slot is Abandoned but cannot be dropped.

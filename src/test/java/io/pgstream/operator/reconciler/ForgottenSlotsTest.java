@@ -63,7 +63,7 @@ class ForgottenSlotsTest {
 
   @Test
   void statusErasedUnderAnInvalidSpecGetsTheSlotRecordBackAndDeletionNamesTheSlot() {
-    driveToStreaming();
+    objects.driveToStreaming(Pipelines.onTestDatabase(NAME), SLOT, kubelet);
     // An admin login over sslMode disable: refused by validation (the model's PREPARE move on a plaintext source).
     objects.edit(p -> {
       p.getSpec().prepare = new PrepareSpec();
@@ -152,16 +152,5 @@ class ForgottenSlotsTest {
     });
     await().until(() -> client.v1().events().inNamespace(NAMESPACE).list().getItems().stream()
         .anyMatch(e -> "SlotAbandoned".equals(e.getReason()) && e.getMessage().contains(SLOT)));
-  }
-
-  private void driveToStreaming() {
-    Pipelines.secretsFor(NAME).forEach(s -> client.resource(s).create());
-    objects.pipelines().resource(Pipelines.onTestDatabase(NAME)).create();
-    await().until(() -> objects.job("init") != null);
-    TestDatabases.createSlot(SLOT);
-    kubelet.jobSucceeded(NAMESPACE, NAME + "-init");
-    await().until(() -> objects.job("snapshot") != null);
-    kubelet.jobSucceeded(NAMESPACE, NAME + "-snapshot");
-    objects.awaitStreaming(kubelet);
   }
 }

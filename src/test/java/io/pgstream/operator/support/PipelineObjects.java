@@ -47,4 +47,16 @@ public record PipelineObjects(KubernetesClient client, String name) {
       return "True/Streaming".equals(Conditions.of(pipeline(), "Ready"));
     });
   }
+
+  /** Creates {@code p} with its Secrets, then plays init (creating {@code slot}) and the snapshot through to streaming. */
+  public void driveToStreaming(PgstreamPipeline p, String slot, FakeKubelet kubelet) {
+    Pipelines.secretsFor(name).forEach(s -> client.resource(s).create());
+    pipelines().resource(p).create();
+    await().until(() -> job("init") != null);
+    TestDatabases.createSlot(slot);
+    kubelet.jobSucceeded(NAMESPACE, name + "-init");
+    await().until(() -> job("snapshot") != null);
+    kubelet.jobSucceeded(NAMESPACE, name + "-snapshot");
+    awaitStreaming(kubelet);
+  }
 }
