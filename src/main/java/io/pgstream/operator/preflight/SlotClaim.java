@@ -5,9 +5,8 @@ import io.pgstream.operator.api.PgstreamPipeline;
 import io.pgstream.operator.api.PgstreamPipelineStatus;
 import io.pgstream.operator.api.SlotRecord;
 import io.pgstream.operator.api.SlotRecordState;
-import io.pgstream.operator.api.StepState;
+import io.pgstream.operator.slots.SlotClaimants;
 import java.util.Collection;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
@@ -40,11 +39,7 @@ public record SlotClaim(boolean own, String otherPipeline) {
   public static SlotClaim of(PgstreamPipeline self, String slot, boolean initDone, Collection<PgstreamPipeline> pipelines) {
     boolean own = initDone || records(self.getStatus()).stream().anyMatch(r -> r.state == SlotRecordState.Current && slot.equals(r.name));
     ConnectionSpec source = self.getSpec().source;
-    Optional<PgstreamPipeline> other =
-        pipelines.stream()
-            .filter(q -> !sameResource(self, q))
-            .filter(q -> recordedOn(q, slot, source))
-            .min(Comparator.comparing(PgstreamPipeline::namespacedName));
+    Optional<PgstreamPipeline> other = SlotClaimants.of(self, slot, source.host, source.effectivePort(), null, pipelines).stream().findFirst();
     return new SlotClaim(own, other.map(q -> describe(self, q, slot)).orElse(null));
   }
 
@@ -55,39 +50,6 @@ public record SlotClaim(boolean own, String otherPipeline) {
     }
     LOG.info("{}: replication slot {} is recorded by {}", self.namespacedName(), slot, other.namespacedName());
     return "a PgstreamPipeline in another namespace (the operator's log names it)";
-  }
-
-  /**
-   * Slot names are per server: another pipeline's record counts when it names the slot on the same
-   * host and port. A record of either state counts: an abandoned slot kept by Retain is still its.
-   */
-  private static boolean recordedOn(PgstreamPipeline q, String slot, ConnectionSpec source) {
-    List<SlotRecord> records = records(q.getStatus());
-    if (!records.isEmpty()) {
-      return records.stream().anyMatch(r -> slot.equals(r.name) && sameServer(r.host, r.port, source));
-    }
-    // A status written before slot records: the slot of a pipeline whose init succeeded.
-    PgstreamPipelineStatus st = q.getStatus();
-    return st != null
-        && slot.equals(st.replicationSlot)
-        && st.init != null
-        && st.init.state == StepState.Succeeded
-        && q.getSpec() != null
-        && q.getSpec().source != null
-        && sameServer(q.getSpec().source.host, q.getSpec().source.effectivePort(), source);
-  }
-
-  private static boolean sameServer(String host, Integer port, ConnectionSpec source) {
-    return host != null && host.equalsIgnoreCase(source.host) && Objects.equals(Optional.ofNullable(port).orElse(5432), source.effectivePort());
-  }
-
-  private static boolean sameResource(PgstreamPipeline a, PgstreamPipeline b) {
-    String uid = a.getMetadata().getUid();
-    if (uid != null && b.getMetadata().getUid() != null) {
-      return uid.equals(b.getMetadata().getUid());
-    }
-    return Objects.equals(a.getMetadata().getNamespace(), b.getMetadata().getNamespace())
-        && Objects.equals(a.getMetadata().getName(), b.getMetadata().getName());
   }
 
   private static List<SlotRecord> records(PgstreamPipelineStatus status) {

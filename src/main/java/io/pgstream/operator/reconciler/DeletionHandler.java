@@ -118,6 +118,8 @@ final class DeletionHandler {
     List<SlotRecord> left = new ArrayList<>();
     String why = dropDirectly(p, direct, all, noJobs, left);
     if (!left.isEmpty()) {
+      // The slot left for pgstream destroy is not dropped either: a give-up names it with the others.
+      Optional.ofNullable(byDestroy).ifPresent(left::add);
       return waitOrGiveUp(p, left, "DestroyBlocked", why);
     }
     if (byDestroy == null) {

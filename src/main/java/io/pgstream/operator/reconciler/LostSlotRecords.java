@@ -15,6 +15,8 @@ import java.sql.Connection;
 import java.sql.SQLException;
 import java.time.Clock;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashSet;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Objects;
@@ -24,8 +26,8 @@ import java.util.Set;
 /**
  * Status was erased while the pipeline's step Jobs survived: the Jobs say what ran, but not which
  * slots it created, and deletion drops only recorded slots. This restores status.slotsCreated from
- * what outlives status: the slot the durable row on the target names, and the pipeline's own slot
- * names (spec and default) found on its source. The slot the spec streams from is Current; any
+ * what outlives status: the slot the durable row on the target names, the spec's slot name found in
+ * the spec's database, and the pipeline's default slot name found in any database of the source server. The slot the spec streams from is Current; any
  * other is Abandoned, so the recorded deletionPolicy drops it or announces it, never forgets it.
  */
 final class LostSlotRecords {
@@ -44,7 +46,7 @@ final class LostSlotRecords {
       return;
     }
     ConnectionSpec source = p.getSpec().source;
-    String current = p.getSpec().mode.replicates() ? ReplicationSlots.slotFor(p) : null;
+    String current = p.getSpec().mode != null && p.getSpec().mode.replicates() ? ReplicationSlots.slotFor(p) : null;
     List<SlotRecord> found = new ArrayList<>();
     Set<String> names = new LinkedHashSet<>();
     row.filter(r -> r.slot() != null).ifPresent(r -> {
@@ -53,29 +55,42 @@ final class LostSlotRecords {
         names.add(r.slot());
       } else {
         // On a source the pipeline left: not checked from here; abandoned-slot handling finds out.
-        ConnectionSpec left = new ConnectionSpec();
-        left.host = r.sourceHost();
-        left.port = r.sourcePort();
-        left.database = r.sourceDatabase();
-        found.add(record(r.slot(), left, SlotRecordState.Abandoned));
+        found.add(record(r.slot(), elsewhere(r.sourceHost(), r.sourcePort(), r.sourceDatabase()), SlotRecordState.Abandoned));
       }
     });
     if (current != null) {
       names.add(current);
     }
-    names.add(ReplicationSlots.defaultName(p.getMetadata().getNamespace(), p.getMetadata().getName()));
+    String own = ReplicationSlots.defaultName(p.getMetadata().getNamespace(), p.getMetadata().getName());
+    names.add(own);
     try (Connection c = database.open(source, source.database, creds.sourceUser(), creds.sourcePassword())) {
       for (String name : names) {
-        if (Jdbc.isTrue(c, "SELECT EXISTS (SELECT 1 FROM pg_replication_slots WHERE slot_name = ? AND database = current_database())", name)) {
+        // Slot names are unique per server; the pipeline's own default name counts in any database of it
+        // (an init for a database the spec has left since), a name the spec chose only in the spec's.
+        Optional<String> in = Jdbc.one(c, "SELECT database FROM pg_replication_slots WHERE slot_name = ?", rs -> rs.getString(1), name);
+        if (in.isPresent() && in.get().equals(source.database)) {
           found.add(record(name, source, name.equals(current) ? SlotRecordState.Current : SlotRecordState.Abandoned));
+        } else if (in.isPresent() && name.equals(own)) {
+          found.add(record(name, elsewhere(source.host, source.effectivePort(), in.get()), SlotRecordState.Abandoned));
         }
       }
     }
     List<PgstreamPipeline> all = ctx.getPrimaryCache().list().toList();
     found.removeIf(r -> SlotRecords.slotClaimedByOthers(p, r, all));
+    // The row and the server can name one slot twice.
+    Set<List<Object>> seen = new HashSet<>();
+    found.removeIf(r -> !seen.add(Arrays.asList(r.name, r.host, r.port, r.database)));
     if (!found.isEmpty()) {
       st.slotsCreated = found;
     }
+  }
+
+  private static ConnectionSpec elsewhere(String host, Integer port, String database) {
+    ConnectionSpec c = new ConnectionSpec();
+    c.host = host;
+    c.port = port;
+    c.database = database;
+    return c;
   }
 
   private SlotRecord record(String name, ConnectionSpec where, SlotRecordState state) {

@@ -110,6 +110,7 @@ final class PhaseMachine {
   /** Validate, check the gates, then init → snapshot → streaming, each after the one before finished. */
   Outcome progress(PgstreamPipeline p, Context<PgstreamPipeline> ctx, StatusUpdater s) {
     slotRecords.remember(p, s.status());
+    boolean unrecorded = snapshotState.restoreFirst(p, ctx, s.status());
     List<String> problems = PipelineValidator.validate(p);
     if (!problems.isEmpty()) {
       String message = "Invalid spec: " + String.join("; ", problems);
@@ -117,7 +118,8 @@ final class PhaseMachine {
       s.phase(Phase.Failed);
       s.set(ConditionType.ConfigRendered, false, reason, message);
       Blocking.blocked(s, reason, message);
-      return Outcome.onChange();
+      // Records that could not be rebuilt yet are looked for again; the spec itself only changes by an edit.
+      return unrecorded ? Outcome.after(Blocking.recheckDelay(s.status(), clock)) : Outcome.onChange();
     }
     Blocker refused = allowLists.check(p, s);
     if (refused != null) {
@@ -209,6 +211,9 @@ final class PhaseMachine {
     if (!stepFinished(s, p, ctx, ConditionType.Initialized, st.init, Phase.Initializing)) {
       s.set(ConditionType.SnapshotCompleted, false, "WaitingForInit", "The snapshot starts after pgstream init");
       return Optional.of(StepPlanner.next(st.init));
+    }
+    if (slotRecords.leaveOthers(p, st)) {
+      abandonedSlots.drop(p, st, creds, () -> ctx.getPrimaryCache().list().toList());
     }
     progress.record(p, s, creds);
     Blocker handOver = prepare.handOver(p, s, creds);

@@ -7,6 +7,7 @@ import io.pgstream.operator.api.PgstreamPipelineStatus;
 import io.pgstream.operator.api.SlotRecord;
 import io.pgstream.operator.api.SlotRecordState;
 import io.pgstream.operator.config.ReplicationSlots;
+import io.pgstream.operator.slots.SlotClaimants;
 import java.time.Clock;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
@@ -57,6 +58,34 @@ final class SlotRecords {
     }
     st.slotsCreated.add(record(slot, source));
     return true;
+  }
+
+  /**
+   * pgstream init succeeded for the spec's slot: from now on the pipeline streams from it alone. A
+   * Current record of another slot (recorded for an earlier source or slot while a step ran, so no
+   * gap decision left it behind) turns Abandoned, and the recorded deletionPolicy drops or names it.
+   * A record that may be the same slot under another endpoint name stays. True when one was left.
+   */
+  boolean leaveOthers(PgstreamPipeline p, PgstreamPipelineStatus st) {
+    if (st.slotsCreated == null) {
+      return false;
+    }
+    SlotRecord mine = record(ReplicationSlots.slotFor(p), p.getSpec().source);
+    mine.systemIdentifier = st.sourceSystemIdentifier;
+    boolean left = false;
+    for (SlotRecord r : st.slotsCreated) {
+      if (current(r) && !maybeSameSlot(r, mine)) {
+        r.state = SlotRecordState.Abandoned;
+        left = true;
+      }
+    }
+    return left;
+  }
+
+  /** Same name and database, and no known system identifiers that tell the servers apart. */
+  private static boolean maybeSameSlot(SlotRecord a, SlotRecord b) {
+    boolean serversDiffer = a.systemIdentifier != null && b.systemIdentifier != null && !a.systemIdentifier.equals(b.systemIdentifier);
+    return Objects.equals(a.name, b.name) && Objects.equals(a.database, b.database) && !serversDiffer;
   }
 
   /** A Current record of {@code slot} on the database {@code source} names, recorded now. */
@@ -141,10 +170,9 @@ final class SlotRecords {
         .toList();
   }
 
-  /** Another pipeline records {@code r}'s slot as its current one: it is not ours to drop. */
+  /** Another pipeline records {@code r}'s slot ({@link SlotClaimants}): it is not ours to drop or take over. */
   static boolean slotClaimedByOthers(PgstreamPipeline p, SlotRecord r, Collection<PgstreamPipeline> all) {
-    return others(p, all).stream()
-        .anyMatch(o -> forDeletion(o).stream().anyMatch(theirs -> current(theirs) && theirs.name.equals(r.name) && sameDatabase(theirs, r)));
+    return !SlotClaimants.of(p, r.name, r.host, r.port, r.systemIdentifier, all).isEmpty();
   }
 
   private static List<PgstreamPipeline> others(PgstreamPipeline p, Collection<PgstreamPipeline> all) {

@@ -1,7 +1,6 @@
 package io.pgstream.operator.reconciler;
 
 import io.javaoperatorsdk.operator.api.reconciler.Context;
-import io.pgstream.operator.api.ConnectionSpec;
 import io.pgstream.operator.api.PgstreamPipeline;
 import io.pgstream.operator.api.PgstreamPipelineSpec;
 import io.pgstream.operator.api.PgstreamPipelineStatus;
@@ -23,6 +22,7 @@ import io.pgstream.operator.preflight.DatabaseConnector;
 import io.pgstream.operator.preflight.Jdbc;
 import io.pgstream.operator.preflight.TableSelection;
 import io.pgstream.operator.preflight.TargetTables;
+import io.pgstream.operator.slots.SlotClaimants;
 import io.pgstream.operator.status.ConditionType;
 import io.pgstream.operator.status.EventRecorder;
 import io.pgstream.operator.status.StatusUpdater;
@@ -46,17 +46,20 @@ final class SnapshotStateGate {
   static final String UNKNOWN = "SnapshotStateUnknown";
   static final String UNREADABLE = "SnapshotStateUnreadable";
   private final DatabaseConnector database;
-  private final Dependents children;
   private final EventRecorder events;
   private final Clock clock;
-  private final LostSlotRecords lostSlots;
+  private final ErasedSlotRecords erased;
 
-  SnapshotStateGate(DatabaseConnector database, Dependents children, EventRecorder events, Clock clock) {
+  SnapshotStateGate(DatabaseConnector database, EventRecorder events, Clock clock, ErasedSlotRecords erased) {
     this.database = database;
-    this.children = children;
     this.events = events;
     this.clock = clock;
-    this.lostSlots = new LostSlotRecords(database, clock);
+    this.erased = erased;
+  }
+
+  /** Before validation and every gate: slot records rebuilt after status was erased; true when that must be tried again. */
+  boolean restoreFirst(PgstreamPipeline p, Context<PgstreamPipeline> ctx, PgstreamPipelineStatus st) {
+    return erased.restoreFirst(p, ctx, st);
   }
 
   /** Null when the pipeline may go on (status knew, records adopted, or a new pipeline); else why not. */
@@ -66,8 +69,11 @@ final class SnapshotStateGate {
     if (st.init != null || st.snapshot != null || !p.getSpec().preflightEnforced()) {
       return null;
     }
-    if (ownStepJobExists(p, ctx)) {
-      return restoreSlotRecords(p, ctx, st, creds);
+    if (erased.stepJobsOutlivedStatus(p, ctx)) {
+      // The Jobs settle what ran, not which slots exist: those records come from the target's row and the source.
+      return erased.restore(p, ctx, st, creds)
+          .map(why -> new Blocker(UNREADABLE, "Status holds no slot records and the source or target could not be read to restore them, so nothing starts yet: " + why))
+          .orElse(null);
     }
     ProgressVerdict.Findings found;
     try {
@@ -115,37 +121,6 @@ final class SnapshotStateGate {
     return b != null && UNREADABLE.equals(b.reason());
   }
 
-  /** The Jobs settle what ran, not which slots exist: those records come from the target's row and the source. */
-  private Blocker restoreSlotRecords(PgstreamPipeline p, Context<PgstreamPipeline> ctx, PgstreamPipelineStatus st, ResolvedCredentials creds) {
-    if (st.slotsCreated != null && !st.slotsCreated.isEmpty()) {
-      return null;
-    }
-    PgstreamPipelineSpec spec = p.getSpec();
-    try {
-      Optional<ProgressRecord> row = Optional.empty();
-      try (Connection target = database.open(spec.target, spec.target.database, creds.targetUser(), creds.targetPassword())) {
-        row = readable(target, p);
-      } catch (SQLException e) {
-        if (!"3D000".equals(e.getSQLState())) {
-          throw e;
-        }
-      }
-      lostSlots.restore(p, ctx, st, row, creds);
-      return null;
-    } catch (SQLException e) {
-      return new Blocker(
-          UNREADABLE,
-          "Status holds no slot records and the source or target could not be read to restore them, so nothing starts yet: "
-              + Redactor.redact(String.valueOf(e.getMessage()), creds.secretValues()));
-    }
-  }
-
-  /** The Jobs outlived the status (it was erased, not the pipeline): they say what ran, as before. */
-  private boolean ownStepJobExists(PgstreamPipeline p, Context<PgstreamPipeline> ctx) {
-    return children.job(Step.INIT).getSecondaryResource(p, ctx).isPresent()
-        || children.job(Step.SNAPSHOT).getSecondaryResource(p, ctx).isPresent();
-  }
-
   private ProgressVerdict.Findings findings(PgstreamPipeline p, Context<PgstreamPipeline> ctx, ResolvedCredentials creds)
       throws SQLException {
     PgstreamPipelineSpec spec = p.getSpec();
@@ -169,12 +144,14 @@ final class SnapshotStateGate {
           throw e; // a missing target database (createTargetDb makes it) holds nothing
         }
       }
-      return new ProgressVerdict.Findings(record.orElse(null), slot, slotExists, slot != null && claimedByAnother(p, ctx, slot), populated);
+      boolean claimed = slot != null
+          && !SlotClaimants.of(p, slot, spec.source.host, spec.source.effectivePort(), null, ctx.getPrimaryCache().list().toList()).isEmpty();
+      return new ProgressVerdict.Findings(record.orElse(null), slot, slotExists, claimed, populated);
     }
   }
 
   /** The writer is the target login: a table it may not read holds no row of this pipeline's. */
-  private static Optional<ProgressRecord> readable(Connection target, PgstreamPipeline p) throws SQLException {
+  static Optional<ProgressRecord> readable(Connection target, PgstreamPipeline p) throws SQLException {
     try {
       return ProgressRecords.read(target, p.getMetadata().getNamespace(), p.getMetadata().getName());
     } catch (SQLException e) {
@@ -183,23 +160,6 @@ final class SnapshotStateGate {
       }
       throw e;
     }
-  }
-
-  /** Another pipeline on the same source database records this slot name as its own. */
-  private static boolean claimedByAnother(PgstreamPipeline p, Context<PgstreamPipeline> ctx, String slot) {
-    ConnectionSpec mine = p.getSpec().source;
-    return ctx.getPrimaryCache().list().anyMatch(other -> {
-      if (other.getMetadata().getUid() != null && other.getMetadata().getUid().equals(p.getMetadata().getUid())
-          || other.getStatus() == null || other.getSpec() == null || other.getSpec().source == null) {
-        return false;
-      }
-      ConnectionSpec theirs = other.getSpec().source;
-      boolean sameDatabase = Objects.equals(theirs.host, mine.host) && theirs.effectivePort() == mine.effectivePort()
-          && Objects.equals(theirs.database, mine.database);
-      boolean names = slot.equals(other.getStatus().replicationSlot)
-          || (other.getStatus().slotsCreated != null && other.getStatus().slotsCreated.stream().anyMatch(r -> slot.equals(r.name)));
-      return sameDatabase && names;
-    });
   }
 
   private void adopt(

@@ -330,6 +330,8 @@ final class ModelRun {
           p.setStatus(new PgstreamPipelineStatus());
           client.resource(p).updateStatus();
         });
+        // Settled only once the operator wrote status again (observedGeneration), as after an edit.
+        edited.add(m);
         return what + "status erased";
       }
       case OPERATOR_RESTART -> {

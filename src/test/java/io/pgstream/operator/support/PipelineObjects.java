@@ -1,6 +1,7 @@
 package io.pgstream.operator.support;
 
 import static io.pgstream.operator.support.Pipelines.NAMESPACE;
+import static org.awaitility.Awaitility.await;
 
 import io.fabric8.kubernetes.api.model.KubernetesResourceList;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
@@ -9,6 +10,7 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.dsl.NonNamespaceOperation;
 import io.fabric8.kubernetes.client.dsl.Resource;
 import io.pgstream.operator.api.PgstreamPipeline;
+import java.util.function.Consumer;
 
 /** A test pipeline and the children the operator gives it, read back from the (mock) API server. */
 public record PipelineObjects(KubernetesClient client, String name) {
@@ -26,5 +28,35 @@ public record PipelineObjects(KubernetesClient client, String name) {
 
   public Deployment deployment() {
     return client.apps().deployments().inNamespace(NAMESPACE).withName(name + "-stream").get();
+  }
+
+  /** Applies {@code change} to the stored pipeline, again when it conflicts with the operator's status writes. */
+  public void edit(Consumer<PgstreamPipeline> change) {
+    await().ignoreExceptions().until(() -> {
+      PgstreamPipeline p = pipeline();
+      change.accept(p);
+      pipelines().resource(p).update();
+      return true;
+    });
+  }
+
+  /** Until the pipeline is Ready and streaming, with the kubelet reporting its Deployment available. */
+  public void awaitStreaming(FakeKubelet kubelet) {
+    await().until(() -> {
+      kubelet.keepAvailable(NAMESPACE, name + "-stream");
+      return "True/Streaming".equals(Conditions.of(pipeline(), "Ready"));
+    });
+  }
+
+  /** Creates {@code p} with its Secrets, then plays init (creating {@code slot}) and the snapshot through to streaming. */
+  public void driveToStreaming(PgstreamPipeline p, String slot, FakeKubelet kubelet) {
+    Pipelines.secretsFor(name).forEach(s -> client.resource(s).create());
+    pipelines().resource(p).create();
+    await().until(() -> job("init") != null);
+    TestDatabases.createSlot(slot);
+    kubelet.jobSucceeded(NAMESPACE, name + "-init");
+    await().until(() -> job("snapshot") != null);
+    kubelet.jobSucceeded(NAMESPACE, name + "-snapshot");
+    awaitStreaming(kubelet);
   }
 }

@@ -1,0 +1,156 @@
+package io.pgstream.operator.reconciler;
+
+import static io.pgstream.operator.support.Pipelines.NAMESPACE;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.fabric8.kubernetes.api.model.Event;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
+import io.javaoperatorsdk.operator.Operator;
+import io.pgstream.operator.api.DeletionPolicy;
+import io.pgstream.operator.api.PgstreamPipeline;
+import io.pgstream.operator.api.PgstreamPipelineStatus;
+import io.pgstream.operator.api.PrepareSpec;
+import io.pgstream.operator.api.SecretKeyRef;
+import io.pgstream.operator.api.SecretValueSource;
+import io.pgstream.operator.api.SlotRecordState;
+import io.pgstream.operator.api.SourcePrepareSpec;
+import io.pgstream.operator.config.ReplicationSlots;
+import io.pgstream.operator.support.Conditions;
+import io.pgstream.operator.support.FakeKubelet;
+import io.pgstream.operator.support.PipelineObjects;
+import io.pgstream.operator.support.Pipelines;
+import io.pgstream.operator.support.TestDatabases;
+import io.pgstream.operator.support.TestOperators;
+import java.time.Duration;
+import org.awaitility.Awaitility;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The lifecycle model's "no slot forgotten" findings as regressions: every slot the pipeline made
+ * stays recorded until deletionPolicy drops or names it, whatever the order of edits, status loss and
+ * step Jobs. The real operator on the mock API server, the slots on the real test PostgreSQL.
+ */
+@EnableKubernetesMockClient(crud = true)
+class ForgottenSlotsTest {
+  static final String NAME = "orders";
+  static final String SLOT = ReplicationSlots.defaultName(NAMESPACE, NAME);
+  static final String MOVED = "pgstream_moved";
+  static final String OTHER_DB = "app_moved";
+
+  KubernetesClient client;
+  FakeKubelet kubelet;
+  Operator operator;
+  PipelineObjects objects;
+
+  @BeforeEach
+  void start() {
+    Awaitility.setDefaultTimeout(Duration.ofSeconds(30));
+    kubelet = new FakeKubelet(client);
+    objects = new PipelineObjects(client, NAME);
+    operator = TestOperators.started(client);
+  }
+
+  @AfterEach
+  void stop() {
+    Awaitility.reset();
+    operator.stop();
+    TestDatabases.dropSlots();
+  }
+
+  @Test
+  void statusErasedUnderAnInvalidSpecGetsTheSlotRecordBackAndDeletionNamesTheSlot() {
+    objects.driveToStreaming(Pipelines.onTestDatabase(NAME), SLOT, kubelet);
+    // An admin login over sslMode disable: refused by validation (the model's PREPARE move on a plaintext source).
+    objects.edit(p -> {
+      p.getSpec().prepare = new PrepareSpec();
+      p.getSpec().prepare.source = new SourcePrepareSpec();
+      p.getSpec().prepare.source.adminUsername = new SecretValueSource(new SecretKeyRef(NAME + "-source", "username"));
+      p.getSpec().prepare.source.adminPassword = new SecretValueSource(new SecretKeyRef(NAME + "-source", "password"));
+    });
+    await().until(() -> "False/SslModeTooWeakForAdminLogin".equals(Conditions.of(objects.pipeline(), "Ready")));
+
+    PgstreamPipeline erased = objects.pipeline();
+    erased.setStatus(new PgstreamPipelineStatus());
+    objects.pipelines().resource(erased).updateStatus();
+
+    await().until(() -> objects.pipeline().getStatus().slotsCreated != null);
+    assertThat(objects.pipeline().getStatus().slotsCreated).singleElement().satisfies(r -> {
+      assertThat(r.name).isEqualTo(SLOT);
+      assertThat(r.state).isEqualTo(SlotRecordState.Current);
+    });
+    assertThat(Conditions.of(objects.pipeline(), "Ready")).as("the invalid spec still ends as its condition").isEqualTo("False/SslModeTooWeakForAdminLogin");
+
+    objects.pipelines().withName(NAME).delete();
+    await().until(() -> objects.pipeline() == null);
+    assertThat(client.v1().events().inNamespace(NAMESPACE).list().getItems())
+        .filteredOn(e -> "SlotRetained".equals(e.getReason()))
+        .extracting(Event::getMessage)
+        .singleElement()
+        .asString()
+        .contains(SLOT);
+    assertThat(TestDatabases.slotExists(SLOT)).as("deletionPolicy Retain keeps it").isTrue();
+  }
+
+  @Test
+  void aSlotRecordedForAChangeDuringARunningSnapshotLeavesTheOldSlotAbandonedOnceItsInitSucceeds() {
+    Pipelines.secretsFor(NAME).forEach(s -> client.resource(s).create());
+    PgstreamPipeline p = Pipelines.onTestDatabase(NAME);
+    p.getSpec().deletionPolicy = DeletionPolicy.Delete;
+    objects.pipelines().resource(p).create();
+    await().until(() -> objects.job("init") != null);
+    String firstInit = objects.job("init").getMetadata().getUid();
+    TestDatabases.createSlot(SLOT);
+    kubelet.jobSucceeded(NAMESPACE, NAME + "-init");
+    await().until(() -> objects.job("snapshot") != null);
+
+    // The snapshot runs: the slot change waits for it (PhaseTable), yet the new slot is recorded and init makes it.
+    objects.edit(q -> q.getSpec().replicationSlot = MOVED);
+    await().until(() -> objects.job("init") != null && !firstInit.equals(objects.job("init").getMetadata().getUid()));
+    TestDatabases.createSlot(MOVED);
+    kubelet.jobSucceeded(NAMESPACE, NAME + "-init");
+
+    await().until(() -> !TestDatabases.slotExists(SLOT));
+    // The status with the record gone is written after the drop.
+    await().untilAsserted(() -> assertThat(objects.pipeline().getStatus().slotsCreated)
+        .as("the old slot's record goes with it; the new one is the pipeline's")
+        .singleElement()
+        .satisfies(r -> {
+          assertThat(r.name).isEqualTo(MOVED);
+          assertThat(r.state).isEqualTo(SlotRecordState.Current);
+        }));
+    assertThat(client.v1().events().inNamespace(NAMESPACE).list().getItems())
+        .filteredOn(e -> "SlotDropped".equals(e.getReason()))
+        .extracting(Event::getMessage)
+        .anySatisfy(m -> assertThat(m).contains(SLOT));
+    assertThat(TestDatabases.slotExists(MOVED)).isTrue();
+  }
+
+  @Test
+  void statusErasedAfterTheSourceMovedToAnotherDatabaseOfTheServerStillFindsTheSlotInitMadeInTheOldOne() {
+    TestDatabases.ready().database(OTHER_DB, "postgres", "CREATE TABLE public.orders (id int PRIMARY KEY, total bigint)");
+    Pipelines.secretsFor(NAME).forEach(s -> client.resource(s).create());
+    objects.pipelines().resource(Pipelines.onTestDatabase(NAME)).create();
+    await().until(() -> objects.job("init") != null);
+    // The init pod made the slot in the spec's database, and runs on; the source moves meanwhile.
+    TestDatabases.createSlot(SLOT);
+    objects.edit(p -> p.getSpec().source.database = OTHER_DB);
+    await().until(() -> objects.pipeline().getMetadata().getGeneration().equals(objects.pipeline().getStatus().observedGeneration));
+
+    PgstreamPipeline erased = objects.pipeline();
+    erased.setStatus(new PgstreamPipelineStatus());
+    objects.pipelines().resource(erased).updateStatus();
+
+    await().until(() -> objects.pipeline().getStatus() != null && objects.pipeline().getStatus().slotsCreated != null);
+    assertThat(objects.pipeline().getStatus().slotsCreated).singleElement().satisfies(r -> {
+      assertThat(r.name).isEqualTo(SLOT);
+      assertThat(r.database).as("where the slot is, not where the spec points").isEqualTo(TestDatabases.SOURCE_DB);
+      assertThat(r.state).isEqualTo(SlotRecordState.Abandoned);
+    });
+    await().until(() -> client.v1().events().inNamespace(NAMESPACE).list().getItems().stream()
+        .anyMatch(e -> "SlotAbandoned".equals(e.getReason()) && e.getMessage().contains(SLOT)));
+  }
+}
