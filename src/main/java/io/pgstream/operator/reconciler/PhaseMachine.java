@@ -64,6 +64,7 @@ final class PhaseMachine {
   private final Clock clock;
   private final ModeGuard modeGuard;
   private final GapGuard gapGuard;
+  private final GapFence gapFence;
 
   PhaseMachine(
       AllowListGate allowLists,
@@ -105,6 +106,7 @@ final class PhaseMachine {
     this.clock = clock;
     this.modeGuard = new ModeGuard(children);
     this.gapGuard = new GapGuard(children, events);
+    this.gapFence = new GapFence(children);
   }
 
   /** Validate, check the gates, then init → snapshot → streaming, each after the one before finished. */
@@ -117,15 +119,18 @@ final class PhaseMachine {
       s.phase(Phase.Failed);
       s.set(ConditionType.ConfigRendered, false, reason, message);
       Blocking.blocked(s, reason, message);
+      gapFence.hold(p, ctx, s);
       return Outcome.onChange();
     }
     Blocker refused = allowLists.check(p, s);
     if (refused != null) {
+      gapFence.hold(p, ctx, s);
       return waitFor(s, Phase.Pending, refused);
     }
     PipelineInputs.Result inputs = this.inputs.resolve(p, ctx);
     if (inputs instanceof PipelineInputs.Unavailable unavailable) {
       s.set(ConditionType.ConfigRendered, false, unavailable.reason(), unavailable.message());
+      gapFence.hold(p, ctx, s);
       // Secrets and CA bundles are not watched (that would cache every Secret of the cluster).
       return waitFor(s, Phase.Pending, new Blocker(unavailable.reason(), unavailable.message()));
     }
@@ -161,6 +166,7 @@ final class PhaseMachine {
       blocker = finding == null ? unsettled : new Blocker(finding.code(), "Preflight failed: " + finding.describe());
     }
     if (blocker != null) {
+      gapFence.hold(p, ctx, s);
       return waitFor(s, Phase.Pending, blocker);
     }
     Optional<Outcome> waiting = gapGuard.check(p, ctx, s, config);

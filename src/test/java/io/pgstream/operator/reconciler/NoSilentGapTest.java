@@ -159,6 +159,32 @@ class NoSilentGapTest {
     assertThat(condition("Ready")).isEqualTo("False/SlotLost");
   }
 
+  /** Seen in the lifecycle model (seed 20261201, sequences 78 and 86): the preflight blocked before the gap guard ran. */
+  @Test
+  void aNewSourceThatFailsThePreflightStillStopsStreaming() {
+    driveToStreaming();
+    edit(p -> p.getSpec().source.database = "app_source_gone");
+
+    await().until(() -> "False/SourceChanged".equals(condition("Streaming")));
+    await().until(() -> deployment() == null);
+    assertThat(condition("Ready")).startsWith("False/").isNotEqualTo("False/SourceChanged");
+    assertThat(message("Streaming")).contains("checked this change for a gap", "no longer blocked");
+  }
+
+  /** An invalid spec blocks before everything else: a target change made with it must not stream on. */
+  @Test
+  void aNewTargetInAnInvalidSpecStillStopsStreaming() {
+    driveToStreaming();
+    edit(p -> {
+      p.getSpec().target.database = "app_target_other";
+      p.getSpec().image = "not an image reference";
+    });
+
+    await().until(() -> "False/TargetChanged".equals(condition("Streaming")));
+    await().until(() -> deployment() == null);
+    assertThat(pipeline().getStatus().phase).isEqualTo(Phase.Failed);
+  }
+
   private void driveToStreaming() {
     PgstreamPipeline p = Pipelines.onTestDatabase(NAME);
     Pipelines.secretsFor(NAME).forEach(s -> client.resource(s).create());
