@@ -374,6 +374,11 @@ final class PhaseMachine {
       // The gap guard acts on a lost slot (SlotLost) on the next pass, once this reading is in status.
       return Outcome.after(Duration.ofSeconds(1));
     }
+    if (slotWatch.loginRefused(p)) {
+      // Rotated credentials, most likely: read the Secrets again, or a lost slot would go unseen until the cache expires.
+      inputs.forget(p);
+      return Outcome.after(slotWatch.interval());
+    }
     boolean watching =
         replayWindow.pending(p, st) || !p.getSpec().target.effectiveStrictMode() || ProgressRecorder.pending(st);
     Outcome watch = Outcome.after(watching ? slotWatch.interval() : PgstreamPipelineReconciler.CREDENTIALS_REFRESH);

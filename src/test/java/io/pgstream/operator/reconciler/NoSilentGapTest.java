@@ -6,6 +6,7 @@ import static org.awaitility.Awaitility.await;
 
 import io.fabric8.kubernetes.api.model.Event;
 import io.fabric8.kubernetes.api.model.KubernetesResourceList;
+import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -23,7 +24,9 @@ import io.pgstream.operator.support.FakeKubelet;
 import io.pgstream.operator.support.Pipelines;
 import io.pgstream.operator.support.TestDatabases;
 import io.pgstream.operator.support.TestOperators;
+import io.pgstream.operator.support.TestPostgres;
 import java.time.Duration;
+import java.util.List;
 import java.util.function.Consumer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -39,6 +42,7 @@ class NoSilentGapTest {
   static final String NAME = "orders";
   static final String SLOT = ReplicationSlots.defaultName(NAMESPACE, NAME);
   static final String RENAMED = "pgstream_renamed";
+  static final String ROTATED_LOGIN = "pgstream_rotated";
 
   KubernetesClient client;
   FakeKubelet kubelet;
@@ -185,9 +189,36 @@ class NoSilentGapTest {
     assertThat(pipeline().getStatus().phase).isEqualTo(Phase.Failed);
   }
 
+  /**
+   * Seen in the lifecycle model (sequence 142): after a rotation the slot checks failed to log in with
+   * the cached password until the credentials refresh (minutes), and a slot lost meanwhile went unseen.
+   */
+  @Test
+  void aSlotLostAfterAPasswordRotationIsSeenBeforeTheCachedCredentialsExpire() {
+    TestPostgres pg = TestDatabases.ready();
+    pg.login(ROTATED_LOGIN, "first-Pw1", "SUPERUSER");
+    try {
+      driveToStreaming(List.of(
+          Pipelines.secret(NAME + "-source", ROTATED_LOGIN, "first-Pw1"),
+          Pipelines.secret(NAME + "-target", TestDatabases.TARGET_USER, Pipelines.TARGET_PASSWORD)));
+      pg.execute("postgres", "ALTER ROLE " + ROTATED_LOGIN + " PASSWORD 'second-Pw2'");
+      client.resource(Pipelines.secret(NAME + "-source", ROTATED_LOGIN, "second-Pw2")).update();
+      TestDatabases.dropSlots();
+
+      await().atMost(Duration.ofSeconds(30)).until(() -> "False/SlotLost".equals(condition("Ready")));
+      await().until(() -> deployment() == null);
+    } finally {
+      pg.execute("postgres", "DROP ROLE IF EXISTS " + ROTATED_LOGIN);
+    }
+  }
+
   private void driveToStreaming() {
+    driveToStreaming(Pipelines.secretsFor(NAME));
+  }
+
+  private void driveToStreaming(List<Secret> secrets) {
     PgstreamPipeline p = Pipelines.onTestDatabase(NAME);
-    Pipelines.secretsFor(NAME).forEach(s -> client.resource(s).create());
+    secrets.forEach(s -> client.resource(s).create());
     pipelines().resource(p).create();
     await().until(() -> job("init") != null);
     initSucceeded(SLOT);
