@@ -43,6 +43,7 @@ class NoSilentGapTest {
   static final String SLOT = ReplicationSlots.defaultName(NAMESPACE, NAME);
   static final String RENAMED = "pgstream_renamed";
   static final String ROTATED_LOGIN = "pgstream_rotated";
+  static final String OTHER_TARGET = "app_target_other";
 
   KubernetesClient client;
   FakeKubelet kubelet;
@@ -187,6 +188,33 @@ class NoSilentGapTest {
     await().until(() -> "False/TargetChanged".equals(condition("Streaming")));
     await().until(() -> deployment() == null);
     assertThat(pipeline().getStatus().phase).isEqualTo(Phase.Failed);
+  }
+
+  /**
+   * Seen in the lifecycle model (sequences 251, 352, 376, 462): a change made while the snapshot ran and
+   * init ran again (here for a new endpoint) was applied as if nothing had been copied yet.
+   */
+  @Test
+  void aTargetChangedWhileTheSnapshotRunsBlocksOnceTheSnapshotHasCopied() {
+    TestDatabases.ready().database(OTHER_TARGET, TestDatabases.TARGET_USER);
+    PgstreamPipeline p = Pipelines.onTestDatabase(NAME);
+    Pipelines.secretsFor(NAME).forEach(s -> client.resource(s).create());
+    pipelines().resource(p).create();
+    await().until(() -> job("init") != null);
+    String initUid = uid("init");
+    initSucceeded(SLOT);
+    await().until(() -> job("snapshot") != null);
+
+    edit(q -> q.getSpec().source.host = "localhost");
+    await().until(() -> replaced("init", initUid));
+    edit(q -> q.getSpec().target.database = OTHER_TARGET);
+    await().until(() -> pipeline().getStatus().observedGeneration.equals(pipeline().getMetadata().getGeneration()));
+    kubelet.jobSucceeded(NAMESPACE, NAME + "-init");
+    kubelet.jobSucceeded(NAMESPACE, NAME + "-snapshot");
+
+    await().atMost(Duration.ofSeconds(30)).until(() -> "False/TargetChanged".equals(condition("Ready")));
+    assertThat(deployment()).isNull();
+    assertThat(message("Ready")).contains(TestDatabases.TARGET_DB, OTHER_TARGET);
   }
 
   /**
