@@ -35,9 +35,11 @@ final class GapGuard {
   private final ReInit reInit;
   private final UndesiredChildren undesired;
   private final EventRecorder events;
+  private final LostIdentity lostIdentity;
 
   GapGuard(Dependents children, EventRecorder events) {
     this.children = children;
+    this.lostIdentity = new LostIdentity(children, events);
     this.reInit = new ReInit(children);
     this.undesired = new UndesiredChildren(children);
     this.events = events;
@@ -47,6 +49,10 @@ final class GapGuard {
   Optional<Outcome> check(PgstreamPipeline p, Context<PgstreamPipeline> ctx, StatusUpdater s, RenderedConfig config) {
     PgstreamPipelineStatus st = s.status();
     PgstreamPipelineSpec spec = p.getSpec();
+    Optional<Outcome> unknown = lostIdentity.check(p, ctx, s, config);
+    if (unknown.isPresent()) {
+      return unknown;
+    }
     IdentityRecords.fillMissing(p, st);
     Stage stage = stage(p, st);
     Set<ChangeKind> changes = SpecChanges.between(st, spec, ReplicationSlots.slotFor(p));

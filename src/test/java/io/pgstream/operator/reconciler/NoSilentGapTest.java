@@ -15,6 +15,7 @@ import io.fabric8.kubernetes.client.dsl.Resource;
 import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
 import io.javaoperatorsdk.operator.Operator;
 import io.pgstream.operator.api.PgstreamPipeline;
+import io.pgstream.operator.api.PgstreamPipelineStatus;
 import io.pgstream.operator.config.ReplicationSlots;
 import io.pgstream.operator.api.Phase;
 import io.pgstream.operator.api.PipelineMode;
@@ -215,6 +216,34 @@ class NoSilentGapTest {
     await().atMost(Duration.ofSeconds(30)).until(() -> "False/TargetChanged".equals(condition("Ready")));
     assertThat(deployment()).isNull();
     assertThat(message("Ready")).contains(TestDatabases.TARGET_DB, OTHER_TARGET);
+  }
+
+  /**
+   * Seen in the lifecycle model (sequence 365): status lost while a target change was blocked, and the
+   * records were rebuilt from the spec as if the snapshot had copied into the new target.
+   */
+  @Test
+  void aGapBlockedWhenStatusIsLostStaysBlockedUntilTheUserChooses() {
+    TestDatabases.ready().database(OTHER_TARGET, TestDatabases.TARGET_USER);
+    driveToStreaming();
+    edit(p -> p.getSpec().target.database = OTHER_TARGET);
+    await().until(() -> "False/TargetChanged".equals(condition("Ready")));
+
+    await().ignoreExceptions().until(() -> {
+      PgstreamPipeline p = pipeline();
+      p.setStatus(new PgstreamPipelineStatus());
+      client.resource(p).updateStatus();
+      return true;
+    });
+
+    await().atMost(Duration.ofSeconds(30)).until(() -> "False/SnapshotStateUnknown".equals(condition("Ready")));
+    await().pollDelay(Duration.ofSeconds(3)).until(() -> true);
+    assertThat(deployment()).isNull();
+    assertThat(condition("Ready")).isEqualTo("False/SnapshotStateUnknown");
+
+    edit(p -> p.getSpec().acknowledgeGap = "after-loss");
+    awaitStreaming();
+    assertThat(eventReasons()).contains("GapAcknowledged");
   }
 
   /**
