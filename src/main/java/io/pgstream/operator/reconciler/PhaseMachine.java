@@ -167,6 +167,10 @@ final class PhaseMachine {
     }
     if (blocker != null) {
       gapFence.hold(p, ctx, s);
+      if (blocker.reason().endsWith("AuthenticationFailed")) {
+        // A rotation the cached credentials have not seen yet, maybe: the next check reads the Secrets again.
+        this.inputs.forget(p);
+      }
       return waitFor(s, Phase.Pending, blocker);
     }
     Optional<Outcome> waiting = gapGuard.check(p, ctx, s, config);

@@ -14,6 +14,7 @@ import io.fabric8.kubernetes.client.dsl.NonNamespaceOperation;
 import io.fabric8.kubernetes.client.dsl.Resource;
 import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
 import io.javaoperatorsdk.operator.Operator;
+import io.pgstream.operator.api.BatchSpec;
 import io.pgstream.operator.api.PgstreamPipeline;
 import io.pgstream.operator.api.PgstreamPipelineStatus;
 import io.pgstream.operator.config.ReplicationSlots;
@@ -264,6 +265,34 @@ class NoSilentGapTest {
 
       await().atMost(Duration.ofSeconds(30)).until(() -> "False/SlotLost".equals(condition("Ready")));
       await().until(() -> deployment() == null);
+    } finally {
+      pg.execute("postgres", "DROP ROLE IF EXISTS " + ROTATED_LOGIN);
+    }
+  }
+
+  /** A login refused by the preflight is read again from its Secret at the next check, not after the cache expires. */
+  @Test
+  void aPasswordRotatedAfterThePreflightRefusedTheLoginIsPickedUpAtTheNextCheck() {
+    TestPostgres pg = TestDatabases.ready();
+    pg.login(ROTATED_LOGIN, "first-Pw1", "SUPERUSER");
+    try {
+      driveToStreaming(List.of(
+          Pipelines.secret(NAME + "-source", ROTATED_LOGIN, "first-Pw1"),
+          Pipelines.secret(NAME + "-target", TestDatabases.TARGET_USER, Pipelines.TARGET_PASSWORD)));
+      pg.execute("postgres", "ALTER ROLE " + ROTATED_LOGIN + " PASSWORD 'second-Pw2'");
+      edit(p -> {
+        p.getSpec().target.batch = new BatchSpec();
+        p.getSpec().target.batch.size = 77;
+      });
+      await().until(() -> "False/SourceAuthenticationFailed".equals(condition("Ready")));
+
+      client.resource(Pipelines.secret(NAME + "-source", ROTATED_LOGIN, "second-Pw2")).update();
+      await().atMost(Duration.ofSeconds(40)).until(() -> {
+        if (deployment() != null) {
+          kubelet.keepAvailable(NAMESPACE, NAME + "-stream");
+        }
+        return "True/Streaming".equals(condition("Ready"));
+      });
     } finally {
       pg.execute("postgres", "DROP ROLE IF EXISTS " + ROTATED_LOGIN);
     }
