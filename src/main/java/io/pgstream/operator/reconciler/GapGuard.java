@@ -88,6 +88,20 @@ final class GapGuard {
     return waiting;
   }
 
+  /**
+   * A change of source or slot made while the snapshot runs waits for it (WAIT_FOR_STEP): init must
+   * not run again for it meanwhile, nor record its new slot as the pipeline's, or that slot would
+   * pass for the one the snapshot's copy continues from.
+   */
+  static boolean holdsInit(PgstreamPipeline p, PgstreamPipelineStatus st) {
+    Stage stage = stage(p, st);
+    if (stage != Stage.SNAPSHOTTING) {
+      return false;
+    }
+    Set<ChangeKind> changes = SpecChanges.between(st, p.getSpec(), ReplicationSlots.slotFor(p));
+    return IDENTITY.stream().anyMatch(k -> changes.contains(k) && PhaseTable.reaction(stage, k) == Reaction.WAIT_FOR_STEP);
+  }
+
   private static Stage stage(PgstreamPipeline p, PgstreamPipelineStatus st) {
     return Stage.of(st, p.getSpec().mode.snapshots(), p.getSpec().mode.replicates());
   }

@@ -174,10 +174,11 @@ final class PhaseMachine {
       return waitFor(s, Phase.Pending, blocker);
     }
     Optional<Outcome> waiting = gapGuard.check(p, ctx, s, config);
-    if (waiting.isEmpty()) {
+    boolean initHeld = GapGuard.holdsInit(p, st);
+    if (waiting.isEmpty() && !initHeld) {
       waiting = recordSlots(p, ctx, s, creds);
     }
-    if (waiting.isEmpty()) {
+    if (waiting.isEmpty() && !initHeld) {
       waiting = initialise(p, ctx, s, config, creds);
     }
     if (waiting.isEmpty()) {
