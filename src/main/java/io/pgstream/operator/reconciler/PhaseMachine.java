@@ -184,6 +184,10 @@ final class PhaseMachine {
     if (waiting.isEmpty()) {
       waiting = snapshot(p, ctx, s, config, creds);
     }
+    if (waiting.isEmpty() && initHeld) {
+      // The snapshot finished while a change waited for it: the gap guard decides on it before anything streams.
+      waiting = Optional.of(Outcome.after(Duration.ofSeconds(1)));
+    }
     if (waiting.isEmpty()) {
       waiting = backfill.step(p, ctx, s, config, creds);
     }

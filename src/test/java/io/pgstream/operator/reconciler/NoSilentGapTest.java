@@ -10,6 +10,9 @@ import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.Watch;
+import io.fabric8.kubernetes.client.Watcher;
+import io.fabric8.kubernetes.client.WatcherException;
 import io.fabric8.kubernetes.client.dsl.NonNamespaceOperation;
 import io.fabric8.kubernetes.client.dsl.Resource;
 import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
@@ -29,6 +32,7 @@ import io.pgstream.operator.support.TestOperators;
 import io.pgstream.operator.support.TestPostgres;
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Consumer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -216,10 +220,20 @@ class NoSilentGapTest {
     });
     await().pollDelay(Duration.ofSeconds(6)).until(() -> true);
     assertThat(uid("init")).as("no init while the snapshot runs").isEqualTo(initUid);
-    kubelet.jobSucceeded(NAMESPACE, NAME + "-snapshot");
+    List<String> created = new CopyOnWriteArrayList<>();
+    try (Watch watch = client.apps().deployments().inNamespace(NAMESPACE).watch(new Watcher<>() {
+      @Override
+      public void eventReceived(Action action, Deployment d) {
+        created.add(action + " " + d.getMetadata().getName());
+      }
 
-    await().atMost(Duration.ofSeconds(30)).until(() -> "False/TargetChanged".equals(condition("Ready")));
-    assertThat(deployment()).isNull();
+      @Override
+      public void onClose(WatcherException cause) {}
+    })) {
+      kubelet.jobSucceeded(NAMESPACE, NAME + "-snapshot");
+      await().atMost(Duration.ofSeconds(30)).until(() -> "False/TargetChanged".equals(condition("Ready")));
+    }
+    assertThat(created).as("no streaming Deployment, not even for a moment").isEmpty();
     assertThat(message("Ready")).contains(TestDatabases.TARGET_DB, OTHER_TARGET);
   }
 
