@@ -54,6 +54,10 @@ final class GapGuard {
       return unknown;
     }
     IdentityRecords.fillMissing(p, st);
+    if (initRunsAfterCopy(st)) {
+      // WAIT_FOR_STEP: the running init finishes with what it started with; a change is decided after it.
+      return Optional.empty();
+    }
     Stage stage = stage(p, st);
     Set<ChangeKind> changes = SpecChanges.between(st, spec, ReplicationSlots.slotFor(p));
     Set<ChangeKind> gaps = EnumSet.noneOf(ChangeKind.class);
@@ -100,6 +104,12 @@ final class GapGuard {
     }
     Set<ChangeKind> changes = SpecChanges.between(st, p.getSpec(), ReplicationSlots.slotFor(p));
     return IDENTITY.stream().anyMatch(k -> changes.contains(k) && PhaseTable.reaction(stage, k) == Reaction.WAIT_FOR_STEP);
+  }
+
+  /** init runs (not the re-init a gap's way out asked for) after a snapshot copied: Stage counts it as STREAMING. */
+  private static boolean initRunsAfterCopy(PgstreamPipelineStatus st) {
+    return st.snapshot != null && st.snapshot.state == StepState.Succeeded
+        && st.init != null && st.init.state == StepState.Running && !ReInit.PENDING.equals(st.init.configHash);
   }
 
   private static Stage stage(PgstreamPipeline p, PgstreamPipelineStatus st) {

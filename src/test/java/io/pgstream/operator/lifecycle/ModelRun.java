@@ -462,13 +462,25 @@ final class ModelRun {
     for (String ns : namespaces) {
       for (Deployment d : client.apps().deployments().inNamespace(ns).list().getItems()) {
         boolean available = d.getStatus() != null && d.getMetadata().getGeneration().equals(d.getStatus().getObservedGeneration());
-        if (!available) {
-          kubelet.deploymentAvailable(ns, d.getMetadata().getName());
+        if (!available && becameAvailable(ns, d)) {
           return "Deployment " + ns + "/" + d.getMetadata().getName() + " available";
         }
       }
     }
     return null;
+  }
+
+  /** False when the operator deleted the Deployment since it was listed. */
+  private boolean becameAvailable(String ns, Deployment d) {
+    try {
+      kubelet.deploymentAvailable(ns, d.getMetadata().getName());
+      return true;
+    } catch (KubernetesClientException e) {
+      if (e.getCode() != 404) {
+        throw e;
+      }
+      return false;
+    }
   }
 
   /**

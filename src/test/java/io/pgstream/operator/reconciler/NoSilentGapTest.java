@@ -237,6 +237,22 @@ class NoSilentGapTest {
     assertThat(message("Ready")).contains(TestDatabases.TARGET_DB, OTHER_TARGET);
   }
 
+  /** Seen in the lifecycle model (sequence 76): a gap's way out must not delete a running init Job. */
+  @Test
+  void aSlotChangedWhileTheReInitRunsWaitsForIt() {
+    driveToStreaming();
+    String initUid = uid("init");
+    edit(p -> p.getSpec().replicationSlot = RENAMED);
+    await().until(() -> "False/SlotChanged".equals(condition("Ready")));
+    edit(p -> p.getSpec().snapshot.nonce = "after-rename");
+    await().until(() -> replaced("init", initUid));
+    String reInitUid = uid("init");
+
+    edit(p -> p.getSpec().replicationSlot = "pgstream_third");
+    await().pollDelay(Duration.ofSeconds(6)).until(() -> true);
+    assertThat(uid("init")).as("the running init is not replaced").isEqualTo(reInitUid);
+  }
+
   /** Init re-creating the slot after an acknowledged gap runs after a copy: a target change then is a gap too. */
   @Test
   void aTargetChangedWhileInitRecreatesAnAcknowledgedSlotBlocks() {
