@@ -11,11 +11,11 @@ import io.pgstream.operator.api.StepStatus;
  */
 public enum Stage {
   NEW("nothing ran yet: no slot, no snapshot"),
-  INITIALIZING("the init Job runs (it may have created the slot)"),
-  SNAPSHOTTING("the snapshot Job runs"),
-  STREAMING("the snapshot (or init, for mode replication) is done; streaming from the slot"),
+  INITIALIZING("the init Job runs, nothing copied yet (it may have created the slot)"),
+  SNAPSHOTTING("the snapshot Job runs: it finishes with the source, slot and target it started with"),
+  STREAMING("data was copied (or init is done, for mode replication): streaming from the slot, or init re-creating it"),
   COMPLETED("mode snapshot: the snapshot is done"),
-  FAILED("the init or snapshot Job failed");
+  FAILED("the snapshot failed, or init failed before anything was copied");
 
   private final String description;
 
@@ -27,26 +27,33 @@ public enum Stage {
     return description;
   }
 
-  /** @param snapshots whether the pipeline's mode takes a snapshot; {@code replicates} whether it streams */
+  /**
+   * A copy under way or done decides first: what it copied belongs to the source, slot and target it
+   * started with, so a later init (re-run, or re-creating a slot after a gap was accepted) does not
+   * make those changeable as if nothing had been copied.
+   *
+   * @param snapshots whether the pipeline's mode takes a snapshot; {@code replicates} whether it streams
+   */
   public static Stage of(PgstreamPipelineStatus status, boolean snapshots, boolean replicates) {
     if (status == null) {
       return NEW;
     }
-    if (is(status.init, StepState.Failed) || is(status.snapshot, StepState.Failed)) {
+    if (is(status.snapshot, StepState.Failed)) {
+      return FAILED;
+    }
+    if (is(status.snapshot, StepState.Running)) {
+      return SNAPSHOTTING;
+    }
+    if (snapshots && is(status.snapshot, StepState.Succeeded)) {
+      return replicates ? STREAMING : COMPLETED;
+    }
+    if (is(status.init, StepState.Failed)) {
       return FAILED;
     }
     if (is(status.init, StepState.Running)) {
       return INITIALIZING;
     }
-    if (is(status.snapshot, StepState.Running)) {
-      return SNAPSHOTTING;
-    }
-    boolean copied = !snapshots || is(status.snapshot, StepState.Succeeded);
-    boolean initialised = !replicates || is(status.init, StepState.Succeeded);
-    if (copied && initialised && (is(status.snapshot, StepState.Succeeded) || is(status.init, StepState.Succeeded))) {
-      return replicates ? STREAMING : COMPLETED;
-    }
-    return NEW;
+    return !snapshots && replicates && is(status.init, StepState.Succeeded) ? STREAMING : NEW;
   }
 
   private static boolean is(StepStatus step, StepState state) {

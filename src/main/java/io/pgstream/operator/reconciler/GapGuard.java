@@ -35,9 +35,11 @@ final class GapGuard {
   private final ReInit reInit;
   private final UndesiredChildren undesired;
   private final EventRecorder events;
+  private final LostIdentity lostIdentity;
 
   GapGuard(Dependents children, EventRecorder events) {
     this.children = children;
+    this.lostIdentity = new LostIdentity(children, events);
     this.reInit = new ReInit(children);
     this.undesired = new UndesiredChildren(children);
     this.events = events;
@@ -47,7 +49,15 @@ final class GapGuard {
   Optional<Outcome> check(PgstreamPipeline p, Context<PgstreamPipeline> ctx, StatusUpdater s, RenderedConfig config) {
     PgstreamPipelineStatus st = s.status();
     PgstreamPipelineSpec spec = p.getSpec();
+    Optional<Outcome> unknown = lostIdentity.check(p, ctx, s, config);
+    if (unknown.isPresent()) {
+      return unknown;
+    }
     IdentityRecords.fillMissing(p, st);
+    if (initRunsAfterCopy(st)) {
+      // WAIT_FOR_STEP: the running init finishes with what it started with; a change is decided after it.
+      return Optional.empty();
+    }
     Stage stage = stage(p, st);
     Set<ChangeKind> changes = SpecChanges.between(st, spec, ReplicationSlots.slotFor(p));
     Set<ChangeKind> gaps = EnumSet.noneOf(ChangeKind.class);
@@ -80,6 +90,26 @@ final class GapGuard {
     Optional<Outcome> waiting = reInit.waiting(p, ctx, s);
     undesired.remove(p, ctx, stage(p, st));
     return waiting;
+  }
+
+  /**
+   * A change of source or slot made while the snapshot runs waits for it (WAIT_FOR_STEP): init must
+   * not run again for it meanwhile, nor record its new slot as the pipeline's, or that slot would
+   * pass for the one the snapshot's copy continues from.
+   */
+  static boolean holdsInit(PgstreamPipeline p, PgstreamPipelineStatus st) {
+    Stage stage = stage(p, st);
+    if (stage != Stage.SNAPSHOTTING) {
+      return false;
+    }
+    Set<ChangeKind> changes = SpecChanges.between(st, p.getSpec(), ReplicationSlots.slotFor(p));
+    return IDENTITY.stream().anyMatch(k -> changes.contains(k) && PhaseTable.reaction(stage, k) == Reaction.WAIT_FOR_STEP);
+  }
+
+  /** init runs (not the re-init a gap's way out asked for) after a snapshot copied: Stage counts it as STREAMING. */
+  private static boolean initRunsAfterCopy(PgstreamPipelineStatus st) {
+    return st.snapshot != null && st.snapshot.state == StepState.Succeeded
+        && st.init != null && st.init.state == StepState.Running && !ReInit.PENDING.equals(st.init.configHash);
   }
 
   private static Stage stage(PgstreamPipeline p, PgstreamPipelineStatus st) {

@@ -64,6 +64,7 @@ final class PhaseMachine {
   private final Clock clock;
   private final ModeGuard modeGuard;
   private final GapGuard gapGuard;
+  private final GapFence gapFence;
 
   PhaseMachine(
       AllowListGate allowLists,
@@ -105,6 +106,7 @@ final class PhaseMachine {
     this.clock = clock;
     this.modeGuard = new ModeGuard(children);
     this.gapGuard = new GapGuard(children, events);
+    this.gapFence = new GapFence(children);
   }
 
   /** Validate, check the gates, then init → snapshot → streaming, each after the one before finished. */
@@ -118,16 +120,19 @@ final class PhaseMachine {
       s.phase(Phase.Failed);
       s.set(ConditionType.ConfigRendered, false, reason, message);
       Blocking.blocked(s, reason, message);
+      gapFence.hold(p, ctx, s);
       // Records that could not be rebuilt yet are looked for again; the spec itself only changes by an edit.
       return unrecorded ? Outcome.after(Blocking.recheckDelay(s.status(), clock)) : Outcome.onChange();
     }
     Blocker refused = allowLists.check(p, s);
     if (refused != null) {
+      gapFence.hold(p, ctx, s);
       return waitFor(s, Phase.Pending, refused);
     }
     PipelineInputs.Result inputs = this.inputs.resolve(p, ctx);
     if (inputs instanceof PipelineInputs.Unavailable unavailable) {
       s.set(ConditionType.ConfigRendered, false, unavailable.reason(), unavailable.message());
+      gapFence.hold(p, ctx, s);
       // Secrets and CA bundles are not watched (that would cache every Secret of the cluster).
       return waitFor(s, Phase.Pending, new Blocker(unavailable.reason(), unavailable.message()));
     }
@@ -163,17 +168,27 @@ final class PhaseMachine {
       blocker = finding == null ? unsettled : new Blocker(finding.code(), "Preflight failed: " + finding.describe());
     }
     if (blocker != null) {
+      gapFence.hold(p, ctx, s);
+      if (blocker.reason().endsWith("AuthenticationFailed")) {
+        // A rotation the cached credentials have not seen yet, maybe: the next check reads the Secrets again.
+        this.inputs.forget(p);
+      }
       return waitFor(s, Phase.Pending, blocker);
     }
     Optional<Outcome> waiting = gapGuard.check(p, ctx, s, config);
-    if (waiting.isEmpty()) {
+    boolean initHeld = GapGuard.holdsInit(p, st);
+    if (waiting.isEmpty() && !initHeld) {
       waiting = recordSlots(p, ctx, s, creds);
     }
-    if (waiting.isEmpty()) {
+    if (waiting.isEmpty() && !initHeld) {
       waiting = initialise(p, ctx, s, config, creds);
     }
     if (waiting.isEmpty()) {
       waiting = snapshot(p, ctx, s, config, creds);
+    }
+    if (waiting.isEmpty() && initHeld) {
+      // The snapshot finished while a change waited for it: the gap guard decides on it before anything streams.
+      waiting = Optional.of(Outcome.after(Duration.ofSeconds(1)));
     }
     if (waiting.isEmpty()) {
       waiting = backfill.step(p, ctx, s, config, creds);
@@ -369,6 +384,11 @@ final class PhaseMachine {
     if (lostNow) {
       // The gap guard acts on a lost slot (SlotLost) on the next pass, once this reading is in status.
       return Outcome.after(Duration.ofSeconds(1));
+    }
+    if (slotWatch.loginRefused(p)) {
+      // Rotated credentials, most likely: read the Secrets again, or a lost slot would go unseen until the cache expires.
+      inputs.forget(p);
+      return Outcome.after(slotWatch.interval());
     }
     boolean watching = !p.getSpec().target.effectiveStrictMode() || ProgressRecorder.pending(st);
     Outcome watch = Outcome.after(watching ? slotWatch.interval() : PgstreamPipelineReconciler.CREDENTIALS_REFRESH);

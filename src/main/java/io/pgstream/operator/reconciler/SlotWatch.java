@@ -374,8 +374,21 @@ final class SlotWatch {
     return fromState;
   }
 
+  /**
+   * The last check of the pipeline's slot failed because the source refused the login: most likely
+   * rotated credentials the pipeline's cached copy does not have yet.
+   */
+  boolean loginRefused(PgstreamPipeline p) {
+    Reading r = readings.get(uid(p));
+    return r != null && r.failures() > 0 && loginFailure(r);
+  }
+
+  private static boolean loginFailure(Reading r) {
+    return r.failure() != null && (r.failure().contains("SQLSTATE 28P01") || r.failure().contains("SQLSTATE 28000"));
+  }
+
   private static Problem checkFailed(PgstreamPipeline p, Reading r) {
-    boolean login = r.failure() != null && (r.failure().contains("SQLSTATE 28P01") || r.failure().contains("SQLSTATE 28000"));
+    boolean login = loginFailure(r);
     String since = r.checkedAt() == null ? "never measured yet" : "last measured at " + r.checkedAt();
     String what =
         "The operator could not check replication slot %s on %s:%d/%s %d or more times in a row (%s); status.slot and the"

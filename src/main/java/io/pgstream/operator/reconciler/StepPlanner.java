@@ -287,7 +287,7 @@ final class StepPlanner {
     return s;
   }
 
-  private static String annotation(Job job, String key) {
+  static String annotation(Job job, String key) {
     Map<String, String> annotations = job.getMetadata().getAnnotations();
     return annotations == null ? null : annotations.get(key);
   }

@@ -12,15 +12,18 @@ import io.pgstream.operator.support.FakePgstream;
 import io.pgstream.operator.support.Pipelines;
 import io.pgstream.operator.support.TestPostgres;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.regex.Pattern;
+import java.util.stream.Collectors;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.slf4j.LoggerFactory;
@@ -33,7 +36,7 @@ import org.slf4j.LoggerFactory;
  *
  * <p>{@code -Dlifecycle.sequences=N} (default 500), {@code -Dlifecycle.seed=S} (default fixed, so CI
  * repeats itself), {@code -Dlifecycle.lanes=L} (sequences run at once, default 24), {@code
- * -Dlifecycle.only=I} (just sequence I of seed S, to replay a failure).
+ * -Dlifecycle.only=I[,J...]} (just those sequences of seed S, to replay failures).
  */
 @EnableKubernetesMockClient(crud = true)
 // Not in make test until its open violations are fixed (see README "How it is proven"): make lifecycle-model.
@@ -42,8 +45,8 @@ class LifecycleModelTest {
   static final long DEFAULT_SEED = 20261201L;
   /** The test's passwords (lane logins), plain or percent-encoded, must never reach a log line. */
   private static final Pattern PASSWORD = Pattern.compile("Lane\\d+(:|%3A)pw(@|%40)\\d+(#|%23)");
-  /** Full reports for this many failing sequences per invariant; the rest get one line each. */
-  private static final int DETAILED = 3;
+  /** Full reports for this many failing sequences per invariant (-Dlifecycle.detailed=N); the rest get one line each. */
+  private static final int DETAILED = Integer.getInteger("lifecycle.detailed", 3);
 
   KubernetesClient client;
 
@@ -52,7 +55,7 @@ class LifecycleModelTest {
     int sequences = Integer.getInteger("lifecycle.sequences", 500);
     long seed = Long.getLong("lifecycle.seed", DEFAULT_SEED);
     int lanes = Integer.getInteger("lifecycle.lanes", 24);
-    Integer only = Integer.getInteger("lifecycle.only");
+    Set<Integer> only = only(System.getProperty("lifecycle.only"));
     TestPostgres primary = TestPostgres.rds("model", 400);
     TestPostgres other = TestPostgres.rds("model-other", 400);
     FakePgstream pgstream = new FakePgstream(ModelLane.servers(primary, other));
@@ -66,7 +69,7 @@ class LifecycleModelTest {
     ChangeClock clock = new ChangeClock(client);
     ConcurrentLinkedQueue<Integer> queue = new ConcurrentLinkedQueue<>();
     for (int i = 0; i < sequences; i++) {
-      if (only == null || only == i) {
+      if (only.isEmpty() || only.contains(i)) {
         queue.add(i);
       }
     }
@@ -122,6 +125,12 @@ class LifecycleModelTest {
     assertThat(broken).as("sequences the harness could not run").isEmpty();
     assertThat(leaks.get()).as("log lines with a lane password").isZero();
     assertThat(violations).as("lifecycle invariant violations (see the report above)").isZero();
+  }
+
+  private static Set<Integer> only(String list) {
+    return list == null || list.isBlank()
+        ? Set.of()
+        : Arrays.stream(list.split(",")).map(String::trim).map(Integer::valueOf).collect(Collectors.toSet());
   }
 
   /** Each sequence has its own seed, so one can be replayed alone (-Dlifecycle.only). */

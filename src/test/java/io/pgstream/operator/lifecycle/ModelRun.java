@@ -217,10 +217,16 @@ final class ModelRun {
           config = Optional.ofNullable(client.configMaps().inNamespace(m.namespace).withName(m.name + "-pgstream-config").get())
               .map(c -> c.getData());
         }
+        Pod pod = kubelet.jobPodRunning(job);
+        if (!jobCurrent(job)) {
+          // The Job was deleted since it was listed: the Job controller starts no pod for a Job being deleted, and
+          // foreground deletion keeps a Job while its pods run, so this pod never was.
+          client.resource(pod).withGracePeriod(0).delete();
+          continue;
+        }
         String step = job.getMetadata().getName().substring(m.name.length() + 1);
         started.put(uid, new Started(m, step, config.orElse(Map.of()), m.identity(), trace.size()));
         jobStarts.put(uid, new Invariants.JobStart(m, step, m.abort, m.nonce));
-        kubelet.jobPodRunning(job);
       }
       for (Deployment d : client.apps().deployments().inNamespace(m.namespace).list().getItems()) {
         if (deploymentsStarted.add(d.getMetadata().getUid())) {
@@ -233,6 +239,11 @@ final class ModelRun {
         client.apps().deployments().inNamespace(m.namespace).delete();
       }
     }
+  }
+
+  private boolean jobCurrent(Job job) {
+    Job now = client.batch().v1().jobs().inNamespace(job.getMetadata().getNamespace()).withName(job.getMetadata().getName()).get();
+    return now != null && now.getMetadata().getUid().equals(job.getMetadata().getUid()) && now.getMetadata().getDeletionTimestamp() == null;
   }
 
   /** A user's (or the environment's) change to pipeline {@code m}. */
@@ -453,13 +464,25 @@ final class ModelRun {
     for (String ns : namespaces) {
       for (Deployment d : client.apps().deployments().inNamespace(ns).list().getItems()) {
         boolean available = d.getStatus() != null && d.getMetadata().getGeneration().equals(d.getStatus().getObservedGeneration());
-        if (!available) {
-          kubelet.deploymentAvailable(ns, d.getMetadata().getName());
+        if (!available && becameAvailable(ns, d)) {
           return "Deployment " + ns + "/" + d.getMetadata().getName() + " available";
         }
       }
     }
     return null;
+  }
+
+  /** False when the operator deleted the Deployment since it was listed. */
+  private boolean becameAvailable(String ns, Deployment d) {
+    try {
+      kubelet.deploymentAvailable(ns, d.getMetadata().getName());
+      return true;
+    } catch (KubernetesClientException e) {
+      if (e.getCode() != 404) {
+        throw e;
+      }
+      return false;
+    }
   }
 
   /**

@@ -6,14 +6,20 @@ import static org.awaitility.Awaitility.await;
 
 import io.fabric8.kubernetes.api.model.Event;
 import io.fabric8.kubernetes.api.model.KubernetesResourceList;
+import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.Watch;
+import io.fabric8.kubernetes.client.Watcher;
+import io.fabric8.kubernetes.client.WatcherException;
 import io.fabric8.kubernetes.client.dsl.NonNamespaceOperation;
 import io.fabric8.kubernetes.client.dsl.Resource;
 import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
 import io.javaoperatorsdk.operator.Operator;
+import io.pgstream.operator.api.BatchSpec;
 import io.pgstream.operator.api.PgstreamPipeline;
+import io.pgstream.operator.api.PgstreamPipelineStatus;
 import io.pgstream.operator.config.ReplicationSlots;
 import io.pgstream.operator.api.Phase;
 import io.pgstream.operator.api.PipelineMode;
@@ -23,7 +29,10 @@ import io.pgstream.operator.support.FakeKubelet;
 import io.pgstream.operator.support.Pipelines;
 import io.pgstream.operator.support.TestDatabases;
 import io.pgstream.operator.support.TestOperators;
+import io.pgstream.operator.support.TestPostgres;
 import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Consumer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -39,6 +48,9 @@ class NoSilentGapTest {
   static final String NAME = "orders";
   static final String SLOT = ReplicationSlots.defaultName(NAMESPACE, NAME);
   static final String RENAMED = "pgstream_renamed";
+  static final String ROTATED_LOGIN = "pgstream_rotated";
+  static final String ROTATED_PASSWORD = "second-Pw2";
+  static final String OTHER_TARGET = "app_target_other";
 
   KubernetesClient client;
   FakeKubelet kubelet;
@@ -54,6 +66,7 @@ class NoSilentGapTest {
   void stop() {
     operator.stop();
     TestDatabases.dropSlots();
+    TestDatabases.ready().execute("postgres", "DROP ROLE IF EXISTS " + ROTATED_LOGIN);
   }
 
   @Test
@@ -159,9 +172,179 @@ class NoSilentGapTest {
     assertThat(condition("Ready")).isEqualTo("False/SlotLost");
   }
 
-  private void driveToStreaming() {
+  /** Seen in the lifecycle model (seed 20261201, sequences 78 and 86): the preflight blocked before the gap guard ran. */
+  @Test
+  void aNewSourceThatFailsThePreflightStillStopsStreaming() {
+    driveToStreaming();
+    edit(p -> p.getSpec().source.database = "app_source_gone");
+
+    await().until(() -> "False/SourceChanged".equals(condition("Streaming")));
+    await().until(() -> deployment() == null);
+    assertThat(condition("Ready")).startsWith("False/").isNotEqualTo("False/SourceChanged");
+    assertThat(message("Streaming")).contains("checked this change for a gap", "no longer blocked");
+  }
+
+  /** An invalid spec blocks before everything else: a target change made with it must not stream on. */
+  @Test
+  void aNewTargetInAnInvalidSpecStillStopsStreaming() {
+    driveToStreaming();
+    edit(p -> {
+      p.getSpec().target.database = "app_target_other";
+      p.getSpec().image = "not an image reference";
+    });
+
+    await().until(() -> "False/TargetChanged".equals(condition("Streaming")));
+    await().until(() -> deployment() == null);
+    assertThat(pipeline().getStatus().phase).isEqualTo(Phase.Failed);
+  }
+
+  /**
+   * Seen in the lifecycle model (sequences 181, 251, 352, 376, 462): a change made while the snapshot
+   * ran made init run again for it (recording its new slot), and was then applied as if nothing had
+   * been copied. It waits for the snapshot, and then blocks as a gap.
+   */
+  @Test
+  void aChangeWhileTheSnapshotRunsWaitsForItWithoutRunningInitAgainAndThenBlocks() {
+    TestDatabases.ready().database(OTHER_TARGET, TestDatabases.TARGET_USER);
     PgstreamPipeline p = Pipelines.onTestDatabase(NAME);
     Pipelines.secretsFor(NAME).forEach(s -> client.resource(s).create());
+    pipelines().resource(p).create();
+    await().until(() -> job("init") != null);
+    String initUid = uid("init");
+    initSucceeded(SLOT);
+    await().until(() -> job("snapshot") != null);
+
+    edit(q -> {
+      q.getSpec().source.host = "localhost";
+      q.getSpec().target.database = OTHER_TARGET;
+    });
+    await().pollDelay(Duration.ofSeconds(6)).until(() -> true);
+    assertThat(uid("init")).as("no init while the snapshot runs").isEqualTo(initUid);
+    List<String> created = new CopyOnWriteArrayList<>();
+    try (Watch watch = client.apps().deployments().inNamespace(NAMESPACE).watch(new Watcher<>() {
+      @Override
+      public void eventReceived(Action action, Deployment d) {
+        created.add(action + " " + d.getMetadata().getName());
+      }
+
+      @Override
+      public void onClose(WatcherException cause) {}
+    })) {
+      kubelet.jobSucceeded(NAMESPACE, NAME + "-snapshot");
+      await().atMost(Duration.ofSeconds(30)).until(() -> "False/TargetChanged".equals(condition("Ready")));
+    }
+    assertThat(created).as("no streaming Deployment, not even for a moment").isEmpty();
+    assertThat(message("Ready")).contains(TestDatabases.TARGET_DB, OTHER_TARGET);
+  }
+
+  /** Seen in the lifecycle model (sequence 76): a gap's way out must not delete a running init Job. */
+  @Test
+  void aSlotChangedWhileTheReInitRunsWaitsForIt() {
+    driveToStreaming();
+    String initUid = uid("init");
+    edit(p -> p.getSpec().replicationSlot = RENAMED);
+    await().until(() -> "False/SlotChanged".equals(condition("Ready")));
+    edit(p -> p.getSpec().snapshot.nonce = "after-rename");
+    await().until(() -> replaced("init", initUid));
+    String reInitUid = uid("init");
+
+    edit(p -> p.getSpec().replicationSlot = "pgstream_third");
+    await().pollDelay(Duration.ofSeconds(6)).until(() -> true);
+    assertThat(uid("init")).as("the running init is not replaced").isEqualTo(reInitUid);
+  }
+
+  /** Init re-creating the slot after an acknowledged gap runs after a copy: a target change then is a gap too. */
+  @Test
+  void aTargetChangedWhileInitRecreatesAnAcknowledgedSlotBlocks() {
+    TestDatabases.ready().database(OTHER_TARGET, TestDatabases.TARGET_USER);
+    driveToStreaming();
+    String initUid = uid("init");
+    edit(p -> p.getSpec().replicationSlot = RENAMED);
+    await().until(() -> "False/SlotChanged".equals(condition("Ready")));
+    edit(p -> p.getSpec().acknowledgeGap = "accept-1");
+    await().until(() -> replaced("init", initUid));
+
+    edit(p -> p.getSpec().target.database = OTHER_TARGET);
+    await().until(() -> pipeline().getStatus().observedGeneration.equals(pipeline().getMetadata().getGeneration()));
+    initSucceeded(RENAMED);
+
+    await().atMost(Duration.ofSeconds(30)).until(() -> "False/TargetChanged".equals(condition("Ready")));
+    assertThat(deployment()).isNull();
+  }
+
+  /**
+   * Seen in the lifecycle model (sequence 365): status lost while a target change was blocked, and the
+   * records were rebuilt from the spec as if the snapshot had copied into the new target.
+   */
+  @Test
+  void aGapBlockedWhenStatusIsLostStaysBlockedUntilTheUserChooses() {
+    TestDatabases.ready().database(OTHER_TARGET, TestDatabases.TARGET_USER);
+    driveToStreaming();
+    edit(p -> p.getSpec().target.database = OTHER_TARGET);
+    await().until(() -> "False/TargetChanged".equals(condition("Ready")));
+
+    await().ignoreExceptions().until(() -> {
+      PgstreamPipeline p = pipeline();
+      p.setStatus(new PgstreamPipelineStatus());
+      client.resource(p).updateStatus();
+      return true;
+    });
+
+    await().atMost(Duration.ofSeconds(30)).until(() -> "False/SnapshotStateUnknown".equals(condition("Ready")));
+    await().pollDelay(Duration.ofSeconds(3)).until(() -> true);
+    assertThat(deployment()).isNull();
+    assertThat(condition("Ready")).isEqualTo("False/SnapshotStateUnknown");
+
+    edit(p -> p.getSpec().acknowledgeGap = "after-loss");
+    awaitStreaming();
+    assertThat(eventReasons()).contains("GapAcknowledged");
+  }
+
+  /**
+   * Seen in the lifecycle model (sequence 142): after a rotation the slot checks failed to log in with
+   * the cached password until the credentials refresh (minutes), and a slot lost meanwhile went unseen.
+   */
+  @Test
+  void aSlotLostAfterAPasswordRotationIsSeenBeforeTheCachedCredentialsExpire() {
+    streamingAfterTheSourcePasswordRotated();
+    client.resource(Pipelines.secret(NAME + "-source", ROTATED_LOGIN, ROTATED_PASSWORD)).update();
+    TestDatabases.dropSlots();
+
+    await().atMost(Duration.ofSeconds(30)).until(() -> "False/SlotLost".equals(condition("Ready")));
+    await().until(() -> deployment() == null);
+  }
+
+  /** A login refused by the preflight is read again from its Secret at the next check, not after the cache expires. */
+  @Test
+  void aPasswordRotatedAfterThePreflightRefusedTheLoginIsPickedUpAtTheNextCheck() {
+    streamingAfterTheSourcePasswordRotated();
+    edit(p -> {
+      p.getSpec().target.batch = new BatchSpec();
+      p.getSpec().target.batch.size = 77;
+    });
+    await().until(() -> "False/SourceAuthenticationFailed".equals(condition("Ready")));
+
+    client.resource(Pipelines.secret(NAME + "-source", ROTATED_LOGIN, ROTATED_PASSWORD)).update();
+    awaitStreaming(Duration.ofSeconds(40));
+  }
+
+  /** Streaming as a login of its own, whose password then changes on the source but not (yet) in the Secret. */
+  private void streamingAfterTheSourcePasswordRotated() {
+    TestPostgres pg = TestDatabases.ready();
+    pg.login(ROTATED_LOGIN, "first-Pw1", "SUPERUSER");
+    driveToStreaming(List.of(
+        Pipelines.secret(NAME + "-source", ROTATED_LOGIN, "first-Pw1"),
+        Pipelines.secret(NAME + "-target", TestDatabases.TARGET_USER, Pipelines.TARGET_PASSWORD)));
+    pg.execute("postgres", "ALTER ROLE " + ROTATED_LOGIN + " PASSWORD '" + ROTATED_PASSWORD + "'");
+  }
+
+  private void driveToStreaming() {
+    driveToStreaming(Pipelines.secretsFor(NAME));
+  }
+
+  private void driveToStreaming(List<Secret> secrets) {
+    PgstreamPipeline p = Pipelines.onTestDatabase(NAME);
+    secrets.forEach(s -> client.resource(s).create());
     pipelines().resource(p).create();
     await().until(() -> job("init") != null);
     initSucceeded(SLOT);
@@ -171,7 +354,11 @@ class NoSilentGapTest {
   }
 
   private void awaitStreaming() {
-    await().until(() -> {
+    awaitStreaming(Duration.ofSeconds(10));
+  }
+
+  private void awaitStreaming(Duration atMost) {
+    await().atMost(atMost).until(() -> {
       if (deployment() != null) {
         kubelet.keepAvailable(NAMESPACE, NAME + "-stream");
       }
