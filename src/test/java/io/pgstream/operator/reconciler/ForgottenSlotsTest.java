@@ -96,7 +96,7 @@ class ForgottenSlotsTest {
   }
 
   @Test
-  void aSlotRecordedForAChangeDuringARunningSnapshotLeavesTheOldSlotAbandonedOnceItsInitSucceeds() {
+  void aSlotChangedDuringARunningSnapshotAndAcknowledgedLeavesTheOldSlotAbandonedOnceTheNewInitSucceeds() {
     Pipelines.secretsFor(NAME).forEach(s -> client.resource(s).create());
     PgstreamPipeline p = Pipelines.onTestDatabase(NAME);
     p.getSpec().deletionPolicy = DeletionPolicy.Delete;
@@ -107,8 +107,13 @@ class ForgottenSlotsTest {
     kubelet.jobSucceeded(NAMESPACE, NAME + "-init");
     await().until(() -> objects.job("snapshot") != null);
 
-    // The snapshot runs: the slot change waits for it (PhaseTable), yet the new slot is recorded and init makes it.
+    // The snapshot runs: the slot change waits for it (PhaseTable), then blocks as a gap until acknowledged;
+    // only then does init make the new slot.
     objects.edit(q -> q.getSpec().replicationSlot = MOVED);
+    kubelet.jobSucceeded(NAMESPACE, NAME + "-snapshot");
+    await().until(() -> "False/SlotChanged".equals(Conditions.of(objects.pipeline(), "Ready")));
+    assertThat(objects.job("init").getMetadata().getUid()).as("no init while the snapshot ran").isEqualTo(firstInit);
+    objects.edit(q -> q.getSpec().acknowledgeGap = "moved-1");
     await().until(() -> objects.job("init") != null && !firstInit.equals(objects.job("init").getMetadata().getUid()));
     TestDatabases.createSlot(MOVED);
     kubelet.jobSucceeded(NAMESPACE, NAME + "-init");
