@@ -1,6 +1,7 @@
 package io.pgstream.operator.reconciler;
 
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
+import io.javaoperatorsdk.operator.api.reconciler.Context;
 import io.javaoperatorsdk.operator.api.reconciler.EventSourceContext;
 import io.javaoperatorsdk.operator.processing.event.source.EventSource;
 import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEventSource;
@@ -24,6 +25,13 @@ final class Dependents {
   Dependents() {
     for (Step step : Step.values()) {
       jobs.put(step, new StepJobDependent(step));
+    }
+  }
+
+  /** Removes the streaming Deployment if it exists (its informer cache says), writing nothing otherwise. */
+  void removeDeployment(PgstreamPipeline p, Context<PgstreamPipeline> ctx) {
+    if (deployment.getSecondaryResource(p, ctx).isPresent()) {
+      deployment.delete(p, ctx);
     }
   }
 

@@ -55,9 +55,7 @@ final class GapFence {
     if (pending.isEmpty()) {
       return;
     }
-    if (children.deployment.getSecondaryResource(p, ctx).isPresent()) {
-      children.deployment.delete(p, ctx);
-    }
+    children.removeDeployment(p, ctx);
     String what = pending.stream().map(ChangeKind::description).collect(Collectors.joining("; "));
     s.set(
         ConditionType.Streaming,

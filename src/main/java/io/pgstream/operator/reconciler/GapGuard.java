@@ -126,9 +126,7 @@ final class GapGuard {
   }
 
   private Outcome block(PgstreamPipeline p, Context<PgstreamPipeline> ctx, StatusUpdater s, Set<ChangeKind> gaps) {
-    if (children.deployment.getSecondaryResource(p, ctx).isPresent()) {
-      children.deployment.delete(p, ctx);
-    }
+    children.removeDeployment(p, ctx);
     String reason = GapMessages.reason(gaps);
     String message = GapMessages.message(p, s.status(), gaps);
     s.phase(Phase.Pending);

@@ -62,9 +62,7 @@ final class LostIdentity {
           + job.getMetadata().getName() + " copied, without a new snapshot");
       return Optional.empty();
     }
-    if (children.deployment.getSecondaryResource(p, ctx).isPresent()) {
-      children.deployment.delete(p, ctx);
-    }
+    children.removeDeployment(p, ctx);
     String message =
         ("Status lost its records of the source and target, and snapshot Job %s ran with other settings than the current spec"
                 + " (a change made before status was lost): its copy may belong to another source, slot or target, so streaming"

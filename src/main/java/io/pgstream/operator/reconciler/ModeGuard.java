@@ -32,9 +32,7 @@ final class ModeGuard {
     if (st.mode == p.getSpec().mode) {
       return Optional.empty();
     }
-    if (children.deployment.getSecondaryResource(p, ctx).isPresent()) {
-      children.deployment.delete(p, ctx);
-    }
+    children.removeDeployment(p, ctx);
     String message =
         ("spec.mode is %s, but this pipeline was created with mode %s; the mode of a pipeline cannot change."
                 + " Streaming is stopped (Deployment %s removed); the pipeline's slots stay recorded. Set spec.mode back"

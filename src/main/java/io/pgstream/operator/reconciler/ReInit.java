@@ -53,9 +53,7 @@ final class ReInit {
     if (old.get().getMetadata().getDeletionTimestamp() == null) {
       delete(ctx, old.get());
     }
-    if (children.deployment.getSecondaryResource(p, ctx).isPresent()) {
-      children.deployment.delete(p, ctx);
-    }
+    children.removeDeployment(p, ctx);
     s.phase(Phase.Initializing);
     s.set(ConditionType.Initialized, false, "Running", st.init.message);
     s.set(ConditionType.Ready, false, Phase.Initializing.name(), st.init.message);

@@ -20,8 +20,8 @@ final class UndesiredChildren {
 
   void remove(PgstreamPipeline p, Context<PgstreamPipeline> ctx, Stage stage) {
     boolean wanted = PhaseTable.desiredChildren(stage, p.getSpec().mode.replicates()).contains(Child.STREAMING_DEPLOYMENT);
-    if (!wanted && children.deployment.getSecondaryResource(p, ctx).isPresent()) {
-      children.deployment.delete(p, ctx);
+    if (!wanted) {
+      children.removeDeployment(p, ctx);
     }
   }
 }
