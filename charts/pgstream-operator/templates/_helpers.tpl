@@ -48,7 +48,7 @@ app.kubernetes.io/instance: {{ .Release.Name }}
   verbs: ["create"]
 - apiGroups: [""]
   resources: ["pods"]
-  verbs: ["list"]
+  verbs: ["list", "watch"]
 # With spec.target.strictMode false, pgstream's dropped writes are only in its log.
 - apiGroups: [""]
   resources: ["pods/log"]

@@ -8,6 +8,8 @@ public final class Children {
   public static final String MANAGED_BY = "pgstream-operator";
   /** Informers only cache objects with this label, not every ConfigMap, Secret or Job in the cluster. */
   public static final String SELECTOR = "app.kubernetes.io/managed-by=" + MANAGED_BY;
+  /** Names the pipeline an object (or a pod of it) belongs to. */
+  public static final String INSTANCE_LABEL = "app.kubernetes.io/instance";
   public static final String CONFIG_HASH_ANNOTATION = "pgstream.io/config-hash";
   /** A step Job's identity ({@link StepIdentity}): the inputs whose change means the step must run again. */
   public static final String STEP_HASH_ANNOTATION = "pgstream.io/step-hash";
@@ -45,7 +47,7 @@ public final class Children {
   public static Map<String, String> labels(PgstreamPipeline p, String component) {
     return Map.of(
         "app.kubernetes.io/name", "pgstream",
-        "app.kubernetes.io/instance", p.getMetadata().getName(),
+        INSTANCE_LABEL, p.getMetadata().getName(),
         "app.kubernetes.io/component", component,
         "app.kubernetes.io/managed-by", MANAGED_BY);
   }

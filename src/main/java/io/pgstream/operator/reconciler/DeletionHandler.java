@@ -34,7 +34,13 @@ import java.util.Optional;
 final class DeletionHandler {
   /** How long a deletion waits for what it needs (a Secret, a consumer to stop, a destroy Job) before it gives up. */
   static final Duration PATIENCE = Duration.ofMinutes(10);
-  private static final Duration RECHECK = Duration.ofSeconds(5);
+  /**
+   * What a deletion waits for (a consumer's session to end, a slot to become droppable) announces
+   * itself by no event: look again after a quarter of the time the deletion has taken, at least 1 s
+   * and at most 30 s, so a short wait ends at once and a long one costs few connections.
+   */
+  private static final Duration FIRST_RECHECK = Duration.ofSeconds(1);
+  private static final Duration LAST_RECHECK = Duration.ofSeconds(30);
 
   private final PhaseMachine phases;
   private final PipelineInputs inputs;
@@ -213,7 +219,7 @@ final class DeletionHandler {
       }
       case Failed -> waitOrGiveUp(
           p, List.of(slot), "DestroyFailed", destroy.message + " Fix the cause and delete the Job to retry, or set spec.deletionPolicy: Retain");
-      default -> DeleteControl.noFinalizerRemoval().rescheduleAfter(RECHECK);
+      default -> DeleteControl.noFinalizerRemoval().rescheduleAfter(recheck(p));
     };
   }
 
@@ -232,7 +238,14 @@ final class DeletionHandler {
         ("Cannot drop replication slot(s) %s yet: %s. Deletion keeps trying for %d minutes after it began, then leaves"
                 + " them and names them in a SlotRetained Warning.")
             .formatted(SlotRecords.describe(left), why, PATIENCE.toMinutes()));
-    return DeleteControl.noFinalizerRemoval().rescheduleAfter(RECHECK);
+    return DeleteControl.noFinalizerRemoval().rescheduleAfter(recheck(p));
+  }
+
+  private Duration recheck(PgstreamPipeline p) {
+    String deleted = p.getMetadata().getDeletionTimestamp();
+    Duration taken = deleted == null ? Duration.ZERO : Duration.between(Instant.parse(deleted), Instant.now(clock));
+    Duration quarter = taken.dividedBy(4);
+    return quarter.compareTo(FIRST_RECHECK) < 0 ? FIRST_RECHECK : quarter.compareTo(LAST_RECHECK) > 0 ? LAST_RECHECK : quarter;
   }
 
   private DeleteControl giveUp(PgstreamPipeline p, List<SlotRecord> left, String why) {

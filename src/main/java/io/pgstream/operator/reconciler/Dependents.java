@@ -49,6 +49,7 @@ final class Dependents {
         configMap.eventSource(ctx).orElseThrow(),
         credentialsSecret.eventSource(ctx).orElseThrow(),
         jobSource,
-        deployment.eventSource(ctx).orElseThrow());
+        deployment.eventSource(ctx).orElseThrow(),
+        PodEvents.source(ctx));
   }
 }

@@ -35,11 +35,11 @@ final class ModelRun {
   /** World moves after the deletion within which every pipeline must be gone, unless {@link #DRAIN_TIME} has not passed yet. */
   static final int DRAIN_STEPS = 10;
   /**
-   * How long a deletion may take however few moves the world makes. The operator rechecks every 5 s
-   * (DeletionHandler.RECHECK) what no event announces: pods that outlive their Job (the mock server
-   * has no foreground deletion, so a Job goes before its pods here) and a slot a consumer still
-   * holds. A deletion passes at most two such waits, then a destroy Job whose end is an event: two
-   * rechecks and 5 s of margin.
+   * How long a deletion may take however few moves the world makes. Pods that outlive their Job (the
+   * mock server has no foreground deletion, so a Job goes before its pods here) end as events
+   * (PodEvents); what no event announces, a slot a consumer still holds, is looked at again after 1 s,
+   * backing off (DeletionHandler.recheck). A destroy Job's end is an event. 15 s leaves room for a
+   * loaded machine.
    */
   static final Duration DRAIN_TIME = Duration.ofSeconds(15);
   /** How long the drain waits between world moves once the world has nothing to do: the operator's next recheck is due. */

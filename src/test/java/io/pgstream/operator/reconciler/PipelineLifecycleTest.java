@@ -279,6 +279,26 @@ class PipelineLifecycleTest {
     assertThat(pipeline().getStatus().snapshot.nonce).isEqualTo("resnapshot-1");
   }
 
+  /**
+   * The re-snapshot waits for the streaming pod, which outlives its Deployment; the pod's end is an
+   * event (PodEvents), so the snapshot starts at once instead of at the next 5 s recheck.
+   */
+  @Test
+  void aNewSnapshotStartsAsSoonAsTheLastStreamingPodIsGone() {
+    driveToStreaming();
+    Pod pod = kubelet.deploymentPodRunning(deployment());
+    String snapshotUid = job("snapshot").getMetadata().getUid();
+    PgstreamPipeline p = pipeline();
+    p.getSpec().snapshot.nonce = "resnapshot-1";
+    pipelines().resource(p).update();
+    await().until(() -> "False/WaitingForWritersToStop".equals(condition("SnapshotCompleted")));
+    await().pollDelay(Duration.ofSeconds(1)).until(() -> true);
+    assertThat(job("snapshot").getMetadata().getUid()).as("no snapshot beside the streaming pod").isEqualTo(snapshotUid);
+
+    client.pods().inNamespace(NAMESPACE).resource(pod).delete();
+    await().atMost(Duration.ofMillis(2500)).until(() -> replaced("snapshot", snapshotUid));
+  }
+
   @Test
   void aNewSnapshotIntoTablesThatHoldRowsWaitsUntilTheSpecSaysTruncate() {
     TestPostgres pg = TestDatabases.ready();

@@ -1,5 +1,6 @@
 package io.pgstream.operator.support;
 
+import io.fabric8.kubernetes.api.model.ObjectMeta;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodBuilder;
 import io.fabric8.kubernetes.api.model.PodSpec;
@@ -16,8 +17,10 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.dsl.NonDeletingOperation;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.time.temporal.ChronoUnit;
 
 /**
@@ -52,17 +55,17 @@ public final class FakeKubelet {
 
   /**
    * The Job controller's pod for {@code job}, running: named after the Job and its UID, labelled as
-   * the Job controller labels it, so a successor Job of the same name gets pods of its own. Unlike a
+   * the Job controller labels it (its template's labels, job-name and controller-uid), so a successor Job of the same name gets pods of its own. Unlike a
    * real cluster, the mock server has no garbage collector: the pod stays after its Job is deleted
    * until the test removes it, which is how a pod still terminating after its Job is gone looks.
    */
   public Pod jobPodRunning(Job job) {
     String uid = job.getMetadata().getUid();
-    return runningPod(
-        job.getMetadata().getNamespace(),
-        job.getMetadata().getName() + "-" + podSuffix(uid),
-        Map.of("job-name", job.getMetadata().getName(), "controller-uid", uid),
-        job.getSpec().getTemplate().getSpec());
+    Map<String, String> labels = new HashMap<>(Optional.ofNullable(job.getSpec().getTemplate().getMetadata())
+        .map(ObjectMeta::getLabels).orElse(Map.of()));
+    labels.put("job-name", job.getMetadata().getName());
+    labels.put("controller-uid", uid);
+    return runningPod(job.getMetadata().getNamespace(), job.getMetadata().getName() + "-" + podSuffix(uid), labels, job.getSpec().getTemplate().getSpec());
   }
 
   private Pod runningPod(String namespace, String name, Map<String, String> labels, PodSpec spec) {
