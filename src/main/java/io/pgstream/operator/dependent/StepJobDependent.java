@@ -93,6 +93,9 @@ public class StepJobDependent extends OwnedDependent<Job> {
     if (identity.nonce() != null) {
       annotations.put(Children.NONCE_ANNOTATION, identity.nonce());
     }
+    if (step == Step.INIT) {
+      annotations.put(Children.SLOT_ANNOTATION, SlotLocation.of(p).format());
+    }
     var container =
         PgstreamPods.container(p, template.image(), PgstreamPods.args(step.command(), step.configFile()), template.sourceAsAdmin())
             .build();

@@ -6,6 +6,8 @@ import io.pgstream.operator.api.PgstreamPipelineSpec;
 import io.pgstream.operator.api.PgstreamPipelineStatus;
 import io.pgstream.operator.credentials.Redactor;
 import io.pgstream.operator.credentials.ResolvedCredentials;
+import io.pgstream.operator.dependent.Children;
+import io.pgstream.operator.dependent.SlotLocation;
 import io.pgstream.operator.dependent.Step;
 import io.pgstream.operator.durable.ProgressRecord;
 import io.pgstream.operator.preflight.DatabaseConnector;
@@ -68,7 +70,9 @@ final class ErasedSlotRecords {
           throw e; // a missing target database holds no row
         }
       }
-      lostSlots.restore(p, ctx, st, row, creds);
+      Optional<SlotLocation> initJob = children.job(Step.INIT).getSecondaryResource(p, ctx)
+          .flatMap(j -> SlotLocation.parse(j.getMetadata().getAnnotations() == null ? null : j.getMetadata().getAnnotations().get(Children.SLOT_ANNOTATION)));
+      lostSlots.restore(p, ctx, st, row, initJob, creds);
       return Optional.empty();
     } catch (SQLException e) {
       return Optional.of(Redactor.redact(String.valueOf(e.getMessage()), creds.secretValues()));

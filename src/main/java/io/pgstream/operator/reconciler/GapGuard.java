@@ -58,8 +58,8 @@ final class GapGuard {
       // WAIT_FOR_STEP: the running init finishes with what it started with; a change is decided after it.
       return Optional.empty();
     }
-    Stage stage = stage(p, st);
     Set<ChangeKind> changes = SpecChanges.between(st, spec, ReplicationSlots.slotFor(p));
+    Stage stage = restartedCopy(p, st, changes) ? copied(p) : stage(p, st);
     Set<ChangeKind> gaps = EnumSet.noneOf(ChangeKind.class);
     boolean follow = false;
     for (ChangeKind kind : IDENTITY) {
@@ -75,7 +75,7 @@ final class GapGuard {
       }
     }
     if (!gaps.isEmpty()) {
-      boolean newNonce = changes.contains(ChangeKind.SNAPSHOT_NONCE);
+      boolean newNonce = changes.contains(ChangeKind.SNAPSHOT_NONCE) || restartedCopy(p, st, changes);
       boolean acknowledged = spec.acknowledgeGap != null && !spec.acknowledgeGap.equals(st.gapAcknowledged);
       if (!newNonce && !acknowledged) {
         return Optional.of(block(p, ctx, s, gaps));
@@ -104,6 +104,23 @@ final class GapGuard {
     }
     Set<ChangeKind> changes = SpecChanges.between(st, p.getSpec(), ReplicationSlots.slotFor(p));
     return IDENTITY.stream().anyMatch(k -> changes.contains(k) && PhaseTable.reaction(stage, k) == Reaction.WAIT_FOR_STEP);
+  }
+
+  /**
+   * A new nonce or an abort restarts the running snapshot (RESTART_STEP), and until the old Job is gone
+   * no snapshot Job runs: the next one copies with the spec as it is when it starts, not with what the
+   * old one started with. So a change of source, slot or target made meanwhile is decided as after a
+   * copy, where the restart is the new snapshot that accepts it: the records follow the spec, and a
+   * new source or slot gets its init first. Waiting instead would record one target and copy into another.
+   */
+  private static boolean restartedCopy(PgstreamPipeline p, PgstreamPipelineStatus st, Set<ChangeKind> changes) {
+    return stage(p, st) == Stage.SNAPSHOTTING
+        && (changes.contains(ChangeKind.SNAPSHOT_NONCE) || StepVerbs.abortRequested(p, st)
+            || StepPlanner.WAITING_FOR_JOB_GONE.equals(st.snapshot.reason));
+  }
+
+  private static Stage copied(PgstreamPipeline p) {
+    return p.getSpec().mode.replicates() ? Stage.STREAMING : Stage.COMPLETED;
   }
 
   /** init runs (not the re-init a gap's way out asked for) after a snapshot copied: Stage counts it as STREAMING. */
@@ -162,7 +179,7 @@ final class GapGuard {
           "spec.acknowledgeGap " + p.getSpec().acknowledgeGap + " accepts the gap (" + what + "): streaming goes on"
               + " without a new snapshot, and the target lacks the changes in between");
     } else {
-      events.normal(p, "NewSnapshotAfterGap", "spec.snapshot.nonce asks for a new snapshot after " + what);
+      events.normal(p, "NewSnapshotAfterGap", "A new snapshot (spec.snapshot.nonce, or the restart pgstream.io/abort asked for) copies with the current spec after " + what);
     }
     if (GapMessages.newSlot(gaps)) {
       reInit.start(p, ctx, st);

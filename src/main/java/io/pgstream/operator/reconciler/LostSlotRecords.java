@@ -8,6 +8,7 @@ import io.pgstream.operator.api.SlotRecord;
 import io.pgstream.operator.api.SlotRecordState;
 import io.pgstream.operator.config.ReplicationSlots;
 import io.pgstream.operator.credentials.ResolvedCredentials;
+import io.pgstream.operator.dependent.SlotLocation;
 import io.pgstream.operator.durable.ProgressRecord;
 import io.pgstream.operator.preflight.DatabaseConnector;
 import io.pgstream.operator.preflight.Jdbc;
@@ -26,8 +27,9 @@ import java.util.Set;
 /**
  * Status was erased while the pipeline's step Jobs survived: the Jobs say what ran, but not which
  * slots it created, and deletion drops only recorded slots. This restores status.slotsCreated from
- * what outlives status: the slot the durable row on the target names, the spec's slot name found in
- * the spec's database, and the pipeline's default slot name found in any database of the source server. The slot the spec streams from is Current; any
+ * what outlives status: the slot the durable row on the target names, the slot and place the init Job
+ * names ({@link SlotLocation}), the spec's slot name found in the spec's database, and the pipeline's
+ * default slot name found in any database of the source server. The slot the spec streams from is Current; any
  * other is Abandoned, so the recorded deletionPolicy drops it or announces it, never forgets it.
  */
 final class LostSlotRecords {
@@ -40,7 +42,13 @@ final class LostSlotRecords {
   }
 
   /** Adds the records found; a slot another pipeline records is its, not ours. */
-  void restore(PgstreamPipeline p, Context<PgstreamPipeline> ctx, PgstreamPipelineStatus st, Optional<ProgressRecord> row, ResolvedCredentials creds)
+  void restore(
+      PgstreamPipeline p,
+      Context<PgstreamPipeline> ctx,
+      PgstreamPipelineStatus st,
+      Optional<ProgressRecord> row,
+      Optional<SlotLocation> initJob,
+      ResolvedCredentials creds)
       throws SQLException {
     if (st.slotsCreated != null && !st.slotsCreated.isEmpty()) {
       return;
@@ -56,6 +64,14 @@ final class LostSlotRecords {
       } else {
         // On a source the pipeline left: not checked from here; abandoned-slot handling finds out.
         found.add(record(r.slot(), elsewhere(r.sourceHost(), r.sourcePort(), r.sourceDatabase()), SlotRecordState.Abandoned));
+      }
+    });
+    initJob.ifPresent(at -> {
+      if (Objects.equals(at.host(), source.host) && at.port() == source.effectivePort() && at.database().equals(source.database)) {
+        names.add(at.slot());
+      } else {
+        // The init Job ran against a source the spec has left (its server may not be the spec's): it names the place.
+        found.add(record(at.slot(), elsewhere(at.host(), at.port(), at.database()), SlotRecordState.Abandoned));
       }
     });
     if (current != null) {
