@@ -73,7 +73,7 @@ class ReconcileRetryTest {
             .setIntervalMultiplier(GradualRetry.DEFAULT_MULTIPLIER)
             .setMaxInterval((annotated == null ? GradualRetry.DEFAULT_MAX_INTERVAL : annotated.maxInterval()) / 100);
     int failures = 20;
-    faults.fail("PATCH", "/pgstreampipelines/retried/status", 500, "InternalError", failures);
+    faults.fail("PUT", "/pgstreampipelines/retried/status", 500, "InternalError", failures);
     startOperator(c -> c.withRetry(scaled));
     apply("retried");
 
@@ -88,7 +88,7 @@ class ReconcileRetryTest {
    */
   @Test
   void aFailedStatusWriteDoesNotRepeatTheEvents() {
-    faults.fail("PATCH", "/pgstreampipelines/rewritten/status", 500, "InternalError", 1);
+    faults.fail("PUT", "/pgstreampipelines/rewritten/status", 500, "InternalError", 1);
     startOperator(c -> {});
     apply("rewritten");
 

@@ -7,6 +7,8 @@ import io.pgstream.operator.api.PgstreamPipelineStatus;
 import io.pgstream.operator.api.Phase;
 import io.pgstream.operator.api.StepState;
 import io.pgstream.operator.config.RenderedConfig;
+import io.pgstream.operator.dependent.Children;
+import io.pgstream.operator.dependent.Step;
 import io.pgstream.operator.config.ReplicationSlots;
 import io.pgstream.operator.lifecycle.ChangeKind;
 import io.pgstream.operator.lifecycle.PhaseTable;
@@ -18,6 +20,7 @@ import io.pgstream.operator.status.EventRecorder;
 import io.pgstream.operator.status.StatusUpdater;
 import java.util.EnumSet;
 import java.util.List;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 
@@ -59,7 +62,7 @@ final class GapGuard {
       return Optional.empty();
     }
     Set<ChangeKind> changes = SpecChanges.between(st, spec, ReplicationSlots.slotFor(p));
-    Stage stage = restartedCopy(p, st, changes) ? copied(p) : stage(p, st);
+    Stage stage = restartedCopy(p, st, changes) || copiedBeforeStatusWasLost(p, ctx, st) ? copied(p) : stage(p, st);
     Set<ChangeKind> gaps = EnumSet.noneOf(ChangeKind.class);
     boolean follow = false;
     for (ChangeKind kind : IDENTITY) {
@@ -117,6 +120,20 @@ final class GapGuard {
     return stage(p, st) == Stage.SNAPSHOTTING
         && (changes.contains(ChangeKind.SNAPSHOT_NONCE) || StepVerbs.abortRequested(p, st)
             || StepPlanner.WAITING_FOR_JOB_GONE.equals(st.snapshot.reason));
+  }
+
+  /**
+   * Status was erased after a snapshot: until the snapshot step adopts the succeeded Job, status says
+   * nothing ran (Stage NEW), yet the Job copied for the records the spec gave then. A change of source
+   * or target now is a change after a copy, not one before any.
+   */
+  private boolean copiedBeforeStatusWasLost(PgstreamPipeline p, Context<PgstreamPipeline> ctx, PgstreamPipelineStatus st) {
+    String nonce = p.getSpec().snapshot == null ? null : p.getSpec().snapshot.nonce;
+    return st.snapshot == null && p.getSpec().mode.snapshots()
+        && children.job(Step.SNAPSHOT).getSecondaryResource(p, ctx)
+            .filter(j -> j.getMetadata().getDeletionTimestamp() == null && JobStates.succeeded(j))
+            .filter(j -> Objects.toString(nonce, "").equals(StepPlanner.annotation(j, Children.NONCE_ANNOTATION)))
+            .isPresent();
   }
 
   private static Stage copied(PgstreamPipeline p) {

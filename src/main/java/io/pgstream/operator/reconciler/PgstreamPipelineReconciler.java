@@ -171,7 +171,9 @@ public class PgstreamPipelineReconciler implements Reconciler<PgstreamPipeline>,
       fresh.setStatus(status);
       PrimaryUpdateAndCacheUtils.ssaPatchStatusAndCacheResource(p, fresh, ctx);
     } else {
-      PrimaryUpdateAndCacheUtils.patchStatusAndCacheResource(
+      // The whole status, as server-side apply writes it: a JSON patch is a diff against the cached
+      // status, and applied to a status someone erased meanwhile it leaves only the changed fields.
+      PrimaryUpdateAndCacheUtils.updateStatusAndCacheResource(
           p,
           ctx,
           r -> {
