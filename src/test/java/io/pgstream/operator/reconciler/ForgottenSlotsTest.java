@@ -24,6 +24,7 @@ import io.pgstream.operator.support.Pipelines;
 import io.pgstream.operator.support.TestDatabases;
 import io.pgstream.operator.support.TestOperators;
 import java.time.Duration;
+import java.util.Optional;
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -114,7 +115,7 @@ class ForgottenSlotsTest {
     await().until(() -> "False/SlotChanged".equals(Conditions.of(objects.pipeline(), "Ready")));
     assertThat(objects.job("init").getMetadata().getUid()).as("no init while the snapshot ran").isEqualTo(firstInit);
     objects.edit(q -> q.getSpec().acknowledgeGap = "moved-1");
-    await().until(() -> objects.job("init") != null && !firstInit.equals(objects.job("init").getMetadata().getUid()));
+    await().until(() -> Optional.ofNullable(objects.job("init")).filter(j -> !firstInit.equals(j.getMetadata().getUid())).isPresent());
     TestDatabases.createSlot(MOVED);
     kubelet.jobSucceeded(NAMESPACE, NAME + "-init");
 
