@@ -34,6 +34,7 @@ import java.util.Optional;
 final class DeletionHandler {
   /** How long a deletion waits for what it needs (a Secret, a consumer to stop, a destroy Job) before it gives up. */
   static final Duration PATIENCE = Duration.ofMinutes(10);
+  private static final String INVALID_PASSWORD = "28P01";
   /**
    * What a deletion waits for (a consumer's session to end, a slot to become droppable) announces
    * itself by no event: look again after a quarter of the time the deletion has taken, at least 1 s
@@ -174,6 +175,10 @@ final class DeletionHandler {
       } catch (SQLException e) {
         left.add(r);
         problems.add(r.name + ": " + Redactor.redact(e.getMessage(), creds.secretValues()));
+        if (INVALID_PASSWORD.equals(e.getSQLState())) {
+          // Rotated since the logins were cached, maybe: the next look reads the Secrets again.
+          inputs.forget(p);
+        }
       }
     }
     return String.join("; ", problems);

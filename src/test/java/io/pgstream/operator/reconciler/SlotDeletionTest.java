@@ -176,6 +176,34 @@ class SlotDeletionTest {
     });
   }
 
+  /**
+   * The source password is rotated (in the database and the Secret) just before the deletion, which
+   * drops the slot over JDBC: the refused login makes the next look read the Secret again instead of
+   * retrying the cached password until the cache expires (5 minutes).
+   */
+  @Test
+  void aDeletionRightAfterAPasswordRotationLogsInWithTheNewPassword() {
+    driveToStreaming(withDelete(ORDERS));
+    // The cached logins are the old ones: the slot watch has logged in with them.
+    await().until(() -> pipeline(ORDERS).getStatus().slot != null);
+    var refusal = new StatusBuilder().withStatus("Failure").withCode(403).withReason("Forbidden")
+        .withMessage("jobs \"orders-destroy\" is forbidden: unable to create new content in namespace default because it is being terminated")
+        .withNewDetails().withName(ORDERS + "-destroy").withKind("jobs").addNewCause().withReason("NamespaceTerminating")
+        .withMessage("namespace default is being terminated").withField("metadata.namespace").endCause().endDetails().build();
+    server.expect().post().withPath("/apis/batch/v1/namespaces/default/jobs").andReturn(403, refusal).always();
+    String rotated = "r0tated-" + Pipelines.SOURCE_PASSWORD;
+    try {
+      password(rotated);
+      client.resource(Pipelines.secret(ORDERS + "-source", TestDatabases.SOURCE_USER, rotated)).update();
+
+      pipelines().withName(ORDERS).delete();
+      await().until(() -> pipeline(ORDERS) == null);
+      assertThat(TestDatabases.slotExists(slot(ORDERS))).isFalse();
+    } finally {
+      password(Pipelines.SOURCE_PASSWORD);
+    }
+  }
+
   @Test
   void theSchemaStaysWhileAnotherPipelineReadsTheDatabaseAndTheLastOneOutDestroys() {
     driveToStreaming(withDelete(ORDERS));
@@ -317,6 +345,10 @@ class SlotDeletionTest {
     await().until(() -> job(name, "snapshot") != null);
     kubelet.jobSucceeded(NAMESPACE, name + "-snapshot");
     await().until(() -> client.apps().deployments().inNamespace(NAMESPACE).withName(name + "-stream").get() != null);
+  }
+
+  private static void password(String password) {
+    TestDatabases.ready().execute("postgres", "ALTER ROLE " + TestDatabases.SOURCE_USER + " PASSWORD '" + password.replace("'", "''") + "'");
   }
 
   private String slot(String name) {
