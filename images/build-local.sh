@@ -18,7 +18,7 @@ operator() {
   local base
   base=$(images/base/build.sh jre | cut -d' ' -f1)
   ${MVN:-mvn -B -ntp} -q -DskipTests package jib:buildTar -Djib.from.image="tar://$base" \
-    -Djib.outputPaths.tar="$out/pgstream-operator.tar" >&2
+    -Djib.outputPaths.tar="$out/pgstream-operator.tar" -Djib.console=plain -Dstyle.color=never >&2
   echo "$out/pgstream-operator.tar $(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["image"])' target/jib-image.json)"
 }
 
