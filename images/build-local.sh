@@ -39,6 +39,7 @@ runner() {
   mkdir -p target/images/pgstream-runner
   cp "$bin" target/images/pgstream-runner/pgstream
   store=$(mktemp -d "$out/buildah.XXXXXX")
+  trap 'rm -rf "$store"' EXIT
   buildah="buildah --storage-driver vfs --root $store/root --runroot $store/run"
   # The final stage has no RUN step: nothing is executed, chroot isolation needs no runtime.
   $buildah bud --isolation chroot -f images/pgstream-runner/Containerfile \
