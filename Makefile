@@ -7,7 +7,7 @@ HELM := $(CURDIR)/.tools/helm
 CHART := charts/pgstream-operator
 DEPLOY := deploy/pgstream-operator.yaml
 
-.PHONY: build test lifecycle-model fidelity demo bench e2e run crds render deploy chart-check image clean
+.PHONY: build test lifecycle-model fidelity demo bench e2e run crds render deploy chart-check image image-local images-local images-check clean
 
 ## build: compile, test and package the operator jar (target/pgstream-operator-*.jar)
 build:
@@ -74,6 +74,19 @@ chart-check: $(HELM)
 ## image: the operator image as an OCI tarball (target/jib-image.tar), no Docker daemon needed
 image:
 	$(MVN) -q -DskipTests package jib:buildTar
+
+## image-local: the same, from a base built here from Debian packages (no registry): target/images/pgstream-operator.tar
+image-local:
+	MVN="$(MVN)" ./images/build-local.sh operator
+
+## images-local: every image (operator, pgstream runner for PostgreSQL 15) built without a registry or a daemon into
+## target/images/*.tar, listed with their names in target/images/images.txt (images/build-local.sh)
+images-local:
+	MVN="$(MVN)" ./images/build-local.sh all
+
+## images-check: import target/images/ into a containerd of its own and run each image as the chart does (images/check-local.sh)
+images-check:
+	./images/check-local.sh
 
 clean:
 	$(MVN) -q clean

@@ -10,13 +10,7 @@ mkdir -p "$TOOLS"
 version() { (cd "e2e/tools/$1" && go list -m -f '{{.Version}}' "$2"); }
 
 # pgstream as the runner image builds it, patches included; the name changes with the patches.
-PGSTREAM_VERSION=$(version pgstream github.com/xataio/pgstream)
-PGSTREAM_PATCHES=$(cat images/pgstream-runner/patches/*.patch | sha256sum | cut -c1-8)
-PGSTREAM_BIN=$TOOLS/pgstream-$PGSTREAM_VERSION-$PGSTREAM_PATCHES
-if [ ! -x "$PGSTREAM_BIN" ]; then
-  echo "building pgstream $PGSTREAM_VERSION with images/pgstream-runner/patches" >&2
-  images/pgstream-runner/build-pgstream.sh "$PGSTREAM_BIN"
-fi
+PGSTREAM_BIN=$(images/pgstream-runner/pgstream-bin.sh)
 
 KUBE_VERSION=$(version kube k8s.io/kubernetes)
 KUBE_DIR=$TOOLS/kube-$KUBE_VERSION
