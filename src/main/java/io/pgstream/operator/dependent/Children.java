@@ -17,6 +17,8 @@ public final class Children {
   public static final String TEMPLATE_HASH_ANNOTATION = "pgstream.io/template-hash";
   /** The spec.snapshot.nonce a snapshot Job runs for ("" for none). */
   public static final String NONCE_ANNOTATION = "pgstream.io/snapshot-nonce";
+  /** On a step Job: the ConfigMap key its pods read ({@link Step#jobFile}). */
+  public static final String CONFIG_FILE_ANNOTATION = "pgstream.io/config-file";
   /** On an init Job: the slot it creates and where ({@link SlotLocation}). */
   public static final String SLOT_ANNOTATION = "pgstream.io/slot";
   /** On the streaming pod template: a rotated Secret rolls the Deployment. */

@@ -1,5 +1,6 @@
 package io.pgstream.operator.dependent;
 
+import io.pgstream.operator.config.Hashes;
 import io.pgstream.operator.config.PgstreamConfigRenderer;
 import java.util.List;
 
@@ -33,8 +34,19 @@ public enum Step {
     return suffix;
   }
 
+  /** The rendered file this step's Job runs with ({@link io.pgstream.operator.config.RenderedConfig#files()}). */
   public String configFile() {
     return configFile;
+  }
+
+  /**
+   * The ConfigMap key a Job of this step reads for {@code file} (the content of {@link #configFile()}
+   * when the Job was created): named after its content, so a pod that starts late or is restarted
+   * runs with what its Job was created for, never with a spec edited since ({@link ConfigMapDependent}
+   * keeps the key while the Job exists).
+   */
+  public String jobFile(String file) {
+    return "job-" + suffix + "-" + Hashes.shortHash(file) + ".yaml";
   }
 
   public List<String> command() {

@@ -96,8 +96,10 @@ public class StepJobDependent extends OwnedDependent<Job> {
     if (step == Step.INIT) {
       annotations.put(Children.SLOT_ANNOTATION, SlotLocation.of(p).format());
     }
+    String jobFile = step.jobFile(config.files().getOrDefault(step.configFile(), ""));
+    annotations.put(Children.CONFIG_FILE_ANNOTATION, jobFile);
     var container =
-        PgstreamPods.container(p, template.image(), PgstreamPods.args(step.command(), step.configFile()), template.sourceAsAdmin())
+        PgstreamPods.container(p, template.image(), PgstreamPods.args(step.command(), jobFile), template.sourceAsAdmin())
             .build();
     return new JobBuilder()
         .withMetadata(metadata(p, step.suffix()).withAnnotations(annotations).build())

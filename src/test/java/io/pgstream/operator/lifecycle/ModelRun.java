@@ -12,6 +12,8 @@ import io.pgstream.operator.api.DeletionPolicy;
 import io.pgstream.operator.api.PgstreamPipeline;
 import io.pgstream.operator.api.PgstreamPipelineStatus;
 import io.pgstream.operator.api.PipelineMode;
+import io.pgstream.operator.dependent.Children;
+import io.pgstream.operator.dependent.Step;
 import io.pgstream.operator.support.FakeKubelet;
 import io.pgstream.operator.support.FakePgstream;
 import io.pgstream.operator.support.Pipelines;
@@ -20,6 +22,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
@@ -225,7 +228,7 @@ final class ModelRun {
           continue;
         }
         String step = job.getMetadata().getName().substring(m.name.length() + 1);
-        started.put(uid, new Started(m, step, config.orElse(Map.of()), m.identity(), trace.size()));
+        started.put(uid, new Started(m, step, podReads(job, step, config.orElse(Map.of())), m.identity(), trace.size()));
         jobStarts.put(uid, new Invariants.JobStart(m, step, m.abort, m.nonce));
       }
       for (Deployment d : client.apps().deployments().inNamespace(m.namespace).list().getItems()) {
@@ -239,6 +242,16 @@ final class ModelRun {
         client.apps().deployments().inNamespace(m.namespace).delete();
       }
     }
+  }
+
+  /** The config as the Job's pod reads it: its own file (Step.jobFile) in place of the rendered one. */
+  private static Map<String, String> podReads(Job job, String step, Map<String, String> config) {
+    String key = job.getMetadata().getAnnotations() == null ? null : job.getMetadata().getAnnotations().get(Children.CONFIG_FILE_ANNOTATION);
+    Map<String, String> read = new HashMap<>(config);
+    if (key != null && config.containsKey(key)) {
+      read.put(Step.valueOf(step.toUpperCase(Locale.ROOT)).configFile(), config.get(key));
+    }
+    return read;
   }
 
   private boolean jobCurrent(Job job) {
