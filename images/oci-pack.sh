@@ -19,6 +19,12 @@ shift $((OPTIND - 1))
 [ $# -ge 3 ] || { sed -n 2,3p "$0" >&2; exit 2; }
 dir=$1 name=$2 out=$3
 shift 3
+# The name as the kubelet looks it up (docker.io/library/x:1 for x:1): containerd keeps an imported name as it is.
+if [[ $name != */* ]]; then
+  name=docker.io/library/$name
+elif [[ ${name%%/*} != *[.:]* && ${name%%/*} != localhost ]]; then
+  name=docker.io/$name
+fi
 # JSON strings of the entrypoint; the arguments are plain words (no quotes or backslashes to escape).
 entrypoint=""
 for arg in "$@"; do entrypoint="$entrypoint${entrypoint:+,}\"$arg\""; done

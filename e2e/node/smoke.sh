@@ -1,0 +1,68 @@
+#!/usr/bin/env bash
+# make e2e-node-smoke: the real node (e2e/node/up.sh) runs a Job from an image built here, as the operator's pods
+# will run: non-root, read-only root filesystem, no capabilities, RuntimeDefault seccomp. Its pod fetches a token
+# from a server on the host's bridge address (where pods will reach the PostgreSQL servers) and /readyz from the
+# API server through the `kubernetes` Service. Then the cluster goes away (also on Ctrl-C or SIGTERM).
+# NODE_SMOKE_PORT (18080): the host server's port, on the bridge address only.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+started=$(date +%s)
+WORK=$(mktemp -d /tmp/pgstream-node.XXXXXX)
+# On failure the logs stay in $WORK.
+on_exit() {
+  if [ $? -eq 0 ]; then e2e/node/down.sh "$WORK"; else E2E_NODE_KEEP_LOGS=1 e2e/node/down.sh "$WORK"; fi
+}
+trap on_exit EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+e2e/node/up.sh "$WORK"
+. "$WORK/node.env"
+. e2e/control-plane.sh
+kubectl() { "$KUBE_BIN/kubectl" "$@"; }
+
+port=${NODE_SMOKE_PORT:-18080}
+token=$(head -c 12 /dev/urandom | base64 | tr -dc 'A-Za-z0-9')
+mkdir -p "$WORK/www"
+echo "$token" > "$WORK/www/token"
+busybox httpd -f -p "$NODE_GATEWAY:$port" -h "$WORK/www" &
+pid_record httpd $!
+
+images/oci-pack.sh -u 65532 "$WORK/images/busybox" localhost/pgstream-e2e/busybox:smoke "$WORK/images/smoke.tar" /bin/busybox
+$NODE_CTR images import "$WORK/images/smoke.tar" >/dev/null
+kubectl apply -f - <<EOF
+apiVersion: batch/v1
+kind: Job
+metadata: {name: smoke}
+spec:
+  backoffLimit: 0
+  template:
+    spec:
+      restartPolicy: Never
+      automountServiceAccountToken: false
+      securityContext:
+        runAsNonRoot: true
+        runAsUser: 65532
+        seccompProfile: {type: RuntimeDefault}
+      containers:
+        - name: smoke
+          image: localhost/pgstream-e2e/busybox:smoke
+          imagePullPolicy: Never
+          args: [sh, -c, 'echo "token: \$(wget -q -O - http://$NODE_GATEWAY:$port/token)"; echo "api: \$(wget -q -O - https://\$KUBERNETES_SERVICE_HOST:\$KUBERNETES_SERVICE_PORT/readyz)"']
+          securityContext:
+            readOnlyRootFilesystem: true
+            allowPrivilegeEscalation: false
+            capabilities: {drop: [ALL]}
+EOF
+if ! kubectl wait --for=condition=Complete job/smoke --timeout=120s; then
+  kubectl describe job/smoke
+  kubectl describe pods -l job-name=smoke
+  tail -n 30 "$WORK/kubelet.log" "$WORK/containerd.log"
+  exit 1
+fi
+kubectl get pods -l job-name=smoke -o wide
+log=$(kubectl logs job/smoke)
+echo "$log"
+# busybox's wget does not check the API server's certificate; that it answered through the Service is the point.
+grep -qx "token: $token" <<< "$log" || { echo "the pod did not get the host server's token" >&2; exit 1; }
+grep -qx "api: ok" <<< "$log" || { echo "the pod did not reach the API server through its Service" >&2; exit 1; }
+echo "smoke passed in $(($(date +%s) - started)) s (teardown follows)"
