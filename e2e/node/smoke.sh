@@ -47,15 +47,22 @@ spec:
         - name: smoke
           image: localhost/pgstream-e2e/busybox:smoke
           imagePullPolicy: Never
-          args: [sh, -c, 'echo "token: \$(wget -q -O - http://$NODE_GATEWAY:$port/token)"; echo "api: \$(wget -q -O - https://\$KUBERNETES_SERVICE_HOST:\$KUBERNETES_SERVICE_PORT/readyz)"']
+          args: [sh, -c, 'set -e; t=\$(wget -q -O - http://$NODE_GATEWAY:$port/token); echo "token: \$t"; a=\$(wget -q -O - https://\$KUBERNETES_SERVICE_HOST:\$KUBERNETES_SERVICE_PORT/readyz); echo "api: \$a"']
           securityContext:
             readOnlyRootFilesystem: true
             allowPrivilegeEscalation: false
             capabilities: {drop: [ALL]}
 EOF
-if ! kubectl wait --for=condition=Complete job/smoke --timeout=120s; then
+for _ in $(seq 1 120); do
+  state=$(kubectl get job smoke -o jsonpath='{.status.conditions[?(@.status=="True")].type}')
+  [[ $state == *Complete* || $state == *Failed* ]] && break
+  sleep 1
+done
+if [[ $state != *Complete* ]]; then
+  echo "job smoke did not complete (conditions: ${state:-none})" >&2
   kubectl describe job/smoke
   kubectl describe pods -l job-name=smoke
+  kubectl logs job/smoke || true
   tail -n 30 "$WORK/kubelet.log" "$WORK/containerd.log"
   exit 1
 fi
