@@ -8,9 +8,12 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 started=$(date +%s)
 WORK=$(mktemp -d /tmp/pgstream-node.XXXXXX)
-# On failure the logs stay in $WORK.
+# On failure (not on Ctrl-C or SIGTERM) the logs stay in $WORK.
 on_exit() {
-  if [ $? -eq 0 ]; then e2e/node/down.sh "$WORK"; else E2E_NODE_KEEP_LOGS=1 e2e/node/down.sh "$WORK"; fi
+  case $? in
+    0 | 130 | 143) e2e/node/down.sh "$WORK" ;;
+    *) E2E_NODE_KEEP_LOGS=1 e2e/node/down.sh "$WORK" ;;
+  esac
 }
 trap on_exit EXIT
 trap 'exit 130' INT

@@ -40,12 +40,13 @@ CTR="ctr --address $CONTAINERD/containerd.sock --namespace k8s.io"
 mkdir -p "$WORK"
 . e2e/control-plane.sh
 started=$(date +%s)
-# Whatever fails from here on, the cluster so far goes away again; its logs stay.
+# Whatever fails from here on, the cluster so far goes away again; its logs stay, unless interrupted.
 on_exit() {
-  local status=$?
-  [ "$status" -eq 0 ] && return
-  echo "up failed ($status): tearing down, logs kept in $WORK" >&2
-  E2E_NODE_KEEP_LOGS=1 e2e/node/down.sh "$WORK"
+  case $? in
+    0) ;;
+    130 | 143) e2e/node/down.sh "$WORK" ;;
+    *) echo "up failed: tearing down, logs kept in $WORK" >&2; E2E_NODE_KEEP_LOGS=1 e2e/node/down.sh "$WORK" ;;
+  esac
 }
 trap on_exit EXIT
 trap 'exit 130' INT
