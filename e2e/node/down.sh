@@ -17,7 +17,9 @@ tasks=$CONTAINERD/state/io.containerd.runtime.v2.task
 if [ -f "$WORK/pids" ]; then
   grep -E ' kube-(controller-manager|scheduler)$' "$WORK/pids" > "$WORK/pids.controllers"
   pids_stop "$WORK/pids.controllers"
-  if [ -f "$WORK/node.env" ] && . "$WORK/node.env" && "$KUBE_BIN/kubectl" get --raw /readyz >/dev/null 2>&1; then
+  read -r kubelet_pid kubelet_start _ < <(grep ' kubelet$' "$WORK/pids")
+  if [ -n "${kubelet_pid:-}" ] && pid_alive "$kubelet_pid" "$kubelet_start" kubelet && . "$WORK/node.env" \
+    && "$KUBE_BIN/kubectl" get --raw /readyz >/dev/null 2>&1; then
     "$KUBE_BIN/kubectl" delete pods --all --all-namespaces --grace-period=5 --wait=false >/dev/null 2>&1
     for _ in $(seq 1 60); do
       [ -z "$("$KUBE_BIN/kubectl" get pods --all-namespaces -o name 2>/dev/null)" ] && break
@@ -27,20 +29,30 @@ if [ -f "$WORK/pids" ]; then
 fi
 pids_stop "$WORK/pids"
 
-# Containers that outlived containerd: each task's shim and its init process, as containerd recorded them.
+# Containers that outlived containerd (a crash, a KILL): their shims are the processes left in containerd's session
+# (up.sh starts it with setsid; a session's number is not reused while it has members), their processes the init.pid
+# of each task, children of such a shim. A sandbox's network namespace, pinned under /var/run/netns, is in its task's
+# config.json.
+netns=()
+session=$(awk '$4 == "containerd" {print $1}' "$WORK/pids" 2>/dev/null)
+shims=$([ -n "$session" ] && pgrep -s "$session")
 for dir in "$tasks"/*/*/; do
-  [ -f "$dir/shim.pid" ] || continue
-  shim=$(cat "$dir/shim.pid")
-  init=$(cat "$dir/init.pid" 2>/dev/null || true)
-  if [ -n "$init" ] && [ "$(awk '/^PPid:/ {print $2}' "/proc/$init/status" 2>/dev/null)" = "$shim" ]; then
-    kill -KILL "$init"
-  fi
-  if grep -qF -- "$CONTAINERD/" "/proc/$shim/cmdline" 2>/dev/null; then kill -KILL "$shim"; fi
+  [ -f "$dir/init.pid" ] || continue
+  while read -r ns; do netns+=("$ns"); done < <(grep -o '"path":"/var/run/netns/[^"]*"' "$dir/config.json" 2>/dev/null | cut -d'"' -f4)
+  init=$(cat "$dir/init.pid")
+  parent=$(awk '/^PPid:/ {print $2}' "/proc/$init/status" 2>/dev/null)
+  if [ -n "$parent" ] && grep -qx "$parent" <<< "$shims"; then kill -KILL "$init"; fi
 done
+for shim in $shims; do kill -KILL "$shim" 2>/dev/null; done
 
 # Deepest first: the kubelet's volumes (tmpfs, bind mounts), containers' root filesystems, sandboxes' /dev/shm.
 findmnt -rn -o TARGET | grep -F "$WORK/" | sort -r | while read -r target; do
   umount "$target" 2>/dev/null || umount -l "$target"
+done
+
+for ns in "${netns[@]}"; do
+  umount "$ns" 2>/dev/null
+  rm -f "$ns"
 done
 
 if [ -f "$WORK/links" ]; then

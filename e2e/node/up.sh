@@ -132,7 +132,8 @@ cat > "$WORK/cni/net.d/10-pgstream-node.conflist" <<EOF
             "routes": [{"dst": "0.0.0.0/0", "gw": "$NODE_GATEWAY"}]}},
   {"type": "loopback"}]}
 EOF
-containerd --config "$CONTAINERD/config.toml" > "$WORK/containerd.log" 2>&1 &
+# In a session of its own, which its shims keep: down.sh finds them there should containerd die first.
+setsid containerd --config "$CONTAINERD/config.toml" > "$WORK/containerd.log" 2>&1 &
 pid_record containerd $!
 for _ in $(seq 1 30); do $CTR version >/dev/null 2>&1 && break; sleep 0.5; done
 # The sandbox image, from Debian's busybox-static: a container that sleeps is all a pause container does here.
