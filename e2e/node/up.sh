@@ -186,5 +186,11 @@ for _ in $(seq 1 120); do
   sleep 1
 done
 kubectl wait --for=condition=Ready "node/$NODE_NAME" --timeout=1s >/dev/null
+# The node lifecycle controller lifts the not-ready taint a moment after Ready; pods schedule from then on.
+for _ in $(seq 1 30); do
+  [ -z "$(kubectl get node "$NODE_NAME" -o jsonpath='{.spec.taints}')" ] && break
+  sleep 1
+done
+[ -z "$(kubectl get node "$NODE_NAME" -o jsonpath='{.spec.taints}')" ] || { echo "node $NODE_NAME still tainted" >&2; exit 1; }
 echo "node $NODE_NAME Ready after $(($(date +%s) - started)) s: $(basename "$KUBE_BIN") at https://$NODE_IP:443," \
   "pods on $NODE_POD_SUBNET reach the host at $NODE_GATEWAY; . $WORK/node.env"
