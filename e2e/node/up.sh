@@ -157,6 +157,7 @@ failSwapOn: false
 enforceNodeAllocatable: []
 # The kubelet cannot read filesystem stats of /dev/vda here; only memory counts for eviction.
 evictionHard: {memory.available: 100Mi, nodefs.available: 1%, imagefs.available: 1%, nodefs.inodesFree: 1%}
+# Imported images cannot be pulled again: never collect them.
 imageGCHighThresholdPercent: 100
 podLogsDir: $WORK/pod-logs
 volumePluginDir: $WORK/volume-plugins
