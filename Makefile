@@ -7,7 +7,7 @@ HELM := $(CURDIR)/.tools/helm
 CHART := charts/pgstream-operator
 DEPLOY := deploy/pgstream-operator.yaml
 
-.PHONY: build test lifecycle-model fidelity demo bench e2e run crds render deploy chart-check image image-local images-local images-check clean
+.PHONY: build test lifecycle-model fidelity demo bench e2e e2e-node-smoke run crds render deploy chart-check image image-local images-local images-check clean
 
 ## build: compile, test and package the operator jar (target/pgstream-operator-*.jar)
 build:
@@ -33,6 +33,11 @@ bench:
 ## e2e: the real-peer tier: a real kube-apiserver, pgstream and two PostgreSQL 15 servers (e2e/run.sh)
 e2e:
 	./e2e/run.sh
+
+## e2e-node-smoke: a real single-node cluster (e2e/node/up.sh: kubelet, containerd, controller-manager, scheduler)
+## runs a restricted Job from an image built here that reaches a server on the host; then e2e/node/down.sh
+e2e-node-smoke:
+	./e2e/node/smoke.sh
 
 ## lifecycle-model: the model-based lifecycle test, 500 seeded sequences (LIFECYCLE_ARGS=-Dlifecycle.sequences=N ...)
 lifecycle-model:

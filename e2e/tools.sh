@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Builds the real peers of the e2e tier from the Go module proxy into .tools/, once per version:
-# pgstream (e2e/tools/pgstream, patched by images/pgstream-runner/build-pgstream.sh) and kube-apiserver, kubectl and etcd (e2e/tools/kube). The versions
+# pgstream (e2e/tools/pgstream, patched by images/pgstream-runner/build-pgstream.sh) and kube-apiserver, kubectl, etcd,
+# kube-controller-manager, kube-scheduler and kubelet (e2e/tools/kube). The versions
 # are pinned by the go.mod/go.sum beside each tools.go; a second run finds the binaries and builds nothing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -14,8 +15,11 @@ PGSTREAM_BIN=$(images/pgstream-runner/pgstream-bin.sh)
 
 KUBE_VERSION=$(version kube k8s.io/kubernetes)
 KUBE_DIR=$TOOLS/kube-$KUBE_VERSION
-if [ ! -x "$KUBE_DIR/kube-apiserver" ] || [ ! -x "$KUBE_DIR/kubectl" ] || [ ! -x "$KUBE_DIR/etcd" ]; then
-  echo "building kube-apiserver, kubectl and etcd for Kubernetes $KUBE_VERSION" >&2
+KUBE_CMDS="kube-apiserver kubectl kube-controller-manager kube-scheduler kubelet"
+missing=""
+for cmd in $KUBE_CMDS etcd; do [ -x "$KUBE_DIR/$cmd" ] || missing="$missing $cmd"; done
+if [ -n "$missing" ]; then
+  echo "building$missing for Kubernetes $KUBE_VERSION" >&2
   minor=$(echo "$KUBE_VERSION" | cut -d. -f2)
   # What the release build stamps, so /version and kubectl's skew check see the real version.
   ldflags="-X k8s.io/component-base/version.gitVersion=$KUBE_VERSION -X k8s.io/component-base/version.gitMajor=1"
@@ -23,10 +27,13 @@ if [ ! -x "$KUBE_DIR/kube-apiserver" ] || [ ! -x "$KUBE_DIR/kubectl" ] || [ ! -x
   ldflags="$ldflags -X k8s.io/client-go/pkg/version.gitVersion=$KUBE_VERSION -X k8s.io/client-go/pkg/version.gitMajor=1"
   ldflags="$ldflags -X k8s.io/client-go/pkg/version.gitMinor=$minor"
   mkdir -p "$KUBE_DIR"
-  (cd e2e/tools/kube \
-    && go build -ldflags "$ldflags" -o "$KUBE_DIR/kube-apiserver" k8s.io/kubernetes/cmd/kube-apiserver \
-    && go build -ldflags "$ldflags" -o "$KUBE_DIR/kubectl" k8s.io/kubernetes/cmd/kubectl \
-    && go build -o "$KUBE_DIR/etcd" go.etcd.io/etcd/server/v3)
+  for cmd in $missing; do
+    if [ "$cmd" = etcd ]; then
+      (cd e2e/tools/kube && go build -o "$KUBE_DIR/etcd" go.etcd.io/etcd/server/v3)
+    else
+      (cd e2e/tools/kube && go build -ldflags "$ldflags" -o "$KUBE_DIR/$cmd" "k8s.io/kubernetes/cmd/$cmd")
+    fi
+  done
 fi
 
 echo "PGSTREAM_BIN=$PGSTREAM_BIN"
