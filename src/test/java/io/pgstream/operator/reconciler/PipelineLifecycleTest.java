@@ -154,15 +154,18 @@ class PipelineLifecycleTest {
 
     await().until(() -> job("init") != null);
     ConfigMap config = client.configMaps().inNamespace(NAMESPACE).withName(NAME + "-pgstream-config").get();
-    assertThat(config.getData()).containsOnlyKeys("snapshot.yaml", "replication.yaml");
+    assertThat(config.getData()).containsKeys("snapshot.yaml", "replication.yaml");
+    assertThat(config.getData().keySet()).as("the rest are step Jobs' own files")
+        .filteredOn(k -> !k.equals("snapshot.yaml") && !k.equals("replication.yaml")).allMatch(k -> k.startsWith("job-"));
     assertThat(config.getData().get("replication.yaml")).contains("${PGSTREAM_SOURCE_PASSWORD}");
     Secret creds = client.secrets().inNamespace(NAMESPACE).withName(NAME + "-pgstream-credentials").get();
     assertThat(creds.getData()).containsKeys("PGSTREAM_SOURCE_PASSWORD", "PGSTREAM_TARGET_PASSWORD");
     assertThat(decode(creds.getData().get("PGSTREAM_SOURCE_PASSWORD")))
         .isEqualTo(URLEncoder.encode(Pipelines.SOURCE_PASSWORD, StandardCharsets.UTF_8));
     awaitPhase(Phase.Initializing);
-    assertThat(job("init").getSpec().getTemplate().getSpec().getContainers().get(0).getArgs())
-        .containsExactly("init", "-c", "/etc/pgstream/replication.yaml");
+    assertThat(job("init").getSpec().getTemplate().getSpec().getContainers().get(0).getArgs()).startsWith("init", "-c");
+    assertThat(PipelineObjects.jobConfig(client, job("init")))
+        .isEqualTo(client.configMaps().inNamespace(NAMESPACE).withName(NAME + "-pgstream-config").get().getData().get("replication.yaml"));
     assertThat(job("snapshot")).isNull();
     assertThat(deployment()).isNull();
     assertThat(condition("Ready")).isEqualTo("False/Initializing");
@@ -790,11 +793,9 @@ class PipelineLifecycleTest {
     await().pollDelay(Duration.ofSeconds(2)).until(() -> true);
     assertThat(job("snapshot").getMetadata().getUid()).as("the running snapshot is kept").isEqualTo(uid);
     // A pod Kubernetes starts for it now (late, or after an eviction) reads what the Job was created for.
-    Map<String, String> files = client.configMaps().inNamespace(NAMESPACE).withName(NAME + "-pgstream-config").get().getData();
-    String jobFile = job("snapshot").getMetadata().getAnnotations().get(Children.CONFIG_FILE_ANNOTATION);
-    assertThat(job("snapshot").getSpec().getTemplate().getSpec().getContainers().get(0).getArgs()).anyMatch(a -> a.endsWith("/" + jobFile));
-    assertThat(files.get(PgstreamConfigRenderer.SNAPSHOT_FILE)).as("the new render").contains("size: 500");
-    assertThat(files.get(jobFile)).as("the running Job's own file").isNotNull().doesNotContain("size: 500");
+    assertThat(client.configMaps().inNamespace(NAMESPACE).withName(NAME + "-pgstream-config").get().getData().get(PgstreamConfigRenderer.SNAPSHOT_FILE))
+        .as("the new render").contains("size: 500");
+    assertThat(PipelineObjects.jobConfig(client, job("snapshot"))).as("the running Job's own file").isNotNull().doesNotContain("size: 500");
     assertThat(pipeline().getStatus().phase).isEqualTo(Phase.Snapshotting);
 
     kubelet.jobSucceeded(NAMESPACE, NAME + "-snapshot");
@@ -1102,8 +1103,9 @@ class PipelineLifecycleTest {
     pipelines().withName(NAME).delete();
     await().until(() -> job("destroy") != null);
     assertThat(deployment()).isNull();
-    assertThat(job("destroy").getSpec().getTemplate().getSpec().getContainers().get(0).getArgs())
-        .containsExactly("destroy", "-c", "/etc/pgstream/replication.yaml");
+    assertThat(job("destroy").getSpec().getTemplate().getSpec().getContainers().get(0).getArgs()).startsWith("destroy", "-c");
+    assertThat(PipelineObjects.jobConfig(client, job("destroy")))
+        .isEqualTo(client.configMaps().inNamespace(NAMESPACE).withName(NAME + "-pgstream-config").get().getData().get("replication.yaml"));
     assertThat(pipeline()).as("kept until the slot is dropped").isNotNull();
 
     kubelet.jobSucceeded(NAMESPACE, NAME + "-destroy");

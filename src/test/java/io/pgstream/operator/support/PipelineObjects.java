@@ -10,6 +10,9 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.dsl.NonNamespaceOperation;
 import io.fabric8.kubernetes.client.dsl.Resource;
 import io.pgstream.operator.api.PgstreamPipeline;
+import io.pgstream.operator.dependent.Children;
+import io.pgstream.operator.dependent.PgstreamPods;
+import java.util.List;
 import java.util.function.Consumer;
 
 /** A test pipeline and the children the operator gives it, read back from the (mock) API server. */
@@ -24,6 +27,21 @@ public record PipelineObjects(KubernetesClient client, String name) {
 
   public Job job(String step) {
     return client.batch().v1().jobs().inNamespace(NAMESPACE).withName(name + "-" + step).get();
+  }
+
+  /**
+   * The file a step Job's pods read: the ConfigMap key its annotation names (Step.jobFile), which its
+   * args must point at; null when they do not.
+   */
+  public static String jobConfig(KubernetesClient client, Job job) {
+    String file = job.getMetadata().getAnnotations().get(Children.CONFIG_FILE_ANNOTATION);
+    List<String> args = job.getSpec().getTemplate().getSpec().getContainers().get(0).getArgs();
+    if (file == null || !args.get(args.size() - 1).equals(PgstreamPods.CONFIG_DIR + "/" + file)) {
+      return null;
+    }
+    String configMap = job.getSpec().getTemplate().getSpec().getVolumes().stream()
+        .filter(v -> v.getConfigMap() != null).findFirst().orElseThrow().getConfigMap().getName();
+    return client.configMaps().inNamespace(job.getMetadata().getNamespace()).withName(configMap).get().getData().get(file);
   }
 
   public Deployment deployment() {
