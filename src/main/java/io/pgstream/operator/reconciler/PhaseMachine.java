@@ -203,7 +203,11 @@ final class PhaseMachine {
    */
   private Optional<Outcome> recordSlots(
       PgstreamPipeline p, Context<PgstreamPipeline> ctx, StatusUpdater s, ResolvedCredentials creds) {
-    abandonedSlots.drop(p, s.status(), creds, () -> ctx.getPrimaryCache().list().toList());
+    // Not while an init Job runs: the slot it is creating may be one of the abandoned, not there yet to drop.
+    boolean initRuns = children.job(Step.INIT).getSecondaryResource(p, ctx).filter(j -> !JobStates.succeeded(j) && !JobStates.failed(j)).isPresent();
+    if (!initRuns) {
+      abandonedSlots.drop(p, s.status(), creds, () -> ctx.getPrimaryCache().list().toList());
+    }
     if (!p.getSpec().mode.replicates() || !slotRecords.recordCurrent(p, s.status())) {
       return Optional.empty();
     }

@@ -18,7 +18,8 @@ import java.util.Optional;
 /**
  * pgstream init again, asked for by the user's way out of a gap (a new nonce or acknowledgeGap): the
  * slot must be created anew even when init's inputs did not change (a lost slot, another server
- * behind the same host name). The succeeded init Job is deleted, and init starts once it is gone.
+ * behind the same host name). The finished init Job is deleted (a running one finishes first: its
+ * pods are never cut off), and init starts once it is gone.
  */
 final class ReInit {
   /** status.init.configHash while the old init Job goes; never the hash of a real input. */
@@ -30,7 +31,7 @@ final class ReInit {
   }
 
   void start(PgstreamPipeline p, Context<PgstreamPipeline> ctx, PgstreamPipelineStatus st) {
-    children.job(Step.INIT).getSecondaryResource(p, ctx).ifPresent(job -> delete(ctx, job));
+    children.job(Step.INIT).getSecondaryResource(p, ctx).filter(ReInit::finished).ifPresent(job -> delete(ctx, job));
     StepStatus pending = new StepStatus();
     pending.state = StepState.Running;
     pending.configHash = PENDING;
@@ -50,7 +51,9 @@ final class ReInit {
       st.init = null;
       return Optional.empty();
     }
-    if (old.get().getMetadata().getDeletionTimestamp() == null) {
+    // An init still running (for a change accepted before this one) finishes first: its slot is recorded, and
+    // the new init's success leaves it Abandoned (SlotRecords.leaveOthers).
+    if (old.get().getMetadata().getDeletionTimestamp() == null && finished(old.get())) {
       delete(ctx, old.get());
     }
     children.removeDeployment(p, ctx);
@@ -58,6 +61,10 @@ final class ReInit {
     s.set(ConditionType.Initialized, false, "Running", st.init.message);
     s.set(ConditionType.Ready, false, Phase.Initializing.name(), st.init.message);
     return Optional.of(Outcome.after(Duration.ofSeconds(2)));
+  }
+
+  private static boolean finished(Job job) {
+    return JobStates.succeeded(job) || JobStates.failed(job);
   }
 
   private static void delete(Context<PgstreamPipeline> ctx, Job job) {

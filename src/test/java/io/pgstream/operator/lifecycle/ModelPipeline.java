@@ -20,7 +20,10 @@ import java.util.List;
  * snapshot covered, and whether the slot was lost or the mode turned streaming since.
  */
 final class ModelPipeline {
-  /** What a snapshot covers: the source database (by lane index), the slot as spelled in the spec, the target. */
+  /**
+   * What a snapshot covers: the source database (by lane index), the slot the pipeline streams from
+   * (the last one the spec named; null for the default name), the target.
+   */
   record Identity(int source, String slot, int target) {}
 
   final int index;
@@ -31,6 +34,11 @@ final class ModelPipeline {
   int source;
   boolean alias;
   String slot;
+  /**
+   * The slot the pipeline streams from: clearing spec.replicationSlot keeps the slot the status
+   * records (ReplicationSlots.slotFor), so only a new name changes it.
+   */
+  private String streamedSlot;
   int target;
   boolean moreTables;
   int workers = 1;
@@ -59,7 +67,15 @@ final class ModelPipeline {
   }
 
   Identity identity() {
-    return new Identity(source, slot, target);
+    return new Identity(source, streamedSlot, target);
+  }
+
+  /** spec.replicationSlot edited ({@code null}: cleared). */
+  void slot(String name) {
+    slot = name;
+    if (name != null) {
+      streamedSlot = name;
+    }
   }
 
   /** The gap the operator must not stream over, or null. */

@@ -12,6 +12,7 @@ import io.pgstream.operator.api.DeletionPolicy;
 import io.pgstream.operator.api.PgstreamPipeline;
 import io.pgstream.operator.api.PgstreamPipelineStatus;
 import io.pgstream.operator.api.PipelineMode;
+import io.pgstream.operator.config.PgstreamConfigRenderer;
 import io.pgstream.operator.dependent.Children;
 import io.pgstream.operator.dependent.Step;
 import io.pgstream.operator.support.FakeKubelet;
@@ -28,6 +29,8 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.Random;
 import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 
 /**
@@ -272,7 +275,7 @@ final class ModelRun {
         return what + "source database " + lane.sourceDb(m.source) + " on port " + lane.sourceServer(m.source).port() + edit(m, edited);
       }
       case SLOT -> {
-        m.slot = m.slot != null && rnd.nextBoolean() ? null : "m" + index + "_p" + m.index + "_s" + ++slots;
+        m.slot(m.slot != null && rnd.nextBoolean() ? null : "m" + index + "_p" + m.index + "_s" + ++slots);
         return what + "replicationSlot " + m.slot + edit(m, edited);
       }
       case TARGET -> {
@@ -420,12 +423,26 @@ final class ModelRun {
           }
         }
         case "destroy" -> pgstream.destroy(s.config());
-        case "snapshot" -> s.pipeline().snapshotSucceeded(s.identity(), s.at());
+        case "snapshot" -> s.pipeline().snapshotSucceeded(copied(s), s.at());
         default -> {}
       }
     }
     kubelet.jobPodFinished(pod, succeeds, log);
     return pod.getMetadata().getNamespace() + "/" + pod.getMetadata().getName() + (succeeds ? " succeeded" : " failed: " + log);
+  }
+
+  /**
+   * What a snapshot copied: the source and target its pod's file names (the Job's, frozen when it was
+   * created, which may be before the model's last edit), with the slot of the model at its start.
+   */
+  private static ModelPipeline.Identity copied(Started s) {
+    String yaml = s.config().getOrDefault(PgstreamConfigRenderer.SNAPSHOT_FILE, "");
+    Matcher source = Pattern.compile("/m\\d+_([a-z])\\?").matcher(yaml);
+    Matcher target = Pattern.compile("/m\\d+_t\\d+([a-z])\\?").matcher(yaml);
+    if (!source.find() || !target.find()) {
+      return s.identity();
+    }
+    return new ModelPipeline.Identity(source.group(1).charAt(0) - 'a', s.identity().slot(), target.group(1).charAt(0) - 'a');
   }
 
   /** Pods whose Job still exists and runs them. */
