@@ -6,6 +6,7 @@ import static org.awaitility.Awaitility.await;
 
 import io.fabric8.kubernetes.api.model.Event;
 import io.fabric8.kubernetes.api.model.KubernetesResourceList;
+import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
@@ -20,12 +21,13 @@ import io.javaoperatorsdk.operator.Operator;
 import io.pgstream.operator.api.BatchSpec;
 import io.pgstream.operator.api.PgstreamPipeline;
 import io.pgstream.operator.api.PgstreamPipelineStatus;
-import io.pgstream.operator.config.ReplicationSlots;
 import io.pgstream.operator.api.Phase;
 import io.pgstream.operator.api.PipelineMode;
+import io.pgstream.operator.config.ReplicationSlots;
 import io.pgstream.operator.dependent.Children;
 import io.pgstream.operator.support.Conditions;
 import io.pgstream.operator.support.FakeKubelet;
+import io.pgstream.operator.support.PipelineObjects;
 import io.pgstream.operator.support.Pipelines;
 import io.pgstream.operator.support.TestDatabases;
 import io.pgstream.operator.support.TestOperators;
@@ -235,6 +237,56 @@ class NoSilentGapTest {
     }
     assertThat(created).as("no streaming Deployment, not even for a moment").isEmpty();
     assertThat(message("Ready")).contains(TestDatabases.TARGET_DB, OTHER_TARGET);
+  }
+
+  /**
+   * Seen in the lifecycle model (sequence 340): a new nonce stops the running snapshot, and a target
+   * edited before the next snapshot Job starts was recorded as unchanged (the change "waited" for a
+   * snapshot that no longer ran), while the next Job copied into the new target. The restarted copy
+   * decides the change: the records follow the spec, and the next Job's file names the new target.
+   */
+  @Test
+  void aTargetEditedWhileARestartedSnapshotWaitsForItsOldJobGoesIntoTheNewCopy() {
+    TestDatabases.ready().database(OTHER_TARGET, TestDatabases.TARGET_USER);
+    Pipelines.secretsFor(NAME).forEach(s -> client.resource(s).create());
+    pipelines().resource(Pipelines.onTestDatabase(NAME)).create();
+    await().until(() -> job("init") != null);
+    initSucceeded(SLOT);
+    await().until(() -> job("snapshot") != null);
+    String firstSnapshot = uid("snapshot");
+    Pod running = kubelet.jobPodRunning(job("snapshot"));
+
+    edit(p -> p.getSpec().snapshot.nonce = "n1");
+    await().until(() -> job("snapshot") == null);
+    edit(p -> p.getSpec().target.database = OTHER_TARGET);
+    await().until(() -> pipeline().getStatus().observedGeneration.equals(pipeline().getMetadata().getGeneration()));
+    assertThat(job("snapshot")).as("not before the old pod is gone").isNull();
+    assertThat(pipeline().getStatus().target.database).as("the restarted copy decides the change").isEqualTo(OTHER_TARGET);
+
+    client.resource(running).withGracePeriod(0).delete();
+    await().until(() -> replaced("snapshot", firstSnapshot));
+    assertThat(PipelineObjects.jobConfig(client, job("snapshot"))).contains("/" + OTHER_TARGET + "?");
+    kubelet.jobSucceeded(NAMESPACE, NAME + "-snapshot");
+    awaitStreaming(Duration.ofSeconds(30));
+  }
+
+  /**
+   * Seen in the lifecycle model (sequence 317): status erased after the snapshot, then the source was
+   * moved before the succeeded snapshot Job was taken back into status; the move applied as if
+   * nothing had been copied. A succeeded snapshot Job counts as a copy: a new slot is a gap.
+   */
+  @Test
+  void aSlotRenamedAfterStatusWasLostFollowingASnapshotIsAGap() {
+    driveToStreaming();
+    await().ignoreExceptions().until(() -> {
+      PgstreamPipeline p = pipeline();
+      p.setStatus(new PgstreamPipelineStatus());
+      client.resource(p).updateStatus();
+      return true;
+    });
+    edit(p -> p.getSpec().replicationSlot = RENAMED);
+    await().atMost(Duration.ofSeconds(30)).until(() -> "False/SlotChanged".equals(condition("Ready")));
+    assertThat(deployment()).isNull();
   }
 
   /** Seen in the lifecycle model (sequence 76): a gap's way out must not delete a running init Job. */
