@@ -7,6 +7,7 @@
 # the source after each. Reports (describe, pod logs, timings) go to target/e2e-node/. Everything started is stopped
 # by its PID, also on Ctrl-C and SIGTERM; on failure the node's logs stay in the printed directory.
 #   E2E_NODE_SOURCE_PORT / E2E_NODE_TARGET_PORT (5450/5451): the servers' ports, on 127.0.0.1 and the bridge.
+#   IMAGES_OUT (target/images): where make images-local builds and caches the images (images/build-local.sh).
 # Needs root on Debian 12; installs debootstrap, buildah, containerd, runc, the CNI plugins, postgresql-15 and
 # postgresql-15-wal2json when missing, and builds helm and the Kubernetes binaries from the Go module proxy.
 set -euo pipefail
@@ -31,6 +32,7 @@ fi
 pg_install
 make images-local "$PWD/.tools/helm"
 HELM=$PWD/.tools/helm
+IMAGES=${IMAGES_OUT:-$PWD/target/images}/images.txt
 phase images
 
 WORK=$(mktemp -d /tmp/pgstream-node-e2e.XXXXXX)
@@ -60,9 +62,9 @@ kubectl() { "$KUBE_BIN/kubectl" "$@"; }
 phase node
 
 # The images as a node without a registry gets them; the operator's also under a second tag, for the helm upgrade.
-while read -r tar image; do $NODE_CTR images import "$tar" > /dev/null; done < target/images/images.txt
-OPERATOR_IMAGE=$(awk '$2 ~ /pgstream-operator:/ {print $2}' target/images/images.txt)
-RUNNER_IMAGE=$(awk '$2 ~ /pgstream-runner:/ {print $2}' target/images/images.txt)
+while read -r tar image; do $NODE_CTR images import "$tar" > /dev/null; done < "$IMAGES"
+OPERATOR_IMAGE=$(awk '$2 ~ /pgstream-operator:/ {print $2}' "$IMAGES")
+RUNNER_IMAGE=$(awk '$2 ~ /pgstream-runner:/ {print $2}' "$IMAGES")
 export E2E_NODE_UPGRADE_TAG=${OPERATOR_IMAGE##*:}-upgrade
 $NODE_CTR images tag "$OPERATOR_IMAGE" "${OPERATOR_IMAGE%:*}:$E2E_NODE_UPGRADE_TAG" > /dev/null
 $NODE_CTR images ls -q | grep -v '^sha256:' | sed 's/^/image on the node: /'

@@ -110,6 +110,7 @@ class RealNodeE2E {
     var container = operator.getSpec().getContainers().get(0);
     assertThat(container.getImage()).isEqualTo(Peers.env("E2E_NODE_OPERATOR_IMAGE"));
     assertThat(container.getImagePullPolicy()).isEqualTo("IfNotPresent");
+    assertThat(container.getReadinessProbe().getHttpGet().getPath()).as("Ready through the operator's own probe").isEqualTo("/readyz");
     awaitLeader(operator);
     assertThat(Peers.kubectlOk("exec", "-n", OPERATOR_NS, name(operator), "--", "id", "-u").trim()).isEqualTo("65532");
     Peers.Result write = Peers.kubectl("exec", "-n", OPERATOR_NS, name(operator), "--", "touch", "/written");
