@@ -62,7 +62,7 @@ kubectl() { "$KUBE_BIN/kubectl" "$@"; }
 phase node
 
 # The images as a node without a registry gets them; the operator's also under a second tag, for the helm upgrade.
-while read -r tar image; do $NODE_CTR images import "$tar" > /dev/null; done < "$IMAGES"
+while read -r tar _; do $NODE_CTR images import "$tar" > /dev/null; done < "$IMAGES"
 OPERATOR_IMAGE=$(awk '$2 ~ /pgstream-operator:/ {print $2}' "$IMAGES")
 RUNNER_IMAGE=$(awk '$2 ~ /pgstream-runner:/ {print $2}' "$IMAGES")
 export E2E_NODE_UPGRADE_TAG=${OPERATOR_IMAGE##*:}-upgrade

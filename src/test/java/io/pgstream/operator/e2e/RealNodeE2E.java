@@ -21,7 +21,6 @@ import io.pgstream.operator.support.TestPostgres;
 import io.pgstream.operator.verify.Verifier;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -30,7 +29,6 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.function.BooleanSupplier;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -137,7 +135,7 @@ class RealNodeE2E {
 
     // The snapshot is held at the source table from the moment its Job exists (its pod needs seconds to start), so
     // that the operator pod can be deleted while it is in flight (next test).
-    assertThat(poll(Duration.ofMinutes(4), Duration.ofMillis(50), () -> job(SNAPSHOT) != null))
+    assertThat(Peers.eventually(Duration.ofMinutes(4), Duration.ofMillis(50), () -> job(SNAPSHOT) != null))
         .withFailMessage(() -> "no snapshot Job\n" + story())
         .isTrue();
     tableLock = source.connect(SOURCE_DB);
@@ -157,7 +155,7 @@ class RealNodeE2E {
   @Test
   @Order(3)
   void deletingTheOperatorPodMidSnapshotStartsNoSecondSnapshot() throws Exception {
-    assertThat(poll(Duration.ofMinutes(3), Duration.ofMillis(500), () -> waitingOnTheTable() > 0))
+    assertThat(Peers.eventually(Duration.ofMinutes(3), () -> waitingOnTheTable() > 0))
         .withFailMessage(() -> "the snapshot's pgstream never reached the source table\n" + story())
         .isTrue();
     String snapshotUid = job(SNAPSHOT).getMetadata().getUid();
@@ -412,34 +410,10 @@ class RealNodeE2E {
 
   /** A command from the repository root that must succeed; its output. */
   private static String run(String... command) {
-    try {
-      Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
-      String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-      if (p.waitFor() != 0) {
-        throw new AssertionError(String.join(" ", command) + " exited " + p.exitValue() + ":\n" + out);
-      }
-      return out;
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new IllegalStateException(e);
+    Peers.Result r = Peers.run(List.of(command));
+    if (r.exitCode() != 0) {
+      throw new AssertionError(String.join(" ", command) + " exited " + r.exitCode() + ":\n" + r.output());
     }
-  }
-
-  /** Like Peers.eventually, at a chosen interval. */
-  private static boolean poll(Duration timeout, Duration interval, BooleanSupplier condition) throws InterruptedException {
-    long deadline = System.nanoTime() + timeout.toNanos();
-    while (System.nanoTime() < deadline) {
-      try {
-        if (condition.getAsBoolean()) {
-          return true;
-        }
-      } catch (RuntimeException notYet) {
-        // an object not there yet: asked again
-      }
-      Thread.sleep(interval.toMillis());
-    }
-    return false;
+    return r.output();
   }
 }
