@@ -7,7 +7,7 @@ HELM := $(CURDIR)/.tools/helm
 CHART := charts/pgstream-operator
 DEPLOY := deploy/pgstream-operator.yaml
 
-.PHONY: build test lifecycle-model fidelity demo bench e2e e2e-node-smoke run crds render deploy chart-check image image-local images-local images-check clean
+.PHONY: build test lifecycle-model fidelity demo bench e2e e2e-node-smoke e2e-node run crds render deploy chart-check image image-local images-local images-check clean
 
 ## build: compile, test and package the operator jar (target/pgstream-operator-*.jar)
 build:
@@ -38,6 +38,11 @@ e2e:
 ## runs a restricted Job from an image built here that reaches a server on the host; then e2e/node/down.sh
 e2e-node-smoke:
 	./e2e/node/smoke.sh
+
+## e2e-node: the chart installed with helm into a real node from the images built here; a pipeline's Jobs and
+## Deployment run by the kubelet, faults, the target checked against the source (e2e/node/run.sh, target/e2e-node/)
+e2e-node:
+	./e2e/node/run.sh
 
 ## lifecycle-model: the model-based lifecycle test, 500 seeded sequences (LIFECYCLE_ARGS=-Dlifecycle.sequences=N ...)
 lifecycle-model:

@@ -9,11 +9,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 eval "$(./e2e/tools.sh)"
-
-PG=/usr/lib/postgresql/15/bin
-if [ ! -x "$PG/postgres" ] || [ ! -e /usr/lib/postgresql/15/lib/wal2json.so ] || ! command -v openssl >/dev/null; then
-  apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q postgresql-15 postgresql-15-wal2json openssl
-fi
+. e2e/postgres.sh
+pg_install
 
 SOURCE_PORT=${E2E_SOURCE_PORT:-5440}
 TARGET_PORT=${E2E_TARGET_PORT:-5441}
@@ -33,21 +30,7 @@ trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
-postgres() { # side port wal_level extra-settings
-  su postgres -c "$PG/initdb -D $WORK/$1 -A scram-sha-256 --pwfile=<(echo postgres) >/dev/null"
-  su postgres -c "$PG/pg_ctl -D $WORK/$1 -l $WORK/$1.log -w -o '-c port=$2 -c wal_level=$3 $4 -c listen_addresses=127.0.0.1 -c unix_socket_directories=$WORK' start >/dev/null"
-  # SIGINT is PostgreSQL's fast shutdown: it ends the sessions, then stops.
-  pid_record "postgres-$1" "$(head -n 1 "$WORK/$1/postmaster.pid")" INT
-}
-postgres source "$SOURCE_PORT" logical "-c rds.logical_replication=on"
-# PostgreSQL minors from November 2026 load only the output plugins listed in output_plugin_libraries;
-# an RDS parameter group plays this part. Older minors do not know the setting.
-psql_source() { PGPASSWORD=postgres "$PG/psql" -h 127.0.0.1 -p "$SOURCE_PORT" -U postgres -d postgres -Atqc "$1"; }
-if [ "$(psql_source "SELECT count(*) FROM pg_settings WHERE name = 'output_plugin_libraries'")" = 1 ]; then
-  psql_source "ALTER SYSTEM SET output_plugin_libraries = 'pgoutput', 'test_decoding', 'wal2json'"
-  psql_source "SELECT pg_reload_conf()" >/dev/null
-fi
-postgres target "$TARGET_PORT" replica ""
+pg_start_both "$SOURCE_PORT" "$TARGET_PORT"
 
 cp_start "$ETCD_PORT"
 export KUBECONFIG=$WORK/admin.kubeconfig

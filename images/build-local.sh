@@ -47,6 +47,8 @@ runner() {
     -t "$tag" . >&2
   $buildah push --quiet "$tag" "oci-archive:$tar:$tag" >&2
   rm -rf "$store"
+  # store is local: the trap must not outlive it (set -u would fail the script at exit).
+  trap - EXIT
   echo "$key" > "$tar.key"
   echo "$tar $tag"
 }

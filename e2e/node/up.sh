@@ -167,8 +167,11 @@ authentication:
   x509: {clientCAFile: $WORK/pki/ca.crt}
 authorization: {mode: Webhook}
 EOF
-"$KUBE_BIN/kubelet" --config="$WORK/kubelet.yaml" --kubeconfig="$WORK/kubelet.kubeconfig" --root-dir="$KUBELET_ROOT" \
-  --cert-dir="$KUBELET_ROOT/pki" --node-ip="$NODE_IP" --hostname-override="$NODE_NAME" > "$WORK/kubelet.log" 2>&1 &
+# Its arguments stay in WORKDIR/kubelet.args: e2e/node/restart-kubelet.sh starts it again with them.
+printf '%s\n' --config="$WORK/kubelet.yaml" --kubeconfig="$WORK/kubelet.kubeconfig" --root-dir="$KUBELET_ROOT" \
+  --cert-dir="$KUBELET_ROOT/pki" --node-ip="$NODE_IP" --hostname-override="$NODE_NAME" > "$WORK/kubelet.args"
+mapfile -t kubelet_args < "$WORK/kubelet.args"
+"$KUBE_BIN/kubelet" "${kubelet_args[@]}" > "$WORK/kubelet.log" 2>&1 &
 pid_record kubelet $!
 
 cat > "$WORK/node.env" <<EOF
@@ -177,6 +180,7 @@ export KUBE_BIN=$KUBE_BIN
 export NODE_NAME=$NODE_NAME
 export NODE_IP=$NODE_IP
 export NODE_GATEWAY=$NODE_GATEWAY
+export NODE_POD_SUBNET=$NODE_POD_SUBNET
 export NODE_CONTAINERD_SOCKET=$CONTAINERD/containerd.sock
 # \$NODE_CTR images import IMAGE.tar: an image the pods can run (imagePullPolicy IfNotPresent or Never).
 export NODE_CTR="$CTR"

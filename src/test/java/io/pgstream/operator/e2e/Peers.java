@@ -76,6 +76,11 @@ final class Peers {
     List<String> command = new ArrayList<>();
     command.add(Path.of(env("KUBE_BIN"), "kubectl").toString());
     command.addAll(List.of(args));
+    return run(command);
+  }
+
+  /** A command run from the working directory (the repository root); stdout and stderr together. */
+  static Result run(List<String> command) {
     try {
       Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
       String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
@@ -98,6 +103,10 @@ final class Peers {
   }
 
   static boolean eventually(Duration timeout, BooleanSupplier condition) {
+    return eventually(timeout, Duration.ofMillis(300), condition);
+  }
+
+  static boolean eventually(Duration timeout, Duration interval, BooleanSupplier condition) {
     Instant deadline = Instant.now().plus(timeout);
     while (Instant.now().isBefore(deadline)) {
       try {
@@ -108,7 +117,7 @@ final class Peers {
         // a server still starting, an object not there yet: asked again below
       }
       try {
-        Thread.sleep(300);
+        Thread.sleep(interval.toMillis());
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
         return false;
