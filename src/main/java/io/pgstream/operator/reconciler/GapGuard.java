@@ -1,5 +1,6 @@
 package io.pgstream.operator.reconciler;
 
+import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
 import io.pgstream.operator.api.PgstreamPipeline;
 import io.pgstream.operator.api.PgstreamPipelineSpec;
@@ -7,9 +8,9 @@ import io.pgstream.operator.api.PgstreamPipelineStatus;
 import io.pgstream.operator.api.Phase;
 import io.pgstream.operator.api.StepState;
 import io.pgstream.operator.config.RenderedConfig;
+import io.pgstream.operator.config.ReplicationSlots;
 import io.pgstream.operator.dependent.Children;
 import io.pgstream.operator.dependent.Step;
-import io.pgstream.operator.config.ReplicationSlots;
 import io.pgstream.operator.lifecycle.ChangeKind;
 import io.pgstream.operator.lifecycle.PhaseTable;
 import io.pgstream.operator.lifecycle.Reaction;
@@ -62,7 +63,7 @@ final class GapGuard {
       return Optional.empty();
     }
     Set<ChangeKind> changes = SpecChanges.between(st, spec, ReplicationSlots.slotFor(p));
-    Stage stage = restartedCopy(p, st, changes) || copiedBeforeStatusWasLost(p, ctx, st) ? copied(p) : stage(p, st);
+    Stage stage = restartedCopy(p, st, changes) ? copied(p) : stage(p, ctx, st);
     Set<ChangeKind> gaps = EnumSet.noneOf(ChangeKind.class);
     boolean follow = false;
     for (ChangeKind kind : IDENTITY) {
@@ -100,8 +101,8 @@ final class GapGuard {
    * not run again for it meanwhile, nor record its new slot as the pipeline's, or that slot would
    * pass for the one the snapshot's copy continues from.
    */
-  static boolean holdsInit(PgstreamPipeline p, PgstreamPipelineStatus st) {
-    Stage stage = stage(p, st);
+  boolean holdsInit(PgstreamPipeline p, Context<PgstreamPipeline> ctx, PgstreamPipelineStatus st) {
+    Stage stage = stage(p, ctx, st);
     if (stage != Stage.SNAPSHOTTING) {
       return false;
     }
@@ -123,17 +124,22 @@ final class GapGuard {
   }
 
   /**
-   * Status was erased after a snapshot: until the snapshot step adopts the succeeded Job, status says
-   * nothing ran (Stage NEW), yet the Job copied for the records the spec gave then. A change of source
-   * or target now is a change after a copy, not one before any.
+   * The stage from status, or, when status lost its snapshot record while the pipeline's snapshot Job
+   * for the current nonce stands, from that Job: until the snapshot step takes it back into status,
+   * status says nothing ran (Stage NEW), yet the Job copies, or copied, for the records the spec gave
+   * then. A change of source, slot or target now waits for it, or is a change after a copy.
    */
-  private boolean copiedBeforeStatusWasLost(PgstreamPipeline p, Context<PgstreamPipeline> ctx, PgstreamPipelineStatus st) {
+  private Stage stage(PgstreamPipeline p, Context<PgstreamPipeline> ctx, PgstreamPipelineStatus st) {
     String nonce = p.getSpec().snapshot == null ? null : p.getSpec().snapshot.nonce;
-    return st.snapshot == null && p.getSpec().mode.snapshots()
-        && children.job(Step.SNAPSHOT).getSecondaryResource(p, ctx)
-            .filter(j -> j.getMetadata().getDeletionTimestamp() == null && JobStates.succeeded(j))
-            .filter(j -> Objects.toString(nonce, "").equals(StepPlanner.annotation(j, Children.NONCE_ANNOTATION)))
-            .isPresent();
+    Optional<Job> lostCopy = st.snapshot != null || !p.getSpec().mode.snapshots()
+        ? Optional.empty()
+        : children.job(Step.SNAPSHOT).getSecondaryResource(p, ctx)
+            .filter(j -> j.getMetadata().getDeletionTimestamp() == null && !JobStates.failed(j))
+            .filter(j -> Objects.toString(nonce, "").equals(StepPlanner.annotation(j, Children.NONCE_ANNOTATION)));
+    if (lostCopy.isEmpty()) {
+      return stage(p, st);
+    }
+    return JobStates.succeeded(lostCopy.get()) ? copied(p) : Stage.SNAPSHOTTING;
   }
 
   private static Stage copied(PgstreamPipeline p) {

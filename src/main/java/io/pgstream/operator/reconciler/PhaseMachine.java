@@ -176,7 +176,7 @@ final class PhaseMachine {
       return waitFor(s, Phase.Pending, blocker);
     }
     Optional<Outcome> waiting = gapGuard.check(p, ctx, s, config);
-    boolean initHeld = GapGuard.holdsInit(p, st);
+    boolean initHeld = gapGuard.holdsInit(p, ctx, st);
     if (waiting.isEmpty() && !initHeld) {
       waiting = recordSlots(p, ctx, s, creds);
     }
