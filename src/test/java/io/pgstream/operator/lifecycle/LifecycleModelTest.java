@@ -24,7 +24,6 @@ import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
-import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.slf4j.LoggerFactory;
 
@@ -36,11 +35,10 @@ import org.slf4j.LoggerFactory;
  *
  * <p>{@code -Dlifecycle.sequences=N} (default 500), {@code -Dlifecycle.seed=S} (default fixed, so CI
  * repeats itself), {@code -Dlifecycle.lanes=L} (sequences run at once, default 24), {@code
- * -Dlifecycle.only=I[,J...]} (just those sequences of seed S, to replay failures).
+ * -Dlifecycle.only=I[,J...]} (just those sequences of seed S, to replay failures), {@code
+ * -Dlifecycle.trace=true} (statuses and Events after every step in a failing sequence's report).
  */
 @EnableKubernetesMockClient(crud = true)
-// Not in make test until its open violations are fixed (see README "How it is proven"): make lifecycle-model.
-@Tag("lifecycle-model")
 class LifecycleModelTest {
   static final long DEFAULT_SEED = 20261201L;
   /** The test's passwords (lane logins), plain or percent-encoded, must never reach a log line. */

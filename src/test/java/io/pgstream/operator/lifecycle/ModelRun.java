@@ -22,6 +22,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashSet;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -62,6 +63,9 @@ final class ModelRun {
   /** What a Job's pod started with: the ConfigMap of that moment and the model's identity then. */
   private record Started(ModelPipeline pipeline, String step, Map<String, String> config, ModelPipeline.Identity identity, int at) {}
 
+  /** -Dlifecycle.trace=true: the statuses and Events after every step in the printed sequence, to explain a violation. */
+  private static final boolean TRACE_STATES = Boolean.getBoolean("lifecycle.trace");
+  private final Set<String> tracedEvents = new HashSet<>();
   final int index;
   final long seed;
   private final ModelLane lane;
@@ -169,9 +173,29 @@ final class ModelRun {
       trace.set(trace.size() - 1, trace.get(trace.size() - 1) + " [settled in " + (System.currentTimeMillis() - start) + " ms]");
     }
     steps++;
+    if (TRACE_STATES) {
+      traceStates();
+    }
     Observation now = Observation.of(client, namespaces, lane);
     record(Invariants.check(model, last, now, jobStarts));
     last = now;
+  }
+
+  /** Each pipeline's records and each new Event, into the trace a violation prints. */
+  private void traceStates() {
+    for (ModelPipeline m : model) {
+      PgstreamPipelineStatus st = Optional.ofNullable(pipeline(m).get()).map(PgstreamPipeline::getStatus).orElse(null);
+      trace.add(st == null
+          ? "   state " + m.describe() + ": none"
+          : "   state %s: phase %s, source %s, target %s, snapshot %s, slots %s".formatted(m.describe(), st.phase,
+              st.source == null ? null : st.source.database + "/" + st.source.slot, st.target == null ? null : st.target.database,
+              st.snapshot == null ? null : st.snapshot.state + "/" + st.snapshot.reason + "/" + st.snapshot.nonce, Invariants.recordedSlots(st)));
+    }
+    for (String ns : namespaces) {
+      client.v1().events().inNamespace(ns).list().getItems().stream()
+          .filter(e -> tracedEvents.add(e.getMetadata().getUid()))
+          .forEach(e -> trace.add("   event " + e.getReason() + ": " + e.getMessage()));
+    }
   }
 
   /**
