@@ -111,16 +111,17 @@ final class GapGuard {
   }
 
   /**
-   * A new nonce or an abort restarts the running snapshot (RESTART_STEP), and until the old Job is gone
-   * no snapshot Job runs: the next one copies with the spec as it is when it starts, not with what the
-   * old one started with. So a change of source, slot or target made meanwhile is decided as after a
-   * copy, where the restart is the new snapshot that accepts it: the records follow the spec, and a
-   * new source or slot gets its init first. Waiting instead would record one target and copy into another.
+   * A new nonce restarts the running snapshot (RESTART_STEP), and until the old Job is gone no snapshot
+   * Job runs: the next one copies with the spec as it is when it starts, not with what the old one
+   * started with. So a change of source, slot or target made meanwhile is decided as after a copy,
+   * where the restart is the new snapshot that accepts it: the records follow the spec, and a new
+   * source or slot gets its init first. Waiting instead would record one target and copy into another.
+   * An abort counts once it stopped the Job (WaitingForJobGone): it acts once, and deciding the change
+   * before it stopped the Job would spend it on the re-init and leave the old snapshot running.
    */
   private static boolean restartedCopy(PgstreamPipeline p, PgstreamPipelineStatus st, Set<ChangeKind> changes) {
     return stage(p, st) == Stage.SNAPSHOTTING
-        && (changes.contains(ChangeKind.SNAPSHOT_NONCE) || StepVerbs.abortRequested(p, st)
-            || StepPlanner.WAITING_FOR_JOB_GONE.equals(st.snapshot.reason));
+        && (changes.contains(ChangeKind.SNAPSHOT_NONCE) || StepPlanner.WAITING_FOR_JOB_GONE.equals(st.snapshot.reason));
   }
 
   /**

@@ -29,7 +29,7 @@ import java.util.Objects;
 final class StepPlanner {
   /** The step condition's reason while an old Job and its pods go away before the next one starts. */
   static final String WAITING_FOR_JOB_GONE = "WaitingForJobGone";
-  /** Pods are not watched; their end is looked for this often. */
+  /** How often the end of an old Job and its pods is looked for, besides the Job and pod events (PodEvents). */
   static final Duration GONE_CHECK = Duration.ofSeconds(5);
 
   enum Decision {

@@ -18,6 +18,7 @@ import io.fabric8.kubernetes.client.dsl.NonNamespaceOperation;
 import io.fabric8.kubernetes.client.dsl.Resource;
 import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
 import io.javaoperatorsdk.operator.Operator;
+import io.pgstream.operator.api.Annotations;
 import io.pgstream.operator.api.BatchSpec;
 import io.pgstream.operator.api.PgstreamPipeline;
 import io.pgstream.operator.api.PgstreamPipelineStatus;
@@ -34,6 +35,7 @@ import io.pgstream.operator.support.TestOperators;
 import io.pgstream.operator.support.TestPostgres;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Consumer;
 import org.junit.jupiter.api.AfterEach;
@@ -268,6 +270,30 @@ class NoSilentGapTest {
     assertThat(PipelineObjects.jobConfig(client, job("snapshot"))).contains("/" + OTHER_TARGET + "?");
     kubelet.jobSucceeded(NAMESPACE, NAME + "-snapshot");
     awaitStreaming(Duration.ofSeconds(30));
+  }
+
+  /**
+   * Found in review: an abort set after a slot rename during the snapshot was spent on the rename (the
+   * re-init) and never stopped the snapshot, whose copy then counted for the new slot. The abort
+   * stops the snapshot first; the rename is decided once the old Job is going.
+   */
+  @Test
+  void anAbortAfterASlotRenameDuringTheSnapshotStopsTheSnapshot() {
+    Pipelines.secretsFor(NAME).forEach(s -> client.resource(s).create());
+    pipelines().resource(Pipelines.onTestDatabase(NAME)).create();
+    await().until(() -> job("init") != null);
+    initSucceeded(SLOT);
+    await().until(() -> job("snapshot") != null);
+    String firstSnapshot = uid("snapshot");
+    Pod running = kubelet.jobPodRunning(job("snapshot"));
+    edit(p -> p.getSpec().replicationSlot = RENAMED);
+    await().until(() -> pipeline().getStatus().observedGeneration.equals(pipeline().getMetadata().getGeneration()));
+    assertThat(uid("snapshot")).as("the rename waits for the snapshot").isEqualTo(firstSnapshot);
+
+    edit(p -> p.getMetadata().setAnnotations(Map.of(Annotations.ABORT, "a1")));
+    await().atMost(Duration.ofSeconds(30)).until(() -> job("snapshot") == null || !firstSnapshot.equals(uid("snapshot")));
+    client.resource(running).withGracePeriod(0).delete();
+    await().atMost(Duration.ofSeconds(30)).until(() -> pipeline().getStatus().source.slot.equals(RENAMED));
   }
 
   /**
