@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Builds the real peers of the e2e tier from the Go module proxy into .tools/, once per version:
-# pgstream (e2e/tools/pgstream, patched by images/pgstream-runner/build-pgstream.sh) and kube-apiserver, kubectl, etcd,
-# kube-controller-manager, kube-scheduler and kubelet (e2e/tools/kube). The versions
+# pgstream (e2e/tools/pgstream, patched by images/pgstream-runner/build-pgstream.sh) and kube-apiserver, kubectl, etcd
+# (e2e/tools/kube; with argument `node` also kube-controller-manager, kube-scheduler and kubelet). The versions
 # are pinned by the go.mod/go.sum beside each tools.go; a second run finds the binaries and builds nothing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -15,7 +15,11 @@ PGSTREAM_BIN=$(images/pgstream-runner/pgstream-bin.sh)
 
 KUBE_VERSION=$(version kube k8s.io/kubernetes)
 KUBE_DIR=$TOOLS/kube-$KUBE_VERSION
-KUBE_CMDS="kube-apiserver kubectl kube-controller-manager kube-scheduler kubelet"
+# The real-peer tier needs the API server and kubectl; `e2e/tools.sh node` (the real node) also the rest.
+KUBE_CMDS="kube-apiserver kubectl"
+if [ "${1:-}" = node ]; then
+  KUBE_CMDS="$KUBE_CMDS kube-controller-manager kube-scheduler kubelet"
+fi
 missing=""
 for cmd in $KUBE_CMDS etcd; do [ -x "$KUBE_DIR/$cmd" ] || missing="$missing $cmd"; done
 if [ -n "$missing" ]; then

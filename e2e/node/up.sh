@@ -18,7 +18,7 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 WORK=$(realpath -m "$1")
 if [ -e "$WORK/pids" ]; then echo "$WORK holds a cluster already: e2e/node/down.sh $WORK first" >&2; exit 1; fi
-eval "$(./e2e/tools.sh)"
+eval "$(./e2e/tools.sh node)"
 if ! command -v containerd >/dev/null || ! command -v runc >/dev/null || [ ! -x /usr/lib/cni/bridge ] \
   || [ ! -x /bin/busybox ] || ! command -v openssl >/dev/null || ! command -v ip >/dev/null; then
   apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q -o DPkg::Lock::Timeout=600 \
