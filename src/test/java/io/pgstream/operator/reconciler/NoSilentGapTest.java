@@ -250,13 +250,8 @@ class NoSilentGapTest {
   @Test
   void aTargetEditedWhileARestartedSnapshotWaitsForItsOldJobGoesIntoTheNewCopy() {
     TestDatabases.ready().database(OTHER_TARGET, TestDatabases.TARGET_USER);
-    Pipelines.secretsFor(NAME).forEach(s -> client.resource(s).create());
-    pipelines().resource(Pipelines.onTestDatabase(NAME)).create();
-    await().until(() -> job("init") != null);
-    initSucceeded(SLOT);
-    await().until(() -> job("snapshot") != null);
+    Pod running = toRunningSnapshotPod();
     String firstSnapshot = uid("snapshot");
-    Pod running = kubelet.jobPodRunning(job("snapshot"));
 
     edit(p -> p.getSpec().snapshot.nonce = "n1");
     await().until(() -> job("snapshot") == null);
@@ -279,13 +274,8 @@ class NoSilentGapTest {
    */
   @Test
   void anAbortAfterASlotRenameDuringTheSnapshotStopsTheSnapshot() {
-    Pipelines.secretsFor(NAME).forEach(s -> client.resource(s).create());
-    pipelines().resource(Pipelines.onTestDatabase(NAME)).create();
-    await().until(() -> job("init") != null);
-    initSucceeded(SLOT);
-    await().until(() -> job("snapshot") != null);
+    Pod running = toRunningSnapshotPod();
     String firstSnapshot = uid("snapshot");
-    Pod running = kubelet.jobPodRunning(job("snapshot"));
     edit(p -> p.getSpec().replicationSlot = RENAMED);
     await().until(() -> pipeline().getStatus().observedGeneration.equals(pipeline().getMetadata().getGeneration()));
     assertThat(uid("snapshot")).as("the rename waits for the snapshot").isEqualTo(firstSnapshot);
@@ -414,6 +404,16 @@ class NoSilentGapTest {
         Pipelines.secret(NAME + "-source", ROTATED_LOGIN, "first-Pw1"),
         Pipelines.secret(NAME + "-target", TestDatabases.TARGET_USER, Pipelines.TARGET_PASSWORD)));
     pg.execute("postgres", "ALTER ROLE " + ROTATED_LOGIN + " PASSWORD '" + ROTATED_PASSWORD + "'");
+  }
+
+  /** Init done and the snapshot Job's pod running (as the Job controller starts it): that pod. */
+  private Pod toRunningSnapshotPod() {
+    Pipelines.secretsFor(NAME).forEach(s -> client.resource(s).create());
+    pipelines().resource(Pipelines.onTestDatabase(NAME)).create();
+    await().until(() -> job("init") != null);
+    initSucceeded(SLOT);
+    await().until(() -> job("snapshot") != null);
+    return kubelet.jobPodRunning(job("snapshot"));
   }
 
   private void driveToStreaming() {
