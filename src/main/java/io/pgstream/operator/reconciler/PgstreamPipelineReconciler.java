@@ -171,18 +171,12 @@ public class PgstreamPipelineReconciler implements Reconciler<PgstreamPipeline>,
       fresh.setStatus(status);
       PrimaryUpdateAndCacheUtils.ssaPatchStatusAndCacheResource(p, fresh, ctx);
     } else {
-      // The whole status, as server-side apply writes it: a JSON patch is a diff against the cached
-      // status, and applied to a status someone erased meanwhile it leaves only the changed fields.
-      // A copy: a failed write must leave the reconciled object as it was, for updateErrorStatus to compare with.
-      PrimaryUpdateAndCacheUtils.updateStatusAndCacheResource(
+      PrimaryUpdateAndCacheUtils.patchStatusAndCacheResource(
           p,
           ctx,
           r -> {
-            PgstreamPipeline written = new PgstreamPipeline();
-            written.setMetadata(new ObjectMetaBuilder(r.getMetadata()).build());
-            written.setSpec(r.getSpec());
-            written.setStatus(status);
-            return written;
+            r.setStatus(status);
+            return r;
           });
     }
   }

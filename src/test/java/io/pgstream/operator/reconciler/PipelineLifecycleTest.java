@@ -678,7 +678,7 @@ class PipelineLifecycleTest {
     faults.fail("POST", "/jobs", 500, "InternalError", 2);
     // Another writer changes the pipeline just before the operator's first status write.
     faults.conflict(
-        "PUT",
+        "PATCH",
         "/pgstreampipelines/" + NAME + "/status",
         409,
         "Conflict",
@@ -691,7 +691,7 @@ class PipelineLifecycleTest {
     driveToStreaming();
 
     assertThat(faults.injected()).anyMatch(r -> r.startsWith("POST") && r.endsWith("/jobs"));
-    assertThat(faults.injected()).anyMatch(r -> r.startsWith("PUT") && r.endsWith("/status"));
+    assertThat(faults.injected()).anyMatch(r -> r.startsWith("PATCH") && r.endsWith("/status"));
     assertThat(client.batch().v1().jobs().inNamespace(NAMESPACE).list().getItems()).hasSize(2);
     assertThat(client.apps().deployments().inNamespace(NAMESPACE).list().getItems()).hasSize(1);
     assertThat(condition("Degraded")).isEqualTo("False/AsExpected");
@@ -1453,11 +1453,7 @@ class PipelineLifecycleTest {
     if (TESTS_RUN.get() < tests) {
       return; // a partial run (one test picked by hand) does not exercise every call
     }
-    Set<ApiUsage.Permission> used = new TreeSet<>(ApiUsage.used());
-    // Against the mock server the status is written whole with PUT; real clusters apply it (PATCH).
-    if (used.remove(new ApiUsage.Permission("pgstream.io", "pgstreampipelines/status", "update"))) {
-      used.add(new ApiUsage.Permission("pgstream.io", "pgstreampipelines/status", "patch"));
-    }
+    Set<ApiUsage.Permission> used = ApiUsage.used();
     Set<ApiUsage.Permission> granted = new TreeSet<>(ApiUsage.granted(Path.of("deploy/pgstream-operator.yaml")));
     granted.removeIf(p -> p.resource().equals("leases"));
     assertThat(granted).as("granted").containsAll(used);
