@@ -71,7 +71,7 @@ final class ErasedSlotRecords {
         }
       }
       Optional<SlotLocation> initJob = children.job(Step.INIT).getSecondaryResource(p, ctx)
-          .flatMap(j -> SlotLocation.parse(j.getMetadata().getAnnotations() == null ? null : j.getMetadata().getAnnotations().get(Children.SLOT_ANNOTATION)));
+          .flatMap(j -> SlotLocation.parse(StepPlanner.annotation(j, Children.SLOT_ANNOTATION)));
       lostSlots.restore(p, ctx, st, row, initJob, creds);
       return Optional.empty();
     } catch (SQLException e) {

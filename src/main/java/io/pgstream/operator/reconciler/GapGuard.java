@@ -63,7 +63,8 @@ final class GapGuard {
       return Optional.empty();
     }
     Set<ChangeKind> changes = SpecChanges.between(st, spec, ReplicationSlots.slotFor(p));
-    Stage stage = restartedCopy(p, st, changes) ? copied(p) : stage(p, ctx, st);
+    boolean restarted = restartedCopy(p, st, changes);
+    Stage stage = restarted ? copied(p) : stage(p, ctx, st);
     Set<ChangeKind> gaps = EnumSet.noneOf(ChangeKind.class);
     boolean follow = false;
     for (ChangeKind kind : IDENTITY) {
@@ -79,7 +80,7 @@ final class GapGuard {
       }
     }
     if (!gaps.isEmpty()) {
-      boolean newNonce = changes.contains(ChangeKind.SNAPSHOT_NONCE) || restartedCopy(p, st, changes);
+      boolean newNonce = changes.contains(ChangeKind.SNAPSHOT_NONCE) || restarted;
       boolean acknowledged = spec.acknowledgeGap != null && !spec.acknowledgeGap.equals(st.gapAcknowledged);
       if (!newNonce && !acknowledged) {
         return Optional.of(block(p, ctx, s, gaps));

@@ -26,6 +26,11 @@ final class JobStates {
   }
 
   /** The Job ran past its activeDeadlineSeconds. */
+  /** Succeeded or failed: its pods run no more. */
+  static boolean finished(Job job) {
+    return succeeded(job) || failed(job);
+  }
+
   static boolean timedOut(Job job) {
     return condition(job, "Failed").map(c -> "DeadlineExceeded".equals(c.getReason())).orElse(false);
   }

@@ -204,7 +204,7 @@ final class PhaseMachine {
   private Optional<Outcome> recordSlots(
       PgstreamPipeline p, Context<PgstreamPipeline> ctx, StatusUpdater s, ResolvedCredentials creds) {
     // Not while an init Job runs: the slot it is creating may be one of the abandoned, not there yet to drop.
-    boolean initRuns = children.job(Step.INIT).getSecondaryResource(p, ctx).filter(j -> !JobStates.succeeded(j) && !JobStates.failed(j)).isPresent();
+    boolean initRuns = children.job(Step.INIT).getSecondaryResource(p, ctx).filter(j -> !JobStates.finished(j)).isPresent();
     if (!initRuns) {
       abandonedSlots.drop(p, s.status(), creds, () -> ctx.getPrimaryCache().list().toList());
     }

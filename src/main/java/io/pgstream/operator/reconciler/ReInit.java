@@ -31,7 +31,7 @@ final class ReInit {
   }
 
   void start(PgstreamPipeline p, Context<PgstreamPipeline> ctx, PgstreamPipelineStatus st) {
-    children.job(Step.INIT).getSecondaryResource(p, ctx).filter(ReInit::finished).ifPresent(job -> delete(ctx, job));
+    children.job(Step.INIT).getSecondaryResource(p, ctx).filter(JobStates::finished).ifPresent(job -> delete(ctx, job));
     StepStatus pending = new StepStatus();
     pending.state = StepState.Running;
     pending.configHash = PENDING;
@@ -53,7 +53,7 @@ final class ReInit {
     }
     // An init still running (for a change accepted before this one) finishes first: its slot is recorded, and
     // the new init's success leaves it Abandoned (SlotRecords.leaveOthers).
-    if (old.get().getMetadata().getDeletionTimestamp() == null && finished(old.get())) {
+    if (old.get().getMetadata().getDeletionTimestamp() == null && JobStates.finished(old.get())) {
       delete(ctx, old.get());
     }
     children.removeDeployment(p, ctx);
@@ -63,9 +63,6 @@ final class ReInit {
     return Optional.of(Outcome.after(Duration.ofSeconds(2)));
   }
 
-  private static boolean finished(Job job) {
-    return JobStates.succeeded(job) || JobStates.failed(job);
-  }
 
   private static void delete(Context<PgstreamPipeline> ctx, Job job) {
     ctx.getClient().resource(job).withPropagationPolicy(DeletionPropagation.BACKGROUND).delete();
