@@ -1,6 +1,5 @@
 package io.pgstream.operator.reconciler;
 
-import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.javaoperatorsdk.operator.api.reconciler.Cleaner;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
@@ -10,7 +9,6 @@ import io.javaoperatorsdk.operator.api.reconciler.DeleteControl;
 import io.javaoperatorsdk.operator.api.reconciler.ErrorStatusUpdateControl;
 import io.javaoperatorsdk.operator.api.reconciler.EventSourceContext;
 import io.javaoperatorsdk.operator.api.reconciler.MaxReconciliationInterval;
-import io.javaoperatorsdk.operator.api.reconciler.PrimaryUpdateAndCacheUtils;
 import io.javaoperatorsdk.operator.api.reconciler.Reconciler;
 import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
 import io.javaoperatorsdk.operator.processing.event.source.EventSource;
@@ -145,7 +143,7 @@ public class PgstreamPipelineReconciler implements Reconciler<PgstreamPipeline>,
     }
     metrics.phase(p.getMetadata().getNamespace(), p.getMetadata().getName(), status.status().phase);
     if (status.changed()) {
-      writeStatus(p, ctx, status.status());
+      StatusWriter.write(p, ctx, status.status());
     }
     // After the write: a conflict re-runs the reconcile, which then tells the transition once.
     announcer.announce(p, status.before(), status.status());
@@ -153,32 +151,6 @@ public class PgstreamPipelineReconciler implements Reconciler<PgstreamPipeline>,
     UpdateControl<PgstreamPipeline> control = UpdateControl.noUpdate();
     outcome.recheckAfter().ifPresent(control::rescheduleAfter);
     return control;
-  }
-
-  /**
-   * Writes the status with optimistic locking and puts the result in the informer's cache, so the
-   * next reconcile, whatever triggers it, starts from this status and neither repeats an Event nor
-   * writes the same status again.
-   */
-  private static void writeStatus(PgstreamPipeline p, Context<PgstreamPipeline> ctx, PgstreamPipelineStatus status) {
-    if (ctx.getControllerConfiguration().getConfigurationService().useSSAToPatchPrimaryResource()) {
-      PgstreamPipeline fresh = new PgstreamPipeline();
-      fresh.setMetadata(
-          new ObjectMetaBuilder()
-              .withName(p.getMetadata().getName())
-              .withNamespace(p.getMetadata().getNamespace())
-              .build());
-      fresh.setStatus(status);
-      PrimaryUpdateAndCacheUtils.ssaPatchStatusAndCacheResource(p, fresh, ctx);
-    } else {
-      PrimaryUpdateAndCacheUtils.patchStatusAndCacheResource(
-          p,
-          ctx,
-          r -> {
-            r.setStatus(status);
-            return r;
-          });
-    }
   }
 
   @Override

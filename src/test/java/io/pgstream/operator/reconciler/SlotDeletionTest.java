@@ -94,7 +94,7 @@ class SlotDeletionTest {
     assertThat(pipeline(ORDERS).getStatus().deletionPolicy).isEqualTo(DeletionPolicy.Delete);
     List<String> writes = new ArrayList<>();
     for (RecordedRequest r : requests()) {
-      if (r.getMethod().equals("PATCH") && r.getPath().endsWith("/pgstreampipelines/" + ORDERS + "/status")) {
+      if (r.getMethod().equals("PUT") && r.getPath().endsWith("/pgstreampipelines/" + ORDERS + "/status")) {
         writes.add("status");
       } else if (r.getMethod().equals("POST") && r.getPath().endsWith("/jobs")) {
         writes.add("job");

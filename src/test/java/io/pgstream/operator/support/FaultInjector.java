@@ -63,7 +63,15 @@ public final class FaultInjector implements Interceptor, AutoCloseable {
     faults.add(new Fault(method, pathPart, status, reason, new AtomicInteger(times), meanwhile));
   }
 
-  /** "METHOD path" of every request answered with an injected error. */
+  /**
+   * The next {@code times} requests, whatever their method, whose path contains {@code pathPart} run
+   * {@code meanwhile} first (what another writer did just before) and then reach the API server as usual.
+   */
+  public void before(String pathPart, int times, Runnable meanwhile) {
+    faults.add(new Fault(null, pathPart, 0, null, new AtomicInteger(times), meanwhile));
+  }
+
+  /** "METHOD path" of every request answered with an injected error or preceded by another writer. */
   public List<String> injected() {
     return List.copyOf(injected);
   }
@@ -72,9 +80,14 @@ public final class FaultInjector implements Interceptor, AutoCloseable {
   public void before(BasicBuilder builder, HttpRequest request, RequestTags tags) {
     String path = request.uri().getRawPath();
     for (Fault f : faults) {
-      if (f.method().equals(request.method()) && path.contains(f.pathPart()) && f.remaining().getAndDecrement() > 0) {
+      if ((f.method() == null || f.method().equals(request.method()))
+          && path.contains(f.pathPart())
+          && f.remaining().getAndDecrement() > 0) {
         injected.add(request.method() + " " + path);
         f.meanwhile().run();
+        if (f.method() == null) {
+          return;
+        }
         builder.uri(URI.create("http://127.0.0.1:" + server.getAddress().getPort() + path));
         builder.setHeader("X-Fault-Status", Integer.toString(f.status()));
         builder.setHeader("X-Fault-Reason", f.reason());
