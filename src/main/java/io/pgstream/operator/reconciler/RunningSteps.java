@@ -1,6 +1,8 @@
 package io.pgstream.operator.reconciler;
 
 import io.fabric8.kubernetes.api.model.DeletionPropagation;
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
@@ -33,17 +35,32 @@ final class RunningSteps {
           // Foreground: the Job goes only after its pods, so its absence means nothing of it runs.
           client.resource(job.get()).withPropagationPolicy(DeletionPropagation.FOREGROUND).delete();
         }
-        running.add("Job " + name);
-      } else if (PipelinePods.anyUnfinished(PipelinePods.ofJob(client, namespace, name))) {
+        if (stillThere(client, job.get())) {
+          running.add("Job " + name);
+          continue;
+        }
+      }
+      if (PipelinePods.anyUnfinished(PipelinePods.ofJob(client, namespace, name))) {
         running.add("the pods of Job " + name);
       }
     }
-    if (children.deployment.getSecondaryResource(p, ctx).isPresent()) {
+    Optional<Deployment> deployment = children.deployment.getSecondaryResource(p, ctx);
+    if (deployment.isPresent()) {
       children.deployment.delete(p, ctx);
+    }
+    if (deployment.isPresent() && stillThere(client, deployment.get())) {
       running.add("Deployment " + Children.deployment(p));
     } else if (PipelinePods.anyUnfinished(PipelinePods.streaming(client, p))) {
       running.add("the streaming pods");
     }
     return running.isEmpty() ? Optional.empty() : Optional.of(String.join(", ", running));
+  }
+
+  /**
+   * Asks the API server, not the cache: a watch that lost its connection keeps a deleted object in
+   * the cache until it lists again, and the deletion would wait for it that long.
+   */
+  private static boolean stillThere(KubernetesClient client, HasMetadata child) {
+    return client.resource(child).get() != null;
   }
 }

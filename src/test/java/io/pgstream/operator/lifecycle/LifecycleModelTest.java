@@ -11,6 +11,7 @@ import io.pgstream.operator.support.CapturedLogs;
 import io.pgstream.operator.support.FakePgstream;
 import io.pgstream.operator.support.Pipelines;
 import io.pgstream.operator.support.TestPostgres;
+import java.time.LocalTime;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.EnumMap;
@@ -48,6 +49,8 @@ class LifecycleModelTest {
   private static final Pattern PASSWORD = Pattern.compile("Lane\\d+(:|%3A)pw(@|%40)\\d+(#|%23)");
   /** Full reports for this many failing sequences per invariant (-Dlifecycle.detailed=N); the rest get one line each. */
   private static final int DETAILED = Integer.getInteger("lifecycle.detailed", 3);
+  /** -Dlifecycle.trace=true: also the operator's last log lines for each pipeline of a failing sequence. */
+  private static final boolean TRACE = Boolean.getBoolean("lifecycle.trace");
 
   KubernetesClient client;
 
@@ -67,6 +70,9 @@ class LifecycleModelTest {
     Logger josdk = (Logger) LoggerFactory.getLogger("io.javaoperatorsdk");
     Level josdkLevel = josdk.getLevel();
     josdk.setLevel(Level.INFO);
+    if (TRACE) {
+      CapturedLogs.keepPerResource();
+    }
     ChangeClock clock = new ChangeClock(client);
     ConcurrentLinkedQueue<Integer> queue = new ConcurrentLinkedQueue<>();
     for (int i = 0; i < sequences; i++) {
@@ -162,10 +168,25 @@ class LifecycleModelTest {
           out.append("    ").append(i + 1).append(". ").append(run.trace.get(i)).append('\n');
         }
         out.append("  status at the first violation:\n").append(run.findings.get(0).statuses());
+        if (TRACE) {
+          for (String pipeline : run.pipelines()) {
+            out.append("  the operator's last lines for ").append(pipeline).append(":\n");
+            CapturedLogs.kept(pipeline).forEach(line -> out.append("    ").append(line).append('\n'));
+          }
+          out.append("  warnings outside a reconcile while it ran:\n");
+          CapturedLogs.kept("").stream()
+              .filter(line -> within(line, run))
+              .forEach(line -> out.append("    ").append(line).append('\n'));
+        }
       }
       System.out.print(out);
     }
     sequencesPerKind.forEach((k, n) -> System.out.printf("lifecycle-model: %s (%s) broken in %d sequences%n", k, k.promise, n));
+  }
+
+  private static boolean within(String line, ModelRun run) {
+    LocalTime at = LocalTime.parse(line.substring(0, 12));
+    return !at.isBefore(run.began) && !at.isAfter(run.ended);
   }
 
   /** Log lines so far (the operator logs at debug level into memory), searched for passwords and then forgotten. */

@@ -19,10 +19,11 @@ import io.pgstream.operator.support.FakeKubelet;
 import io.pgstream.operator.support.FakePgstream;
 import io.pgstream.operator.support.Pipelines;
 import java.time.Duration;
+import java.time.LocalTime;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.LinkedHashSet;
 import java.util.HashSet;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -88,6 +89,9 @@ final class ModelRun {
   /** What broke the test harness itself (not an invariant), if anything. */
   RuntimeException error;
   long millis;
+  /** When the sequence ran (wall clock), to pick the warnings logged meanwhile. */
+  LocalTime began;
+  LocalTime ended;
   private int slots;
 
   ModelRun(int index, long seed, ModelLane lane, KubernetesClient client, ChangeClock clock, FakePgstream pgstream) {
@@ -103,6 +107,7 @@ final class ModelRun {
 
   void run() {
     long start = System.currentTimeMillis();
+    began = LocalTime.now();
     try {
       walk();
     } catch (RuntimeException e) {
@@ -110,7 +115,13 @@ final class ModelRun {
       trace.add("harness error: " + e);
     } finally {
       millis = System.currentTimeMillis() - start;
+      ended = LocalTime.now();
     }
+  }
+
+  /** The sequence's pipelines, as "namespace/name". */
+  List<String> pipelines() {
+    return model.stream().map(ModelPipeline::describe).toList();
   }
 
   private void walk() {
