@@ -24,6 +24,7 @@ import java.time.Instant;
 import java.time.ZoneId;
 import java.time.ZoneOffset;
 import java.util.List;
+import java.util.Optional;
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -79,7 +80,8 @@ class DeletionGiveUpTest {
         q.getSpec().replicationSlot = MOVED;
         q.getSpec().acknowledgeGap = "moved-1";
       });
-      await().until(() -> objects.job("init") != null && !firstInit.equals(objects.job("init").getMetadata().getUid()));
+      // One read per poll: the old Job may be deleted between two.
+      await().until(() -> Optional.ofNullable(objects.job("init")).filter(j -> !firstInit.equals(j.getMetadata().getUid())).isPresent());
       TestDatabases.createSlot(MOVED);
       kubelet.jobSucceeded(NAMESPACE, NAME + "-init");
       objects.awaitStreaming(kubelet);
