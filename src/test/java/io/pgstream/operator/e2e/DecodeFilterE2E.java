@@ -42,12 +42,7 @@ class DecodeFilterE2E {
 
   @Test
   void changesToAnUnselectedTableNeverLeaveTheSourceWhileSelectedOnesAndDdlStream() throws Exception {
-    source.execute("postgres", "DROP DATABASE IF EXISTS decode_e2e WITH (FORCE)");
-    target.execute("postgres", "DROP DATABASE IF EXISTS decode_e2e_target WITH (FORCE)");
-    source.login("decode_src", PW, "SUPERUSER");
-    source.database("decode_e2e", "decode_src", KEPT, NOISE);
-    target.login("decode_tgt", PW, "");
-    target.database("decode_e2e_target", "decode_tgt", "SET ROLE decode_tgt", KEPT, NOISE);
+    Peers.freshPair("decode", PW, KEPT, NOISE);
 
     try (TcpProxy proxy = new TcpProxy(source.port())) {
       proxy.up();
