@@ -133,8 +133,10 @@ public final class PgstreamConfigRenderer {
     if (!tables.excluded().isEmpty()) {
       snapshot.put("excluded_tables", tables.excluded());
     }
-    // A backfill copies rows of added tables; the schema-only ones were settled by the snapshot before it.
-    if (!backfill && options.schemaOnlyTables != null && !options.schemaOnlyTables.isEmpty()) {
+    // Also in a backfill: a wildcard of its tables may cover a schema-only table, whose rows stay out
+    // (pgstream's table finder drops them from the data copy; the schema part meets "already exists",
+    // which its restore skips, internal/postgres/pg_restore.go:297).
+    if (options.schemaOnlyTables != null && !options.schemaOnlyTables.isEmpty()) {
       snapshot.put("schema_only_tables", options.schemaOnlyTables);
     }
     snapshot.put("snapshot_workers", options.effectiveWorkers());

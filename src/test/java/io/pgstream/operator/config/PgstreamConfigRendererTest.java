@@ -7,6 +7,7 @@ import io.pgstream.operator.api.BatchSpec;
 import io.pgstream.operator.api.PgstreamPipeline;
 import io.pgstream.operator.api.RdsSpec;
 import io.pgstream.operator.api.SslMode;
+import io.pgstream.operator.lifecycle.TableSelectionChange.Selection;
 import io.pgstream.operator.tls.CaBundle;
 import io.pgstream.operator.support.Pipelines;
 import java.util.List;
@@ -136,5 +137,19 @@ class PgstreamConfigRendererTest {
     assertThat(PgstreamConfigRenderer.bulkBatch(8))
         .containsEntry("max_bytes", 10_485_760L)
         .containsEntry("max_queue_bytes", 94_371_840L);
+  }
+
+  @Test
+  void schemaOnlyTablesKeepTheirRowsOutOfABackfillAndOutOfStreaming() {
+    PgstreamPipeline p = Pipelines.snapshotAndReplication("p");
+    p.getSpec().tables = List.of("public.*", "sales.*");
+    p.getSpec().snapshot.schemaOnlyTables = List.of("sales.audit");
+    RenderOptions backfill =
+        new RenderOptions(List.of("sales.*"), List.of("public.*"), new Selection(List.of("sales.*"), List.of()));
+    RenderedConfig config = renderer.render(p, backfill);
+    assertThat(config.files().get(PgstreamConfigRenderer.BACKFILL_FILE)).contains("schema_only_tables:\n        - sales.audit\n");
+    assertThat(config.files().get(PgstreamConfigRenderer.REPLICATION_FILE))
+        .contains("schema_only_tables:\n      - sales.audit\n")
+        .contains("filter_tables: sales.audit\n");
   }
 }
