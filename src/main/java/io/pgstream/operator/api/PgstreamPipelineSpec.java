@@ -28,6 +28,11 @@ import java.util.List;
     message = "snapshot.schema.cleanTargetDb needs a schema snapshot (mode full or schema)")
 @ValidationRule(
     value =
+        "!has(self.snapshot) || !has(self.snapshot.schemaOnlyTables) || size(self.snapshot.schemaOnlyTables) == 0"
+            + " || !has(self.snapshot.mode) || self.snapshot.mode != 'data'",
+    message = "snapshot.schemaOnlyTables needs a schema snapshot (mode full or schema): a data snapshot copies no schema")
+@ValidationRule(
+    value =
         "!has(self.source.sslMode) || !(self.source.sslMode in ['disable', 'allow', 'prefer'])"
             + " || !(has(self.prepare) && has(self.prepare.source))",
     message =

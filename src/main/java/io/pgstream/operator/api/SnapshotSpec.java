@@ -4,11 +4,21 @@ import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 import io.fabric8.generator.annotation.Max;
 import io.fabric8.generator.annotation.Min;
+import io.fabric8.generator.annotation.Pattern;
 import io.fabric8.generator.annotation.Size;
+import java.util.List;
 
 /** How the initial copy is taken. */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public class SnapshotSpec {
+  /** pgstream 1.3.1's defaults: pkg/snapshot/generator/postgres/data/config.go:36-40, cmd/config/config.go:22-25. */
+  public static final int DEFAULT_SCHEMA_WORKERS = 4;
+  public static final int DEFAULT_TABLE_WORKERS = 4;
+  public static final int DEFAULT_COPY_WORKERS = 8;
+  public static final int BULK_BATCH_SIZE = 20_000;
+  /** pgstream's own cap on its snapshot reader's pool (max_connections), which the operator keeps. */
+  public static final int MAX_SOURCE_CONNECTIONS = 50;
+
   @JsonPropertyDescription("full (schema and data), schema or data; full when omitted.")
   public SnapshotMode mode;
 
@@ -18,6 +28,34 @@ public class SnapshotSpec {
   @Max(64)
   @JsonPropertyDescription("Schemas copied in parallel; 1 when omitted.")
   public Integer workers;
+
+  @Min(1)
+  @Max(16)
+  @JsonPropertyDescription(
+      "Tables of one schema copied at the same time (pgstream snapshot.data.schema_workers); "
+          + DEFAULT_SCHEMA_WORKERS + " when omitted. Each holds tableWorkers source connections.")
+  public Integer schemaWorkers;
+
+  @Min(1)
+  @Max(16)
+  @JsonPropertyDescription(
+      "Source connections reading page ranges of one table at the same time (pgstream snapshot.data.table_workers); "
+          + DEFAULT_TABLE_WORKERS + " when omitted.")
+  public Integer tableWorkers;
+
+  @Min(1)
+  @Max(16)
+  @JsonPropertyDescription(
+      "COPY streams per table writing to the target with bulk ingest (pgstream target.postgres.bulk_ingest.copy_workers); "
+          + DEFAULT_COPY_WORKERS + " when omitted. The snapshot's batches of " + BULK_BATCH_SIZE + " rows and 80 MiB are"
+          + " split across them.")
+  public Integer copyWorkers;
+
+  @Size(max = 500)
+  @JsonPropertyDescription(
+      "Tables whose schema is copied without their rows, as schema.table (e.g. audit or log tables); needs snapshot"
+          + " mode full or schema. Their rows do not stream either (pgstream modifiers.filter.schema_only_tables).")
+  public List<@Pattern("^[A-Za-z0-9_*$-]+(\\.[A-Za-z0-9_*$-]+)?$") String> schemaOnlyTables;
 
   @Size(max = 63)
   @JsonPropertyDescription(
@@ -45,6 +83,36 @@ public class SnapshotSpec {
 
   public boolean effectiveBulkIngest() {
     return !Boolean.FALSE.equals(bulkIngest);
+  }
+
+  public int effectiveSchemaWorkers() {
+    return schemaWorkers == null ? DEFAULT_SCHEMA_WORKERS : schemaWorkers;
+  }
+
+  public int effectiveTableWorkers() {
+    return tableWorkers == null ? DEFAULT_TABLE_WORKERS : tableWorkers;
+  }
+
+  public int effectiveCopyWorkers() {
+    return copyWorkers == null ? DEFAULT_COPY_WORKERS : copyWorkers;
+  }
+
+  public int effectiveWorkers() {
+    return workers == null ? 1 : workers;
+  }
+
+  /**
+   * The most source connections the data snapshot's reader opens at once: per snapshot worker one
+   * connection holds the exported snapshot and each schema worker reads with tableWorkers connections
+   * (pgstream 1.3.1 pg_snapshot_generator.go:165, 207, 229, 364), capped by its pool size; 0 when the
+   * snapshot copies no data.
+   */
+  public int sourceConnections() {
+    if (!effectiveMode().includesData()) {
+      return 0;
+    }
+    long wanted = (long) effectiveWorkers() * (1 + (long) effectiveSchemaWorkers() * effectiveTableWorkers());
+    return (int) Math.min(wanted, MAX_SOURCE_CONNECTIONS);
   }
 
   public PopulatedTargetPolicy effectivePopulatedTarget() {

@@ -25,6 +25,11 @@ public class TargetSpec extends ConnectionSpec {
           + " reports the dropped writes.")
   public Boolean strictMode;
 
+  @JsonPropertyDescription(
+      "Do not apply schema changes (DDL) captured on the source while streaming; false when omitted. The target's"
+          + " tables must then be changed by hand before the source's new columns arrive.")
+  public Boolean ignoreDdl;
+
   @Min(1)
   @Max(1000)
   @JsonPropertyDescription(

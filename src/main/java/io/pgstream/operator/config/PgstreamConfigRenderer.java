@@ -48,6 +48,8 @@ public final class PgstreamConfigRenderer {
   /** Where the pods mount the pipeline's ConfigMap. */
   public static final String CONFIG_DIR = "/etc/pgstream";
   public static final int HEALTH_PORT = 9910;
+  private static final long BULK_BATCH_BYTES = 80L * 1024 * 1024;
+  private static final int BULK_BATCH_TIMEOUT_MILLIS = 30_000;
 
   private static final ObjectMapper YAML =
       new ObjectMapper(
@@ -80,13 +82,28 @@ public final class PgstreamConfigRenderer {
     if (spec.mode.replicates()) {
       Map<String, Object> replication = replicationDocument(spec, slot, streamedTables(spec, options));
       files.put(REPLICATION_FILE, yaml(replication));
-      initHash = Hashes.shortHash(json(replication.get("source")));
+      initHash = Hashes.shortHash(json(initSource(replication)));
     }
     // The bundles count in the content hash only: a new CA rolls the streaming pods, never a snapshot.
     caFile(files, SOURCE_CA_FILE, spec.source);
     caFile(files, TARGET_CA_FILE, spec.target);
     String contentHash = Hashes.shortHash(json(files));
     return new RenderedConfig(Map.copyOf(files), contentHash, initHash, snapshotHash);
+  }
+
+  /**
+   * What pgstream init reads of the replication file's source: the URL, mode and slot. The wal2json
+   * arguments are read only when streaming starts (pgstream 1.3.1 pg_replication_handler.go:125-133),
+   * so a new table selection rolls the streaming pods and never repeats init.
+   */
+  @SuppressWarnings("unchecked")
+  private static Object initSource(Map<String, Object> replicationDocument) {
+    Map<String, Object> source = (Map<String, Object>) replicationDocument.get("source");
+    Map<String, Object> postgres = new LinkedHashMap<>((Map<String, Object>) source.get("postgres"));
+    Map<String, Object> replication = new LinkedHashMap<>((Map<String, Object>) postgres.get("replication"));
+    replication.remove("plugin");
+    postgres.put("replication", replication);
+    return Map.of("postgres", postgres);
   }
 
   private static void caFile(Map<String, String> files, String name, ConnectionSpec c) {
@@ -116,7 +133,21 @@ public final class PgstreamConfigRenderer {
     if (!tables.excluded().isEmpty()) {
       snapshot.put("excluded_tables", tables.excluded());
     }
-    snapshot.put("snapshot_workers", options.workers == null ? 1 : options.workers);
+    // Also in a backfill: a wildcard of its tables may cover a schema-only table, whose rows stay out
+    // (pgstream's table finder drops them from the data copy; the schema part meets "already exists",
+    // which its restore skips, internal/postgres/pg_restore.go:297).
+    if (options.schemaOnlyTables != null && !options.schemaOnlyTables.isEmpty()) {
+      snapshot.put("schema_only_tables", options.schemaOnlyTables);
+    }
+    snapshot.put("snapshot_workers", options.effectiveWorkers());
+    if (options.effectiveMode().includesData()) {
+      Map<String, Object> data = new LinkedHashMap<>();
+      data.put("schema_workers", options.effectiveSchemaWorkers());
+      data.put("table_workers", options.effectiveTableWorkers());
+      // The reader's pool never needs more than this; preflight checks the source has room for it.
+      data.put("max_connections", options.sourceConnections());
+      snapshot.put("data", data);
+    }
     if (options.effectiveMode().includesSchema()) {
       // pgstream requires a non-empty schema block for full/schema snapshots; all leaves are explicit.
       snapshot.put("schema", Map.of("pgdump_pgrestore", schemaOptions(options.schema, backfill)));
@@ -127,27 +158,76 @@ public final class PgstreamConfigRenderer {
     postgres.put("mode", "snapshot");
     postgres.put("snapshot", snapshot);
 
-    Map<String, Object> target = targetPostgres(spec, onConflictAction(spec));
-    target.put("bulk_ingest", Map.of("enabled", options.effectiveBulkIngest()));
+    Map<String, Object> target;
+    if (options.effectiveBulkIngest()) {
+      target = targetPostgres(spec, onConflictAction(spec), bulkBatch(options.effectiveCopyWorkers()));
+      Map<String, Object> bulk = new LinkedHashMap<>();
+      bulk.put("enabled", true);
+      bulk.put("copy_workers", options.effectiveCopyWorkers());
+      target.put("bulk_ingest", bulk);
+    } else {
+      target = targetPostgres(spec, onConflictAction(spec), streamingBatch(spec.target.batch));
+      target.put("bulk_ingest", Map.of("enabled", false));
+    }
     return document(postgres, target, null);
+  }
+
+  /**
+   * What pgstream 1.3.1 sets for a bulk-ingest writer whose batch is left unset
+   * (cmd/config/config.go:22-25 and applyPostgresBulkBatchDefaults, :174-203): 20,000 rows, 30 s, 80 MiB
+   * split across the COPY workers, a queue holding every worker's batch plus one. Written out, because a
+   * batch block in the file replaces these defaults key by key.
+   */
+  static Map<String, Object> bulkBatch(int copyWorkers) {
+    long maxBytes = copyWorkers > 1 ? BULK_BATCH_BYTES / copyWorkers : BULK_BATCH_BYTES;
+    Map<String, Object> batch = new LinkedHashMap<>();
+    batch.put("timeout", BULK_BATCH_TIMEOUT_MILLIS);
+    batch.put("size", SnapshotSpec.BULK_BATCH_SIZE);
+    batch.put("max_bytes", maxBytes);
+    batch.put("max_queue_bytes", copyWorkers > 1 ? maxBytes * (copyWorkers + 1) : BatchSpec.DEFAULT_MAX_QUEUE_BYTES);
+    return batch;
+  }
+
+  private static Map<String, Object> streamingBatch(BatchSpec spec) {
+    BatchSpec b = spec == null ? new BatchSpec() : spec;
+    Map<String, Object> batch = new LinkedHashMap<>();
+    batch.put("timeout", b.timeoutMillis == null ? BatchSpec.DEFAULT_TIMEOUT_MILLIS : b.timeoutMillis);
+    batch.put("size", b.size == null ? BatchSpec.DEFAULT_SIZE : b.size);
+    batch.put("max_bytes", b.maxBytes == null ? BatchSpec.DEFAULT_MAX_BYTES : b.maxBytes);
+    batch.put(
+        "max_queue_bytes", b.maxQueueBytes == null ? BatchSpec.DEFAULT_MAX_QUEUE_BYTES : b.maxQueueBytes);
+    return batch;
   }
 
   private Map<String, Object> replicationDocument(PgstreamPipelineSpec spec, String slot, List<String> tables) {
     Map<String, Object> postgres = new LinkedHashMap<>();
     postgres.put("url", url(spec.source, CredentialEnv.SOURCE_USER, CredentialEnv.SOURCE_PASSWORD, SOURCE_CA_FILE));
     postgres.put("mode", "replication");
-    postgres.put("replication", Map.of("replication_slot", slot));
+    Map<String, Object> replication = new LinkedHashMap<>();
+    replication.put("replication_slot", slot);
+    postgres.put("replication", replication);
 
-    Map<String, Object> target = targetPostgres(spec, onConflictAction(spec));
+    Map<String, Object> target = targetPostgres(spec, onConflictAction(spec), streamingBatch(spec.target.batch));
     target.put("bulk_ingest", Map.of("enabled", false));
+    target.put("ignore_ddl", Boolean.TRUE.equals(spec.target.ignoreDdl));
 
-    Map<String, Object> modifiers = null;
+    List<String> schemaOnly = spec.mode.snapshots() && spec.snapshot != null && spec.snapshot.schemaOnlyTables != null
+        ? spec.snapshot.schemaOnlyTables
+        : List.of();
+    Map<String, Object> filter = new LinkedHashMap<>();
     if (tables != null && !tables.isEmpty()) {
-      modifiers = Map.of("filter", Map.of("include_tables", tables));
+      filter.put("include_tables", tables);
     } else if (spec.excludedTables != null && !spec.excludedTables.isEmpty()) {
-      modifiers = Map.of("filter", Map.of("exclude_tables", spec.excludedTables));
+      filter.put("exclude_tables", spec.excludedTables);
     }
-    return document(postgres, target, modifiers);
+    if (!schemaOnly.isEmpty()) {
+      filter.put("schema_only_tables", schemaOnly);
+    }
+    Map<String, Object> plugin = DecodeFilter.pluginArguments(tables, spec.excludedTables, schemaOnly);
+    if (!plugin.isEmpty()) {
+      replication.put("plugin", plugin);
+    }
+    return document(postgres, target, filter.isEmpty() ? null : Map.of("filter", filter));
   }
 
   private static Map<String, Object> schemaOptions(SchemaSnapshotSpec schema, boolean backfill) {
@@ -160,19 +240,19 @@ public final class PgstreamConfigRenderer {
         enumValue(s.rolesSnapshotMode == null ? RolesSnapshotMode.DISABLED : s.rolesSnapshotMode));
     options.put("no_owner", !Boolean.FALSE.equals(s.noOwner));
     options.put("no_privileges", !Boolean.FALSE.equals(s.noPrivileges));
+    options.put("include_global_db_objects", Boolean.TRUE.equals(s.includeGlobalDbObjects));
+    if (s.role != null && !s.role.isBlank()) {
+      options.put("role", s.role);
+    }
+    if (s.indexConstraintSessionSettings != null && !s.indexConstraintSessionSettings.isEmpty()) {
+      options.put("index_constraint_session_settings", s.indexConstraintSessionSettings);
+    }
     return options;
   }
 
-  private static Map<String, Object> targetPostgres(PgstreamPipelineSpec spec, OnConflictAction onConflict) {
+  private static Map<String, Object> targetPostgres(
+      PgstreamPipelineSpec spec, OnConflictAction onConflict, Map<String, Object> batch) {
     TargetSpec t = spec.target;
-    BatchSpec b = t.batch == null ? new BatchSpec() : t.batch;
-    Map<String, Object> batch = new LinkedHashMap<>();
-    batch.put("timeout", b.timeoutMillis == null ? BatchSpec.DEFAULT_TIMEOUT_MILLIS : b.timeoutMillis);
-    batch.put("size", b.size == null ? BatchSpec.DEFAULT_SIZE : b.size);
-    batch.put("max_bytes", b.maxBytes == null ? BatchSpec.DEFAULT_MAX_BYTES : b.maxBytes);
-    batch.put(
-        "max_queue_bytes", b.maxQueueBytes == null ? BatchSpec.DEFAULT_MAX_QUEUE_BYTES : b.maxQueueBytes);
-
     Map<String, Object> target = new LinkedHashMap<>();
     target.put("url", url(t, CredentialEnv.TARGET_USER, CredentialEnv.TARGET_PASSWORD, TARGET_CA_FILE));
     target.put("batch", batch);

@@ -45,6 +45,7 @@ final class SourceChecks extends Checks {
       schemaUsage();
       list.check(SIDE, "read access to the snapshot's tables", tableReadAccess());
       list.check(SIDE, "roles snapshot readable", rolesSnapshot());
+      list.check(SIDE, "connections free for the snapshot", ConnectionHeadroom.check(c, f, spec));
     }
     ColumnFidelityChecks.check(c, spec).forEach(list::fail);
   }

@@ -8,6 +8,7 @@ import io.pgstream.operator.api.PgstreamPipeline;
 import io.pgstream.operator.api.PgstreamPipelineSpec;
 import io.pgstream.operator.api.PgstreamVersion;
 import io.pgstream.operator.api.RdsSpec;
+import io.pgstream.operator.api.SchemaSnapshotSpec;
 import io.pgstream.operator.api.SecretValueSource;
 import io.pgstream.operator.api.SnapshotMode;
 import io.pgstream.operator.dependent.Children;
@@ -25,6 +26,8 @@ public final class PipelineValidator {
   private static final Pattern TABLE = Pattern.compile("^[A-Za-z0-9_*$-]{1,63}(\\.[A-Za-z0-9_*$-]{1,63})?$");
   private static final Pattern HOST =
       Pattern.compile("^[A-Za-z0-9]([-A-Za-z0-9.]{0,251}[A-Za-z0-9])?$|^\\[[0-9A-Fa-f:.]+\\]$");
+  /** pgstream 1.3.1's own check: pkg/snapshot/generator/postgres/schema/pgdumprestore/snapshot_pg_dump_restore_generator.go:101. */
+  private static final Pattern SESSION_SETTING = Pattern.compile("^[A-Za-z_][A-Za-z0-9_.]*=\\S+$");
   private static final Pattern DATABASE = Pattern.compile("^[A-Za-z0-9_][-A-Za-z0-9_$.]{0,62}$");
 
   private PipelineValidator() {}
@@ -112,6 +115,24 @@ public final class PipelineValidator {
         && spec.snapshot.schema != null
         && Boolean.TRUE.equals(spec.snapshot.schema.cleanTargetDb)) {
       problems.add("spec.snapshot.schema.cleanTargetDb needs a schema snapshot (mode full or schema)");
+    }
+    if (spec.snapshot != null) {
+      tables("spec.snapshot.schemaOnlyTables", spec.snapshot.schemaOnlyTables, problems);
+      if (spec.snapshot.effectiveMode() == SnapshotMode.DATA
+          && spec.snapshot.schemaOnlyTables != null
+          && !spec.snapshot.schemaOnlyTables.isEmpty()) {
+        problems.add(
+            "spec.snapshot.schemaOnlyTables needs a schema snapshot (mode full or schema): a data snapshot copies no schema");
+      }
+      SchemaSnapshotSpec schema = spec.snapshot.schema;
+      List<String> settings = schema == null ? null : schema.indexConstraintSessionSettings;
+      for (int i = 0; settings != null && i < settings.size(); i++) {
+        if (settings.get(i) == null || !SESSION_SETTING.matcher(settings.get(i)).matches()) {
+          problems.add(
+              "spec.snapshot.schema.indexConstraintSessionSettings[%d] must be name=value without whitespace (pgstream passes it in PGOPTIONS)"
+                  .formatted(i));
+        }
+      }
     }
     if (spec.target != null && spec.target.batch != null) {
       BatchSpec b = spec.target.batch;

@@ -7,8 +7,11 @@ import io.pgstream.operator.api.BatchSpec;
 import io.pgstream.operator.api.PgstreamPipeline;
 import io.pgstream.operator.api.RdsSpec;
 import io.pgstream.operator.api.SslMode;
+import io.pgstream.operator.lifecycle.TableSelectionChange.Selection;
 import io.pgstream.operator.tls.CaBundle;
 import io.pgstream.operator.support.Pipelines;
+import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 class PgstreamConfigRendererTest {
@@ -96,5 +99,57 @@ class PgstreamConfigRendererTest {
     PgstreamPipeline p = Pipelines.snapshotAndReplication("p");
     p.getSpec().source.database = "my$db.v2";
     assertThat(renderer.render(p).files().get(PgstreamConfigRenderer.SNAPSHOT_FILE)).contains("/my%24db.v2?");
+  }
+
+  @Test
+  void aNewTableSelectionRollsTheStreamingPodsButNeverRerunsInit() {
+    PgstreamPipeline p = Pipelines.snapshotAndReplication("p");
+    RenderedConfig before = renderer.render(p);
+    p.getSpec().tables = List.of("public.orders");
+    RenderedConfig after = renderer.render(p);
+    assertThat(after.files().get(PgstreamConfigRenderer.REPLICATION_FILE)).contains("add_tables: public.orders\n");
+    assertThat(after.contentHash()).isNotEqualTo(before.contentHash());
+    assertThat(after.initHash()).isEqualTo(before.initHash());
+  }
+
+  @Test
+  void theSnapshotCopiesInPgstreamsBulkBatchesWhateverStreamingIsTunedTo() {
+    PgstreamPipeline p = Pipelines.snapshotAndReplication("p");
+    p.getSpec().target.batch = new BatchSpec();
+    p.getSpec().target.batch.size = 7;
+    RenderedConfig config = renderer.render(p);
+    assertThat(config.files().get(PgstreamConfigRenderer.SNAPSHOT_FILE)).contains("size: 20000\n").doesNotContain("size: 7\n");
+    assertThat(config.files().get(PgstreamConfigRenderer.REPLICATION_FILE)).contains("size: 7\n");
+
+    p.getSpec().snapshot.bulkIngest = false;
+    assertThat(renderer.render(p).files().get(PgstreamConfigRenderer.SNAPSHOT_FILE))
+        .contains("size: 7\n")
+        .doesNotContain("copy_workers");
+  }
+
+  /** pgstream 1.3.1 cmd/config/config.go:174-203, for copy_workers 1 (no split, the writer's 100 MiB queue) and 8. */
+  @Test
+  void bulkBatchBytesAreSplitAcrossTheCopyWorkersAsPgstreamDoes() {
+    assertThat(PgstreamConfigRenderer.bulkBatch(1))
+        .containsExactly(
+            Map.entry("timeout", 30_000), Map.entry("size", 20_000), Map.entry("max_bytes", 83_886_080L),
+            Map.entry("max_queue_bytes", 104_857_600L));
+    assertThat(PgstreamConfigRenderer.bulkBatch(8))
+        .containsEntry("max_bytes", 10_485_760L)
+        .containsEntry("max_queue_bytes", 94_371_840L);
+  }
+
+  @Test
+  void schemaOnlyTablesKeepTheirRowsOutOfABackfillAndOutOfStreaming() {
+    PgstreamPipeline p = Pipelines.snapshotAndReplication("p");
+    p.getSpec().tables = List.of("public.*", "sales.*");
+    p.getSpec().snapshot.schemaOnlyTables = List.of("sales.audit");
+    RenderOptions backfill =
+        new RenderOptions(List.of("sales.*"), List.of("public.*"), new Selection(List.of("sales.*"), List.of()));
+    RenderedConfig config = renderer.render(p, backfill);
+    assertThat(config.files().get(PgstreamConfigRenderer.BACKFILL_FILE)).contains("schema_only_tables:\n        - sales.audit\n");
+    assertThat(config.files().get(PgstreamConfigRenderer.REPLICATION_FILE))
+        .contains("schema_only_tables:\n      - sales.audit\n")
+        .contains("filter_tables: sales.audit\n");
   }
 }

@@ -48,6 +48,26 @@ final class Peers {
     return TestPostgres.external(Integer.parseInt(env("E2E_TARGET_PORT")), env("PGPASSWORD"));
   }
 
+  /**
+   * Databases {@code <name>_e2e} on the source and {@code <name>_e2e_target} on the target, each made
+   * anew (rerunnable on the same peers) and owned by its login, {@code <name>_src} (a superuser, as
+   * pgstream init's event triggers need) and {@code <name>_tgt}, both with {@code password}; {@code ddl}
+   * runs in both, on the target as its login.
+   */
+  static void freshPair(String name, String password, String... ddl) {
+    TestPostgres source = source();
+    TestPostgres target = target();
+    source.execute("postgres", "DROP DATABASE IF EXISTS " + name + "_e2e WITH (FORCE)");
+    target.execute("postgres", "DROP DATABASE IF EXISTS " + name + "_e2e_target WITH (FORCE)");
+    source.login(name + "_src", password, "SUPERUSER");
+    source.database(name + "_e2e", name + "_src", ddl);
+    target.login(name + "_tgt", password, "");
+    String[] asLogin = new String[ddl.length + 1];
+    asLogin[0] = "SET ROLE " + name + "_tgt";
+    System.arraycopy(ddl, 0, asLogin, 1, ddl.length);
+    target.database(name + "_e2e_target", name + "_tgt", asLogin);
+  }
+
   static Path pgstream() {
     return Path.of(env("PGSTREAM_BIN"));
   }

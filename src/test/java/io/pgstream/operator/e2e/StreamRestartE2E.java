@@ -39,13 +39,7 @@ class StreamRestartE2E {
 
   @Test
   void restartsUnderWritesLeaveTheTargetEqualToTheSource() throws Exception {
-    // Rerunnable on the same peers: the logins own these databases.
-    source.execute("postgres", "DROP DATABASE IF EXISTS restart_e2e WITH (FORCE)");
-    target.execute("postgres", "DROP DATABASE IF EXISTS restart_e2e_target WITH (FORCE)");
-    source.login("restart_src", PW, "SUPERUSER");
-    source.database("restart_e2e", "restart_src", TABLE);
-    target.login("restart_tgt", PW, "");
-    target.database("restart_e2e_target", "restart_tgt", "SET ROLE restart_tgt", TABLE);
+    Peers.freshPair("restart", PW, TABLE);
 
     PgstreamPipeline p = Pipelines.onServers("restart-e2e", source, "restart_e2e", target, "restart_e2e_target");
     p.getSpec().mode = PipelineMode.REPLICATION;

@@ -6,6 +6,7 @@ import io.pgstream.operator.api.PgstreamPipelineSpec;
 import io.pgstream.operator.api.PipelineMode;
 import io.pgstream.operator.api.RolesSnapshotMode;
 import io.pgstream.operator.api.SchemaSnapshotSpec;
+import io.pgstream.operator.api.SnapshotSpec;
 import io.pgstream.operator.credentials.ResolvedCredentials;
 import io.pgstream.operator.support.Pipelines;
 import io.pgstream.operator.support.SlotConsumer;
@@ -323,5 +324,23 @@ class PreflightTest {
 
     spec.source.port = 1;
     assertThat(finding(run(spec), "SourceUnreachable").cause()).contains("127.0.0.1:1/");
+  }
+
+  @Test
+  void aSnapshotNeedingMoreConnectionsThanTheLoginMayOpenIsRefusedWithTheWorkersToLower() {
+    healthyRds("REPLICATION CONNECTION LIMIT 6");
+    PgstreamPipelineSpec spec = spec(rds, PipelineMode.SNAPSHOT);
+    Finding f = finding(run(spec), "SnapshotConnectionsUnavailable");
+    assertThat(f.cause())
+        .contains("up to 17 source connections", "workers 1 x (1 + schemaWorkers 4 x tableWorkers 4)")
+        .contains("CONNECTION LIMIT 6 with 0 in use");
+    assertThat(f.fix()).contains("spec.snapshot.schemaWorkers or tableWorkers");
+
+    spec.snapshot = new SnapshotSpec();
+    spec.snapshot.schemaWorkers = 1;
+    spec.snapshot.tableWorkers = 4;
+    PreflightReport fits = run(spec);
+    assertThat(codes(fits)).doesNotContain("SnapshotConnectionsUnavailable");
+    assertThat(fits.passed()).contains("source: connections free for the snapshot");
   }
 }

@@ -9,15 +9,17 @@ import java.net.ServerSocket;
 import java.net.Socket;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * A loopback TCP forwarder that can be cut and restored, to make a database unreachable and
- * reachable again without touching the database itself.
+ * reachable again without touching the database itself. It counts what the server sent through it.
  */
 public final class TcpProxy implements AutoCloseable {
   private final int targetPort;
   private final int port;
   private final List<Socket> sockets = new CopyOnWriteArrayList<>();
+  private final AtomicLong fromServer = new AtomicLong();
   private volatile ServerSocket server;
 
   public TcpProxy(int targetPort) {
@@ -45,8 +47,8 @@ public final class TcpProxy implements AutoCloseable {
                   Socket upstream = new Socket(InetAddress.getLoopbackAddress(), targetPort);
                   sockets.add(client);
                   sockets.add(upstream);
-                  pump(client, upstream);
-                  pump(upstream, client);
+                  pump(client, upstream, new AtomicLong());
+                  pump(upstream, client, fromServer);
                 } catch (IOException closed) {
                   return;
                 }
@@ -68,12 +70,22 @@ public final class TcpProxy implements AutoCloseable {
     sockets.clear();
   }
 
-  private static void pump(Socket from, Socket to) {
+  /** Bytes the server sent to clients through this proxy so far. */
+  public long bytesFromServer() {
+    return fromServer.get();
+  }
+
+  private static void pump(Socket from, Socket to, AtomicLong counted) {
     Thread t =
         new Thread(
             () -> {
               try (InputStream in = from.getInputStream(); OutputStream out = to.getOutputStream()) {
-                in.transferTo(out);
+                byte[] buffer = new byte[16384];
+                for (int n; (n = in.read(buffer)) >= 0; ) {
+                  out.write(buffer, 0, n);
+                  out.flush();
+                  counted.addAndGet(n);
+                }
               } catch (IOException ignored) {
                 // the other side closed, or the proxy was cut
               }

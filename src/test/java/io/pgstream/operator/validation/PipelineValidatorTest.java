@@ -55,6 +55,21 @@ class PipelineValidatorTest {
         bad("slot with capitals", p -> p.getSpec().replicationSlot = "Slot", "spec.replicationSlot"),
         bad("slot with sql", p -> p.getSpec().replicationSlot = "x'); drop table t;--", "spec.replicationSlot"),
         bad("table with sql", p -> p.getSpec().tables = List.of("public.t; drop table x"), "spec.tables[0]"),
+        bad("schema-only table with sql", p -> p.getSpec().snapshot.schemaOnlyTables = List.of("a", "b c"), "spec.snapshot.schemaOnlyTables[1]"),
+        bad(
+            "schema-only tables in a data snapshot",
+            p -> {
+              p.getSpec().snapshot.mode = SnapshotMode.DATA;
+              p.getSpec().snapshot.schemaOnlyTables = List.of("public.audit");
+            },
+            "spec.snapshot.schemaOnlyTables needs a schema snapshot"),
+        bad(
+            "session setting with whitespace",
+            p -> {
+              p.getSpec().snapshot.schema = new SchemaSnapshotSpec();
+              p.getSpec().snapshot.schema.indexConstraintSessionSettings = List.of("work_mem=1GB", "work_mem=1GB -c x=y");
+            },
+            "indexConstraintSessionSettings[1] must be name=value"),
         bad("image with a short digest", p -> p.getSpec().image = "ghcr.io/xataio/pgstream@sha256:abc", "spec.image must be an image reference"),
         bad("snapshot without tables", p -> p.getSpec().tables = List.of(), "spec.tables must name"),
         bad(
