@@ -174,4 +174,9 @@ public class PgstreamPipelineSpec {
   public DeletionPolicy effectiveDeletionPolicy() {
     return deletionPolicy == null ? DeletionPolicy.Retain : deletionPolicy;
   }
+
+  /** spec.snapshot.schemaOnlyTables where they apply (a pipeline that snapshots; the CRD refuses them otherwise), else none. */
+  public List<String> effectiveSchemaOnlyTables() {
+    return mode != null && mode.snapshots() && snapshot != null && snapshot.schemaOnlyTables != null ? snapshot.schemaOnlyTables : List.of();
+  }
 }

@@ -211,9 +211,7 @@ public final class PgstreamConfigRenderer {
     target.put("bulk_ingest", Map.of("enabled", false));
     target.put("ignore_ddl", Boolean.TRUE.equals(spec.target.ignoreDdl));
 
-    List<String> schemaOnly = spec.mode.snapshots() && spec.snapshot != null && spec.snapshot.schemaOnlyTables != null
-        ? spec.snapshot.schemaOnlyTables
-        : List.of();
+    List<String> schemaOnly = spec.effectiveSchemaOnlyTables();
     Map<String, Object> filter = new LinkedHashMap<>();
     if (tables != null && !tables.isEmpty()) {
       filter.put("include_tables", tables);

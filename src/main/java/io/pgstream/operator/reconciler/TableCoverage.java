@@ -8,6 +8,7 @@ import io.pgstream.operator.api.StepStatus;
 import io.pgstream.operator.config.RenderOptions;
 import io.pgstream.operator.lifecycle.TableSelectionChange;
 import io.pgstream.operator.lifecycle.TableSelectionChange.Selection;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 
@@ -19,8 +20,20 @@ import java.util.Objects;
 final class TableCoverage {
   private TableCoverage() {}
 
+  /**
+   * The tables whose rows the target should hold: spec.tables less spec.excludedTables and, when the
+   * pipeline snapshots, less spec.snapshot.schemaOnlyTables (their DDL is copied, their rows neither
+   * copied nor streamed). So a table taken out of schemaOnlyTables is an addition that needs a
+   * backfill, and one put in is a removal, like an edit of excludedTables.
+   */
   static Selection wanted(PgstreamPipelineSpec spec) {
-    return new Selection(spec.tables, spec.excludedTables);
+    List<String> schemaOnly = spec.effectiveSchemaOnlyTables();
+    if (schemaOnly.isEmpty()) {
+      return new Selection(spec.tables, spec.excludedTables);
+    }
+    List<String> excluded = new ArrayList<>(spec.excludedTables == null ? List.of() : spec.excludedTables);
+    schemaOnly.stream().filter(t -> !excluded.contains(t)).forEach(excluded::add);
+    return new Selection(spec.tables, excluded);
   }
 
   /** The selection the target holds, or null before a snapshot finished or when it predates the record. */

@@ -174,6 +174,24 @@ class TablesAddedAfterSnapshotTest {
     assertThat(deployment()).isNull();
   }
 
+  /** schemaOnlyTables copies DDL without rows: taking a table out of it adds rows the target never got. */
+  @Test
+  void aTableTakenOutOfSchemaOnlyTablesNeedsABackfillAndOnePutInIsRemoved() {
+    PgstreamPipeline p = Pipelines.onTestDatabase(NAME);
+    p.getSpec().tables = List.of("public.orders", "public.invoices");
+    p.getSpec().snapshot.schemaOnlyTables = List.of("public.invoices");
+    driveToStreaming(p);
+    assertThat(pipeline().getStatus().snapshot.excludedTables).as("the snapshot copied none of its rows").containsExactly("public.invoices");
+    assertThat(condition("SnapshotStale")).isEqualTo("False/AllTablesCopied");
+
+    edit(x -> x.getSpec().snapshot.schemaOnlyTables = List.of("public.orders"));
+    await().until(() -> "True/TablesNotSnapshotted".equals(condition("SnapshotStale")));
+    assertThat(message("SnapshotStale")).contains("public.invoices").doesNotContain("public.orders");
+    await().until(() -> eventReasons().contains("TablesRemoved"));
+    assertThat(events().stream().filter(e -> "TablesRemoved".equals(e.getReason())).findFirst().orElseThrow().getMessage())
+        .contains("public.orders");
+  }
+
   @Test
   void aDroppedTableStopsStreamingKeepsItsRowsAndNeedsABackfillWhenSelectedAgain() {
     PgstreamPipeline p = Pipelines.onTestDatabase(NAME);
