@@ -671,14 +671,7 @@ class PipelineLifecycleTest {
 
   @Test
   void serverErrorsAndWriteConflictsAreRetriedWithoutDuplicates() {
-    operator.stop();
-    operatorClient.close();
-    operatorClient =
-        new KubernetesClientBuilder()
-            .withConfig(new ConfigBuilder(client.getConfiguration()).withUserAgent(ApiUsage.OPERATOR_USER_AGENT).build())
-            .withHttpClientBuilderConsumer(b -> b.addOrReplaceInterceptor("faults", faults))
-            .build();
-    operator = startOperator();
+    restartOperatorThroughFaults();
     faults.fail("POST", "/jobs", 500, "InternalError", 2);
     // Another writer changes the pipeline just before the operator's first status write.
     faults.conflict(
@@ -707,14 +700,7 @@ class PipelineLifecycleTest {
    */
   @Test
   void aStatusErasedJustBeforeTheOperatorsWriteEndsWhole() {
-    operator.stop();
-    operatorClient.close();
-    operatorClient =
-        new KubernetesClientBuilder()
-            .withConfig(new ConfigBuilder(client.getConfiguration()).withUserAgent(ApiUsage.OPERATOR_USER_AGENT).build())
-            .withHttpClientBuilderConsumer(b -> b.addOrReplaceInterceptor("faults", faults))
-            .build();
-    operator = startOperator();
+    restartOperatorThroughFaults();
     apply(Pipelines.onTestDatabase(NAME));
     await().until(() -> job("init") != null);
     List<String> partial = new CopyOnWriteArrayList<>();
@@ -1411,6 +1397,18 @@ class PipelineLifecycleTest {
 
   private double verificationGauge() {
     return metrics.find("pgstream_verification_mismatched_tables").tag("pipeline", NAME).gauge().value();
+  }
+
+  /** A new operator whose client passes through {@link #faults}. */
+  private void restartOperatorThroughFaults() {
+    operator.stop();
+    operatorClient.close();
+    operatorClient =
+        new KubernetesClientBuilder()
+            .withConfig(new ConfigBuilder(client.getConfiguration()).withUserAgent(ApiUsage.OPERATOR_USER_AGENT).build())
+            .withHttpClientBuilderConsumer(b -> b.addOrReplaceInterceptor("faults", faults))
+            .build();
+    operator = startOperator();
   }
 
   private void driveToStreaming() {
