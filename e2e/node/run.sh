@@ -24,10 +24,7 @@ phase() { # name: the time since the last phase
   last=$now
 }
 
-if ! command -v debootstrap >/dev/null || ! command -v buildah >/dev/null; then
-  apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q -o DPkg::Lock::Timeout=600 \
-    --no-install-recommends debootstrap buildah
-fi
+e2e/node/install.sh
 . e2e/postgres.sh
 pg_install
 make images-local "$PWD/.tools/helm"
@@ -91,5 +88,8 @@ setsid mvn -B -ntp -Pe2e verify -Dit.test=RealNodeE2E &
 pid_record group:mvn $!
 wait $!
 phase test
-kubectl get pods --all-namespaces -o wide
+# The node after the tests: what ran (pods Running or Completed, from the images above), the Jobs, and the operator's
+# Ready condition.
+kubectl get pods,jobs,deployments --all-namespaces -o wide
+kubectl get pods --namespace pgstream-system -o jsonpath='{range .items[*]}operator pod {.metadata.name}: Ready={.status.conditions[?(@.type=="Ready")].status} image={.spec.containers[0].image}{"\n"}{end}'
 echo "e2e-node passed in $(($(date +%s) - started)) s (teardown follows)" | tee -a "$REPORT/timings.txt"

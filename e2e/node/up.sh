@@ -12,18 +12,14 @@
 #   NODE_POD_SUBNET (10.213.0.0/24)    the pods' bridge; its first address is the host's side, where pods reach
 #                                      servers on the host (node.env: NODE_GATEWAY).
 #   NODE_ETCD_PORT (2489, and 2490)    etcd on 127.0.0.1.
-# Needs root on Debian 12 (installs containerd, runc, containernetworking-plugins, busybox-static when missing).
+# Needs root on Debian 12 (e2e/node/install.sh installs containerd, runc, the CNI plugins, busybox-static when missing).
 set -euo pipefail
 [ $# -eq 1 ] || { echo "usage: $0 WORKDIR" >&2; exit 2; }
 cd "$(dirname "$0")/../.."
 WORK=$(realpath -m "$1")
 if [ -e "$WORK/pids" ]; then echo "$WORK holds a cluster already: e2e/node/down.sh $WORK first" >&2; exit 1; fi
 eval "$(./e2e/tools.sh node)"
-if ! command -v containerd >/dev/null || ! command -v runc >/dev/null || [ ! -x /usr/lib/cni/bridge ] \
-  || [ ! -x /bin/busybox ] || ! command -v openssl >/dev/null || ! command -v ip >/dev/null; then
-  apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q -o DPkg::Lock::Timeout=600 \
-    --no-install-recommends containerd runc containernetworking-plugins busybox-static openssl iproute2
-fi
+e2e/node/install.sh
 
 NODE_IP=${NODE_IP:-10.214.0.1}
 NODE_SERVICE_RANGE=${NODE_SERVICE_RANGE:-10.214.0.0/24}
