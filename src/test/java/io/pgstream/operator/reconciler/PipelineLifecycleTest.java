@@ -816,10 +816,7 @@ class PipelineLifecycleTest {
   @Test
   void aTuningChangeDuringARunningSnapshotWaitsForItInsteadOfReplacingIt() {
     String uid = toRunningSnapshot();
-    edit(p -> {
-      p.getSpec().target.batch = new BatchSpec();
-      p.getSpec().target.batch.size = 500;
-    });
+    edit(p -> p.getSpec().snapshot.copyWorkers = 3);
     await().until(() -> "False/SpecChangedDuringSnapshot".equals(condition("SnapshotCompleted")));
     assertThat(message("SnapshotCompleted"))
         .contains("takes effect after this run", Annotations.ABORT, "spec.snapshot.nonce");
@@ -827,8 +824,8 @@ class PipelineLifecycleTest {
     assertThat(job("snapshot").getMetadata().getUid()).as("the running snapshot is kept").isEqualTo(uid);
     // A pod Kubernetes starts for it now (late, or after an eviction) reads what the Job was created for.
     assertThat(client.configMaps().inNamespace(NAMESPACE).withName(NAME + "-pgstream-config").get().getData().get(PgstreamConfigRenderer.SNAPSHOT_FILE))
-        .as("the new render").contains("size: 500");
-    assertThat(PipelineObjects.jobConfig(client, job("snapshot"))).as("the running Job's own file").isNotNull().doesNotContain("size: 500");
+        .as("the new render").contains("copy_workers: 3");
+    assertThat(PipelineObjects.jobConfig(client, job("snapshot"))).as("the running Job's own file").isNotNull().doesNotContain("copy_workers: 3");
     assertThat(pipeline().getStatus().phase).isEqualTo(Phase.Snapshotting);
 
     kubelet.jobSucceeded(NAMESPACE, NAME + "-snapshot");
