@@ -59,7 +59,7 @@ final class ConnectionHeadroom {
         .orElseThrow(() -> new SQLException("the connection settings query returned no row"));
   }
 
-  /** null when the snapshot fits; else what it needs against what is free, and how to make room. */
+  /** null when the snapshot fits; else a warning: what it needs against what is free, and how to make room. */
   static Finding check(Connection c, ServerFacts f, PgstreamPipelineSpec spec) throws SQLException {
     int needs = snapshotNeeds(spec);
     Room room = read(c);
@@ -71,7 +71,9 @@ final class ConnectionHeadroom {
         room.loginLimit() < 0
             ? ""
             : " Role " + f.user() + " has CONNECTION LIMIT " + room.loginLimit() + " with " + room.loginInUse() + " in use.";
-    return Finding.error(
+    // A warning (Event, condition message), not an error: preflight runs again on every config change, also for a
+    // pipeline whose snapshot is long done, and streaming must not stop over a snapshot it will not take again.
+    return Finding.warning(
         SourceChecks.SIDE,
         "SnapshotConnectionsUnavailable",
         ("The snapshot opens up to %d source connections (spec.snapshot workers %d x (1 + schemaWorkers %d x"

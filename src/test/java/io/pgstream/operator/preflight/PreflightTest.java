@@ -327,10 +327,11 @@ class PreflightTest {
   }
 
   @Test
-  void aSnapshotNeedingMoreConnectionsThanTheLoginMayOpenIsRefusedWithTheWorkersToLower() {
+  void aSnapshotNeedingMoreConnectionsThanTheLoginMayOpenIsWarnedOfWithTheWorkersToLower() {
     healthyRds("REPLICATION CONNECTION LIMIT 6");
     PgstreamPipelineSpec spec = spec(rds, PipelineMode.SNAPSHOT);
     Finding f = finding(run(spec), "SnapshotConnectionsUnavailable");
+    assertThat(f.severity()).as("a streaming pipeline does not stop for it").isEqualTo(Severity.WARNING);
     assertThat(f.cause())
         .contains("up to 17 source connections", "workers 1 x (1 + schemaWorkers 4 x tableWorkers 4)")
         .contains("CONNECTION LIMIT 6 with 0 in use");
