@@ -70,7 +70,17 @@ final class ModelPipeline {
     return new Identity(source, streamedSlot, target);
   }
 
-  /** spec.replicationSlot edited ({@code null}: cleared). */
+  /**
+   * Whether clearing spec.replicationSlot keeps the model's slot: only once the named slot is the one
+   * the last snapshot covers. Before that the operator falls back to the first Current slot record,
+   * which depends on whether the named slot's init ran (a blocked rename never runs it), and the model
+   * does not know that.
+   */
+  boolean slotClearable() {
+    return slot != null && covered != null && broken == null && covered.equals(identity());
+  }
+
+  /** spec.replicationSlot edited ({@code null}: cleared, see {@link #slotClearable}). */
   void slot(String name) {
     slot = name;
     if (name != null) {

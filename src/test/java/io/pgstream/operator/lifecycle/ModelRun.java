@@ -310,7 +310,7 @@ final class ModelRun {
         return what + "source database " + lane.sourceDb(m.source) + " on port " + lane.sourceServer(m.source).port() + edit(m, edited);
       }
       case SLOT -> {
-        m.slot(m.slot != null && rnd.nextBoolean() ? null : "m" + index + "_p" + m.index + "_s" + ++slots);
+        m.slot(m.slotClearable() && rnd.nextBoolean() ? null : "m" + index + "_p" + m.index + "_s" + ++slots);
         return what + "replicationSlot " + m.slot + edit(m, edited);
       }
       case TARGET -> {
