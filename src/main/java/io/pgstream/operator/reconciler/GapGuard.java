@@ -58,8 +58,8 @@ final class GapGuard {
       return unknown;
     }
     IdentityRecords.fillMissing(p, st);
-    if (initRunsAfterCopy(st)) {
-      // WAIT_FOR_STEP: the running init finishes with what it started with; a change is decided after it.
+    if (initRunsAfterCopy(p, ctx, st)) {
+      // WAIT_FOR_STEP: the running init finishes with what it started with (holdsInit); a change is decided after it.
       return Optional.empty();
     }
     Set<ChangeKind> changes = SpecChanges.between(st, spec, ReplicationSlots.slotFor(p));
@@ -100,15 +100,18 @@ final class GapGuard {
   /**
    * A change of source or slot made while the snapshot runs waits for it (WAIT_FOR_STEP): init must
    * not run again for it meanwhile, nor record its new slot as the pipeline's, or that slot would
-   * pass for the one the snapshot's copy continues from.
+   * pass for the one the snapshot's copy continues from. So does one made while init runs after a
+   * copy: that init finishes with what it started with, and the change is then decided as after a copy.
    */
   boolean holdsInit(PgstreamPipeline p, Context<PgstreamPipeline> ctx, PgstreamPipelineStatus st) {
-    Stage stage = stage(p, ctx, st);
-    if (stage != Stage.SNAPSHOTTING) {
-      return false;
-    }
     Set<ChangeKind> changes = SpecChanges.between(st, p.getSpec(), ReplicationSlots.slotFor(p));
-    return IDENTITY.stream().anyMatch(k -> changes.contains(k) && PhaseTable.reaction(stage, k) == Reaction.WAIT_FOR_STEP);
+    if (initRunsAfterCopy(p, ctx, st)) {
+      // Planned anew once its Job finished, init would run for the change before any gap decision (model sequence 181).
+      return IDENTITY.stream().anyMatch(changes::contains);
+    }
+    Stage stage = stage(p, ctx, st);
+    return stage == Stage.SNAPSHOTTING
+        && IDENTITY.stream().anyMatch(k -> changes.contains(k) && PhaseTable.reaction(stage, k) == Reaction.WAIT_FOR_STEP);
   }
 
   /**
@@ -148,10 +151,15 @@ final class GapGuard {
     return p.getSpec().mode.replicates() ? Stage.STREAMING : Stage.COMPLETED;
   }
 
-  /** init runs (not the re-init a gap's way out asked for) after a snapshot copied: Stage counts it as STREAMING. */
-  private static boolean initRunsAfterCopy(PgstreamPipelineStatus st) {
+  /**
+   * init runs (not the re-init a gap's way out asked for) after a snapshot copied: Stage counts it as
+   * STREAMING. Its Job decides, not status, which says Running until the init step takes the result
+   * in, and that step is held while a change waits.
+   */
+  private boolean initRunsAfterCopy(PgstreamPipeline p, Context<PgstreamPipeline> ctx, PgstreamPipelineStatus st) {
     return st.snapshot != null && st.snapshot.state == StepState.Succeeded
-        && st.init != null && st.init.state == StepState.Running && !ReInit.PENDING.equals(st.init.configHash);
+        && st.init != null && st.init.state == StepState.Running && !ReInit.PENDING.equals(st.init.configHash)
+        && children.job(Step.INIT).getSecondaryResource(p, ctx).filter(j -> !JobStates.finished(j)).isPresent();
   }
 
   private static Stage stage(PgstreamPipeline p, PgstreamPipelineStatus st) {

@@ -321,6 +321,32 @@ class NoSilentGapTest {
     assertThat(uid("init")).as("the running init is not replaced").isEqualTo(reInitUid);
   }
 
+  /**
+   * Seen in the lifecycle model (sequence 181): a slot renamed while init ran after a copy waited for
+   * it, but once that init Job finished, init was planned anew for the new name, which it recorded and
+   * created with no gap decision, and the pipeline streamed from a slot made after the copy.
+   */
+  @Test
+  void aSlotRenamedWhileInitRunsAfterACopyIsAGapOnceThatInitFinishes() {
+    driveToStreaming();
+    String initUid = uid("init");
+    edit(p -> p.getSpec().replicationSlot = RENAMED);
+    await().until(() -> "False/SlotChanged".equals(condition("Ready")));
+    edit(p -> p.getSpec().acknowledgeGap = "accept-1");
+    await().until(() -> replaced("init", initUid));
+    String reInitUid = uid("init");
+
+    edit(p -> p.getSpec().replicationSlot = "pgstream_third");
+    await().until(() -> pipeline().getStatus().observedGeneration.equals(pipeline().getMetadata().getGeneration()));
+    initSucceeded(RENAMED);
+
+    await().atMost(Duration.ofSeconds(30)).until(() -> "False/SlotChanged".equals(condition("Ready")));
+    await().pollDelay(Duration.ofSeconds(3)).until(() -> true);
+    assertThat(uid("init")).as("no init for the third name").isEqualTo(reInitUid);
+    assertThat(pipeline().getStatus().slotsCreated).extracting(r -> r.name).doesNotContain("pgstream_third");
+    assertThat(deployment()).isNull();
+  }
+
   /** Init re-creating the slot after an acknowledged gap runs after a copy: a target change then is a gap too. */
   @Test
   void aTargetChangedWhileInitRecreatesAnAcknowledgedSlotBlocks() {
