@@ -51,11 +51,13 @@ public final class PgstreamConfigRenderer {
   private static final long BULK_BATCH_BYTES = 80L * 1024 * 1024;
   private static final int BULK_BATCH_TIMEOUT_MILLIS = 30_000;
 
+  // Strings that read as numbers are quoted: a transformer parameter such as prefix "+44" must stay a string.
   private static final ObjectMapper YAML =
       new ObjectMapper(
           YAMLFactory.builder()
               .disable(YAMLGenerator.Feature.WRITE_DOC_START_MARKER)
               .enable(YAMLGenerator.Feature.MINIMIZE_QUOTES)
+              .enable(YAMLGenerator.Feature.ALWAYS_QUOTE_NUMBERS_AS_STRINGS)
               .enable(YAMLGenerator.Feature.INDENT_ARRAYS_WITH_INDICATOR)
               .build());
   private static final ObjectMapper JSON = new ObjectMapper();
@@ -169,7 +171,8 @@ public final class PgstreamConfigRenderer {
       target = targetPostgres(spec, onConflictAction(spec), streamingBatch(spec.target.batch));
       target.put("bulk_ingest", Map.of("enabled", false));
     }
-    return document(postgres, target, null);
+    Map<String, Object> transformations = TransformationsDocument.of(spec);
+    return document(postgres, target, transformations == null ? null : Map.of("transformations", transformations));
   }
 
   /**
@@ -225,7 +228,15 @@ public final class PgstreamConfigRenderer {
     if (!plugin.isEmpty()) {
       replication.put("plugin", plugin);
     }
-    return document(postgres, target, filter.isEmpty() ? null : Map.of("filter", filter));
+    Map<String, Object> modifiers = new LinkedHashMap<>();
+    Map<String, Object> transformations = TransformationsDocument.of(spec);
+    if (transformations != null) {
+      modifiers.put("transformations", transformations);
+    }
+    if (!filter.isEmpty()) {
+      modifiers.put("filter", filter);
+    }
+    return document(postgres, target, modifiers.isEmpty() ? null : modifiers);
   }
 
   private static Map<String, Object> schemaOptions(SchemaSnapshotSpec schema, boolean backfill) {
@@ -331,7 +342,7 @@ public final class PgstreamConfigRenderer {
     return c.effectiveSslMode() == SslMode.VERIFY_FULL ? "&sslrootcert=system" : "";
   }
 
-  private static String enumValue(Enum<?> value) {
+  static String enumValue(Enum<?> value) {
     return JSON.convertValue(value, String.class);
   }
 
