@@ -90,7 +90,9 @@ public final class PgstreamConfigRenderer {
     caFile(files, SOURCE_CA_FILE, spec.source);
     caFile(files, TARGET_CA_FILE, spec.target);
     String contentHash = Hashes.shortHash(json(files));
-    return new RenderedConfig(Map.copyOf(files), contentHash, initHash, snapshotHash);
+    Map<String, Object> transformations = TransformationsDocument.of(spec);
+    String transformationsHash = transformations == null ? null : Hashes.shortHash(json(transformations));
+    return new RenderedConfig(Map.copyOf(files), contentHash, initHash, snapshotHash, transformationsHash);
   }
 
   /**
