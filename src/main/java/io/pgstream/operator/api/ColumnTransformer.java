@@ -2,9 +2,11 @@ package io.pgstream.operator.api;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+import io.fabric8.kubernetes.api.model.AnyType;
 import io.fabric8.generator.annotation.Pattern;
 import io.fabric8.generator.annotation.Required;
 import io.fabric8.generator.annotation.Size;
+import java.util.LinkedHashMap;
 import java.util.Map;
 
 /** One column's transformer (pgstream {@code column_transformers.<column>}). */
@@ -23,18 +25,25 @@ public class ColumnTransformer {
           + " does not know.")
   public String transformer;
 
+  // Free-form: each value is a string, number, boolean, list or map, as the transformer defines it.
   @JsonPropertyDescription("The transformer's parameters, as pgstream documents them (e.g. masking: {type: name}).")
-  public Map<String, Object> parameters;
+  public Map<String, AnyType> parameters;
 
   @JsonPropertyDescription(
       "Parameters taken from other columns of the row, as pgstream documents them (e.g. {gender: {column: sex}}).")
-  public Map<String, Object> dynamicParameters;
+  public Map<String, AnyType> dynamicParameters;
 
   public ColumnTransformer() {}
 
   public ColumnTransformer(String transformer, Map<String, Object> parameters) {
     this.transformer = transformer;
-    this.parameters = parameters;
+    this.parameters = parameters == null ? null : anyTypes(parameters);
+  }
+
+  private static Map<String, AnyType> anyTypes(Map<String, Object> values) {
+    Map<String, AnyType> out = new LinkedHashMap<>();
+    values.forEach((k, v) -> out.put(k, new AnyType(v)));
+    return out;
   }
 
   /** Whether the column's values change on the way (every transformer but noop). */
