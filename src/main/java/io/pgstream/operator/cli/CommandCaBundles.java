@@ -67,11 +67,17 @@ final class CommandCaBundles {
           return false;
         }
       }
-      Optional<String> problem =
-          resolver.resolveInto(pipeline).map(CaBundleResolver.Problem::message)
-              .or(() -> client == null ? Optional.empty() : new TransformationRules(new ReferencedConfigMaps(client)).resolveInto(pipeline).map(TransformationRules.Problem::message));
+      Optional<String> problem = resolver.resolveInto(pipeline).map(CaBundleResolver.Problem::message).or(() -> rules(pipeline));
       problem.ifPresent(message -> err.println("error " + PipelineFiles.name(pipeline) + ": " + message));
       return problem.isEmpty();
+    }
+
+    /** Rules kept in a ConfigMap, read as the operator reads them; with --credentials env none are referenced here. */
+    private Optional<String> rules(PgstreamPipeline pipeline) {
+      if (client == null) {
+        return Optional.empty();
+      }
+      return new TransformationRules(new ReferencedConfigMaps(client)).resolveInto(pipeline).map(TransformationRules.Problem::message);
     }
 
     private static Optional<String> unreadableRules(PgstreamPipeline pipeline) {
