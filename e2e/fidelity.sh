@@ -20,6 +20,12 @@ if [ ! -x "$BIN" ] || [ -n "$(find "$PIN" -newer "$BIN" \( -name '*.go' -o -name
   mv -f "$BIN.$$" "$BIN"
 fi
 
+# The transformer names the operator's preflight accepts must be exactly those the pinned pgstream builds.
+if ! diff -u src/main/resources/pgstream-transformers.txt <("$BIN" -list-transformers) >&2; then
+  echo "fidelity: src/main/resources/pgstream-transformers.txt differs from pgstream $PGSTREAM_VERSION's transformers (+ its list)" >&2
+  exit 1
+fi
+
 jars=(target/pgstream-operator-*-SNAPSHOT.jar)
 if [ ${#jars[@]} -ne 1 ] || [ -n "$(find src/main pom.xml -newer "${jars[0]}" | head -n 1)" ]; then
   echo "building the operator jar" >&2

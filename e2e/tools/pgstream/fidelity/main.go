@@ -17,6 +17,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"sort"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -24,6 +25,9 @@ import (
 	pgstreamcmd "github.com/xataio/pgstream/cmd"
 	"github.com/xataio/pgstream/cmd/config"
 	"github.com/xataio/pgstream/pkg/otel"
+	"github.com/xataio/pgstream/pkg/transformers"
+	"github.com/xataio/pgstream/pkg/transformers/builder"
+	"github.com/xataio/pgstream/pkg/wal/processor/transformer"
 	"gopkg.in/yaml.v3"
 )
 
@@ -61,11 +65,16 @@ type document struct {
 
 func main() {
 	expectFail := flag.Bool("expect-fail", false, "every document must fail, with its # expect-error text in the reason")
+	list := flag.Bool("list-transformers", false, "print the transformer names the pinned pgstream knows and exit")
 	flag.Usage = func() {
 		fmt.Fprintln(os.Stderr, "usage: pgstream-fidelity [-expect-fail] FILE...")
 		flag.PrintDefaults()
 	}
 	flag.Parse()
+	if *list {
+		listTransformers()
+		return
+	}
 	if flag.NArg() == 0 {
 		flag.Usage()
 		os.Exit(2)
@@ -298,7 +307,46 @@ func pgstreamCheck(root *cobra.Command, command, file string) error {
 	if err := streamCfg.IsValid(); err != nil {
 		return fmt.Errorf("incompatible configuration: %w", err)
 	}
+	return buildTransformers(streamCfg.Processor.Transformer)
+}
+
+// buildTransformers builds every column transformer of the rules with pgstream's own builder, as
+// stream.Run/Snapshot do before their first row: an unknown name, an unknown parameter or a bad value
+// fails here. pg_anonymizer alone needs the database (it runs the anon extension's functions there).
+func buildTransformers(cfg *transformer.Config) error {
+	if cfg == nil {
+		return nil
+	}
+	b := builder.NewTransformerBuilder()
+	for _, table := range cfg.TransformerRules {
+		for column, rule := range table.ColumnRules {
+			name := transformers.TransformerType(rule.Name)
+			if name == "" || name == "noop" || name == transformers.PGAnonymizer {
+				continue
+			}
+			t, err := b.New(&transformers.Config{Name: name, Parameters: rule.Parameters, DynamicParameters: rule.DynamicParameters})
+			if err != nil {
+				return fmt.Errorf("transformer %s of column %s.%s.%s: %w", rule.Name, table.Schema, table.Table, column, err)
+			}
+			if err := t.Close(); err != nil {
+				return err
+			}
+		}
+	}
 	return nil
+}
+
+// listTransformers prints the transformer names the pinned pgstream knows (noop included), sorted:
+// the operator's checked-in list (src/main/resources/pgstream-transformers.txt) must equal it.
+func listTransformers() {
+	names := []string{"noop"}
+	for name := range builder.TransformersMap {
+		names = append(names, string(name))
+	}
+	sort.Strings(names)
+	for _, name := range names {
+		fmt.Println(name)
+	}
 }
 
 func oneLine(err error) string {

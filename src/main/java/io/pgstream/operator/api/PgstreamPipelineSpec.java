@@ -85,6 +85,12 @@ public class PgstreamPipelineSpec {
   public SnapshotSpec snapshot;
 
   @JsonPropertyDescription(
+      "Column transformers (anonymisation) applied to every row the snapshot copies and streaming writes, e.g. for"
+          + " a staging copy with e-mails and names masked. The preflight checks every rule's table and column on the"
+          + " source before anything runs.")
+  public TransformationsSpec transformations;
+
+  @JsonPropertyDescription(
       "Let the operator create the pipeline's logins and grant what they need, with admin logins from Secrets."
           + " Off when omitted: then the operator only checks and reports.")
   public PrepareSpec prepare;
@@ -165,6 +171,11 @@ public class PgstreamPipelineSpec {
 
   public long effectiveMaxRetainedWalBytes() {
     return maxRetainedWalBytes == null ? 10L * 1024 * 1024 * 1024 : maxRetainedWalBytes;
+  }
+
+  /** The transformation rules in effect (see {@link TransformationsSpec#rules()}); none without transformations. */
+  public List<TableTransformation> transformationRules() {
+    return transformations == null ? List.of() : transformations.rules();
   }
 
   public boolean preflightEnforced() {

@@ -26,6 +26,11 @@ public class PgstreamPipelineStatus {
   public PipelineMode mode;
   /** spec.deletionPolicy as last read, so a spec the operator cannot read still deletes as the user asked. */
   public DeletionPolicy deletionPolicy;
+  /**
+   * Hash of the transformation rules last rendered (none without rules): an edit shows as a new value,
+   * and the rows already on the target keep the rules they were written with.
+   */
+  public String transformationsHash;
   /** A salted hash of the resolved credentials (never the values): a rotation changes it. */
   public String credentialsVersion;
   /** The last pgstream.io/retry value acted on. */

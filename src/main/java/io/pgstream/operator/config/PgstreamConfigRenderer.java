@@ -51,11 +51,13 @@ public final class PgstreamConfigRenderer {
   private static final long BULK_BATCH_BYTES = 80L * 1024 * 1024;
   private static final int BULK_BATCH_TIMEOUT_MILLIS = 30_000;
 
+  // Strings that read as numbers are quoted: a transformer parameter such as prefix "+44" must stay a string.
   private static final ObjectMapper YAML =
       new ObjectMapper(
           YAMLFactory.builder()
               .disable(YAMLGenerator.Feature.WRITE_DOC_START_MARKER)
               .enable(YAMLGenerator.Feature.MINIMIZE_QUOTES)
+              .enable(YAMLGenerator.Feature.ALWAYS_QUOTE_NUMBERS_AS_STRINGS)
               .enable(YAMLGenerator.Feature.INDENT_ARRAYS_WITH_INDICATOR)
               .build());
   private static final ObjectMapper JSON = new ObjectMapper();
@@ -88,7 +90,9 @@ public final class PgstreamConfigRenderer {
     caFile(files, SOURCE_CA_FILE, spec.source);
     caFile(files, TARGET_CA_FILE, spec.target);
     String contentHash = Hashes.shortHash(json(files));
-    return new RenderedConfig(Map.copyOf(files), contentHash, initHash, snapshotHash);
+    Map<String, Object> transformations = TransformationsDocument.of(spec);
+    String transformationsHash = transformations == null ? null : Hashes.shortHash(json(transformations));
+    return new RenderedConfig(Map.copyOf(files), contentHash, initHash, snapshotHash, transformationsHash);
   }
 
   /**
@@ -169,7 +173,8 @@ public final class PgstreamConfigRenderer {
       target = targetPostgres(spec, onConflictAction(spec), streamingBatch(spec.target.batch));
       target.put("bulk_ingest", Map.of("enabled", false));
     }
-    return document(postgres, target, null);
+    Map<String, Object> transformations = TransformationsDocument.of(spec);
+    return document(postgres, target, transformations == null ? null : Map.of("transformations", transformations));
   }
 
   /**
@@ -225,7 +230,15 @@ public final class PgstreamConfigRenderer {
     if (!plugin.isEmpty()) {
       replication.put("plugin", plugin);
     }
-    return document(postgres, target, filter.isEmpty() ? null : Map.of("filter", filter));
+    Map<String, Object> modifiers = new LinkedHashMap<>();
+    Map<String, Object> transformations = TransformationsDocument.of(spec);
+    if (transformations != null) {
+      modifiers.put("transformations", transformations);
+    }
+    if (!filter.isEmpty()) {
+      modifiers.put("filter", filter);
+    }
+    return document(postgres, target, modifiers.isEmpty() ? null : modifiers);
   }
 
   private static Map<String, Object> schemaOptions(SchemaSnapshotSpec schema, boolean backfill) {
@@ -331,7 +344,7 @@ public final class PgstreamConfigRenderer {
     return c.effectiveSslMode() == SslMode.VERIFY_FULL ? "&sslrootcert=system" : "";
   }
 
-  private static String enumValue(Enum<?> value) {
+  static String enumValue(Enum<?> value) {
     return JSON.convertValue(value, String.class);
   }
 

@@ -11,6 +11,7 @@ import java.util.Map;
  * @param contentHash hash of all files; rolls the streaming pods when it changes
  * @param initHash hash of what {@code pgstream init} depends on (source and slot)
  * @param snapshotHash hash of what the snapshot depends on (its config and the snapshot nonce)
+ * @param transformationsHash hash of the transformation rules the files carry; null without rules
  */
 public record RenderedConfig(
-    Map<String, String> files, String contentHash, String initHash, String snapshotHash) {}
+    Map<String, String> files, String contentHash, String initHash, String snapshotHash, String transformationsHash) {}

@@ -48,6 +48,18 @@ final class SourceChecks extends Checks {
       list.check(SIDE, "connections free for the snapshot", ConnectionHeadroom.check(c, f, spec));
     }
     ColumnFidelityChecks.check(c, spec).forEach(list::fail);
+    transformationRules();
+  }
+
+  private void transformationRules() throws SQLException {
+    if (spec.transformationRules().isEmpty()) {
+      return;
+    }
+    List<Finding> findings = TransformationRuleChecks.check(c, spec);
+    if (findings.isEmpty()) {
+      list.pass(SIDE, "transformation rules name selected tables and existing columns");
+    }
+    findings.forEach(list::fail);
   }
 
   /** What pgstream init needs, checked on a connection of the login that runs it. */

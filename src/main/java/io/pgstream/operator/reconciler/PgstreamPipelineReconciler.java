@@ -24,6 +24,7 @@ import io.pgstream.operator.credentials.CredentialsCache;
 import io.pgstream.operator.credentials.CredentialsResolver;
 import io.pgstream.operator.credentials.Redactor;
 import io.pgstream.operator.credentials.ReferableSecrets;
+import io.pgstream.operator.credentials.ReferencedConfigMaps;
 import io.pgstream.operator.credentials.ResolvedCredentials;
 import io.pgstream.operator.dependent.NameConflictException;
 import io.pgstream.operator.dependent.RunnerImages;
@@ -39,6 +40,7 @@ import io.pgstream.operator.slots.SlotPositions;
 import io.pgstream.operator.status.EventRecorder;
 import io.pgstream.operator.status.StatusUpdater;
 import io.pgstream.operator.tls.CaBundleResolver;
+import io.pgstream.operator.transform.TransformationRules;
 import io.pgstream.operator.verify.Verifier;
 import java.io.InterruptedIOException;
 import java.time.Clock;
@@ -87,6 +89,7 @@ public class PgstreamPipelineReconciler implements Reconciler<PgstreamPipeline>,
         new PipelineInputs(
             new CredentialsCache(new CredentialsResolver(secrets), CREDENTIALS_REFRESH, clock),
             new CaBundleResolver(client, secrets, settings.defaultCaBundle()),
+            new TransformationRules(new ReferencedConfigMaps(client)),
             new PgstreamConfigRenderer(),
             runners,
             children);

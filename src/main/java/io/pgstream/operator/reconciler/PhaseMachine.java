@@ -144,6 +144,7 @@ final class PhaseMachine {
     ResolvedCredentials creds = ((PipelineInputs.Ready) inputs).credentials();
     PgstreamPipelineStatus st = s.status();
     st.configHash = config.contentHash();
+    TransformationsChange.record(p, st, config, events);
     st.credentialsVersion = CredentialsVersion.of(p, creds);
     st.replicationSlot = p.getSpec().mode.replicates() ? ReplicationSlots.slotFor(p) : null;
     s.set(

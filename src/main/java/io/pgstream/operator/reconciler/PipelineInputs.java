@@ -10,11 +10,12 @@ import io.pgstream.operator.credentials.ResolvedCredentials;
 import io.pgstream.operator.dependent.PipelineContext;
 import io.pgstream.operator.dependent.RunnerImages;
 import io.pgstream.operator.tls.CaBundleResolver;
+import io.pgstream.operator.transform.TransformationRules;
 import java.util.Optional;
 
 /**
- * What every step runs with: the credentials from the Secrets, the CA bundles, the rendered config,
- * and the derived Secret and ConfigMap the pods read them from. The same for a running pipeline and
+ * What every step runs with: the credentials from the Secrets, the CA bundles, the transformation
+ * rules, the rendered config, and the derived Secret and ConfigMap the pods read them from. The same for a running pipeline and
  * for the destroy Job of a deleted one.
  */
 final class PipelineInputs {
@@ -27,6 +28,7 @@ final class PipelineInputs {
 
   private final CredentialsCache credentials;
   private final CaBundleResolver caBundles;
+  private final TransformationRules transformationRules;
   private final PgstreamConfigRenderer renderer;
   private final RunnerImages runners;
   private final Dependents children;
@@ -34,11 +36,13 @@ final class PipelineInputs {
   PipelineInputs(
       CredentialsCache credentials,
       CaBundleResolver caBundles,
+      TransformationRules transformationRules,
       PgstreamConfigRenderer renderer,
       RunnerImages runners,
       Dependents children) {
     this.credentials = credentials;
     this.caBundles = caBundles;
+    this.transformationRules = transformationRules;
     this.renderer = renderer;
     this.runners = runners;
     this.children = children;
@@ -50,6 +54,11 @@ final class PipelineInputs {
       return logins;
     }
     ResolvedCredentials creds = ((Ready) logins).credentials();
+    // Without its rules a config would copy the columns unmasked: nothing is rendered until they are read.
+    Optional<TransformationRules.Problem> rules = transformationRules.resolveInto(p);
+    if (rules.isPresent()) {
+      return new Unavailable(rules.get().reason(), rules.get().message());
+    }
     RenderedConfig config = renderer.render(p, TableCoverage.renderOptions(p));
     PipelineContext.put(ctx, config, creds, runners.pgstreamImage(p));
     children.credentialsSecret.reconcile(p, ctx);

@@ -1,17 +1,14 @@
 package io.pgstream.operator.tls;
 
-import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.pgstream.operator.credentials.CredentialsProblem;
 import io.pgstream.operator.credentials.ReferableSecrets;
+import io.pgstream.operator.credentials.ReferencedConfigMaps;
 import io.pgstream.operator.api.CaBundleSource;
 import io.pgstream.operator.api.ConnectionSpec;
 import io.pgstream.operator.api.PgstreamPipeline;
 import io.pgstream.operator.api.SslMode;
-import java.nio.charset.StandardCharsets;
-import java.util.Base64;
-import java.util.HashMap;
 import java.util.Map;
 import java.util.Optional;
 
@@ -22,13 +19,13 @@ import java.util.Optional;
  * verify-ca without any bundle is refused: libpq in the pods would look for ~/.postgresql/root.crt.
  */
 public class CaBundleResolver {
-  private final KubernetesClient client;
+  private final ReferencedConfigMaps configMaps;
   private final ReferableSecrets secrets;
   private final Optional<CaBundle> operatorDefault;
 
   /** @param secrets the Secrets a pipeline may reference, as for its logins */
   public CaBundleResolver(KubernetesClient client, ReferableSecrets secrets, Optional<CaBundle> operatorDefault) {
-    this.client = client;
+    this.configMaps = new ReferencedConfigMaps(client);
     this.secrets = secrets;
     this.operatorDefault = operatorDefault;
   }
@@ -85,7 +82,7 @@ public class CaBundleResolver {
     String name = inConfigMap ? source.configMapKeyRef.name : source.secretKeyRef.name;
     String key = inConfigMap ? source.configMapKeyRef.key : source.secretKeyRef.key;
     String origin = "%s %s/%s key %s (%s)".formatted(kind, namespace, name, key, field);
-    Optional<Map<String, String>> values = inConfigMap ? configMapValues(namespace, name) : secretValues(namespace, name);
+    Optional<Map<String, String>> values = inConfigMap ? configMaps.values(namespace, name) : secretValues(namespace, name);
     if (values.isEmpty() && !inConfigMap && secrets.requireReferenceLabel()) {
       CredentialsProblem missing = secrets.missing(namespace, name, "CA bundle of " + field, key);
       throw new Unusable(missing.reason(), missing.message());
@@ -106,30 +103,9 @@ public class CaBundleResolver {
     }
   }
 
-  /** The ConfigMap's text and binary values; empty when it does not exist. */
-  private Optional<Map<String, String>> configMapValues(String namespace, String name) {
-    ConfigMap map = client.configMaps().inNamespace(namespace).withName(name).get();
-    if (map == null) {
-      return Optional.empty();
-    }
-    Map<String, String> values = decoded(map.getBinaryData());
-    if (map.getData() != null) {
-      values.putAll(map.getData());
-    }
-    return Optional.of(values);
-  }
-
   /** The Secret's values; empty when it does not exist. */
   private Optional<Map<String, String>> secretValues(String namespace, String name) {
     Secret secret = secrets.get(namespace, name);
-    return secret == null ? Optional.empty() : Optional.of(decoded(secret.getData()));
-  }
-
-  private static Map<String, String> decoded(Map<String, String> base64Values) {
-    Map<String, String> values = new HashMap<>();
-    if (base64Values != null) {
-      base64Values.forEach((k, v) -> values.put(k, new String(Base64.getDecoder().decode(v), StandardCharsets.UTF_8)));
-    }
-    return values;
+    return secret == null ? Optional.empty() : Optional.of(ReferencedConfigMaps.decoded(secret.getData()));
   }
 }

@@ -55,6 +55,9 @@ public final class PipelineValidator {
     }
     connection("spec.source", spec.source, problems);
     connection("spec.target", spec.target, problems);
+    if (spec.transformations != null && (spec.transformations.tables == null) == (spec.transformations.rulesFrom == null)) {
+      problems.add("spec.transformations needs exactly one of tables (inline rules) and rulesFrom (a ConfigMap)");
+    }
     if (spec.source != null && spec.source.rds != null && (spec.source.rds.instanceIdentifier == null) == (spec.source.rds.clusterIdentifier == null)) {
       problems.add("spec.source.rds needs exactly one of instanceIdentifier and clusterIdentifier");
     }

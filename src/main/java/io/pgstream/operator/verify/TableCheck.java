@@ -151,6 +151,9 @@ final class TableCheck {
     if (!shape.onlyOnSource().isEmpty()) {
       detail.add("columns missing on the target: " + String.join(", ", shape.onlyOnSource()));
     }
+    if (!shape.transformed().isEmpty()) {
+      detail.add("columns transformed by spec.transformations, not compared: " + String.join(", ", shape.transformed()));
+    }
     if (!shape.onlyOnTarget().isEmpty()) {
       detail.add("columns only on the target, not compared: " + String.join(", ", shape.onlyOnTarget()));
     }

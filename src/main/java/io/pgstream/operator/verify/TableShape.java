@@ -7,12 +7,14 @@ import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.function.Function;
 import java.util.stream.Collectors;
 
 /**
- * A table as both sides have it: the columns compared (those present on both, in the source's order),
- * the source's primary key (the order ranges are read in), and the columns only one side has.
+ * A table as both sides have it: the columns compared (those present on both, in the source's order,
+ * less those the pipeline's transformation rules change on the way), the source's primary key (the
+ * order ranges are read in), and the columns only one side has.
  */
 record TableShape(
     TableSelection.Table table,
@@ -20,7 +22,8 @@ record TableShape(
     List<Column> compared,
     List<Column> key,
     List<String> onlyOnSource,
-    List<String> onlyOnTarget) {
+    List<String> onlyOnTarget,
+    List<String> transformed) {
 
   /** A column and its type as format_type prints it (the cast that turns a key's text back into a value). */
   record Column(String name, String type, boolean inKey, int keyPosition) {
@@ -29,12 +32,18 @@ record TableShape(
     }
   }
 
-  static TableShape read(Connection source, Connection target, TableSelection.Table table) throws SQLException {
+  /**
+   * @param transformed the columns the pipeline's rules transform: their target values differ by design,
+   *     so they are left out of the comparison (a transformed key column makes the table one pass)
+   */
+  static TableShape read(Connection source, Connection target, TableSelection.Table table, Set<String> transformed)
+      throws SQLException {
     List<Column> sourceColumns = columns(source, table);
     List<Column> targetColumns = columns(target, table);
     Map<String, Column> onTarget = targetColumns.stream().collect(Collectors.toMap(Column::name, Function.identity()));
     List<String> sourceNames = sourceColumns.stream().map(Column::name).toList();
-    List<Column> compared = sourceColumns.stream().filter(c -> onTarget.containsKey(c.name())).toList();
+    List<Column> compared =
+        sourceColumns.stream().filter(c -> onTarget.containsKey(c.name()) && !transformed.contains(c.name())).toList();
     List<Column> key = new ArrayList<>(sourceColumns.stream().filter(Column::inKey).toList());
     key.sort((a, b) -> Integer.compare(a.keyPosition(), b.keyPosition()));
     return new TableShape(
@@ -43,7 +52,8 @@ record TableShape(
         compared,
         List.copyOf(key),
         sourceColumns.stream().map(Column::name).filter(n -> !onTarget.containsKey(n)).toList(),
-        targetColumns.stream().map(Column::name).filter(n -> !sourceNames.contains(n)).toList());
+        targetColumns.stream().map(Column::name).filter(n -> !sourceNames.contains(n)).toList(),
+        sourceNames.stream().filter(transformed::contains).toList());
   }
 
   /** Keyset pagination needs the key on both sides; without it the table is read in one pass. */

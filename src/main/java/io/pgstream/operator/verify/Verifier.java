@@ -26,6 +26,7 @@ import java.util.List;
  * reads, so the target holds at least what the source reads saw; then it reads the target. Ranges that
  * differ are compared again (source, wait, target) up to {@link #RETRIES} times before they are
  * reported. A snapshot-only pipeline has no slot: its target is compared as it is, without retries.
+ * Columns the transformation rules change are not compared, and each table's detail names them.
  */
 public class Verifier {
   public static final int RETRIES = 3;
@@ -58,11 +59,12 @@ public class Verifier {
     boolean streams = spec.mode.replicates();
     SlotProgress slot = new SlotProgress(streams ? ReplicationSlots.slotFor(pipeline) : null, slotWait, clock);
     RangeReader reader = new RangeReader(timeout);
+    TransformedColumns transformed = new TransformedColumns(spec.transformationRules());
     try (Connection source = open(db, "source", spec.source, creds.sourceUser(), creds.sourcePassword(), creds);
         Connection target = open(db, "target", spec.target, creds.targetUser(), creds.targetPassword(), creds)) {
       List<TableCheck> checks = new ArrayList<>();
       for (TableSelection.Table table : TableSelection.tables(source, spec.tables, spec.excludedTables)) {
-        checks.add(new TableCheck(TableShape.read(source, target, table), reader, chunkRows));
+        checks.add(new TableCheck(TableShape.read(source, target, table, transformed.of(table)), reader, chunkRows));
       }
       for (TableCheck check : checks) {
         check.readSource(source);

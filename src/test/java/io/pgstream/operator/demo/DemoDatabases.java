@@ -3,8 +3,10 @@ package io.pgstream.operator.demo;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.pgstream.operator.api.ConnectionSpec;
 import io.pgstream.operator.api.PgstreamPipeline;
+import io.pgstream.operator.api.PgstreamPipelineSpec;
 import io.pgstream.operator.api.SecretKeyRef;
 import io.pgstream.operator.api.SslMode;
+import io.pgstream.operator.api.TableTransformation;
 import io.pgstream.operator.config.ReplicationSlots;
 import io.pgstream.operator.support.TestPostgres;
 import java.nio.charset.StandardCharsets;
@@ -31,7 +33,7 @@ final class DemoDatabases {
     // The source login plays the RDS master user, which pgstream init needs for its event triggers.
     once("source role " + sourceUser, () -> source.login(sourceUser, value(secrets, ns, p.getSpec().source.password.secretKeyRef), "SUPERUSER"));
     once("target role " + targetUser, () -> target.login(targetUser, value(secrets, ns, p.getSpec().target.password.secretKeyRef), ""));
-    once("source db " + p.getSpec().source.database, () -> source.database(p.getSpec().source.database, "postgres", tables(p.getSpec().tables)));
+    once("source db " + p.getSpec().source.database, () -> source.database(p.getSpec().source.database, "postgres", tables(p.getSpec())));
     once("target db " + p.getSpec().target.database, () -> target.database(p.getSpec().target.database, targetUser));
     point(p.getSpec().source, source);
     point(p.getSpec().target, target);
@@ -60,16 +62,26 @@ final class DemoDatabases {
     c.sslMode = SslMode.DISABLE;
   }
 
-  /** One table per concrete name, and public.orders for wildcards. */
-  private static String[] tables(List<String> tables) {
-    if (tables == null) {
+  /** One table per concrete name, and public.orders for wildcards; with a text column for each transformation rule's column. */
+  private static String[] tables(PgstreamPipelineSpec spec) {
+    if (spec.tables == null) {
       return new String[] {"CREATE TABLE public.orders (id int PRIMARY KEY)"};
     }
-    return tables.stream()
+    return spec.tables.stream()
         .map(t -> t.contains("*") ? "public.orders" : t)
         .distinct()
-        .map(t -> "CREATE TABLE " + t + " (id int PRIMARY KEY)")
+        .map(t -> "CREATE TABLE " + t + " (id int PRIMARY KEY" + ruledColumns(spec, t) + ")")
         .toArray(String[]::new);
+  }
+
+  private static String ruledColumns(PgstreamPipelineSpec spec, String table) {
+    StringBuilder columns = new StringBuilder();
+    for (TableTransformation rule : spec.transformationRules()) {
+      if (rule.qualifiedName().equals(table)) {
+        rule.columns.keySet().stream().filter(c -> !c.equals("id")).forEach(c -> columns.append(", ").append(c).append(" text"));
+      }
+    }
+    return columns.toString();
   }
 
   private static String value(Map<String, Secret> secrets, String namespace, SecretKeyRef ref) {
