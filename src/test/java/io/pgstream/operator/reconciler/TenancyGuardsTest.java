@@ -148,11 +148,7 @@ class TenancyGuardsTest {
     PgstreamPipeline p = Pipelines.onTestDatabase(NAME);
     p.getSpec().podTemplate =
         Serialization.unmarshal("spec: {envFrom: [{prefix: TEAM_, secretRef: {name: team-token}}]}", PodTemplate.class);
-    for (Secret s : Pipelines.secretsFor(NAME)) {
-      s.getMetadata().setLabels(Map.of(ReferableSecrets.REFERENCE_LABEL, "true"));
-      client.resource(s).create();
-    }
-    client.resources(PgstreamPipeline.class).inNamespace(NAMESPACE).resource(p).create();
+    applyWithOfferedLogins(p);
 
     await().until(() -> "False/SecretNotReferenceable".equals(condition("ConfigRendered")));
     assertThat(message("ConfigRendered")).contains("Secret default/team-token (spec.podTemplate env)");
@@ -177,11 +173,7 @@ class TenancyGuardsTest {
     p.getSpec().source.caBundle = new CaBundleSource();
     p.getSpec().source.caBundle.secretKeyRef = new SecretKeyRef("some-tls", "ca.crt");
     p.getSpec().source.sslMode = SslMode.VERIFY_CA;
-    for (Secret s : Pipelines.secretsFor(NAME)) {
-      s.getMetadata().setLabels(Map.of(ReferableSecrets.REFERENCE_LABEL, "true"));
-      client.resource(s).create();
-    }
-    client.resources(PgstreamPipeline.class).inNamespace(NAMESPACE).resource(p).create();
+    applyWithOfferedLogins(p);
 
     await().until(() -> "False/SecretNotReferenceable".equals(condition("ConfigRendered")));
     assertThat(message("ConfigRendered")).contains("Secret default/some-tls (CA bundle of spec.source.caBundle)");
@@ -336,6 +328,15 @@ class TenancyGuardsTest {
       });
       return true;
     });
+  }
+
+  /** The pipeline with its login Secrets offered (labelled); what else it names is the test's. */
+  private void applyWithOfferedLogins(PgstreamPipeline p) {
+    for (Secret s : Pipelines.secretsFor(NAME)) {
+      s.getMetadata().setLabels(Map.of(ReferableSecrets.REFERENCE_LABEL, "true"));
+      client.resource(s).create();
+    }
+    client.resources(PgstreamPipeline.class).inNamespace(NAMESPACE).resource(p).create();
   }
 
   private void apply(PgstreamPipeline p) {
