@@ -3,6 +3,7 @@ package io.pgstream.operator.api;
 import com.fasterxml.jackson.annotation.JsonIgnore;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+import io.fabric8.crd.generator.annotation.PreserveUnknownFields;
 import io.fabric8.generator.annotation.Min;
 import io.fabric8.generator.annotation.Pattern;
 import io.fabric8.generator.annotation.Required;
@@ -112,6 +113,13 @@ public class PgstreamPipelineSpec {
       "CPU and memory for the pgstream containers; when omitted, requests 100m CPU and 256Mi memory and a 1Gi memory"
           + " limit.")
   public ResourceRequirements resources;
+
+  @PreserveUnknownFields
+  @JsonPropertyDescription(
+      "Added to every pod the operator runs for this pipeline: labels, annotations, nodeSelector, tolerations,"
+          + " affinity, topologySpreadConstraints, priorityClassName, serviceAccountName, imagePullSecrets, env,"
+          + " envFrom. Fields the operator owns are refused (condition PodTemplateRejected).")
+  public PodTemplate podTemplate;
 
   @JsonPropertyDescription("How long the init and snapshot Jobs may run before they fail as timed out.")
   public StepTimeouts timeouts;

@@ -51,6 +51,12 @@ public class CredentialsResolver {
       Login target = reader.login(spec.target.username, spec.target.password, "target");
       Login sourceAdmin = spec.prepare == null ? null : reader.admin(spec.prepare.source, "source admin");
       Login targetAdmin = spec.prepare == null ? null : reader.admin(spec.prepare.target, "target admin");
+      if (referable.requireReferenceLabel() && spec.podTemplate != null && spec.podTemplate.spec != null) {
+        // The kubelet, not the operator, reads these; the label guard still decides which Secrets a pipeline may name.
+        for (String name : spec.podTemplate.spec.secretNames()) {
+          reader.offered(name);
+        }
+      }
       // The logins pgstream connects with; the admins otherwise only serve the operator's own JDBC.
       Optional<CredentialsProblem> unsupported =
           PasswordCharacters.check(source, "source")
@@ -90,6 +96,12 @@ public class CredentialsResolver {
         return new Login(value(admin.adminUsername.secretKeyRef, role + " username"), null);
       }
       return login(admin.adminUsername, admin.adminPassword, role);
+    }
+
+    void offered(String name) throws Missing {
+      if (secrets.computeIfAbsent(name, n -> referable.get(namespace, n)) == null) {
+        throw new Missing(referable.missing(namespace, name, "spec.podTemplate env", null));
+      }
     }
 
     private String value(SecretKeyRef ref, String what) throws Missing {

@@ -1,6 +1,7 @@
 package io.pgstream.operator.dependent;
 
 import io.pgstream.operator.api.PgstreamPipeline;
+import java.util.List;
 import java.util.Map;
 
 /** Names and labels of the objects the operator creates for a pipeline. */
@@ -10,6 +11,9 @@ public final class Children {
   public static final String SELECTOR = "app.kubernetes.io/managed-by=" + MANAGED_BY;
   /** Names the pipeline an object (or a pod of it) belongs to. */
   public static final String INSTANCE_LABEL = "app.kubernetes.io/instance";
+  /** The keys of {@link #labels}: they select the operator's objects and pods, so a pod template may not set them. */
+  public static final List<String> LABEL_KEYS =
+      List.of("app.kubernetes.io/name", INSTANCE_LABEL, "app.kubernetes.io/component", "app.kubernetes.io/managed-by");
   public static final String CONFIG_HASH_ANNOTATION = "pgstream.io/config-hash";
   /** A step Job's identity ({@link StepIdentity}): the inputs whose change means the step must run again. */
   public static final String STEP_HASH_ANNOTATION = "pgstream.io/step-hash";
@@ -50,9 +54,9 @@ public final class Children {
 
   public static Map<String, String> labels(PgstreamPipeline p, String component) {
     return Map.of(
-        "app.kubernetes.io/name", "pgstream",
-        INSTANCE_LABEL, p.getMetadata().getName(),
-        "app.kubernetes.io/component", component,
-        "app.kubernetes.io/managed-by", MANAGED_BY);
+        LABEL_KEYS.get(0), "pgstream",
+        LABEL_KEYS.get(1), p.getMetadata().getName(),
+        LABEL_KEYS.get(2), component,
+        LABEL_KEYS.get(3), MANAGED_BY);
   }
 }

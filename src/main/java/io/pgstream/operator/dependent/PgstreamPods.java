@@ -5,6 +5,7 @@ import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.ContainerBuilder;
 import io.fabric8.kubernetes.api.model.EnvVar;
 import io.fabric8.kubernetes.api.model.EnvVarBuilder;
+import io.fabric8.kubernetes.api.model.ObjectMeta;
 import io.fabric8.kubernetes.api.model.PodSecurityContextBuilder;
 import io.fabric8.kubernetes.api.model.PodSpec;
 import io.fabric8.kubernetes.api.model.PodSpecBuilder;
@@ -18,7 +19,10 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.List;
 
-/** The pod every pgstream command runs in: hardened, config from the ConfigMap, credentials from env. */
+/**
+ * The pod every pgstream command runs in: hardened, config from the ConfigMap, credentials from env,
+ * with spec.podTemplate added ({@link PodTemplateMerge}).
+ */
 public final class PgstreamPods {
   /**
    * The project's runner image, not the stock ghcr.io/xataio/pgstream: stock pgstream 1.3.1 loses changes
@@ -45,7 +49,7 @@ public final class PgstreamPods {
    *     with spec.prepare.source.initAsAdmin)
    */
   public static ContainerBuilder container(PgstreamPipeline p, String image, List<String> args, boolean sourceAsAdmin) {
-    return new ContainerBuilder()
+    ContainerBuilder c = new ContainerBuilder()
         .withName(CONTAINER)
         .withImage(image)
         .withArgs(args)
@@ -68,10 +72,17 @@ public final class PgstreamPods {
                 .withRunAsNonRoot(true)
                 .withCapabilities(new Capabilities(null, List.of("ALL")))
                 .build());
+    PodTemplateMerge.container(p, c);
+    return c;
+  }
+
+  /** The pod's labels and annotations: the operator's, and spec.podTemplate's beside them. */
+  public static ObjectMeta podMetadata(PgstreamPipeline p, Map<String, String> labels, Map<String, String> annotations) {
+    return PodTemplateMerge.metadata(p, labels, annotations);
   }
 
   public static PodSpec podSpec(PgstreamPipeline p, Container container, String restartPolicy) {
-    return new PodSpecBuilder()
+    PodSpecBuilder pod = new PodSpecBuilder()
         .withRestartPolicy(restartPolicy)
         .withAutomountServiceAccountToken(false)
         .withEnableServiceLinks(false)
@@ -96,8 +107,9 @@ public final class PgstreamPods {
         .withNewEmptyDir()
         .withSizeLimit(PodResources.TMP_SIZE_LIMIT)
         .endEmptyDir()
-        .endVolume()
-        .build();
+        .endVolume();
+    PodTemplateMerge.pod(p, pod);
+    return pod.build();
   }
 
   private static List<EnvVar> credentialEnv(PgstreamPipeline p, boolean sourceAsAdmin) {

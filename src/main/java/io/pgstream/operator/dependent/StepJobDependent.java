@@ -1,7 +1,6 @@
 package io.pgstream.operator.dependent;
 
 import io.fabric8.kubernetes.api.model.ObjectMeta;
-import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.fabric8.kubernetes.api.model.batch.v1.JobBuilder;
 import io.fabric8.kubernetes.api.model.batch.v1.PodFailurePolicy;
@@ -52,7 +51,8 @@ public class StepJobDependent extends OwnedDependent<Job> {
         !step.copies() && p.getSpec().initAsAdmin(),
         CredentialsVersion.of(p, PipelineContext.credentials(ctx)),
         step.copies() ? timeouts.effectiveSnapshotSeconds() : timeouts.effectiveInitSeconds(),
-        disruptionsRetried(step, p.getSpec()));
+        disruptionsRetried(step, p.getSpec()),
+        PodTemplateMerge.canonical(p));
   }
 
   /**
@@ -83,10 +83,7 @@ public class StepJobDependent extends OwnedDependent<Job> {
     StepIdentity identity = identity(p, ctx);
     StepTemplate template = template(p, ctx);
     ObjectMeta podMeta =
-        new ObjectMetaBuilder()
-            .withLabels(Children.labels(p, step.suffix()))
-            .withAnnotations(Map.of(Children.CONFIG_HASH_ANNOTATION, config.contentHash()))
-            .build();
+        PgstreamPods.podMetadata(p, Children.labels(p, step.suffix()), Map.of(Children.CONFIG_HASH_ANNOTATION, config.contentHash()));
     Map<String, String> annotations = new LinkedHashMap<>();
     annotations.put(Children.STEP_HASH_ANNOTATION, identity.hash());
     annotations.put(Children.TEMPLATE_HASH_ANNOTATION, template.hash());

@@ -9,13 +9,15 @@ import java.util.TreeMap;
 /**
  * The inputs that only change how a step's Job runs, not what it does: a change never stops a running
  * Job, but it does run a failed one again (a bigger memory limit, an image with pg_dump, the admin
- * login, rotated credentials are how a user fixes a failure).
+ * login, rotated credentials, a pod template are how a user fixes a failure).
  *
  * @param image the image the pod runs (spec.image, the operator's pgstream image, or the runner image)
  * @param sourceAsAdmin the source login variables carry the source admin's login
  * @param credentialsVersion {@link io.pgstream.operator.credentials.CredentialsVersion} of the logins
  * @param deadlineSeconds the Job's activeDeadlineSeconds
  * @param disruptionsRetried a pod evicted or drained away is replaced rather than failing the Job
+ * @param podTemplate spec.podTemplate as canonical JSON ("" for none): node placement or an extra
+ *     variable is how a user fixes a pod that could not be scheduled or lacked a setting
  */
 public record StepTemplate(
     String image,
@@ -23,11 +25,12 @@ public record StepTemplate(
     boolean sourceAsAdmin,
     String credentialsVersion,
     long deadlineSeconds,
-    boolean disruptionsRetried) {
+    boolean disruptionsRetried,
+    String podTemplate) {
 
   /** Recorded as the Job's {@link Children#TEMPLATE_HASH_ANNOTATION} and in StepStatus.templateHash. */
   public String hash() {
-    return Hashes.shortHash(
+    String inputs =
         String.join(
             "\n",
             image,
@@ -36,7 +39,9 @@ public record StepTemplate(
             "asAdmin=" + sourceAsAdmin,
             "credentials=" + credentialsVersion,
             "deadline=" + deadlineSeconds,
-            "disruptionsRetried=" + disruptionsRetried));
+            "disruptionsRetried=" + disruptionsRetried);
+    // Only when there is one, so the hashes Jobs recorded before pod templates existed still match.
+    return Hashes.shortHash(podTemplate.isEmpty() ? inputs : inputs + "\npodTemplate=" + podTemplate);
   }
 
   /** Sorted and normalised, so the order keys were written in or "1024Mi" against "1Gi" changes nothing. */

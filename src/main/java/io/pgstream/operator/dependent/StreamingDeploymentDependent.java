@@ -58,16 +58,16 @@ public class StreamingDeploymentDependent
         .withMatchLabels(labels)
         .endSelector()
         .withNewTemplate()
-        .withNewMetadata()
-        .withLabels(labels)
-        // The credentials version rolls the pods after a rotation, before the old password stops working.
-        .withAnnotations(
-            Map.of(
-                Children.CONFIG_HASH_ANNOTATION,
-                config.contentHash(),
-                Children.CREDENTIALS_VERSION_ANNOTATION,
-                CredentialsVersion.of(p, PipelineContext.credentials(ctx))))
-        .endMetadata()
+        .withMetadata(
+            PgstreamPods.podMetadata(
+                p,
+                labels,
+                // The credentials version rolls the pods after a rotation, before the old password stops working.
+                Map.of(
+                    Children.CONFIG_HASH_ANNOTATION,
+                    config.contentHash(),
+                    Children.CREDENTIALS_VERSION_ANNOTATION,
+                    CredentialsVersion.of(p, PipelineContext.credentials(ctx)))))
         .withSpec(PgstreamPods.podSpec(p, container, "Always"))
         .endTemplate()
         .endSpec()

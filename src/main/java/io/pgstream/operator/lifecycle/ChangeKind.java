@@ -15,7 +15,7 @@ public enum ChangeKind {
   SNAPSHOT_TUNING("snapshot settings edited (spec.snapshot: mode, schema options, workers, schema/table/copy workers, bulk ingest, populatedTarget)"),
   STREAM_TUNING("streaming settings edited (spec.target batch, onConflictAction, strictMode, disableTriggers, ignoreDdl)"),
   TRANSFORMATIONS("transformation rules edited: spec.transformations, or the ConfigMap its rulesFrom names"),
-  POD_TEMPLATE("pod template edited: spec.image, spec.resources, the operator's runner or pgstream image"),
+  POD_TEMPLATE("pod template edited: spec.image, spec.resources, spec.podTemplate, the operator's runner or pgstream image"),
   CREDENTIALS("a referenced Secret's value rotated, or another Secret referenced"),
   PREPARE("spec.prepare edited"),
   SNAPSHOT_NONCE("spec.snapshot.nonce edited: a new snapshot asked for"),

@@ -14,6 +14,7 @@ import io.pgstream.operator.dependent.Step;
 import io.pgstream.operator.metrics.PipelineMetrics;
 import io.pgstream.operator.slots.SlotDropper;
 import io.pgstream.operator.status.EventRecorder;
+import io.pgstream.operator.validation.PodTemplateRules;
 import java.sql.SQLException;
 import java.time.Clock;
 import java.time.Duration;
@@ -197,7 +198,7 @@ final class DeletionHandler {
     return "it is not the slot the spec streams from, so pgstream destroy does not run for it and schema pgstream stays there";
   }
 
-  /** pgstream destroy for the slot the spec streams from (the allow lists still apply to its image and hosts). */
+  /** pgstream destroy for the slot the spec streams from (the allow lists and the pod template rules still apply). */
   private DeleteControl destroy(PgstreamPipeline p, Context<PgstreamPipeline> ctx, SlotRecord slot) {
     Optional<Blocker> refused = allowLists.refusal(p);
     if (refused.isPresent()) {
@@ -206,6 +207,11 @@ final class DeletionHandler {
           List.of(slot),
           "DestroyBlocked",
           refused.get().message() + ". To drop it, set the spec back to an allowed image and hosts, or set spec.deletionPolicy: Retain");
+    }
+    List<String> rejected = PodTemplateRules.problems(p.getSpec());
+    if (!rejected.isEmpty()) {
+      return waitOrGiveUp(
+          p, List.of(slot), "DestroyBlocked", String.join("; ", rejected) + ". To drop it, fix spec.podTemplate, or set spec.deletionPolicy: Retain");
     }
     PipelineInputs.Result resolved = inputs.resolve(p, ctx);
     if (resolved instanceof PipelineInputs.Unavailable unavailable) {

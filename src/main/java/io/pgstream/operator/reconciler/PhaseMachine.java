@@ -29,6 +29,7 @@ import io.pgstream.operator.status.ConditionType;
 import io.pgstream.operator.status.EventRecorder;
 import io.pgstream.operator.status.StatusUpdater;
 import io.pgstream.operator.validation.PipelineValidator;
+import io.pgstream.operator.validation.PodTemplateRules;
 import io.pgstream.operator.validation.TlsRequirements;
 import java.time.Clock;
 import java.time.Duration;
@@ -116,7 +117,10 @@ final class PhaseMachine {
     List<String> problems = PipelineValidator.validate(p);
     if (!problems.isEmpty()) {
       String message = "Invalid spec: " + String.join("; ", problems);
-      String reason = TlsRequirements.soleReason(problems, p.getSpec()).orElse("InvalidSpec");
+      String reason =
+          TlsRequirements.soleReason(problems, p.getSpec())
+              .or(() -> PodTemplateRules.soleReason(problems, p.getSpec()))
+              .orElse("InvalidSpec");
       s.phase(Phase.Failed);
       s.set(ConditionType.ConfigRendered, false, reason, message);
       Blocking.blocked(s, reason, message);

@@ -213,7 +213,7 @@ final class StepPlanner {
     String what =
         identity
             ? (f.step() == Step.SNAPSHOT ? "the snapshot's config" : "the source or the slot")
-            : "the pod template (image, resources, login, credentials or timeout)";
+            : "the pod template (image, resources, spec.podTemplate, login, credentials or timeout)";
     String stop =
         f.step() == Step.SNAPSHOT
             ? "set annotation " + Annotations.ABORT + " to a new value, or a new spec.snapshot.nonce"

@@ -145,6 +145,7 @@ public final class PipelineValidator {
         problems.add("spec.target.batch.maxQueueBytes (%d) must be at least maxBytes (%d)".formatted(queue, max));
       }
     }
+    problems.addAll(PodTemplateRules.problems(spec));
     return problems;
   }
 

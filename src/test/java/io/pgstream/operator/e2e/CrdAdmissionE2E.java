@@ -11,6 +11,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
@@ -64,5 +65,16 @@ class CrdAdmissionE2E {
       List<String> messages = celMessages();
       assertThat(messages).as("the CEL rule's own message in:\n%s", r.output()).anyMatch(m -> r.output().contains(m));
     }
+  }
+
+  /** What the operator refuses by name must reach it: the API server keeps, not prunes, a pod template's owned fields. */
+  @Test
+  void aPodTemplatesOwnedFieldsAreKeptForTheOperatorToRefuse() {
+    // The file holds a Secret and the pipeline: kubectl prints them as a List.
+    Peers.Result r =
+        Peers.kubectl("apply", "--dry-run=server", "-o", "jsonpath={.items[1].spec.podTemplate.spec.securityContext.runAsUser} {.items[1].spec.podTemplate.spec.hostNetwork}",
+            "-f", CORPUS.resolve("74-pod-template-owned-fields.yaml").toString());
+    assertThat(r.exitCode()).as(r.output()).isZero();
+    assertThat(r.output()).contains("0 true");
   }
 }

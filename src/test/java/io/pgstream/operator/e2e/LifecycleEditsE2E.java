@@ -3,10 +3,14 @@ package io.pgstream.operator.e2e;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.fabric8.kubernetes.api.model.Condition;
+import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
 import io.fabric8.kubernetes.api.model.NamespaceBuilder;
 import io.fabric8.kubernetes.api.model.ResourceRequirementsBuilder;
 import io.fabric8.kubernetes.api.model.Secret;
+import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.Quantity;
+import io.fabric8.kubernetes.api.model.ServiceAccountBuilder;
+import io.fabric8.kubernetes.api.model.scheduling.v1.PriorityClassBuilder;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -14,8 +18,11 @@ import io.fabric8.kubernetes.client.utils.Serialization;
 import io.pgstream.operator.api.BatchSpec;
 import io.pgstream.operator.api.DeletionPolicy;
 import io.pgstream.operator.api.PgstreamPipeline;
+import io.pgstream.operator.api.PodTemplate;
 import io.pgstream.operator.api.PopulatedTargetPolicy;
+import io.pgstream.operator.config.CredentialEnv;
 import io.pgstream.operator.credentials.ResolvedCredentials;
+import io.pgstream.operator.dependent.Children;
 import io.pgstream.operator.preflight.DatabaseConnector;
 import io.pgstream.operator.status.ConditionType;
 import io.pgstream.operator.status.StatusUpdater;
@@ -139,8 +146,56 @@ class LifecycleEditsE2E {
     awaitReadyAndEqual("after a resources edit");
   }
 
+  /**
+   * The pod template reaches the pod the real API server admits (its ServiceAccount and PriorityClass
+   * exist) and the real pgstream process's environment, from a Secret and a ConfigMap of the namespace.
+   */
   @Test
   @Order(4)
+  void aPodTemplateEditRollsTheStreamOntoItsEnvironmentAndLosesNothing() {
+    admin.resource(new ConfigMapBuilder().withNewMetadata().withName("lc-settings").withNamespace(NS).endMetadata()
+        .addToData("REGION", "eu-west-1").build()).serverSideApply();
+    admin.resource(secret("lc-extra", "unused", "t0ken-from-secret")).serverSideApply();
+    admin.resource(new ServiceAccountBuilder().withNewMetadata().withName("lc-runner").withNamespace(NS).endMetadata().build()).serverSideApply();
+    admin.resource(new PriorityClassBuilder().withNewMetadata().withName("lc-pipelines").endMetadata().withValue(1000).build()).serverSideApply();
+    long generation = deployment().getMetadata().getGeneration();
+    edit(p -> {
+      p.getSpec().podTemplate = Serialization.unmarshal(
+          """
+          metadata:
+            labels: {team: payments}
+            annotations: {example.com/owner: payments}
+          spec:
+            nodeSelector: {pool: db-clients}
+            tolerations: [{key: dedicated, operator: Equal, value: pgstream, effect: NoSchedule}]
+            priorityClassName: lc-pipelines
+            serviceAccountName: lc-runner
+            env: [{name: EXTRA_TOKEN, valueFrom: {secretKeyRef: {name: lc-extra, key: password}}}]
+            envFrom: [{prefix: APP_, configMapRef: {name: lc-settings}}]
+          """,
+          PodTemplate.class);
+      return p;
+    });
+    awaitRolledPast(generation);
+    awaitReadyAndEqual("after a pod template edit");
+
+    assertThat(Peers.eventually(Duration.ofSeconds(60), () -> "t0ken-from-secret".equals(pods.streamingEnvironment(NAME + "-stream").get("EXTRA_TOKEN"))))
+        .withFailMessage(this::story)
+        .isTrue();
+    assertThat(pods.streamingEnvironment(NAME + "-stream"))
+        .containsEntry("APP_REGION", "eu-west-1")
+        .containsEntry(CredentialEnv.SOURCE_USER, SOURCE_USER);
+    Pod pod = admin.pods().inNamespace(NS).withLabel(Children.INSTANCE_LABEL, NAME).list().getItems().get(0);
+    assertThat(pod.getMetadata().getLabels()).containsEntry("team", "payments").containsEntry("app.kubernetes.io/component", "streaming");
+    assertThat(pod.getMetadata().getAnnotations()).containsEntry("example.com/owner", "payments");
+    assertThat(pod.getSpec().getNodeSelector()).containsEntry("pool", "db-clients");
+    assertThat(pod.getSpec().getServiceAccountName()).isEqualTo("lc-runner");
+    assertThat(pod.getSpec().getPriority()).as("admitted with the PriorityClass's value").isEqualTo(1000);
+    assertThat(pod.getSpec().getAutomountServiceAccountToken()).isFalse();
+  }
+
+  @Test
+  @Order(5)
   void anotherNameForTheSameSourceServerOnlyRollsTheStream() {
     String init = uid(NAME + "-init");
     String snapshot = uid(NAME + "-snapshot");
@@ -156,7 +211,7 @@ class LifecycleEditsE2E {
   }
 
   @Test
-  @Order(5)
+  @Order(6)
   void anAddedTableIsNamedStaleUntilItIsBackfilled() {
     edit(p -> {
       p.getSpec().tables = List.of("public.items", "public.extra");
@@ -178,7 +233,7 @@ class LifecycleEditsE2E {
   }
 
   @Test
-  @Order(6)
+  @Order(7)
   void aRotatedPasswordRollsTheStreamOntoIt() {
     long generation = deployment().getMetadata().getGeneration();
     source.execute("postgres", "ALTER ROLE " + SOURCE_USER + " PASSWORD '" + PASSWORD_2 + "'");
@@ -195,7 +250,7 @@ class LifecycleEditsE2E {
   }
 
   @Test
-  @Order(7)
+  @Order(8)
   void aRenamedSlotBlocksUntilANewSnapshotAndTheOldSlotIsDropped() {
     String oldSlot = pipeline().getStatus().replicationSlot;
     edit(p -> {
@@ -215,7 +270,7 @@ class LifecycleEditsE2E {
   }
 
   @Test
-  @Order(8)
+  @Order(9)
   void aSlotDroppedUnderTheStreamIsReportedAndNeverSilentlyRecreated() {
     String init = uid(NAME + "-init");
     // pgstream reconnects within moments of losing its session: end it and drop the slot until a drop wins.
@@ -237,7 +292,7 @@ class LifecycleEditsE2E {
   }
 
   @Test
-  @Order(9)
+  @Order(10)
   void aModeChangeIsRefusedByTheApiServer() {
     Peers.Result r = Peers.kubectl("-n", NS, "patch", "pgsp", NAME, "--type=merge", "-p", "{\"spec\":{\"mode\":\"snapshot\"}}");
     assertThat(r.exitCode()).as(r.output()).isNotZero();
@@ -246,7 +301,7 @@ class LifecycleEditsE2E {
   }
 
   @Test
-  @Order(10)
+  @Order(11)
   void deletingWithDeleteDropsEverySlotThePipelineCreated() throws InterruptedException {
     writer.stop();
     Peers.kubectlOk("-n", NS, "delete", "pgsp", NAME, "--timeout=120s");

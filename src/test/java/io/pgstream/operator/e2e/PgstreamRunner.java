@@ -3,7 +3,9 @@ package io.pgstream.operator.e2e;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.fabric8.kubernetes.api.model.ConfigMap;
+import io.fabric8.kubernetes.api.model.ConfigMapKeySelector;
 import io.fabric8.kubernetes.api.model.Container;
+import io.fabric8.kubernetes.api.model.EnvFromSource;
 import io.fabric8.kubernetes.api.model.EnvVar;
 import io.fabric8.kubernetes.api.model.PodSpec;
 import io.fabric8.kubernetes.api.model.Secret;
@@ -73,17 +75,42 @@ final class PgstreamRunner {
     }
   }
 
-  /** The pod's only container, with the ConfigMap volume and Secret env of the pod in {@code namespace}. */
+  /** The pod's only container, with the ConfigMap volume and the env of the pod in {@code namespace}. */
   Started startPod(KubernetesClient client, String namespace, PodSpec pod) {
     Container c = pod.getContainers().get(0);
     ConfigMap cm = client.configMaps().inNamespace(namespace).withName(pod.getVolumes().get(0).getConfigMap().getName()).get();
+    return start(c.getArgs(), cm.getData(), env(client, namespace, c));
+  }
+
+  /** As the kubelet builds it: envFrom first (each key behind its prefix), then env, a later name winning. */
+  private static Map<String, String> env(KubernetesClient client, String namespace, Container c) {
     Map<String, String> env = new LinkedHashMap<>();
-    for (EnvVar e : c.getEnv()) {
-      SecretKeySelector ref = e.getValueFrom().getSecretKeyRef();
-      Secret s = client.secrets().inNamespace(namespace).withName(ref.getName()).get();
-      env.put(e.getName(), new String(Base64.getDecoder().decode(s.getData().get(ref.getKey())), StandardCharsets.UTF_8));
+    for (EnvFromSource from : c.getEnvFrom() == null ? List.<EnvFromSource>of() : c.getEnvFrom()) {
+      String prefix = from.getPrefix() == null ? "" : from.getPrefix();
+      Map<String, String> data =
+          from.getConfigMapRef() != null
+              ? client.configMaps().inNamespace(namespace).withName(from.getConfigMapRef().getName()).get().getData()
+              : secretData(client.secrets().inNamespace(namespace).withName(from.getSecretRef().getName()).get());
+      data.forEach((k, v) -> env.put(prefix + k, v));
     }
-    return start(c.getArgs(), cm.getData(), env);
+    for (EnvVar e : c.getEnv()) {
+      if (e.getValueFrom() == null) {
+        env.put(e.getName(), e.getValue());
+      } else if (e.getValueFrom().getConfigMapKeyRef() != null) {
+        ConfigMapKeySelector ref = e.getValueFrom().getConfigMapKeyRef();
+        env.put(e.getName(), client.configMaps().inNamespace(namespace).withName(ref.getName()).get().getData().get(ref.getKey()));
+      } else {
+        SecretKeySelector ref = e.getValueFrom().getSecretKeyRef();
+        env.put(e.getName(), secretData(client.secrets().inNamespace(namespace).withName(ref.getName()).get()).get(ref.getKey()));
+      }
+    }
+    return env;
+  }
+
+  private static Map<String, String> secretData(Secret s) {
+    Map<String, String> out = new LinkedHashMap<>();
+    s.getData().forEach((k, v) -> out.put(k, new String(Base64.getDecoder().decode(v), StandardCharsets.UTF_8)));
+    return out;
   }
 
   /** The credential variables of a pgstream pod for these logins, unencoded (plain passwords need none). */

@@ -7,6 +7,8 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.pgstream.operator.config.PgstreamConfigRenderer;
 import io.pgstream.operator.support.FakeKubelet;
 import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -80,6 +82,26 @@ final class PodPlayer implements AutoCloseable {
   synchronized String streamingOutput(String deployment) {
     StreamingPod pod = streamingPods.get(deployment);
     return pod == null ? "" : pod.run.output();
+  }
+
+  /** The environment the current streaming pgstream process of {@code deployment} runs with, read from /proc. */
+  synchronized Map<String, String> streamingEnvironment(String deployment) {
+    StreamingPod pod = streamingPods.get(deployment);
+    if (pod == null || !pod.run.process().isAlive()) {
+      return Map.of();
+    }
+    try {
+      Map<String, String> env = new HashMap<>();
+      for (String entry : Files.readString(Path.of("/proc", Long.toString(pod.run.process().pid()), "environ")).split("\0")) {
+        int eq = entry.indexOf('=');
+        if (eq > 0) {
+          env.put(entry.substring(0, eq), entry.substring(eq + 1));
+        }
+      }
+      return env;
+    } catch (IOException e) {
+      return Map.of();
+    }
   }
 
   private void tickSafely() {

@@ -5,11 +5,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.fabric8.kubernetes.api.model.ConfigMap;
+import io.fabric8.kubernetes.api.model.EnvVar;
 import io.fabric8.kubernetes.api.model.Event;
 import io.fabric8.kubernetes.api.model.KubernetesResourceList;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodBuilder;
+import io.fabric8.kubernetes.api.model.PodSpec;
 import io.fabric8.kubernetes.api.model.PodStatusBuilder;
+import io.fabric8.kubernetes.api.model.PodTemplateSpec;
 import io.fabric8.kubernetes.api.model.Quantity;
 import io.fabric8.kubernetes.api.model.ResourceRequirementsBuilder;
 import io.fabric8.kubernetes.api.model.Secret;
@@ -40,6 +43,7 @@ import io.pgstream.operator.api.DeletionPolicy;
 import io.pgstream.operator.api.OnConflictAction;
 import io.pgstream.operator.api.PgstreamPipeline;
 import io.pgstream.operator.api.Phase;
+import io.pgstream.operator.api.PodTemplate;
 import io.pgstream.operator.api.PipelineMode;
 import io.pgstream.operator.api.PopulatedTargetPolicy;
 import io.pgstream.operator.api.PrepareSpec;
@@ -226,7 +230,9 @@ class PipelineLifecycleTest {
 
   @Test
   void anUnchangedPipelineIsNotWrittenAgainAndAFinishedSnapshotIsNeverRepeated() throws InterruptedException {
-    driveToStreaming();
+    PgstreamPipeline templated = Pipelines.onTestDatabase(NAME);
+    templated.getSpec().podTemplate = podTemplate("a");
+    driveToStreaming(templated);
     String snapshotUid = job("snapshot").getMetadata().getUid();
     String statusBefore = Serialization.asJson(pipeline().getStatus());
 
@@ -831,6 +837,120 @@ class PipelineLifecycleTest {
     kubelet.jobSucceeded(NAMESPACE, NAME + "-snapshot");
     await().until(() -> deployment() != null);
     assertThat(job("snapshot").getMetadata().getUid()).as("and counts: no second snapshot").isEqualTo(uid);
+  }
+
+  @Test
+  void aPodTemplateReachesEveryPodAndAnEditWaitsForARunningSnapshotThenRollsStreaming() {
+    PgstreamPipeline p = Pipelines.onTestDatabase(NAME);
+    p.getSpec().podTemplate = podTemplate("a");
+    apply(p);
+    await().until(() -> job("init") != null);
+    assertTemplated(job("init").getSpec().getTemplate(), "a");
+    initSucceeded();
+    await().until(() -> job("snapshot") != null);
+    awaitPhase(Phase.Snapshotting);
+    String uid = uid("snapshot");
+    assertTemplated(job("snapshot").getSpec().getTemplate(), "a");
+
+    edit(q -> q.getSpec().podTemplate = podTemplate("b"));
+    await().until(() -> "False/SpecChangedDuringSnapshot".equals(condition("SnapshotCompleted")));
+    assertThat(message("SnapshotCompleted")).contains("spec.podTemplate", "takes effect after this run");
+    await().pollDelay(Duration.ofSeconds(2)).until(() -> true);
+    assertThat(uid("snapshot")).as("the running snapshot is kept").isEqualTo(uid);
+
+    kubelet.jobSucceeded(NAMESPACE, NAME + "-snapshot");
+    await().until(() -> deployment() != null);
+    assertTemplated(deployment().getSpec().getTemplate(), "b");
+    assertThat(deployment().getSpec().getSelector().getMatchLabels()).as("the selector is the operator's alone")
+        .isEqualTo(Children.labels(pipeline(), "streaming"));
+    kubelet.deploymentAvailable(NAMESPACE, NAME + "-stream");
+    awaitStreaming();
+
+    edit(q -> q.getSpec().podTemplate = podTemplate("c"));
+    await().until(() -> "c".equals(deployment().getSpec().getTemplate().getSpec().getNodeSelector().get("pool")));
+    assertTemplated(deployment().getSpec().getTemplate(), "c");
+    assertThat(uid("snapshot")).as("no second snapshot").isEqualTo(uid);
+    assertThat(pipeline().getStatus().snapshot.state).isEqualTo(StepState.Succeeded);
+  }
+
+  @Test
+  void aPodTemplateThatSetsWhatTheOperatorOwnsIsRefusedAndChangesNoPod() {
+    driveToStreaming();
+    Deployment before = deployment();
+    edit(q -> {
+      q.getSpec().podTemplate = podTemplate("a");
+      q.getSpec().podTemplate.spec.undeclared().put("securityContext", Map.of("runAsUser", 0));
+      q.getSpec().podTemplate.spec.env.add(new EnvVar("PGSTREAM_TARGET_PASSWORD", "stolen", null));
+    });
+
+    await().until(() -> "False/PodTemplateRejected".equals(condition("Ready")));
+    assertThat(condition("ConfigRendered")).isEqualTo("False/PodTemplateRejected");
+    assertThat(message("Ready"))
+        .contains("spec.podTemplate.spec.securityContext is refused", "spec.podTemplate.spec.env[2] (PGSTREAM_TARGET_PASSWORD) is refused")
+        .contains("remove it from the template", "use another name");
+    await().until(() -> eventReasons().contains("PodTemplateRejected"));
+    await().pollDelay(Duration.ofSeconds(2)).until(() -> true);
+    assertThat(deployment().getMetadata().getResourceVersion()).as("no pod changed").isEqualTo(before.getMetadata().getResourceVersion());
+    assertThat(client.batch().v1().jobs().inNamespace(NAMESPACE).list().getItems()).as("and none created").hasSize(2);
+
+    edit(q -> {
+      q.getSpec().podTemplate.spec.undeclared().clear();
+      q.getSpec().podTemplate.spec.env.remove(2);
+    });
+    await().until(() -> "a".equals(deployment().getSpec().getTemplate().getSpec().getNodeSelector().get("pool")));
+    assertThat(deployment().getSpec().getTemplate().getSpec().getSecurityContext()).isEqualTo(before.getSpec().getTemplate().getSpec().getSecurityContext());
+    awaitStreaming();
+  }
+
+  @Test
+  void aFailedSnapshotRunsAgainAfterThePodTemplateIsEdited() {
+    String uid = toRunningSnapshot();
+    kubelet.jobFailed(NAMESPACE, NAME + "-snapshot", "0/3 nodes are available: untolerated taint");
+    awaitPhase(Phase.Failed);
+
+    edit(p -> p.getSpec().podTemplate = podTemplate("a"));
+    await().until(() -> replaced("snapshot", uid));
+    assertTemplated(job("snapshot").getSpec().getTemplate(), "a");
+    awaitPhase(Phase.Snapshotting);
+  }
+
+  /** A pod template as a user writes it: labels, annotations, scheduling, identity, env from a Secret and a ConfigMap. */
+  private static PodTemplate podTemplate(String pool) {
+    return Serialization.unmarshal(
+        """
+        metadata:
+          labels: {team: payments}
+          annotations: {example.com/owner: payments}
+        spec:
+          nodeSelector: {pool: %s}
+          tolerations: [{key: dedicated, operator: Equal, value: pgstream, effect: NoSchedule}]
+          priorityClassName: pipelines
+          serviceAccountName: pgstream-runner
+          env:
+            - {name: TZ, value: UTC}
+            - {name: EXTRA_TOKEN, valueFrom: {secretKeyRef: {name: extra, key: token}}}
+          envFrom: [{prefix: APP_, configMapRef: {name: settings}}]
+        """
+            .formatted(pool),
+        PodTemplate.class);
+  }
+
+  /** The template's values are there, beside everything the operator set, which is unchanged. */
+  private void assertTemplated(PodTemplateSpec pod, String pool) {
+    assertThat(pod.getMetadata().getLabels()).containsEntry("team", "payments").containsEntry(Children.INSTANCE_LABEL, NAME);
+    assertThat(pod.getMetadata().getAnnotations()).containsEntry("example.com/owner", "payments").containsKey(Children.CONFIG_HASH_ANNOTATION);
+    PodSpec spec = pod.getSpec();
+    assertThat(spec.getNodeSelector()).containsExactly(Map.entry("pool", pool));
+    assertThat(spec.getTolerations()).singleElement().satisfies(t -> assertThat(t.getKey()).isEqualTo("dedicated"));
+    assertThat(spec.getPriorityClassName()).isEqualTo("pipelines");
+    assertThat(spec.getServiceAccountName()).isEqualTo("pgstream-runner");
+    assertThat(spec.getAutomountServiceAccountToken()).isFalse();
+    assertThat(spec.getSecurityContext().getRunAsUser()).isEqualTo(65532L);
+    var container = spec.getContainers().get(0);
+    assertThat(container.getEnv()).extracting(EnvVar::getName)
+        .containsExactly("PGSTREAM_SOURCE_USER", "PGSTREAM_SOURCE_PASSWORD", "PGSTREAM_TARGET_USER", "PGSTREAM_TARGET_PASSWORD", "TZ", "EXTRA_TOKEN");
+    assertThat(container.getEnvFrom()).singleElement().satisfies(e -> assertThat(e.getPrefix()).isEqualTo("APP_"));
+    assertThat(container.getVolumeMounts()).extracting(m -> m.getMountPath()).containsExactly("/etc/pgstream", "/tmp");
   }
 
   @Test

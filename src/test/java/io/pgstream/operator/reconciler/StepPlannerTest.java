@@ -118,7 +118,8 @@ class StepPlannerTest {
         false,
         credentials,
         3600,
-        true);
+        true,
+        "");
   }
 
   /** @param finished the Job's True condition (Complete, Failed), or null while it runs */

@@ -21,6 +21,7 @@ import io.pgstream.operator.TenancyGuards;
 import io.pgstream.operator.api.CaBundleSource;
 import io.pgstream.operator.api.DeletionPolicy;
 import io.pgstream.operator.api.PgstreamPipeline;
+import io.pgstream.operator.api.PodTemplate;
 import io.pgstream.operator.api.PreflightPolicy;
 import io.pgstream.operator.api.PrepareSpec;
 import io.pgstream.operator.api.SecretKeyRef;
@@ -138,6 +139,28 @@ class TenancyGuardsTest {
     await().atMost(RECHECK).until(() -> job("init") != null && "True/Rendered".equals(condition("ConfigRendered")));
   }
 
+  /** The kubelet, not the operator, reads a pod template's Secrets; the guard still decides which a pipeline may name. */
+  @Test
+  void withTheLabelRequiredAPodTemplatesSecretMustBeOfferedToo() {
+    start(new TenancyGuards(true, HostAllowList.ANY, ImageAllowList.ANY));
+    Secret token = Pipelines.secret("team-token", "unused", "t0ken-value");
+    client.resource(token).create();
+    PgstreamPipeline p = Pipelines.onTestDatabase(NAME);
+    p.getSpec().podTemplate =
+        Serialization.unmarshal("spec: {envFrom: [{prefix: TEAM_, secretRef: {name: team-token}}]}", PodTemplate.class);
+    applyWithOfferedLogins(p);
+
+    await().until(() -> "False/SecretNotReferenceable".equals(condition("ConfigRendered")));
+    assertThat(message("ConfigRendered")).contains("Secret default/team-token (spec.podTemplate env)");
+    assertThat(job("init")).as("no pod reads it").isNull();
+
+    token.getMetadata().setLabels(Map.of(ReferableSecrets.REFERENCE_LABEL, "true"));
+    client.resource(token).update();
+    await().atMost(RECHECK).until(() -> job("init") != null);
+    assertThat(job("init").getSpec().getTemplate().getSpec().getContainers().get(0).getEnvFrom())
+        .singleElement().satisfies(e -> assertThat(e.getSecretRef().getName()).isEqualTo("team-token"));
+  }
+
   @Test
   void withTheLabelRequiredACaBundleSecretMustBeOfferedToo() {
     start(new TenancyGuards(true, HostAllowList.ANY, ImageAllowList.ANY));
@@ -150,11 +173,7 @@ class TenancyGuardsTest {
     p.getSpec().source.caBundle = new CaBundleSource();
     p.getSpec().source.caBundle.secretKeyRef = new SecretKeyRef("some-tls", "ca.crt");
     p.getSpec().source.sslMode = SslMode.VERIFY_CA;
-    for (Secret s : Pipelines.secretsFor(NAME)) {
-      s.getMetadata().setLabels(Map.of(ReferableSecrets.REFERENCE_LABEL, "true"));
-      client.resource(s).create();
-    }
-    client.resources(PgstreamPipeline.class).inNamespace(NAMESPACE).resource(p).create();
+    applyWithOfferedLogins(p);
 
     await().until(() -> "False/SecretNotReferenceable".equals(condition("ConfigRendered")));
     assertThat(message("ConfigRendered")).contains("Secret default/some-tls (CA bundle of spec.source.caBundle)");
@@ -309,6 +328,15 @@ class TenancyGuardsTest {
       });
       return true;
     });
+  }
+
+  /** The pipeline with its login Secrets offered (labelled); what else it names is the test's. */
+  private void applyWithOfferedLogins(PgstreamPipeline p) {
+    for (Secret s : Pipelines.secretsFor(NAME)) {
+      s.getMetadata().setLabels(Map.of(ReferableSecrets.REFERENCE_LABEL, "true"));
+      client.resource(s).create();
+    }
+    client.resources(PgstreamPipeline.class).inNamespace(NAMESPACE).resource(p).create();
   }
 
   private void apply(PgstreamPipeline p) {

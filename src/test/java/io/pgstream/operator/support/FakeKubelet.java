@@ -279,6 +279,7 @@ public final class FakeKubelet {
                 .withName(d.getMetadata().getName() + "-x1")
                 .withNamespace(namespace)
                 .withLabels(d.getSpec().getTemplate().getMetadata().getLabels())
+                .withAnnotations(d.getSpec().getTemplate().getMetadata().getAnnotations())
                 .endMetadata()
                 .withSpec(d.getSpec().getTemplate().getSpec())
                 .build())
