@@ -3,6 +3,7 @@ package io.pgstream.operator.lifecycle;
 import io.fabric8.kubernetes.api.model.Quantity;
 import io.fabric8.kubernetes.api.model.ResourceRequirementsBuilder;
 import io.pgstream.operator.api.BatchSpec;
+import io.pgstream.operator.api.ColumnTransformer;
 import io.pgstream.operator.api.DeletionPolicy;
 import io.pgstream.operator.api.PgstreamPipeline;
 import io.pgstream.operator.api.PgstreamPipelineSpec;
@@ -10,9 +11,12 @@ import io.pgstream.operator.api.PipelineMode;
 import io.pgstream.operator.api.SecretKeyRef;
 import io.pgstream.operator.api.SecretValueSource;
 import io.pgstream.operator.api.SourcePrepareSpec;
+import io.pgstream.operator.api.TableTransformation;
+import io.pgstream.operator.api.TransformationsSpec;
 import io.pgstream.operator.api.PrepareSpec;
 import io.pgstream.operator.support.Pipelines;
 import java.util.List;
+import java.util.Map;
 
 /**
  * What the user asked of one pipeline (the spec is rebuilt from these fields on every edit) and what
@@ -43,6 +47,7 @@ final class ModelPipeline {
   boolean moreTables;
   int workers = 1;
   int batch = BatchSpec.DEFAULT_SIZE;
+  boolean masked;
   int template;
   int prepare;
   int nonce;
@@ -138,6 +143,11 @@ final class ModelPipeline {
     spec.snapshot.nonce = nonce == 0 ? null : "n" + nonce;
     spec.target.batch = new BatchSpec();
     spec.target.batch.size = batch;
+    if (masked) {
+      spec.transformations = new TransformationsSpec();
+      spec.transformations.tables =
+          List.of(new TableTransformation("public", "orders", Map.of("total", new ColumnTransformer("greenmask_integer", null))));
+    }
     if (template % 2 == 1) {
       spec.resources = new ResourceRequirementsBuilder().addToLimits("memory", new Quantity(256 * (template + 1) + "Mi")).build();
     }

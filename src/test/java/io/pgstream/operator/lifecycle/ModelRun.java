@@ -343,6 +343,10 @@ final class ModelRun {
         m.batch = 50 + 50 * rnd.nextInt(10);
         return what + "target batch size " + m.batch + edit(m, edited);
       }
+      case TRANSFORMATIONS -> {
+        m.masked = !m.masked;
+        return what + (m.masked ? "public.orders.total transformed" : "no transformations") + edit(m, edited);
+      }
       case POD_TEMPLATE -> {
         m.template = (m.template + 1 + rnd.nextInt(3)) % 4;
         return what + "pod template " + m.template + " (odd: memory limit, >= 2: spec.image)" + edit(m, edited);

@@ -308,13 +308,7 @@ class NoSilentGapTest {
   /** Seen in the lifecycle model (sequence 76): a gap's way out must not delete a running init Job. */
   @Test
   void aSlotChangedWhileTheReInitRunsWaitsForIt() {
-    driveToStreaming();
-    String initUid = uid("init");
-    edit(p -> p.getSpec().replicationSlot = RENAMED);
-    await().until(() -> "False/SlotChanged".equals(condition("Ready")));
-    edit(p -> p.getSpec().snapshot.nonce = "after-rename");
-    await().until(() -> replaced("init", initUid));
-    String reInitUid = uid("init");
+    String reInitUid = reInitAfterRename(p -> p.getSpec().snapshot.nonce = "after-rename");
 
     edit(p -> p.getSpec().replicationSlot = "pgstream_third");
     await().pollDelay(Duration.ofSeconds(6)).until(() -> true);
@@ -328,13 +322,7 @@ class NoSilentGapTest {
    */
   @Test
   void aSlotRenamedWhileInitRunsAfterACopyIsAGapOnceThatInitFinishes() {
-    driveToStreaming();
-    String initUid = uid("init");
-    edit(p -> p.getSpec().replicationSlot = RENAMED);
-    await().until(() -> "False/SlotChanged".equals(condition("Ready")));
-    edit(p -> p.getSpec().acknowledgeGap = "accept-1");
-    await().until(() -> replaced("init", initUid));
-    String reInitUid = uid("init");
+    String reInitUid = reInitAfterRename(p -> p.getSpec().acknowledgeGap = "accept-1");
 
     edit(p -> p.getSpec().replicationSlot = "pgstream_third");
     await().until(() -> pipeline().getStatus().observedGeneration.equals(pipeline().getMetadata().getGeneration()));
@@ -351,12 +339,7 @@ class NoSilentGapTest {
   @Test
   void aTargetChangedWhileInitRecreatesAnAcknowledgedSlotBlocks() {
     TestDatabases.ready().database(OTHER_TARGET, TestDatabases.TARGET_USER);
-    driveToStreaming();
-    String initUid = uid("init");
-    edit(p -> p.getSpec().replicationSlot = RENAMED);
-    await().until(() -> "False/SlotChanged".equals(condition("Ready")));
-    edit(p -> p.getSpec().acknowledgeGap = "accept-1");
-    await().until(() -> replaced("init", initUid));
+    reInitAfterRename(p -> p.getSpec().acknowledgeGap = "accept-1");
 
     edit(p -> p.getSpec().target.database = OTHER_TARGET);
     await().until(() -> pipeline().getStatus().observedGeneration.equals(pipeline().getMetadata().getGeneration()));
@@ -468,6 +451,17 @@ class NoSilentGapTest {
       }
       return "True/Streaming".equals(condition("Ready"));
     });
+  }
+
+  /** Streaming, then the slot renamed (a gap) and {@code wayOut} taken: the uid of the init Job re-creating the slot. */
+  private String reInitAfterRename(Consumer<PgstreamPipeline> wayOut) {
+    driveToStreaming();
+    String initUid = uid("init");
+    edit(p -> p.getSpec().replicationSlot = RENAMED);
+    await().until(() -> "False/SlotChanged".equals(condition("Ready")));
+    edit(wayOut);
+    await().until(() -> replaced("init", initUid));
+    return uid("init");
   }
 
   /** What a real `pgstream init` Job does: create the slot, then succeed. */
