@@ -30,13 +30,9 @@ final class Dependents {
 
   /** Removes the streaming Deployment if it exists (its informer cache says), writing nothing otherwise. */
   void removeDeployment(PgstreamPipeline p, Context<PgstreamPipeline> ctx) {
-    if (hasDeployment(p, ctx)) {
+    if (deployment.getSecondaryResource(p, ctx).isPresent()) {
       deployment.delete(p, ctx);
     }
-  }
-
-  boolean hasDeployment(PgstreamPipeline p, Context<PgstreamPipeline> ctx) {
-    return deployment.getSecondaryResource(p, ctx).isPresent();
   }
 
   StepJobDependent job(Step step) {
