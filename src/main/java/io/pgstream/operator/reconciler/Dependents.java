@@ -30,9 +30,13 @@ final class Dependents {
 
   /** Removes the streaming Deployment if it exists (its informer cache says), writing nothing otherwise. */
   void removeDeployment(PgstreamPipeline p, Context<PgstreamPipeline> ctx) {
-    if (deployment.getSecondaryResource(p, ctx).isPresent()) {
+    if (hasDeployment(p, ctx)) {
       deployment.delete(p, ctx);
     }
+  }
+
+  boolean hasDeployment(PgstreamPipeline p, Context<PgstreamPipeline> ctx) {
+    return deployment.getSecondaryResource(p, ctx).isPresent();
   }
 
   StepJobDependent job(Step step) {

@@ -20,7 +20,8 @@ import java.util.stream.Collectors;
 /**
  * Streaming stops for a change of source, slot, target or mode (or a lost slot) even while the
  * pipeline is blocked before {@link GapGuard} or {@link ModeGuard} decide about it (invalid spec,
- * refused, inputs or a gate failing): the streaming Deployment would otherwise go on under the new
+ * refused, inputs or a gate failing), and so does a stream whose records status lost meanwhile: the
+ * streaming Deployment would otherwise go on under the new
  * spec (its ConfigMap may already name the new endpoints), and show Streaming=True, over a possible gap.
  * The guards decide once nothing blocks; streaming only resumes from its slot, so stopping loses nothing.
  */
@@ -31,6 +32,8 @@ final class GapFence {
   private static final Set<ChangeKind> KINDS =
       EnumSet.of(
           ChangeKind.SOURCE_ENDPOINT, ChangeKind.SOURCE_IDENTITY, ChangeKind.SLOT, ChangeKind.TARGET, ChangeKind.SLOT_LOST, ChangeKind.MODE);
+
+  static final String UNRECORDED = "SourceAndTargetUnrecorded";
 
   private final Dependents children;
 
@@ -52,15 +55,20 @@ final class GapFence {
         pending.add(kind);
       }
     }
-    if (pending.isEmpty()) {
+    // Status erased while blocked: with no records of the source and target, no change shows, yet the spec may name
+    // others than the running stream started with (lifecycle model, sequence 265).
+    boolean unrecorded = (st.source == null || st.target == null) && children.hasDeployment(p, ctx);
+    if (pending.isEmpty() && !unrecorded) {
       return;
     }
     children.removeDeployment(p, ctx);
-    String what = pending.stream().map(ChangeKind::description).collect(Collectors.joining("; "));
+    String what = pending.isEmpty()
+        ? "status lost its records of the source and target the stream started with"
+        : pending.stream().map(ChangeKind::description).collect(Collectors.joining("; "));
     s.set(
         ConditionType.Streaming,
         false,
-        reason(pending),
+        pending.isEmpty() ? UNRECORDED : reason(pending),
         "Streaming is stopped (Deployment " + Children.deployment(p) + " removed) until the operator has checked this"
             + " change for a gap: " + what + ". That check runs once the pipeline is no longer blocked (see Ready);"
             + " streaming resumes from its slot, so stopping loses nothing.");

@@ -188,6 +188,28 @@ class NoSilentGapTest {
     assertThat(message("Streaming")).contains("checked this change for a gap", "no longer blocked");
   }
 
+  /**
+   * Seen in the lifecycle model (sequence 265): status erased while a blocked pipeline streamed, then the
+   * source changed: with no records to compare the spec with, the Deployment streamed on. Streaming stops
+   * once the records are gone, until the pipeline is no longer blocked and they are taken again.
+   */
+  @Test
+  void aStreamWhoseRecordsStatusLostWhileBlockedStops() {
+    driveToStreaming();
+    edit(p -> p.getSpec().image = "not an image reference");
+    await().until(() -> pipeline().getStatus().phase == Phase.Failed);
+    assertThat(deployment()).as("an invalid spec alone stops nothing").isNotNull();
+    await().ignoreExceptions().until(() -> {
+      PgstreamPipeline p = pipeline();
+      p.setStatus(new PgstreamPipelineStatus());
+      client.resource(p).updateStatus();
+      return true;
+    });
+
+    await().atMost(Duration.ofSeconds(30)).until(() -> deployment() == null);
+    assertThat(condition("Streaming")).isEqualTo("False/" + GapFence.UNRECORDED);
+  }
+
   /** An invalid spec blocks before everything else: a target change made with it must not stream on. */
   @Test
   void aNewTargetInAnInvalidSpecStillStopsStreaming() {

@@ -594,17 +594,17 @@ class PipelineLifecycleTest {
   void restartsAtEveryPhaseBoundaryConvergeWithoutRepeatingWork() {
     apply(Pipelines.onTestDatabase(NAME));
     restart();
-    await().until(() -> job("init") != null);
+    await().atMost(AFTER_RESTART).until(() -> job("init") != null);
     String initUid = job("init").getMetadata().getUid();
     restart();
     initSucceeded();
     restart();
-    await().until(() -> job("snapshot") != null);
+    await().atMost(AFTER_RESTART).until(() -> job("snapshot") != null);
     String snapshotUid = job("snapshot").getMetadata().getUid();
     restart();
     kubelet.jobSucceeded(NAMESPACE, NAME + "-snapshot");
     restart();
-    await().until(() -> deployment() != null);
+    await().atMost(AFTER_RESTART).until(() -> deployment() != null);
     String deploymentUid = deployment().getMetadata().getUid();
     restart();
     kubelet.deploymentAvailable(NAMESPACE, NAME + "-stream");
@@ -737,6 +737,9 @@ class PipelineLifecycleTest {
   }
 
   /** The operator dies and comes back (a pod restart): the new one knows only what status and children say. */
+  /** A restarted operator syncs its informers first: on a loaded machine that alone can take seconds. */
+  private static final Duration AFTER_RESTART = Duration.ofSeconds(30);
+
   private void restart() {
     operator.stop();
     operator = startOperator();
