@@ -25,6 +25,8 @@ public final class Children {
   public static final String CONFIG_FILE_ANNOTATION = "pgstream.io/config-file";
   /** On an init Job: the slot it creates and where ({@link SlotLocation}). */
   public static final String SLOT_ANNOTATION = "pgstream.io/slot";
+  /** On an init Job: the slots status recorded when it was made, one {@link SlotLocation} per line. */
+  public static final String SLOTS_RECORDED_ANNOTATION = "pgstream.io/slots-recorded";
   /** On the streaming pod template: a rotated Secret rolls the Deployment. */
   public static final String CREDENTIALS_VERSION_ANNOTATION = "pgstream.io/credentials-version";
 

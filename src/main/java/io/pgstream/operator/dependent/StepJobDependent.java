@@ -92,6 +92,10 @@ public class StepJobDependent extends OwnedDependent<Job> {
     }
     if (step == Step.INIT) {
       annotations.put(Children.SLOT_ANNOTATION, SlotLocation.of(p).format());
+      String recorded = SlotLocation.formatAll(p.getStatus() == null ? null : p.getStatus().slotsCreated);
+      if (recorded != null) {
+        annotations.put(Children.SLOTS_RECORDED_ANNOTATION, recorded);
+      }
     }
     String jobFile = step.jobFile(config.files().getOrDefault(step.configFile(), ""));
     annotations.put(Children.CONFIG_FILE_ANNOTATION, jobFile);

@@ -13,7 +13,9 @@ import io.pgstream.operator.durable.ProgressRecord;
 import io.pgstream.operator.preflight.DatabaseConnector;
 import java.sql.Connection;
 import java.sql.SQLException;
+import java.util.List;
 import java.util.Optional;
+import java.util.stream.Stream;
 
 /**
  * Status was erased while the pipeline's step Jobs survived: the Jobs say a slot may exist, and
@@ -70,8 +72,12 @@ final class ErasedSlotRecords {
           throw e; // a missing target database holds no row
         }
       }
-      Optional<SlotLocation> initJob = children.job(Step.INIT).getSecondaryResource(p, ctx)
-          .flatMap(j -> SlotLocation.parse(StepPlanner.annotation(j, Children.SLOT_ANNOTATION)));
+      List<SlotLocation> initJob = children.job(Step.INIT).getSecondaryResource(p, ctx)
+          .map(j -> Stream.concat(
+                  SlotLocation.parse(StepPlanner.annotation(j, Children.SLOT_ANNOTATION)).stream(),
+                  SlotLocation.parseAll(StepPlanner.annotation(j, Children.SLOTS_RECORDED_ANNOTATION)).stream())
+              .toList())
+          .orElse(List.of());
       lostSlots.restore(p, ctx, st, row, initJob, creds);
       return Optional.empty();
     } catch (SQLException e) {

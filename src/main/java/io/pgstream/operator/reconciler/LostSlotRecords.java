@@ -28,7 +28,8 @@ import java.util.Set;
  * Status was erased while the pipeline's step Jobs survived: the Jobs say what ran, but not which
  * slots it created, and deletion drops only recorded slots. This restores status.slotsCreated from
  * what outlives status: the slot the durable row on the target names, the slot and place the init Job
- * names ({@link SlotLocation}), the spec's slot name found in the spec's database, and the pipeline's
+ * names and the slots status recorded when that Job was made ({@link SlotLocation}), the spec's slot
+ * name found in the spec's database, and the pipeline's
  * default slot name found in any database of the source server. The slot the spec streams from is Current; any
  * other is Abandoned, so the recorded deletionPolicy drops it or announces it, never forgets it.
  */
@@ -47,7 +48,7 @@ final class LostSlotRecords {
       Context<PgstreamPipeline> ctx,
       PgstreamPipelineStatus st,
       Optional<ProgressRecord> row,
-      Optional<SlotLocation> initJob,
+      List<SlotLocation> initJob,
       ResolvedCredentials creds)
       throws SQLException {
     if (st.slotsCreated != null && !st.slotsCreated.isEmpty()) {
@@ -66,11 +67,11 @@ final class LostSlotRecords {
         found.add(record(r.slot(), elsewhere(r.sourceHost(), r.sourcePort(), r.sourceDatabase()), SlotRecordState.Abandoned));
       }
     });
-    initJob.ifPresent(at -> {
+    initJob.forEach(at -> {
       if (Objects.equals(at.host(), source.host) && at.port() == source.effectivePort() && at.database().equals(source.database)) {
         names.add(at.slot());
       } else {
-        // The init Job ran against a source the spec has left (its server may not be the spec's): it names the place.
+        // On a source the spec has left (its server may not be the spec's): the Job names the place.
         found.add(record(at.slot(), elsewhere(at.host(), at.port(), at.database()), SlotRecordState.Abandoned));
       }
     });

@@ -17,6 +17,7 @@ import io.pgstream.operator.api.SecretValueSource;
 import io.pgstream.operator.api.SlotRecordState;
 import io.pgstream.operator.api.SourcePrepareSpec;
 import io.pgstream.operator.config.ReplicationSlots;
+import io.pgstream.operator.durable.ProgressRecords;
 import io.pgstream.operator.support.Conditions;
 import io.pgstream.operator.support.FakeKubelet;
 import io.pgstream.operator.support.PipelineObjects;
@@ -41,6 +42,7 @@ class ForgottenSlotsTest {
   static final String SLOT = ReplicationSlots.defaultName(NAMESPACE, NAME);
   static final String MOVED = "pgstream_moved";
   static final String OTHER_DB = "app_moved";
+  static final String SECOND = "pgstream_second";
 
   KubernetesClient client;
   FakeKubelet kubelet;
@@ -158,5 +160,44 @@ class ForgottenSlotsTest {
     });
     await().until(() -> client.v1().events().inNamespace(NAMESPACE).list().getItems().stream()
         .anyMatch(e -> "SlotAbandoned".equals(e.getReason()) && e.getMessage().contains(SLOT)));
+  }
+
+  @Test
+  void statusErasedAfterAnotherInitReplacedTheOneThatMadeTheSlotStillFindsIt() {
+    TestDatabases.ready().database(OTHER_DB, "postgres", "CREATE TABLE public.orders (id int PRIMARY KEY, total bigint)");
+    Pipelines.secretsFor(NAME).forEach(s -> client.resource(s).create());
+    PgstreamPipeline p = Pipelines.onTestDatabase(NAME);
+    p.getSpec().replicationSlot = MOVED;
+    objects.pipelines().resource(p).create();
+    await().until(() -> objects.job("init") != null);
+    String firstInit = objects.job("init").getMetadata().getUid();
+    TestDatabases.createSlot(MOVED);
+    kubelet.jobSucceeded(NAMESPACE, NAME + "-init");
+    await().until(() -> objects.job("snapshot") != null);
+    // The source moves to another database of the server, with a slot of its own (slot names are the server's);
+    // once the snapshot is done that is a gap, accepted here, and init runs again there.
+    objects.edit(q -> {
+      q.getSpec().source.database = OTHER_DB;
+      q.getSpec().replicationSlot = SECOND;
+    });
+    kubelet.jobSucceeded(NAMESPACE, NAME + "-snapshot");
+    await().until(() -> "False/SourceChanged".equals(Conditions.of(objects.pipeline(), "Ready")));
+    objects.edit(q -> q.getSpec().acknowledgeGap = "moved-1");
+    await().until(() -> Optional.ofNullable(objects.job("init")).filter(j -> !firstInit.equals(j.getMetadata().getUid())).isPresent());
+    // Nothing else outside status names the first init's slot: the target's progress row goes with a replaced target.
+    TestDatabases.ready().execute(TestDatabases.TARGET_DB, "DROP SCHEMA IF EXISTS " + ProgressRecords.SCHEMA + " CASCADE");
+
+    PgstreamPipeline erased = objects.pipeline();
+    erased.setStatus(new PgstreamPipelineStatus());
+    objects.pipelines().resource(erased).updateStatus();
+
+    await().until(() -> objects.pipeline().getStatus() != null && objects.pipeline().getStatus().slotsCreated != null);
+    assertThat(objects.pipeline().getStatus().slotsCreated)
+        .as("the replaced init Job is gone; the one after it carries the records status had")
+        .anySatisfy(r -> {
+          assertThat(r.name).isEqualTo(MOVED);
+          assertThat(r.database).isEqualTo(TestDatabases.SOURCE_DB);
+          assertThat(r.state).isEqualTo(SlotRecordState.Abandoned);
+        });
   }
 }
