@@ -1,5 +1,6 @@
 package io.pgstream.operator.reconciler;
 
+import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
 import io.pgstream.operator.api.PgstreamPipeline;
 import io.pgstream.operator.api.PgstreamPipelineSpec;
@@ -72,13 +73,14 @@ final class ErasedSlotRecords {
           throw e; // a missing target database holds no row
         }
       }
-      List<SlotLocation> initJob = children.job(Step.INIT).getSecondaryResource(p, ctx)
-          .map(j -> Stream.concat(
-                  SlotLocation.parse(StepPlanner.annotation(j, Children.SLOT_ANNOTATION)).stream(),
-                  SlotLocation.parseAll(StepPlanner.annotation(j, Children.SLOTS_RECORDED_ANNOTATION)).stream())
-              .toList())
-          .orElse(List.of());
-      lostSlots.restore(p, ctx, st, row, initJob, creds);
+      Optional<Job> init = children.job(Step.INIT).getSecondaryResource(p, ctx);
+      Optional<SlotLocation> made = init.flatMap(j -> SlotLocation.parse(StepPlanner.annotation(j, Children.SLOT_ANNOTATION)));
+      List<SlotLocation> initJob = Stream.concat(
+              made.stream(), init.stream().flatMap(j -> SlotLocation.parseAll(StepPlanner.annotation(j, Children.SLOTS_RECORDED_ANNOTATION)).stream()))
+          .toList();
+      // A running init may make its slot any moment: recorded now, whether or not the source has it yet.
+      Optional<SlotLocation> making = init.filter(j -> !JobStates.finished(j)).flatMap(j -> made);
+      lostSlots.restore(p, ctx, st, row, initJob, making, creds);
       return Optional.empty();
     } catch (SQLException e) {
       return Optional.of(Redactor.redact(String.valueOf(e.getMessage()), creds.secretValues()));

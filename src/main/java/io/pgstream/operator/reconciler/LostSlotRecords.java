@@ -27,11 +27,12 @@ import java.util.Set;
 /**
  * Status was erased while the pipeline's step Jobs survived: the Jobs say what ran, but not which
  * slots it created, and deletion drops only recorded slots. This restores status.slotsCreated from
- * what outlives status: the slot the durable row on the target names, the slot and place the init Job
- * names and the slots status recorded when that Job was made ({@link SlotLocation}), the spec's slot
- * name found in the spec's database, and the pipeline's
- * default slot name found in any database of the source server. The slot the spec streams from is Current; any
- * other is Abandoned, so the recorded deletionPolicy drops it or announces it, never forgets it.
+ * what outlives status: the slot the durable row on the target names; the slot and place the init Job
+ * names ({@link SlotLocation}), made already or (the Job still running) any moment now; the slots
+ * status recorded when that Job was made; the spec's slot name found in the spec's database; and the
+ * pipeline's default slot name found in any database of the source server. The slot the spec streams
+ * from is Current; any other is Abandoned, so the recorded deletionPolicy drops it or announces it,
+ * never forgets it.
  */
 final class LostSlotRecords {
   private final DatabaseConnector database;
@@ -49,6 +50,7 @@ final class LostSlotRecords {
       PgstreamPipelineStatus st,
       Optional<ProgressRecord> row,
       List<SlotLocation> initJob,
+      Optional<SlotLocation> making,
       ResolvedCredentials creds)
       throws SQLException {
     if (st.slotsCreated != null && !st.slotsCreated.isEmpty()) {
@@ -67,8 +69,11 @@ final class LostSlotRecords {
         found.add(record(r.slot(), elsewhere(r.sourceHost(), r.sourcePort(), r.sourceDatabase()), SlotRecordState.Abandoned));
       }
     });
+    making.ifPresent(at -> found.add(atSpec(at, source)
+        ? record(at.slot(), source, at.slot().equals(current) ? SlotRecordState.Current : SlotRecordState.Abandoned)
+        : record(at.slot(), elsewhere(at.host(), at.port(), at.database()), SlotRecordState.Abandoned)));
     initJob.forEach(at -> {
-      if (Objects.equals(at.host(), source.host) && at.port() == source.effectivePort() && at.database().equals(source.database)) {
+      if (atSpec(at, source)) {
         names.add(at.slot());
       } else {
         // On a source the spec has left (its server may not be the spec's): the Job names the place.
@@ -100,6 +105,10 @@ final class LostSlotRecords {
     if (!found.isEmpty()) {
       st.slotsCreated = found;
     }
+  }
+
+  private static boolean atSpec(SlotLocation at, ConnectionSpec source) {
+    return Objects.equals(at.host(), source.host) && at.port() == source.effectivePort() && at.database().equals(source.database);
   }
 
   private static ConnectionSpec elsewhere(String host, Integer port, String database) {

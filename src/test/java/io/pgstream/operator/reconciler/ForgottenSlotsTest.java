@@ -200,4 +200,26 @@ class ForgottenSlotsTest {
           assertThat(r.state).isEqualTo(SlotRecordState.Abandoned);
         });
   }
+
+  @Test
+  void statusErasedWhileInitIsMakingASlotTheSpecHasLeftRecordsThatSlot() {
+    Pipelines.secretsFor(NAME).forEach(s -> client.resource(s).create());
+    objects.pipelines().resource(Pipelines.onTestDatabase(NAME)).create();
+    await().until(() -> objects.job("init") != null);
+    // The init pod runs and has not made its slot yet; the spec moves to another slot meanwhile.
+    objects.edit(p -> p.getSpec().replicationSlot = MOVED);
+    await().until(() -> objects.pipeline().getMetadata().getGeneration().equals(objects.pipeline().getStatus().observedGeneration));
+
+    PgstreamPipeline erased = objects.pipeline();
+    erased.setStatus(new PgstreamPipelineStatus());
+    objects.pipelines().resource(erased).updateStatus();
+
+    await().until(() -> objects.pipeline().getStatus() != null && objects.pipeline().getStatus().slotsCreated != null);
+    assertThat(objects.pipeline().getStatus().slotsCreated)
+        .as("the slot the running init makes, though the source does not have it yet")
+        .anySatisfy(r -> {
+          assertThat(r.name).isEqualTo(SLOT);
+          assertThat(r.state).isEqualTo(SlotRecordState.Abandoned);
+        });
+  }
 }
