@@ -13,14 +13,17 @@ import io.pgstream.operator.lifecycle.SpecChanges;
 import io.pgstream.operator.lifecycle.Stage;
 import io.pgstream.operator.status.ConditionType;
 import io.pgstream.operator.status.StatusUpdater;
+import java.time.Duration;
 import java.util.EnumSet;
+import java.util.Optional;
 import java.util.Set;
 import java.util.stream.Collectors;
 
 /**
  * Streaming stops for a change of source, slot, target or mode (or a lost slot) even while the
  * pipeline is blocked before {@link GapGuard} or {@link ModeGuard} decide about it (invalid spec,
- * refused, inputs or a gate failing), and so does a stream whose records status lost meanwhile: the
+ * refused, inputs or a gate failing), and so do a stream whose records status lost meanwhile and one
+ * whose slot the slot watch finds gone: the
  * streaming Deployment would otherwise go on under the new
  * spec (its ConfigMap may already name the new endpoints), and show Streaming=True, over a possible gap.
  * The guards decide once nothing blocks; streaming only resumes from its slot, so stopping loses nothing.
@@ -36,18 +39,28 @@ final class GapFence {
   static final String UNRECORDED = "SourceAndTargetUnrecorded";
 
   private final Dependents children;
+  private final SlotWatch slotWatch;
 
-  GapFence(Dependents children) {
+  GapFence(Dependents children, SlotWatch slotWatch) {
     this.children = children;
+    this.slotWatch = slotWatch;
   }
 
-  /** Called when the pipeline is blocked before the guards: removes the Deployment while such a change is pending. */
-  void hold(PgstreamPipeline p, Context<PgstreamPipeline> ctx, StatusUpdater s) {
+  /**
+   * Called when the pipeline is blocked before the guards: removes the Deployment while such a change
+   * is pending. While the Deployment stays, its slot is still watched: the result is when to look again.
+   */
+  Optional<Duration> hold(PgstreamPipeline p, Context<PgstreamPipeline> ctx, StatusUpdater s) {
     PgstreamPipelineSpec spec = p.getSpec();
     if (spec == null || spec.mode == null || spec.source == null || spec.target == null) {
-      return;
+      return Optional.empty();
     }
     PgstreamPipelineStatus st = s.status();
+    boolean streams = children.hasDeployment(p, ctx);
+    if (streams) {
+      // Nothing else measures the slot while the pipeline is blocked: a slot lost meanwhile is a change too.
+      st.slot = slotWatch.keep(p, st.slot);
+    }
     Stage stage = Stage.of(st, spec.mode.snapshots(), spec.mode.replicates());
     Set<ChangeKind> pending = EnumSet.noneOf(ChangeKind.class);
     for (ChangeKind kind : SpecChanges.between(st, spec, ReplicationSlots.slotFor(p))) {
@@ -57,9 +70,9 @@ final class GapFence {
     }
     // Status erased while blocked: with no records of the source and target, no change shows, yet the spec may name
     // others than the running stream started with (lifecycle model, sequence 265).
-    boolean unrecorded = (st.source == null || st.target == null) && children.hasDeployment(p, ctx);
+    boolean unrecorded = (st.source == null || st.target == null) && streams;
     if (pending.isEmpty() && !unrecorded) {
-      return;
+      return streams ? Optional.of(slotWatch.interval()) : Optional.empty();
     }
     children.removeDeployment(p, ctx);
     String what = pending.isEmpty()
@@ -72,6 +85,7 @@ final class GapFence {
         "Streaming is stopped (Deployment " + Children.deployment(p) + " removed) until the operator has checked this"
             + " change for a gap: " + what + ". That check runs once the pipeline is no longer blocked (see Ready);"
             + " streaming resumes from its slot, so stopping loses nothing.");
+    return Optional.empty();
   }
 
   private static String reason(Set<ChangeKind> pending) {

@@ -107,7 +107,7 @@ final class PhaseMachine {
     this.clock = clock;
     this.modeGuard = new ModeGuard(children);
     this.gapGuard = new GapGuard(children, events);
-    this.gapFence = new GapFence(children);
+    this.gapFence = new GapFence(children, slotWatch);
   }
 
   /** Validate, check the gates, then init → snapshot → streaming, each after the one before finished. */
@@ -124,21 +124,21 @@ final class PhaseMachine {
       s.phase(Phase.Failed);
       s.set(ConditionType.ConfigRendered, false, reason, message);
       Blocking.blocked(s, reason, message);
-      gapFence.hold(p, ctx, s);
+      Optional<Duration> watching = gapFence.hold(p, ctx, s);
       // Records that could not be rebuilt yet are looked for again; the spec itself only changes by an edit.
-      return unrecorded ? Outcome.after(Blocking.recheckDelay(s.status(), clock)) : Outcome.onChange();
+      return (unrecorded ? Outcome.after(Blocking.recheckDelay(s.status(), clock)) : Outcome.onChange()).orSooner(watching);
     }
     Blocker refused = allowLists.check(p, s);
     if (refused != null) {
-      gapFence.hold(p, ctx, s);
-      return waitFor(s, Phase.Pending, refused);
+      Optional<Duration> watching = gapFence.hold(p, ctx, s);
+      return waitFor(s, Phase.Pending, refused).orSooner(watching);
     }
     PipelineInputs.Result inputs = this.inputs.resolve(p, ctx);
     if (inputs instanceof PipelineInputs.Unavailable unavailable) {
       s.set(ConditionType.ConfigRendered, false, unavailable.reason(), unavailable.message());
-      gapFence.hold(p, ctx, s);
+      Optional<Duration> watching = gapFence.hold(p, ctx, s);
       // Secrets and CA bundles are not watched (that would cache every Secret of the cluster).
-      return waitFor(s, Phase.Pending, new Blocker(unavailable.reason(), unavailable.message()));
+      return waitFor(s, Phase.Pending, new Blocker(unavailable.reason(), unavailable.message())).orSooner(watching);
     }
     Optional<Outcome> refusedMode = modeGuard.check(p, ctx, s);
     if (refusedMode.isPresent()) {
@@ -173,12 +173,12 @@ final class PhaseMachine {
       blocker = finding == null ? unsettled : new Blocker(finding.code(), "Preflight failed: " + finding.describe());
     }
     if (blocker != null) {
-      gapFence.hold(p, ctx, s);
+      Optional<Duration> watching = gapFence.hold(p, ctx, s);
       if (blocker.reason().endsWith("AuthenticationFailed")) {
         // A rotation the cached credentials have not seen yet, maybe: the next check reads the Secrets again.
         this.inputs.forget(p);
       }
-      return waitFor(s, Phase.Pending, blocker);
+      return waitFor(s, Phase.Pending, blocker).orSooner(watching);
     }
     Optional<Outcome> waiting = gapGuard.check(p, ctx, s, config);
     boolean initHeld = gapGuard.holdsInit(p, ctx, st);

@@ -12,6 +12,7 @@ import io.pgstream.operator.dependent.Step;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.function.Supplier;
 
 /**
  * Stops everything of a deleted pipeline that runs pgstream before its slots are dropped: an init
@@ -29,7 +30,8 @@ final class RunningSteps {
     List<String> running = new ArrayList<>();
     for (Step step : List.of(Step.INIT, Step.SNAPSHOT)) {
       String name = Children.job(p, step);
-      Optional<Job> job = children.job(step).getSecondaryResource(p, ctx).filter(j -> !JobStates.succeeded(j) && !JobStates.failed(j));
+      Optional<Job> job = orFromServer(p, children.job(step).getSecondaryResource(p, ctx), () -> client.batch().v1().jobs().inNamespace(namespace).withName(name).get())
+          .filter(j -> !JobStates.succeeded(j) && !JobStates.failed(j));
       if (job.isPresent()) {
         if (job.get().getMetadata().getDeletionTimestamp() == null) {
           // Foreground: the Job goes only after its pods, so its absence means nothing of it runs.
@@ -44,9 +46,10 @@ final class RunningSteps {
         running.add("the pods of Job " + name);
       }
     }
-    Optional<Deployment> deployment = children.deployment.getSecondaryResource(p, ctx);
-    if (deployment.isPresent()) {
-      children.deployment.delete(p, ctx);
+    Optional<Deployment> deployment = orFromServer(
+        p, children.deployment.getSecondaryResource(p, ctx), () -> client.apps().deployments().inNamespace(namespace).withName(Children.deployment(p)).get());
+    if (deployment.isPresent() && deployment.get().getMetadata().getDeletionTimestamp() == null) {
+      client.resource(deployment.get()).delete();
     }
     if (deployment.isPresent() && stillThere(client, deployment.get())) {
       running.add("Deployment " + Children.deployment(p));
@@ -54,6 +57,19 @@ final class RunningSteps {
       running.add("the streaming pods");
     }
     return running.isEmpty() ? Optional.empty() : Optional.of(String.join(", ", running));
+  }
+
+  /**
+   * What the cache has, else what the API server has, when the pipeline owns it: a child created
+   * moments ago may not be in the cache yet (its watch event is on the way), and pgstream destroy must
+   * not start beside it (lifecycle model, sequence 327 on a loaded machine).
+   */
+  private static <T extends HasMetadata> Optional<T> orFromServer(PgstreamPipeline p, Optional<T> cached, Supplier<T> fromServer) {
+    if (cached.isPresent()) {
+      return cached;
+    }
+    return Optional.ofNullable(fromServer.get())
+        .filter(c -> c.getMetadata().getOwnerReferences().stream().anyMatch(o -> o.getUid().equals(p.getMetadata().getUid())));
   }
 
   /**

@@ -60,7 +60,11 @@ final class SlotWatch {
   /** What the watch needs to measure one pipeline's slot. */
   private record Watched(
       ResourceID id, String namespace, String name, String slot, SlotServer server, ConnectionSpec source, String user, String password,
-      long maxRetained, Instant observedAt) {}
+      long maxRetained, Instant observedAt) {
+    Watched renewed(Instant at) {
+      return new Watched(id, namespace, name, slot, server, source, user, password, maxRetained, at);
+    }
+  }
 
   /**
    * The latest answer for one pipeline's slot.
@@ -178,6 +182,20 @@ final class SlotWatch {
               .formatted(unclaimed.size(), source.host, source.database));
     }
     return next;
+  }
+
+  /**
+   * The pipeline is blocked and its Deployment streams on: its registration (the slot that Deployment
+   * streams from, not one an edit names since) is kept, and the status of its latest successful
+   * reading returned; {@code previous} without one, or when the pipeline was not registered.
+   */
+  SlotStatus keep(PgstreamPipeline p, SlotStatus previous) {
+    Watched w = watched.computeIfPresent(uid(p), (uid, before) -> before.renewed(Instant.now(clock)));
+    Reading r = readings.get(uid(p));
+    if (w == null || r == null || !r.slot().equals(w.slot()) || r.health() == null || r.failures() > 0) {
+      return previous;
+    }
+    return status(r.health(), w.maxRetained());
   }
 
   void forget(PgstreamPipeline p) {

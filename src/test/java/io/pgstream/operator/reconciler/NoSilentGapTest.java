@@ -210,6 +210,21 @@ class NoSilentGapTest {
     assertThat(condition("Streaming")).isEqualTo("False/" + GapFence.UNRECORDED);
   }
 
+  /** Lifecycle model, seed 20261201, sequence 157: the slot dropped while an invalid spec blocked everything else. */
+  @Test
+  void aSlotDroppedWhileAnInvalidSpecBlocksStillStopsStreaming() {
+    driveToStreaming();
+    edit(p -> p.getSpec().image = "not an image reference");
+    await().until(() -> pipeline().getStatus().phase == Phase.Failed);
+    await().pollDelay(Duration.ofSeconds(3)).until(() -> true);
+    assertThat(deployment()).as("an invalid spec alone stops nothing, also after the slot watch's interval").isNotNull();
+    TestDatabases.dropSlots();
+
+    await().atMost(Duration.ofSeconds(30)).until(() -> deployment() == null);
+    assertThat(condition("Streaming")).isEqualTo("False/SlotLost");
+    assertThat(pipeline().getStatus().phase).isEqualTo(Phase.Failed);
+  }
+
   /** An invalid spec blocks before everything else: a target change made with it must not stream on. */
   @Test
   void aNewTargetInAnInvalidSpecStillStopsStreaming() {
