@@ -76,11 +76,7 @@ class ForgottenSlotsTest {
     });
     await().until(() -> "False/SslModeTooWeakForAdminLogin".equals(Conditions.of(objects.pipeline(), "Ready")));
 
-    PgstreamPipeline erased = objects.pipeline();
-    erased.setStatus(new PgstreamPipelineStatus());
-    objects.pipelines().resource(erased).updateStatus();
-
-    await().until(() -> objects.pipeline().getStatus().slotsCreated != null);
+    eraseStatusAndAwaitSlotRecords();
     assertThat(objects.pipeline().getStatus().slotsCreated).singleElement().satisfies(r -> {
       assertThat(r.name).isEqualTo(SLOT);
       assertThat(r.state).isEqualTo(SlotRecordState.Current);
@@ -100,15 +96,9 @@ class ForgottenSlotsTest {
 
   @Test
   void aSlotChangedDuringARunningSnapshotAndAcknowledgedLeavesTheOldSlotAbandonedOnceTheNewInitSucceeds() {
-    Pipelines.secretsFor(NAME).forEach(s -> client.resource(s).create());
     PgstreamPipeline p = Pipelines.onTestDatabase(NAME);
     p.getSpec().deletionPolicy = DeletionPolicy.Delete;
-    objects.pipelines().resource(p).create();
-    await().until(() -> objects.job("init") != null);
-    String firstInit = objects.job("init").getMetadata().getUid();
-    TestDatabases.createSlot(SLOT);
-    kubelet.jobSucceeded(NAMESPACE, NAME + "-init");
-    await().until(() -> objects.job("snapshot") != null);
+    String firstInit = initialisedAndSnapshotting(p, SLOT);
 
     // The snapshot runs: the slot change waits for it (PhaseTable), then blocks as a gap until acknowledged;
     // only then does init make the new slot.
@@ -148,11 +138,7 @@ class ForgottenSlotsTest {
     objects.edit(p -> p.getSpec().source.database = OTHER_DB);
     await().until(() -> objects.pipeline().getMetadata().getGeneration().equals(objects.pipeline().getStatus().observedGeneration));
 
-    PgstreamPipeline erased = objects.pipeline();
-    erased.setStatus(new PgstreamPipelineStatus());
-    objects.pipelines().resource(erased).updateStatus();
-
-    await().until(() -> objects.pipeline().getStatus() != null && objects.pipeline().getStatus().slotsCreated != null);
+    eraseStatusAndAwaitSlotRecords();
     assertThat(objects.pipeline().getStatus().slotsCreated).singleElement().satisfies(r -> {
       assertThat(r.name).isEqualTo(SLOT);
       assertThat(r.database).as("where the slot is, not where the spec points").isEqualTo(TestDatabases.SOURCE_DB);
@@ -165,15 +151,9 @@ class ForgottenSlotsTest {
   @Test
   void statusErasedAfterAnotherInitReplacedTheOneThatMadeTheSlotStillFindsIt() {
     TestDatabases.ready().database(OTHER_DB, "postgres", "CREATE TABLE public.orders (id int PRIMARY KEY, total bigint)");
-    Pipelines.secretsFor(NAME).forEach(s -> client.resource(s).create());
     PgstreamPipeline p = Pipelines.onTestDatabase(NAME);
     p.getSpec().replicationSlot = MOVED;
-    objects.pipelines().resource(p).create();
-    await().until(() -> objects.job("init") != null);
-    String firstInit = objects.job("init").getMetadata().getUid();
-    TestDatabases.createSlot(MOVED);
-    kubelet.jobSucceeded(NAMESPACE, NAME + "-init");
-    await().until(() -> objects.job("snapshot") != null);
+    String firstInit = initialisedAndSnapshotting(p, MOVED);
     // The source moves to another database of the server, with a slot of its own (slot names are the server's);
     // once the snapshot is done that is a gap, accepted here, and init runs again there.
     objects.edit(q -> {
@@ -187,11 +167,7 @@ class ForgottenSlotsTest {
     // Nothing else outside status names the first init's slot: the target's progress row goes with a replaced target.
     TestDatabases.ready().execute(TestDatabases.TARGET_DB, "DROP SCHEMA IF EXISTS " + ProgressRecords.SCHEMA + " CASCADE");
 
-    PgstreamPipeline erased = objects.pipeline();
-    erased.setStatus(new PgstreamPipelineStatus());
-    objects.pipelines().resource(erased).updateStatus();
-
-    await().until(() -> objects.pipeline().getStatus() != null && objects.pipeline().getStatus().slotsCreated != null);
+    eraseStatusAndAwaitSlotRecords();
     assertThat(objects.pipeline().getStatus().slotsCreated)
         .as("the replaced init Job is gone; the one after it carries the records status had")
         .anySatisfy(r -> {
@@ -210,16 +186,32 @@ class ForgottenSlotsTest {
     objects.edit(p -> p.getSpec().replicationSlot = MOVED);
     await().until(() -> objects.pipeline().getMetadata().getGeneration().equals(objects.pipeline().getStatus().observedGeneration));
 
-    PgstreamPipeline erased = objects.pipeline();
-    erased.setStatus(new PgstreamPipelineStatus());
-    objects.pipelines().resource(erased).updateStatus();
-
-    await().until(() -> objects.pipeline().getStatus() != null && objects.pipeline().getStatus().slotsCreated != null);
+    eraseStatusAndAwaitSlotRecords();
     assertThat(objects.pipeline().getStatus().slotsCreated)
         .as("the slot the running init makes, though the source does not have it yet")
         .anySatisfy(r -> {
           assertThat(r.name).isEqualTo(SLOT);
           assertThat(r.state).isEqualTo(SlotRecordState.Abandoned);
         });
+  }
+
+  /** What a restore without status does; the operator then rebuilds the slot records. */
+  private void eraseStatusAndAwaitSlotRecords() {
+    PgstreamPipeline erased = objects.pipeline();
+    erased.setStatus(new PgstreamPipelineStatus());
+    objects.pipelines().resource(erased).updateStatus();
+    await().until(() -> objects.pipeline().getStatus() != null && objects.pipeline().getStatus().slotsCreated != null);
+  }
+
+  /** Creates the pipeline; its init makes {@code slot} and succeeds, and the snapshot runs. The init Job's UID. */
+  private String initialisedAndSnapshotting(PgstreamPipeline p, String slot) {
+    Pipelines.secretsFor(NAME).forEach(s -> client.resource(s).create());
+    objects.pipelines().resource(p).create();
+    await().until(() -> objects.job("init") != null);
+    String init = objects.job("init").getMetadata().getUid();
+    TestDatabases.createSlot(slot);
+    kubelet.jobSucceeded(NAMESPACE, NAME + "-init");
+    await().until(() -> objects.job("snapshot") != null);
+    return init;
   }
 }
