@@ -5,7 +5,13 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import io.pgstream.operator.bench.RealApiBench.Round;
 import io.pgstream.operator.bench.RealApiBench.Who;
+import io.fabric8.kubernetes.api.model.Container;
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.Quantity;
+import io.fabric8.kubernetes.api.model.apps.Deployment;
+import io.fabric8.kubernetes.client.utils.Serialization;
 import java.io.IOException;
+import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
@@ -19,11 +25,32 @@ import java.util.function.ToDoubleFunction;
 
 /** results/bench.md and the control-plane keys of results/bench.json (other keys in it are kept). */
 final class BenchReport {
-  /** The chart's memory limit (MiB) and JVM options: the operator JVM runs with the heap the chart gives it. */
-  static final int CHART_MEMORY_LIMIT_MIB = 512;
-  static final String CHART_JVM = "-XX:MaxRAM=" + CHART_MEMORY_LIMIT_MIB + "m -XX:MaxRAMPercentage=75 -XX:-UsePerfData";
-
   private BenchReport() {}
+
+  /** The operator container of deploy/ (the chart with its defaults): its memory limit and JVM options. */
+  record ChartMemory(long limitMiB, long requestMiB, String javaToolOptions) {
+    /** The JVM options that give the operator outside a container the heap the chart gives it inside one. */
+    List<String> jvmOptions() {
+      List<String> options = new ArrayList<>(List.of("-XX:MaxRAM=" + limitMiB + "m"));
+      options.addAll(List.of(javaToolOptions.trim().split("\\s+")));
+      return options;
+    }
+
+    static ChartMemory ofDeploy() throws IOException {
+      try (InputStream in = Files.newInputStream(Path.of("deploy/pgstream-operator.yaml"))) {
+        List<HasMetadata> items = Serialization.unmarshal(in);
+        Container c = items.stream().filter(Deployment.class::isInstance).map(Deployment.class::cast)
+            .flatMap(d -> d.getSpec().getTemplate().getSpec().getContainers().stream()).filter(x -> x.getName().equals("operator"))
+            .findFirst().orElseThrow();
+        String options = c.getEnv().stream().filter(e -> e.getName().equals("JAVA_TOOL_OPTIONS")).findFirst().orElseThrow().getValue();
+        return new ChartMemory(mib(c.getResources().getLimits().get("memory")), mib(c.getResources().getRequests().get("memory")), options);
+      }
+    }
+
+    private static long mib(Quantity q) {
+      return Quantity.getAmountInBytes(q).longValue() / (1024 * 1024);
+    }
+  }
 
   static String markdown(List<OperatorBench.Round> mock, Long mockFirstReconcileMs, RealApiBench.Result real) throws IOException {
     StringBuilder out = new StringBuilder("# pgstream-operator control-plane benchmark\n\n");
@@ -55,14 +82,15 @@ final class BenchReport {
   private static void realApi(StringBuilder out, RealApiBench.Result real) {
     out.append("## Real kube-apiserver and etcd: the operator against the floor\n\n");
     out.append("Operator: `Main run` in its own JVM (`").append(String.join(" ", real.operatorJvm()))
-        .append("`, the chart's heap for its memory limit). Floor: a plain Fabric8 client, ").append(FloorClient.THREADS)
+        .append("`: the heap the chart's defaults give it, deploy/pgstream-operator.yaml: memory limit ").append(real.chart().limitMiB())
+        .append(" MiB, request ").append(real.chart().requestMiB()).append(" MiB). Floor: a plain Fabric8 client, ").append(FloorClient.THREADS)
         .append(" threads, that on each new pipeline (its informer) creates copies of the operator's ConfigMap, Secret and Job and PUTs")
         .append(" the operator's status: the 4 writes a pipeline needs, nothing else. Pipelines: mode replication, preflight Skip,")
         .append(" created by 8 threads. Latency: create request sent to the init Job's ADDED event on a watch. Requests: counted by")
         .append(" the API server (audit log, per user and namespace). Rounds interleaved (operator, floor; then floor, operator for")
         .append(" up to 1,000); the per-size figures are the means of the rounds. Load average before ").append(real.loadBefore())
         .append(", after ").append(real.loadAfter()).append(".\n\n");
-    out.append("| pipelines | p50 ms op / floor | ratio | p99 ms op / floor | ratio | pipelines/s op / floor | ratio | reads/pipeline op / floor | writes/pipeline op / floor | heap MiB | RSS MiB |\n");
+    out.append("| pipelines | p50 ms op / floor | ratio | p99 ms op / floor | ratio | pipelines/s op / floor | ratio | reads/pipeline op / floor | writes/pipeline op / floor | heap MiB | peak RSS MiB |\n");
     out.append("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
     for (int n : sizes(real)) {
       List<Round> op = of(real, Who.OPERATOR, n);
@@ -77,18 +105,19 @@ final class BenchReport {
     }
     out.append(String.format(Locale.ROOT,
         "%nHeap (after a full GC) grows %.1f MiB per 1,000 pipelines (least squares over the operator rounds, %,d pipelines at the end);"
-            + " RSS at the end %d MiB against the chart's %d MiB limit.%n",
-        heapSlopePer1000(real), real.resyncPipelines(), lastOperator(real).rssMiB(), CHART_MEMORY_LIMIT_MIB));
+            + " peak RSS %d MiB against the chart's %d MiB limit.%n",
+        heapSlopePer1000(real), real.resyncPipelines(), lastOperator(real).rssMiB(), real.chart().limitMiB()));
     out.append(String.format(Locale.ROOT, "JVM start to first reconcile (real API server, first init Job seen): %d ms.%n", real.startToFirstReconcileMs()));
     out.append(String.format(Locale.ROOT, "Full resync (a restarted operator reconciles all %,d unchanged pipelines, %.1f s): %d writes.%n%n",
         real.resyncPipelines(), real.resyncSeconds(), real.resyncWrites()));
     out.append("Every round (a failure is a pipeline without its Job in time, or a floor request that failed):\n\n");
-    out.append("| who | pipelines | round | p50 ms | p99 ms | max ms | pipelines/s | reads/pipeline | writes/pipeline | heap MiB | RSS MiB | failures |\n");
-    out.append("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
+    out.append("| who | pipelines | round | p50 ms | p99 ms | max ms | pipelines/s | reads/pipeline | writes/pipeline | heap MiB (after GC) | heap committed MiB | peak RSS MiB | failures |\n");
+    out.append("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
     for (Round r : real.rounds()) {
-      out.append(String.format(Locale.ROOT, "| %s | %,d | %d | %.0f | %.0f | %.0f | %.1f | %.2f | %.2f | %s | %s | %d |%n",
+      out.append(String.format(Locale.ROOT, "| %s | %,d | %d | %.0f | %.0f | %.0f | %.1f | %.2f | %.2f | %s | %s | %s | %d |%n",
           r.who().name().toLowerCase(Locale.ROOT), r.pipelines(), r.rep(), r.p50Ms(), r.p99Ms(), r.maxMs(), r.pipelinesPerSecond(),
-          r.readsPerPipeline(), r.writesPerPipeline(), r.heapMiB() < 0 ? "" : r.heapMiB(), r.rssMiB() < 0 ? "" : r.rssMiB(), r.failures()));
+          r.readsPerPipeline(), r.writesPerPipeline(), r.heapMiB() < 0 ? "" : r.heapMiB(), r.heapCommittedMiB() < 0 ? "" : r.heapCommittedMiB(),
+          r.rssMiB() < 0 ? "" : r.rssMiB(), r.failures()));
     }
     out.append('\n');
   }

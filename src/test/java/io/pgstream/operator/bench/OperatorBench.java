@@ -65,8 +65,10 @@ public final class OperatorBench {
     }
     RealApiBench.Result real = null;
     if (System.getenv("BENCH_WORK") != null) {
-      List<String> jvm = List.of(System.getenv().getOrDefault("BENCH_OPERATOR_JVM", BenchReport.CHART_JVM).trim().split("\\s+"));
-      real = new RealApiBench(jvm).run(sizes("BENCH_SIZES", "1,100,1000,10000"));
+      BenchReport.ChartMemory chart = BenchReport.ChartMemory.ofDeploy();
+      String override = System.getenv("BENCH_OPERATOR_JVM");
+      List<String> jvm = override == null ? chart.jvmOptions() : List.of(override.trim().split("\\s+"));
+      real = new RealApiBench(chart, jvm).run(sizes("BENCH_SIZES", "1,100,1000,10000"));
     }
     Path dir = Path.of(System.getenv().getOrDefault("BENCH_OUT", "results"));
     Files.createDirectories(dir);

@@ -23,7 +23,7 @@ import java.util.regex.Pattern;
  */
 final class OperatorProcess implements AutoCloseable {
   private static final Pattern RECONCILES = Pattern.compile("(?m)^operator_sdk_reconciliations_started_total\\{[^}]*} ([0-9.E]+)");
-  private static final Pattern HEAP_USED = Pattern.compile("used (\\d+)K");
+  private static final Pattern HEAP = Pattern.compile("total (\\d+)K, used (\\d+)K");
 
   private final Process process;
   private final int httpPort;
@@ -69,16 +69,17 @@ final class OperatorProcess implements AutoCloseable {
     }
   }
 
-  /** Heap in use after a full GC, MiB. */
-  long heapAfterGcMiB() throws IOException, InterruptedException {
+  /** After a full GC: the heap in use and the heap the JVM holds (committed), MiB. */
+  long[] heapAfterGcMiB() throws IOException, InterruptedException {
     jcmd("GC.run");
-    Matcher m = HEAP_USED.matcher(jcmd("GC.heap_info"));
-    return m.find() ? Long.parseLong(m.group(1)) / 1024 : -1;
+    Matcher m = HEAP.matcher(jcmd("GC.heap_info"));
+    return m.find() ? new long[] {Long.parseLong(m.group(2)) / 1024, Long.parseLong(m.group(1)) / 1024} : new long[] {-1, -1};
   }
 
+  /** The most memory the process has held so far (VmHWM): what a container limit must allow. */
   long rssMiB() throws IOException {
     for (String line : Files.readAllLines(Path.of("/proc/" + process.pid() + "/status"))) {
-      if (line.startsWith("VmRSS:")) {
+      if (line.startsWith("VmHWM:")) {
         return Long.parseLong(line.replaceAll("[^0-9]", "")) / 1024;
       }
     }

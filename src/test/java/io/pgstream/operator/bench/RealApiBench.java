@@ -43,18 +43,20 @@ final class RealApiBench {
   enum Who { OPERATOR, FLOOR }
 
   record Round(Who who, int pipelines, int rep, double p50Ms, double p99Ms, double maxMs, double pipelinesPerSecond,
-      double readsPerPipeline, double writesPerPipeline, long heapMiB, long rssMiB, long failures) {}
+      double readsPerPipeline, double writesPerPipeline, long heapMiB, long heapCommittedMiB, long rssMiB, long failures) {}
 
   record Result(List<Round> rounds, long startToFirstReconcileMs, long resyncWrites, double resyncSeconds,
-      long resyncPipelines, List<String> operatorJvm, String loadBefore, String loadAfter) {}
+      long resyncPipelines, List<String> operatorJvm, BenchReport.ChartMemory chart, String loadBefore, String loadAfter) {}
 
   private final Path work = Path.of(System.getenv("BENCH_WORK"));
   private final Path audit = work.resolve("audit.log");
+  private final BenchReport.ChartMemory chart;
   private final List<String> operatorJvm;
   private final KubernetesClient admin = new KubernetesClientBuilder().build();
   private final Map<String, Instant> jobSeen = new ConcurrentHashMap<>();
 
-  RealApiBench(List<String> operatorJvm) {
+  RealApiBench(BenchReport.ChartMemory chart, List<String> operatorJvm) {
+    this.chart = chart;
     this.operatorJvm = operatorJvm;
   }
 
@@ -137,7 +139,7 @@ final class RealApiBench {
       System.out.printf("full resync of %d pipelines: %.0f reconciles in %.1f s, %d writes%n", total, again.reconciles(), resyncSeconds, resyncWrites);
     }
     jobs.close();
-    return new Result(rounds, startToFirst, resyncWrites, resyncSeconds, total, operatorJvm, loadBefore, OperatorBench.loadAverage());
+    return new Result(rounds, startToFirst, resyncWrites, resyncSeconds, total, operatorJvm, chart, loadBefore, OperatorBench.loadAverage());
   }
 
   private Round operatorRound(OperatorProcess operator, String namespace, int n, int rep) throws Exception {
@@ -145,7 +147,9 @@ final class RealApiBench {
     awaitJobs(namespace, n, timeout(n));
     Thread.sleep(3000); // the status writes and Events of the last reconciles
     AuditCounts counts = AuditCounts.of(audit, OPERATOR_USER, namespace);
-    return round(Who.OPERATOR, namespace, n, rep, created, counts, operator.heapAfterGcMiB(), operator.rssMiB(), 0);
+    long rss = operator.rssMiB();
+    long[] heap = operator.heapAfterGcMiB();
+    return round(Who.OPERATOR, namespace, n, rep, created, counts, heap[0], heap[1], rss, 0);
   }
 
   private Round floorRound(FloorClient.Templates templates, String namespace, int n, int rep) throws Exception {
@@ -157,11 +161,12 @@ final class RealApiBench {
       awaitJobs(namespace, n, timeout(n));
       Thread.sleep(3000);
       AuditCounts counts = AuditCounts.of(audit, FLOOR_USER, namespace);
-      return round(Who.FLOOR, namespace, n, rep, created, counts, -1, -1, floor.failures());
+      return round(Who.FLOOR, namespace, n, rep, created, counts, -1, -1, -1, floor.failures());
     }
   }
 
-  private Round round(Who who, String namespace, int n, int rep, Map<String, Instant> created, AuditCounts counts, long heap, long rss, long failures) {
+  private Round round(Who who, String namespace, int n, int rep, Map<String, Instant> created, AuditCounts counts, long heap,
+      long committed, long rss, long failures) {
     List<Double> latencies = new ArrayList<>();
     Instant first = Collections.min(created.values());
     Instant last = first;
@@ -176,7 +181,7 @@ final class RealApiBench {
     double seconds = Duration.between(first, last).toNanos() / 1e9;
     return new Round(who, n, rep, OperatorBench.percentile(latencies, 50), OperatorBench.percentile(latencies, 99),
         OperatorBench.percentile(latencies, 100), latencies.size() / Math.max(seconds, 1e-3),
-        (double) counts.reads() / n, (double) counts.writes() / n, heap, rss, failures + (n - latencies.size()));
+        (double) counts.reads() / n, (double) counts.writes() / n, heap, committed, rss, failures + (n - latencies.size()));
   }
 
   /** Creates the pipelines from a few threads, as fast as the API server takes them; when each create was sent. */
