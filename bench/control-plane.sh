@@ -37,7 +37,7 @@ POLICY
 operator_token=$(cp_token bench-operator system:masters)
 floor_token=$(cp_token bench-floor system:masters)
 cp_start "$ETCD_PORT" --audit-policy-file="$WORK/audit-policy.yaml" --audit-log-path="$WORK/audit.log" \
-  --audit-log-maxsize=0 --audit-log-format=json
+  --audit-log-maxsize=102400 --audit-log-format=json
 cp_kubeconfig "$WORK/operator.kubeconfig" "$operator_token"
 cp_kubeconfig "$WORK/floor.kubeconfig" "$floor_token"
 KUBECONFIG=$WORK/admin.kubeconfig "$KUBE_BIN/kubectl" apply --server-side -f crds/ >/dev/null

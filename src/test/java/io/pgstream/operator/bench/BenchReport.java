@@ -81,9 +81,11 @@ final class BenchReport {
 
   private static void realApi(StringBuilder out, RealApiBench.Result real) {
     out.append("## Real kube-apiserver and etcd: the operator against the floor\n\n");
-    out.append("Operator: `Main run` in its own JVM (`").append(String.join(" ", real.operatorJvm()))
-        .append("`: the heap the chart's defaults give it, deploy/pgstream-operator.yaml: memory limit ").append(real.chart().limitMiB())
-        .append(" MiB, request ").append(real.chart().requestMiB()).append(" MiB). Floor: a plain Fabric8 client, ").append(FloorClient.THREADS)
+    boolean chartHeap = real.operatorJvm().equals(real.chart().jvmOptions());
+    out.append("Operator: `Main run` in its own JVM (`").append(String.join(" ", real.operatorJvm())).append("`: ")
+        .append(chartHeap ? "the heap the chart's defaults give it inside its memory limit" : "set by BENCH_OPERATOR_JVM, not the chart's")
+        .append("; deploy/pgstream-operator.yaml: memory limit ").append(real.chart().limitMiB())
+        .append(" MiB, request ").append(real.chart().requestMiB()).append(" MiB, `").append(real.chart().javaToolOptions()).append("`). Floor: a plain Fabric8 client, ").append(FloorClient.THREADS)
         .append(" threads, that on each new pipeline (its informer) creates copies of the operator's ConfigMap, Secret and Job and PUTs")
         .append(" the operator's status: the 4 writes a pipeline needs, nothing else. Pipelines: mode replication, preflight Skip,")
         .append(" created by 8 threads. Latency: create request sent to the init Job's ADDED event on a watch. Requests: counted by")
@@ -107,6 +109,8 @@ final class BenchReport {
         "%nHeap (after a full GC) grows %.1f MiB per 1,000 pipelines (least squares over the operator rounds, %,d pipelines at the end);"
             + " peak RSS %d MiB against the chart's %d MiB limit.%n",
         heapSlopePer1000(real), real.resyncPipelines(), lastOperator(real).rssMiB(), real.chart().limitMiB()));
+    out.append("\nThe operator's heap after its last round, by class (top of `jcmd GC.class_histogram`):\n\n```\n")
+        .append(real.heapHistogram()).append("\n```\n\n");
     out.append(String.format(Locale.ROOT, "JVM start to first reconcile (real API server, first init Job seen): %d ms.%n", real.startToFirstReconcileMs()));
     out.append(String.format(Locale.ROOT, "Full resync (a restarted operator reconciles all %,d unchanged pipelines, %.1f s): %d writes.%n%n",
         real.resyncPipelines(), real.resyncSeconds(), real.resyncWrites()));
@@ -188,12 +192,12 @@ final class BenchReport {
     return sxx == 0 ? Double.NaN : sxy / sxx * 1000;
   }
 
+  /** The library's version, from the name of the jar it was loaded from (their manifests carry none). */
   private static String version(String className) {
     try {
-      Package p = Class.forName(className).getPackage();
-      String v = p.getImplementationVersion();
-      return v == null ? "?" : v;
-    } catch (ClassNotFoundException e) {
+      String jar = Path.of(Class.forName(className).getProtectionDomain().getCodeSource().getLocation().toURI()).getFileName().toString();
+      return jar.replaceAll("^.*?-(\\d[^-]*(?:-[A-Za-z0-9.]+)?)\\.jar$", "$1");
+    } catch (ReflectiveOperationException | java.net.URISyntaxException | RuntimeException e) {
       return "?";
     }
   }

@@ -76,6 +76,11 @@ final class OperatorProcess implements AutoCloseable {
     return m.find() ? new long[] {Long.parseLong(m.group(2)) / 1024, Long.parseLong(m.group(1)) / 1024} : new long[] {-1, -1};
   }
 
+  /** The classes holding the most heap (jcmd GC.class_histogram, after a full GC): what a pipeline costs. */
+  String heapHistogram(int lines) throws IOException, InterruptedException {
+    return jcmd("GC.class_histogram").lines().limit(lines + 3L).collect(java.util.stream.Collectors.joining("\n"));
+  }
+
   /** The most memory the process has held so far (VmHWM): what a container limit must allow. */
   long rssMiB() throws IOException {
     for (String line : Files.readAllLines(Path.of("/proc/" + process.pid() + "/status"))) {

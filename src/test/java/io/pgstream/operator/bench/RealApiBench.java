@@ -46,10 +46,10 @@ final class RealApiBench {
       double readsPerPipeline, double writesPerPipeline, long heapMiB, long heapCommittedMiB, long rssMiB, long failures) {}
 
   record Result(List<Round> rounds, long startToFirstReconcileMs, long resyncWrites, double resyncSeconds,
-      long resyncPipelines, List<String> operatorJvm, BenchReport.ChartMemory chart, String loadBefore, String loadAfter) {}
+      long resyncPipelines, List<String> operatorJvm, BenchReport.ChartMemory chart, String heapHistogram, String loadBefore,
+      String loadAfter) {}
 
   private final Path work = Path.of(System.getenv("BENCH_WORK"));
-  private final Path audit = work.resolve("audit.log");
   private final BenchReport.ChartMemory chart;
   private final List<String> operatorJvm;
   private final KubernetesClient admin = new KubernetesClientBuilder().build();
@@ -95,6 +95,7 @@ final class RealApiBench {
       public void onClose(WatcherException cause) {}
     });
     List<Round> rounds = new ArrayList<>();
+    String heapHistogram = "";
     long startToFirst;
     long resyncWrites;
     double resyncSeconds;
@@ -109,6 +110,7 @@ final class RealApiBench {
       System.out.printf("operator JVM start to first init Job: %d ms (pipeline created %d ms after the start)%n",
           startToFirst, Duration.between(operator.started, created).toMillis());
       FloorClient.Templates templates = null;
+      Planned lastOperatorRound = plan.stream().filter(r -> r.who() == Who.OPERATOR).reduce((a, b) -> b).orElseThrow();
       for (Planned r : plan) {
         if (r.who() == Who.OPERATOR) {
           Round round = operatorRound(operator, r.namespace(), r.n(), r.rep());
@@ -116,6 +118,9 @@ final class RealApiBench {
           rounds.add(round);
           if (templates == null) {
             templates = templates(r.namespace());
+          }
+          if (r == lastOperatorRound) {
+            heapHistogram = operator.heapHistogram(25);
           }
         } else {
           rounds.add(floorRound(templates, r.namespace(), r.n(), r.rep()));
@@ -126,7 +131,7 @@ final class RealApiBench {
       operator.close();
     }
     // A full resync: a restarted operator reconciles every unchanged pipeline and should write nothing.
-    long writesBefore = AuditCounts.writesBy(audit, OPERATOR_USER);
+    long writesBefore = AuditCounts.writesBy(work, OPERATOR_USER);
     Instant restart = Instant.now();
     try (OperatorProcess again = OperatorProcess.start(work.resolve("operator.kubeconfig"), operatorNamespaces, HTTP_PORT, operatorJvm, log)) {
       Instant deadline = restart.plus(Duration.ofSeconds(120 + total / 10));
@@ -135,18 +140,18 @@ final class RealApiBench {
       }
       resyncSeconds = Duration.between(restart, Instant.now()).toMillis() / 1000.0;
       Thread.sleep(5000); // writes the last reconciles might still send
-      resyncWrites = AuditCounts.writesBy(audit, OPERATOR_USER) - writesBefore;
+      resyncWrites = AuditCounts.writesBy(work, OPERATOR_USER) - writesBefore;
       System.out.printf("full resync of %d pipelines: %.0f reconciles in %.1f s, %d writes%n", total, again.reconciles(), resyncSeconds, resyncWrites);
     }
     jobs.close();
-    return new Result(rounds, startToFirst, resyncWrites, resyncSeconds, total, operatorJvm, chart, loadBefore, OperatorBench.loadAverage());
+    return new Result(rounds, startToFirst, resyncWrites, resyncSeconds, total, operatorJvm, chart, heapHistogram, loadBefore, OperatorBench.loadAverage());
   }
 
   private Round operatorRound(OperatorProcess operator, String namespace, int n, int rep) throws Exception {
     Map<String, Instant> created = create(namespace, n);
     awaitJobs(namespace, n, timeout(n));
     Thread.sleep(3000); // the status writes and Events of the last reconciles
-    AuditCounts counts = AuditCounts.of(audit, OPERATOR_USER, namespace);
+    AuditCounts counts = AuditCounts.of(work, OPERATOR_USER, namespace);
     long rss = operator.rssMiB();
     long[] heap = operator.heapAfterGcMiB();
     return round(Who.OPERATOR, namespace, n, rep, created, counts, heap[0], heap[1], rss, 0);
@@ -160,7 +165,7 @@ final class RealApiBench {
       Map<String, Instant> created = create(namespace, n);
       awaitJobs(namespace, n, timeout(n));
       Thread.sleep(3000);
-      AuditCounts counts = AuditCounts.of(audit, FLOOR_USER, namespace);
+      AuditCounts counts = AuditCounts.of(work, FLOOR_USER, namespace);
       return round(Who.FLOOR, namespace, n, rep, created, counts, -1, -1, -1, floor.failures());
     }
   }
