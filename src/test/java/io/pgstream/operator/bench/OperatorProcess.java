@@ -91,10 +91,6 @@ final class OperatorProcess implements AutoCloseable {
     return -1;
   }
 
-  boolean alive() {
-    return process.isAlive();
-  }
-
   private String jcmd(String what) throws IOException, InterruptedException {
     Process p = new ProcessBuilder("jcmd", Long.toString(process.pid()), what).redirectErrorStream(true).start();
     String out = new String(p.getInputStream().readAllBytes());
