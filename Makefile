@@ -7,7 +7,7 @@ HELM := $(CURDIR)/.tools/helm
 CHART := charts/pgstream-operator
 DEPLOY := deploy/pgstream-operator.yaml
 
-.PHONY: build test lifecycle-model fidelity demo bench e2e e2e-node-smoke e2e-node run crds render deploy chart-check image image-local images-local images-check clean
+.PHONY: build test lifecycle-model fidelity demo bench bench-smoke e2e e2e-node-smoke e2e-node run crds render deploy chart-check image image-local images-local images-check clean
 
 ## build: compile, test and package the operator jar (target/pgstream-operator-*.jar)
 build:
@@ -26,9 +26,14 @@ fidelity:
 demo:
 	$(MVN) -q test-compile exec:java -Dexec.mainClass=io.pgstream.operator.demo.Demo -Dexec.classpathScope=test
 
-## bench: 1, 100 and 1,000 pipelines against the mock API server; writes results/bench.md and a PNG
+## bench: 1, 100 and 1,000 pipelines against the mock API server (BENCH_MOCK_SIZES), then the operator against the
+## floor client on a real kube-apiserver + etcd (BENCH_SIZES: 1, 100, 1,000, 10,000); results/bench.md, .json and a PNG
 bench:
-	$(MVN) -q test-compile exec:java -Dexec.mainClass=io.pgstream.operator.bench.OperatorBench -Dexec.classpathScope=test -Djava.awt.headless=true
+	MVN="$(MVN)" ./bench/control-plane.sh
+
+## bench-smoke: the same with 5 pipelines and no mock rounds, into target/bench-smoke/ (no timing asserted)
+bench-smoke:
+	MVN="$(MVN)" BENCH_SIZES=5 BENCH_MOCK_SIZES= BENCH_OUT=target/bench-smoke ./bench/control-plane.sh
 
 ## e2e: the real-peer tier: a real kube-apiserver, pgstream and two PostgreSQL 15 servers (e2e/run.sh)
 e2e:

@@ -4,19 +4,30 @@ import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.client.KubernetesClient;
 
 /**
- * The Secrets a pipeline may reference, read on demand (never cached by an informer, so the operator
- * holds no Secret of the cluster it was not asked for). With {@code --require-secret-reference-label}
- * only Secrets labelled {@link #REFERENCE_LABEL} count: whoever may create pipelines but not read
- * Secrets cannot have the operator read one for them that its owner did not offer.
+ * The Secrets a pipeline may reference: those labelled {@link #REFERENCE_LABEL} from the operator's
+ * watch ({@link OfferedSecrets}), any other read on demand, so the operator holds no Secret of the
+ * cluster it was not offered. With {@code --require-secret-reference-label} only labelled Secrets
+ * count: whoever may create pipelines but not read Secrets cannot have the operator read one for
+ * them that its owner did not offer.
  */
-public record ReferableSecrets(KubernetesClient client, boolean requireReferenceLabel) {
+public record ReferableSecrets(KubernetesClient client, boolean requireReferenceLabel, OfferedSecrets offered) {
   public static final String REFERENCE_LABEL = "pgstream.io/reference-allowed";
 
+  /** Reading every Secret on demand: for the CLI, which runs no informer. */
+  public ReferableSecrets(KubernetesClient client, boolean requireReferenceLabel) {
+    this(client, requireReferenceLabel, new OfferedSecrets());
+  }
+
   /**
-   * The Secret, or null. With the label required, the API server selects by the label, so an
-   * unlabelled Secret's data never reaches the operator.
+   * The Secret, or null. An offered Secret the watch has not shown yet (just created) is read. With
+   * the label required, the API server selects by the label, so an unlabelled Secret's data never
+   * reaches the operator.
    */
   public Secret get(String namespace, String name) {
+    Secret watched = offered.get(namespace, name);
+    if (watched != null) {
+      return watched;
+    }
     if (!requireReferenceLabel) {
       return client.secrets().inNamespace(namespace).withName(name).get();
     }

@@ -1,18 +1,35 @@
 package io.pgstream.operator.dependent;
 
 import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
 import io.pgstream.operator.api.PgstreamPipeline;
+import java.net.HttpURLConnection;
+import java.util.function.Supplier;
 
 /**
  * Refuses to create over an object the pipeline does not own. Informers only see labelled objects,
- * so an unrelated Secret with the same name is invisible to them, and a forced server-side apply
- * would silently take it over. Runs only on create, so a steady state costs no extra request.
+ * so an unrelated Secret with the same name is invisible to them. The create itself refuses an
+ * existing object (a plain create, or JOSDK's server-side apply pinned to a new object), so only its
+ * 409 costs a read, to tell the user whose object is in the way; a create that succeeds reads nothing.
  */
 final class NameGuard {
   private NameGuard() {}
 
-  static <R extends HasMetadata> void ensureFree(R desired, PgstreamPipeline owner, Context<PgstreamPipeline> ctx) {
+  static <R extends HasMetadata> R create(
+      Supplier<R> create, R desired, PgstreamPipeline owner, Context<PgstreamPipeline> ctx) {
+    try {
+      return create.get();
+    } catch (KubernetesClientException e) {
+      if (e.getCode() == HttpURLConnection.HTTP_CONFLICT) {
+        refuseForeign(desired, owner, ctx);
+      }
+      throw e;
+    }
+  }
+
+  /** An object of ours in the way (the informer has not shown it yet) leaves the conflict to the retry. */
+  private static <R extends HasMetadata> void refuseForeign(R desired, PgstreamPipeline owner, Context<PgstreamPipeline> ctx) {
     HasMetadata existing = ctx.getClient().resource(desired).get();
     if (existing == null) {
       return;

@@ -35,8 +35,7 @@ public abstract class OwnedDependent<R extends HasMetadata> extends KubernetesDe
 
   @Override
   public R create(R desired, PgstreamPipeline p, Context<PgstreamPipeline> ctx) {
-    NameGuard.ensureFree(desired, p, ctx);
-    return super.create(desired, p, ctx);
+    return NameGuard.create(() -> super.create(desired, p, ctx), desired, p, ctx);
   }
 
   @Override

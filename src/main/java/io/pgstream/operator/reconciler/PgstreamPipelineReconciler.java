@@ -22,6 +22,7 @@ import io.pgstream.operator.aws.AwsClients;
 import io.pgstream.operator.config.PgstreamConfigRenderer;
 import io.pgstream.operator.credentials.CredentialsCache;
 import io.pgstream.operator.credentials.CredentialsResolver;
+import io.pgstream.operator.credentials.OfferedSecrets;
 import io.pgstream.operator.credentials.Redactor;
 import io.pgstream.operator.credentials.ReferableSecrets;
 import io.pgstream.operator.credentials.ReferencedConfigMaps;
@@ -78,10 +79,11 @@ public class PgstreamPipelineReconciler implements Reconciler<PgstreamPipeline>,
   private final PipelineMetrics metrics;
   private final SlotWatch slotWatch;
   private final Clock clock;
+  private final OfferedSecrets offeredSecrets = new OfferedSecrets();
 
   public PgstreamPipelineReconciler(KubernetesClient client, OperatorSettings settings, Clock clock) {
     DatabaseConnector database = settings.database();
-    ReferableSecrets secrets = new ReferableSecrets(client, settings.guards().requireSecretReferenceLabel());
+    ReferableSecrets secrets = new ReferableSecrets(client, settings.guards().requireSecretReferenceLabel(), offeredSecrets);
     EventRecorder events = new EventRecorder(client, clock);
     AllowListGate allowLists = new AllowListGate(settings.guards());
     RunnerImages runners = new RunnerImages(settings.runnerImages(), settings.pgstreamImage());
@@ -131,6 +133,7 @@ public class PgstreamPipelineReconciler implements Reconciler<PgstreamPipeline>,
   public List<EventSource<?, PgstreamPipeline>> prepareEventSources(EventSourceContext<PgstreamPipeline> ctx) {
     List<EventSource<?, PgstreamPipeline>> sources = new ArrayList<>(children.eventSources(ctx));
     sources.add(new SlotEventSource(slotWatch, ctx));
+    sources.add(offeredSecrets.eventSource(ctx));
     return sources;
   }
 

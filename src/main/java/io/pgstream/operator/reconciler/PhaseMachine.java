@@ -220,7 +220,8 @@ final class PhaseMachine {
     s.phase(Phase.Initializing);
     s.set(ConditionType.Initialized, false, "SlotRecorded", message);
     s.set(ConditionType.Ready, false, Phase.Initializing.name(), message);
-    return Optional.of(Outcome.after(Duration.ofSeconds(1)));
+    // This reconcile saves the record before it returns (or fails and retries), so the next may start init at once.
+    return Optional.of(Outcome.after(Duration.ZERO));
   }
 
   /** pgstream init, then (with initAsAdmin) the hand-over of its objects; empty when done. */

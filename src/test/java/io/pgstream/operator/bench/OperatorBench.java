@@ -1,5 +1,6 @@
 package io.pgstream.operator.bench;
 
+import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.fabric8.kubernetes.client.ConfigBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -18,6 +19,7 @@ import io.pgstream.operator.PgstreamOperator;
 import io.pgstream.operator.api.PgstreamPipeline;
 import io.pgstream.operator.api.PipelineMode;
 import io.pgstream.operator.api.PreflightPolicy;
+import io.pgstream.operator.credentials.ReferableSecrets;
 import io.pgstream.operator.support.Pipelines;
 import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
@@ -35,10 +37,11 @@ import java.util.logging.Level;
 import java.util.logging.Logger;
 
 /**
- * `make bench`: the real operator against the Fabric8 mock API server (CRUD mode), with 1, 100 and
- * 1,000 pipelines. Measures create-to-children latency, API requests per pipeline, writes during a
- * full resync of unchanged pipelines, memory, and JVM start to first reconcile. Pipelines skip the
- * database checks (nothing but the Kubernetes side is measured). Results go to results/.
+ * `make bench`: the real operator against the Fabric8 mock API server (CRUD mode, in this JVM) with
+ * 1, 100 and 1,000 pipelines, then, under bench/control-plane.sh, against a real kube-apiserver and
+ * etcd beside the floor client ({@link RealApiBench}). Measures create-to-children latency, API
+ * requests per pipeline, writes during a full resync of unchanged pipelines, memory, and JVM start to
+ * first reconcile. Pipelines skip the database checks (only the Kubernetes side is measured).
  */
 public final class OperatorBench {
   private static final Logger MOCK_SERVER_LOG = Logger.getLogger("io.fabric8.mockwebserver");
@@ -52,7 +55,7 @@ public final class OperatorBench {
     long jvmStart = ManagementFactory.getRuntimeMXBean().getStartTime();
     Long firstReconcileMs = null;
     List<Round> rounds = new ArrayList<>();
-    for (int n : new int[] {1, 100, 1000}) {
+    for (int n : sizes("BENCH_MOCK_SIZES", "1,100,1000")) {
       Object[] result = round(n);
       rounds.add((Round) result[0]);
       if (firstReconcileMs == null) {
@@ -60,13 +63,47 @@ public final class OperatorBench {
       }
       System.out.println(result[0]);
     }
-    Path dir = Path.of("results");
+    RealApiBench.Result real = null;
+    if (System.getenv("BENCH_WORK") != null) {
+      BenchReport.ChartMemory chart = BenchReport.ChartMemory.ofDeploy();
+      String override = System.getenv("BENCH_OPERATOR_JVM");
+      List<String> jvm = override == null ? chart.jvmOptions() : List.of(override.trim().split("\\s+"));
+      real = new RealApiBench(chart, jvm).run(sizes("BENCH_SIZES", "1,100,1000,10000"));
+    }
+    Path dir = Path.of(System.getenv().getOrDefault("BENCH_OUT", "results"));
     Files.createDirectories(dir);
-    String table = table(rounds, firstReconcileMs);
-    Files.writeString(dir.resolve("bench.md"), table);
-    LatencyPlot.write(rounds, dir.resolve("bench-latency.png"));
-    System.out.println(table);
-    System.exit(0);
+    String report = BenchReport.markdown(rounds, firstReconcileMs, real);
+    Files.writeString(dir.resolve("bench.md"), report);
+    BenchReport.mergeJson(dir.resolve("bench.json"), real);
+    if (real != null) {
+      LatencyPlot.write(real.rounds(), dir.resolve("bench-latency.png"));
+    }
+    System.out.println(report);
+    // Timing is never judged here; a pipeline without its Job, a failed floor request or a resync that wrote is.
+    boolean complete = real == null || (real.resyncWrites() == 0 && real.rounds().stream().allMatch(r -> r.failures() == 0));
+    System.exit(complete ? 0 : 1);
+  }
+
+  private static List<Integer> sizes(String variable, String defaults) {
+    String value = System.getenv().getOrDefault(variable, defaults).trim();
+    return value.isEmpty() ? List.of() : java.util.Arrays.stream(value.split(",")).map(String::trim).map(Integer::parseInt).toList();
+  }
+
+  /** The logins every pipeline of a round shares, offered to pipelines (watched by the operator) as a multi-tenant install has them. */
+  static List<Secret> loginSecrets() {
+    List<Secret> secrets = Pipelines.secretsFor("bench");
+    secrets.forEach(s -> s.getMetadata().setLabels(Map.of(ReferableSecrets.REFERENCE_LABEL, "true")));
+    return secrets;
+  }
+
+  /** The 1, 5 and 15 minute load averages, printed with the results: the machine is shared. */
+  static String loadAverage() {
+    try {
+      String[] fields = Files.readString(Path.of("/proc/loadavg")).trim().split(" ");
+      return fields[0] + " " + fields[1] + " " + fields[2];
+    } catch (java.io.IOException e) {
+      return "unknown";
+    }
   }
 
   private static Object[] round(int n) throws Exception {
@@ -93,7 +130,7 @@ public final class OperatorBench {
       Operator operator = PgstreamOperator.create(operatorClient, OperatorSettings.forMockServer().withRunnerImages(Pipelines.RUNNERS));
       operator.start();
       drain(server);
-      Pipelines.secretsFor("bench").forEach(s -> client.resource(s).create());
+      loginSecrets().forEach(s -> client.resource(s).create());
       for (int i = 0; i < n; i++) {
         PgstreamPipeline p = Pipelines.snapshotAndReplication("p" + i);
         p.getSpec().mode = PipelineMode.REPLICATION;
@@ -159,7 +196,7 @@ public final class OperatorBench {
     return out;
   }
 
-  private static double percentile(List<Double> sorted, int p) {
+  static double percentile(List<Double> sorted, int p) {
     if (sorted.isEmpty()) {
       return Double.NaN;
     }
@@ -174,26 +211,5 @@ public final class OperatorBench {
       }
     }
     return -1;
-  }
-
-  private static String table(List<Round> rounds, long firstReconcileMs) throws Exception {
-    StringBuilder out = new StringBuilder();
-    out.append("# pgstream-operator benchmark\n\n");
-    out.append("Machine: ").append(Runtime.getRuntime().availableProcessors()).append(" cores, ")
-        .append(Runtime.getRuntime().maxMemory() / (1024 * 1024)).append(" MiB max heap, ")
-        .append(System.getProperty("java.vm.name")).append(' ').append(System.getProperty("java.version"))
-        .append(", ").append(Files.readString(Path.of("/proc/cpuinfo")).lines().filter(l -> l.startsWith("model name")).findFirst().orElse("cpu unknown").replaceAll(".*: ", ""))
-        .append(". Date: ").append(Instant.now()).append(".\n\n");
-    out.append("Mock API server (Fabric8, CRUD) in the same JVM; pipelines in mode replication with preflight Skip.\n");
-    out.append("Latency: pipeline create request to its init Job appearing (ConfigMap and Secret are created before it).\n");
-    out.append("Minimum writes per pipeline: ConfigMap, Secret, Job, status (4), plus the finalizer and one Event.\n\n");
-    out.append("| pipelines | p50 ms | p99 ms | max ms | writes/pipeline | reads/pipeline | writes in full resync | heap MiB | RSS MiB |\n");
-    out.append("|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
-    for (Round r : rounds) {
-      out.append(String.format(java.util.Locale.ROOT, "| %d | %.1f | %.1f | %.1f | %.2f | %.2f | %d | %d | %d |%n",
-          r.pipelines(), r.p50Ms(), r.p99Ms(), r.maxMs(), r.writesPerPipeline(), r.readsPerPipeline(), r.resyncWrites(), r.heapMiB(), r.rssMiB()));
-    }
-    out.append("\nJVM start to first reconcile (first init Job seen, 1 pipeline): ").append(firstReconcileMs).append(" ms.\n");
-    return out.toString();
   }
 }

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.fabric8.kubernetes.api.model.ConfigMap;
+import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
 import io.fabric8.kubernetes.api.model.EnvVar;
 import io.fabric8.kubernetes.api.model.Event;
 import io.fabric8.kubernetes.api.model.KubernetesResourceList;
@@ -766,6 +767,23 @@ class PipelineLifecycleTest {
     assertThat(message("Ready")).contains("Secret default/orders-pgstream-credentials already exists");
     assertThat(client.secrets().inNamespace(NAMESPACE).withName(NAME + "-pgstream-credentials").get().getData())
         .isEqualTo(foreign.getData());
+    assertThat(job("init")).isNull();
+  }
+
+  /** The create itself finds the conflict; one read then tells whose object is in the way. */
+  @Test
+  void anUnrelatedConfigMapWithAChildsNameIsNeitherOverwrittenNorAdopted() {
+    ConfigMap foreign =
+        new ConfigMapBuilder().withNewMetadata().withName(NAME + "-pgstream-config").withNamespace(NAMESPACE).endMetadata()
+            .addToData("theirs", "x").build();
+    client.resource(foreign).create();
+    apply(Pipelines.onTestDatabase(NAME));
+
+    awaitPhase(Phase.Failed);
+    assertThat(condition("Ready")).isEqualTo("False/NameConflict");
+    assertThat(message("Ready")).contains("ConfigMap default/orders-pgstream-config already exists");
+    assertThat(client.configMaps().inNamespace(NAMESPACE).withName(NAME + "-pgstream-config").get().getData())
+        .isEqualTo(Map.of("theirs", "x"));
     assertThat(job("init")).isNull();
   }
 

@@ -13,7 +13,9 @@ import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
+import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
 import io.fabric8.kubernetes.client.utils.Serialization;
+import io.fabric8.mockwebserver.http.RecordedRequest;
 import io.javaoperatorsdk.operator.Operator;
 import io.pgstream.operator.OperatorSettings;
 import io.pgstream.operator.PgstreamOperator;
@@ -43,6 +45,7 @@ import java.util.Base64;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -57,6 +60,7 @@ class TenancyGuardsTest {
   static final String ADMIN_PASSWORD = "adm1n-P@ss:w/rd";
   static final Duration RECHECK = PgstreamPipelineReconciler.MIN_RECHECK.plusSeconds(20);
 
+  KubernetesMockServer server;
   KubernetesClient client;
   Operator operator;
   final JunkPeer junk = new JunkPeer();
@@ -137,6 +141,30 @@ class TenancyGuardsTest {
       client.resource(s).update();
     }
     await().atMost(RECHECK).until(() -> job("init") != null && "True/Rendered".equals(condition("ConfigRendered")));
+  }
+
+  /** Offered Secrets come from the operator's watch: pipelines referencing them send no read of their own. */
+  @Test
+  void offeredLoginSecretsAreTakenFromTheWatchWithoutReadingThem() throws InterruptedException {
+    start(new TenancyGuards(true, HostAllowList.ANY, ImageAllowList.ANY));
+    for (Secret s : Pipelines.secretsFor(NAME)) {
+      s.getMetadata().setLabels(Map.of(ReferableSecrets.REFERENCE_LABEL, "true"));
+      client.resource(s).create();
+    }
+    await().pollDelay(Duration.ofSeconds(1)).until(() -> true); // the watch shows them
+    while (server.takeRequest(10, TimeUnit.MILLISECONDS) != null) {
+      // what came before the pipeline
+    }
+    client.resources(PgstreamPipeline.class).inNamespace(NAMESPACE).resource(Pipelines.onTestDatabase(NAME)).create();
+
+    await().until(() -> job("init") != null);
+    List<String> loginReads = new ArrayList<>();
+    for (RecordedRequest r = server.takeRequest(10, TimeUnit.MILLISECONDS); r != null; r = server.takeRequest(10, TimeUnit.MILLISECONDS)) {
+      if (r.getMethod().equals("GET") && (r.getPath().contains("/secrets/" + NAME + "-") || r.getPath().contains("fieldSelector"))) {
+        loginReads.add(r.getPath());
+      }
+    }
+    assertThat(loginReads).isEmpty();
   }
 
   /** The kubelet, not the operator, reads a pod template's Secrets; the guard still decides which a pipeline may name. */
