@@ -144,7 +144,7 @@ public class PgstreamPipelineReconciler implements Reconciler<PgstreamPipeline>,
       // The other object is not watched (it carries none of our labels), so look again later.
       outcome = Blocking.waitFor(status, Phase.Failed, new Blocker("NameConflict", e.getMessage()), clock);
     }
-    metrics.phase(p.getMetadata().getNamespace(), p.getMetadata().getName(), status.status().phase);
+    metrics.reconciled(p, status.status());
     if (status.changed()) {
       StatusWriter.write(p, ctx, status.status());
     }
@@ -163,6 +163,7 @@ public class PgstreamPipelineReconciler implements Reconciler<PgstreamPipeline>,
       // The operator is stopping: this is no problem of the pipeline, and the next operator goes on.
       return ErrorStatusUpdateControl.noStatusUpdate();
     }
+    metrics.reconcileFailed(p.getMetadata().getNamespace(), p.getMetadata().getName());
     StatusUpdater s = new StatusUpdater(p, clock);
     Collection<String> secrets =
         ctx.managedWorkflowAndDependentResourceContext()
