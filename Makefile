@@ -4,19 +4,34 @@ MVN ?= mvn -B -ntp
 CRD := pgstreampipelines.pgstream.io-v1.yml
 HELM_VERSION := v3.19.0
 HELM := $(CURDIR)/.tools/helm
+# promtool of Prometheus 3.x, whose Go module versions are v0.3xx.y (the alert-rule tests).
+PROMETHEUS_MODULE_VERSION := v0.316.0
+PROMTOOL := $(CURDIR)/.tools/promtool-$(PROMETHEUS_MODULE_VERSION)
 CHART := charts/pgstream-operator
 DEPLOY := deploy/pgstream-operator.yaml
 
-.PHONY: build test lifecycle-model fidelity demo bench e2e e2e-node-smoke e2e-node run crds render deploy chart-check image image-local images-local images-check clean
+.PHONY: build test alerts-test lifecycle-model fidelity demo bench e2e e2e-node-smoke e2e-node run crds render deploy chart-check image image-local images-local images-check clean
 
 ## build: compile, test and package the operator jar (target/pgstream-operator-*.jar)
 build:
 	$(MVN) package
 
-## test: all tests (Maven: unit, mock API server, real PostgreSQL, AWS stand-in), then the chart checks
+## test: all tests (Maven: unit, mock API server, real PostgreSQL, AWS stand-in), then the chart checks and
+## the alert-rule tests
 test:
 	$(MVN) verify
 	$(MAKE) chart-check
+	$(MAKE) alerts-test
+
+## alerts-test: the chart's PrometheusRule rendered with helm (default thresholds), checked and unit-tested with
+## promtool against the series in src/test/resources/alerts/ (each alert fires on some and not on others)
+alerts-test: $(HELM) $(PROMTOOL)
+	rm -rf target/alerts && mkdir -p target/alerts
+	$(HELM) template pgstream-operator $(CHART) --set metrics.prometheusRule.enabled=true --show-only templates/prometheusrule.yaml \
+	  | awk 'f { sub(/^  /, ""); print } /^spec:/ { f = 1 }' > target/alerts/pgstream-rules.yaml
+	cp src/test/resources/alerts/*-test.yaml target/alerts/
+	$(PROMTOOL) check rules target/alerts/pgstream-rules.yaml
+	cd target/alerts && $(PROMTOOL) test rules *-test.yaml
 
 ## fidelity: golden and rendered example configs, strictly against the pinned pgstream's structs and checks
 fidelity:
@@ -70,15 +85,25 @@ render:
 $(HELM):
 	GOBIN=$(CURDIR)/.tools go install helm.sh/helm/v3/cmd/helm@$(HELM_VERSION)
 
+# Versioned in its name, so that a new PROMETHEUS_MODULE_VERSION builds again.
+$(PROMTOOL):
+	rm -rf $(CURDIR)/.tools/promtool-build
+	GOBIN=$(CURDIR)/.tools/promtool-build go install github.com/prometheus/prometheus/cmd/promtool@$(PROMETHEUS_MODULE_VERSION)
+	mv $(CURDIR)/.tools/promtool-build/promtool $@
+	rmdir $(CURDIR)/.tools/promtool-build
+
 ## deploy: render deploy/ (plain manifests) from the chart with its default values
 deploy: $(HELM)
 	./deploy/render.sh $(HELM) > $(DEPLOY)
 
-## chart-check: helm lint, and deploy/ and the chart's CRD must match what the chart and the model give
+## chart-check: helm lint, and deploy/ and the chart's CRD must match what the chart and the model give; the
+## monitoring objects render only when enabled
 chart-check: $(HELM)
 	$(HELM) lint --strict $(CHART)
 	$(HELM) lint --strict $(CHART) --set watchNamespaces={team-a,team-b} --set metrics.serviceMonitor.enabled=true
 	$(HELM) lint --strict $(CHART) --set image.digest=sha256:$$(printf '0%.0s' $$(seq 64)) --set runnerImages.17=runner:pg17@sha256:$$(printf 'a%.0s' $$(seq 64))
+	$(HELM) lint --strict $(CHART) --set metrics.podMonitor.enabled=true --set metrics.prometheusRule.enabled=true --set metrics.grafanaDashboard.enabled=true
+	./charts/observability-check.sh $(HELM)
 	./deploy/render.sh $(HELM) | diff -u $(DEPLOY) - || (echo "deploy/ is stale: run make deploy" && exit 1)
 	diff -u crds/$(CRD) $(CHART)/crds/$(CRD) || (echo "the chart's CRD is stale: run make crds" && exit 1)
 
