@@ -10,7 +10,7 @@ PROMTOOL := $(CURDIR)/.tools/promtool-$(PROMETHEUS_MODULE_VERSION)
 CHART := charts/pgstream-operator
 DEPLOY := deploy/pgstream-operator.yaml
 
-.PHONY: build test alerts-test lifecycle-model fidelity demo bench e2e e2e-node-smoke e2e-node run crds render deploy chart-check image image-local images-local images-check clean
+.PHONY: build test alerts-test lifecycle-model fidelity demo bench dashboard e2e e2e-node-smoke e2e-node run crds render deploy chart-check image image-local images-local images-check clean
 
 ## build: compile, test and package the operator jar (target/pgstream-operator-*.jar)
 build:
@@ -44,6 +44,11 @@ demo:
 ## bench: 1, 100 and 1,000 pipelines against the mock API server; writes results/bench.md and a PNG
 bench:
 	$(MVN) -q test-compile exec:java -Dexec.mainClass=io.pgstream.operator.bench.OperatorBench -Dexec.classpathScope=test -Djava.awt.headless=true
+
+## dashboard: draws the chart's Grafana dashboard (Java2D, not Grafana) from the operator's metrics scraped through a
+## scripted run against the mock API server and a real PostgreSQL: results/dashboard.png
+dashboard:
+	$(MVN) -q test-compile exec:java -Dexec.mainClass=io.pgstream.operator.dashboard.DashboardRecording -Dexec.classpathScope=test -Djava.awt.headless=true
 
 ## e2e: the real-peer tier: a real kube-apiserver, pgstream and two PostgreSQL 15 servers (e2e/run.sh)
 e2e:
