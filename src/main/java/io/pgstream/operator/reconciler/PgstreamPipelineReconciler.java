@@ -144,10 +144,11 @@ public class PgstreamPipelineReconciler implements Reconciler<PgstreamPipeline>,
       // The other object is not watched (it carries none of our labels), so look again later.
       outcome = Blocking.waitFor(status, Phase.Failed, new Blocker("NameConflict", e.getMessage()), clock);
     }
-    metrics.reconciled(p, status.status());
     if (status.changed()) {
       StatusWriter.write(p, ctx, status.status());
     }
+    // After the write: a reconcile whose write fails counts as an error (updateErrorStatus), not a success.
+    metrics.reconciled(p, status.status());
     // After the write: a conflict re-runs the reconcile, which then tells the transition once.
     announcer.announce(p, status.before(), status.status());
     abandonedSlots.announce(p, status.before(), status.status());
