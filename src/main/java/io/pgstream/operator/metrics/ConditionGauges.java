@@ -30,7 +30,7 @@ final class ConditionGauges {
   synchronized void set(List<Condition> conditions) {
     Map<String, Condition> now = new HashMap<>();
     conditions.forEach(c -> now.put(c.getType(), c));
-    byType.entrySet().removeIf(e -> !now.containsKey(e.getKey()) && removed(e.getValue()));
+    byType.keySet().stream().filter(type -> !now.containsKey(type)).toList().forEach(type -> registry.remove(byType.remove(type).gauge()));
     now.forEach(
         (type, c) -> {
           String reason = Objects.requireNonNullElse(c.getReason(), "");
@@ -47,13 +47,8 @@ final class ConditionGauges {
   }
 
   synchronized void remove() {
-    byType.values().forEach(this::removed);
+    byType.values().forEach(s -> registry.remove(s.gauge()));
     byType.clear();
-  }
-
-  private boolean removed(Series s) {
-    registry.remove(s.gauge());
-    return true;
   }
 
   private Series register(String type, String reason) {

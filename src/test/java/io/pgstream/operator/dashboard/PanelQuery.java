@@ -20,7 +20,7 @@ final class PanelQuery {
   private static final Pattern MATCHER = Pattern.compile("(\\w+)(=~|!~|!=|=)\"([^\"]*)\"");
   private static final Pattern LEGEND = Pattern.compile("\\{\\{(\\w+)\\}\\}");
 
-  private record Matcher1(String label, String op, String value) {
+  private record LabelMatcher(String label, String op, String value) {
     boolean matches(Map<String, String> labels) {
       String v = labels.getOrDefault(label, "");
       return switch (op) {
@@ -36,11 +36,11 @@ final class PanelQuery {
   record Line(String legend, NavigableMap<Double, Double> points) {}
 
   final String metric;
-  private final List<Matcher1> matchers;
+  private final List<LabelMatcher> matchers;
   private final boolean onlyOnes;
   private final List<String> sumBy;
 
-  private PanelQuery(String metric, List<Matcher1> matchers, boolean onlyOnes, List<String> sumBy) {
+  private PanelQuery(String metric, List<LabelMatcher> matchers, boolean onlyOnes, List<String> sumBy) {
     this.metric = metric;
     this.matchers = matchers;
     this.onlyOnes = onlyOnes;
@@ -60,11 +60,11 @@ final class PanelQuery {
     throw new IllegalArgumentException("not a query shape the dashboard renderer evaluates: " + expr);
   }
 
-  private static List<Matcher1> matchers(String text) {
-    List<Matcher1> list = new ArrayList<>();
+  private static List<LabelMatcher> matchers(String text) {
+    List<LabelMatcher> list = new ArrayList<>();
     Matcher m = MATCHER.matcher(text);
     while (m.find()) {
-      list.add(new Matcher1(m.group(1), m.group(2), m.group(3).replaceAll("\\$\\w+", ".*")));
+      list.add(new LabelMatcher(m.group(1), m.group(2), m.group(3).replaceAll("\\$\\w+", ".*")));
     }
     return list;
   }
