@@ -116,7 +116,6 @@ final class DashboardPainter {
     double max = lines.stream().flatMap(l -> l.points().values().stream()).mapToDouble(Double::doubleValue).max().orElse(1);
     max = max <= 0 ? 1 : max * 1.1;
     double end = recording.end();
-    g.setColor(new Color(230, 231, 234));
     for (int i = 0; i <= 4; i++) {
       int gy = y + plotH - plotH * i / 4;
       g.setColor(new Color(230, 231, 234));
