@@ -4,19 +4,35 @@ MVN ?= mvn -B -ntp
 CRD := pgstreampipelines.pgstream.io-v1.yml
 HELM_VERSION := v3.19.0
 HELM := $(CURDIR)/.tools/helm
+# promtool (the alert-rule tests) from Debian's prometheus package, which .ci/run installs: building it from the Go
+# module proxy costs about 8 CPU-minutes and 3.4 GB of memory on a cold machine.
+PROMTOOL ?= promtool
 CHART := charts/pgstream-operator
 DEPLOY := deploy/pgstream-operator.yaml
 
-.PHONY: build test lifecycle-model fidelity demo bench bench-smoke e2e e2e-node-smoke e2e-node run crds render deploy chart-check image image-local images-local images-check clean
+.PHONY: build test alerts-test lifecycle-model fidelity demo bench bench-smoke dashboard e2e e2e-node-smoke e2e-node run crds render deploy chart-check image image-local images-local images-check clean
 
 ## build: compile, test and package the operator jar (target/pgstream-operator-*.jar)
 build:
 	$(MVN) package
 
-## test: all tests (Maven: unit, mock API server, real PostgreSQL, AWS stand-in), then the chart checks
+## test: all tests (Maven: unit, mock API server, real PostgreSQL, AWS stand-in), then the chart checks and
+## the alert-rule tests
 test:
 	$(MVN) verify
 	$(MAKE) chart-check
+	$(MAKE) alerts-test
+
+## alerts-test: the chart's PrometheusRule rendered with helm (default thresholds), checked and unit-tested with
+## promtool against the series in src/test/resources/alerts/ (each alert fires on some and not on others)
+alerts-test: $(HELM)
+	@command -v $(PROMTOOL) >/dev/null || { echo "promtool is needed: apt-get install prometheus" >&2; exit 1; }
+	rm -rf target/alerts && mkdir -p target/alerts
+	$(HELM) template pgstream-operator $(CHART) --set metrics.prometheusRule.enabled=true --show-only templates/prometheusrule.yaml \
+	  | awk 'f { sub(/^  /, ""); print } /^spec:/ { f = 1 }' > target/alerts/pgstream-rules.yaml
+	cp src/test/resources/alerts/*-test.yaml target/alerts/
+	$(PROMTOOL) check rules target/alerts/pgstream-rules.yaml
+	cd target/alerts && $(PROMTOOL) test rules *-test.yaml
 
 ## fidelity: golden and rendered example configs, strictly against the pinned pgstream's structs and checks
 fidelity:
@@ -34,6 +50,11 @@ bench:
 ## bench-smoke: the same with 5 pipelines and no mock rounds, into target/bench-smoke/ (no timing asserted)
 bench-smoke:
 	MVN="$(MVN)" BENCH_SIZES=5 BENCH_MOCK_SIZES= BENCH_OUT=target/bench-smoke ./bench/control-plane.sh
+
+## dashboard: draws the chart's Grafana dashboard (Java2D, not Grafana) from the operator's metrics scraped through a
+## scripted run against the mock API server and a real PostgreSQL: results/dashboard.png
+dashboard:
+	$(MVN) -q test-compile exec:java -Dexec.mainClass=io.pgstream.operator.dashboard.DashboardRecording -Dexec.classpathScope=test -Djava.awt.headless=true
 
 ## e2e: the real-peer tier: a real kube-apiserver, pgstream and two PostgreSQL 15 servers (e2e/run.sh)
 e2e:
@@ -79,11 +100,14 @@ $(HELM):
 deploy: $(HELM)
 	./deploy/render.sh $(HELM) > $(DEPLOY)
 
-## chart-check: helm lint, and deploy/ and the chart's CRD must match what the chart and the model give
+## chart-check: helm lint, and deploy/ and the chart's CRD must match what the chart and the model give; the
+## monitoring objects render only when enabled
 chart-check: $(HELM)
 	$(HELM) lint --strict $(CHART)
 	$(HELM) lint --strict $(CHART) --set watchNamespaces={team-a,team-b} --set metrics.serviceMonitor.enabled=true
 	$(HELM) lint --strict $(CHART) --set image.digest=sha256:$$(printf '0%.0s' $$(seq 64)) --set runnerImages.17=runner:pg17@sha256:$$(printf 'a%.0s' $$(seq 64))
+	$(HELM) lint --strict $(CHART) --set metrics.podMonitor.enabled=true --set metrics.prometheusRule.enabled=true --set metrics.grafanaDashboard.enabled=true
+	./charts/observability-check.sh $(HELM)
 	./deploy/render.sh $(HELM) | diff -u $(DEPLOY) - || (echo "deploy/ is stale: run make deploy" && exit 1)
 	diff -u crds/$(CRD) $(CHART)/crds/$(CRD) || (echo "the chart's CRD is stale: run make crds" && exit 1)
 

@@ -14,6 +14,7 @@ import io.javaoperatorsdk.operator.api.config.ControllerConfiguration;
 import io.javaoperatorsdk.operator.api.config.ControllerConfigurationOverrider;
 import io.javaoperatorsdk.operator.processing.retry.GenericRetry;
 import io.javaoperatorsdk.operator.processing.retry.GradualRetry;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.pgstream.operator.api.Phase;
 import io.pgstream.operator.api.PgstreamPipeline;
 import io.pgstream.operator.reconciler.PgstreamPipelineReconciler;
@@ -35,6 +36,7 @@ import org.junit.jupiter.api.Test;
 class ReconcileRetryTest {
   KubernetesClient client;
   final FaultInjector faults = new FaultInjector();
+  final SimpleMeterRegistry metrics = new SimpleMeterRegistry();
   Operator operator;
 
   @AfterEach
@@ -81,6 +83,12 @@ class ReconcileRetryTest {
 
     await().atMost(Duration.ofSeconds(90)).until(() -> pipeline("retried").getStatus() != null);
     assertThat(faults.injected()).filteredOn(r -> r.startsWith("PUT")).hasSize(failures);
+    assertThat(reconciles("retried", "error")).as("each failed status write is a failed reconcile").isEqualTo(failures);
+    assertThat(reconciles("retried", "success")).isGreaterThanOrEqualTo(1);
+  }
+
+  private double reconciles(String pipeline, String result) {
+    return metrics.get("pgstream_pipeline_reconciles").tag("pipeline", pipeline).tag("result", result).counter().count();
   }
 
   /**
@@ -110,7 +118,7 @@ class ReconcileRetryTest {
             .withHttpClientBuilderConsumer(b -> b.addOrReplaceInterceptor("faults", faults))
             .build();
     operator =
-        PgstreamOperator.create(operatorClient, OperatorSettings.forMockServer().withRunnerImages(Pipelines.RUNNERS), () -> {}, overrides);
+        PgstreamOperator.create(operatorClient, OperatorSettings.forMockServer().withRunnerImages(Pipelines.RUNNERS).withRegistry(metrics), () -> {}, overrides);
     operator.start();
   }
 

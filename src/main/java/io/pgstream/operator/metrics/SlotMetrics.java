@@ -5,18 +5,21 @@ import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tags;
+import io.pgstream.operator.slots.SlotHealth;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * A pipeline's replication slot gauges (lag, retained WAL, time of the last successful check) and
+ * A pipeline's replication slot gauges (lag, retained WAL, whether a consumer is connected, time of the
+ * last successful check) and
  * its failed-check counter. Keyed by the pipeline's UID, so a pipeline re-created under the same name
  * starts afresh; the series carry the slot name and are registered again when it changes.
  */
 public class SlotMetrics {
-  private record Series(String slot, AtomicLong lag, AtomicLong retained, AtomicLong checkedAt, List<Meter> meters) {}
+  private record Series(
+      String slot, AtomicLong lag, AtomicLong retained, AtomicLong active, AtomicLong checkedAt, List<Meter> meters) {}
 
   private final MeterRegistry registry;
   private final Map<String, Series> series = new ConcurrentHashMap<>();
@@ -26,10 +29,12 @@ public class SlotMetrics {
     this.registry = registry;
   }
 
-  public void measured(String uid, String namespace, String pipeline, String slot, long lagBytes, long retainedBytes, long epochSeconds) {
+  /** A successful check's reading; a slot the check did not find reads as inactive, with nothing retained. */
+  public void measured(String uid, String namespace, String pipeline, String slot, SlotHealth health, long epochSeconds) {
     Series s = series.compute(uid, (k, old) -> old != null && old.slot().equals(slot) ? old : register(old, namespace, pipeline, slot));
-    s.lag().set(lagBytes);
-    s.retained().set(retainedBytes);
+    s.lag().set(health.lagBytes());
+    s.retained().set(health.retainedBytes());
+    s.active().set(health.active() ? 1 : 0);
     s.checkedAt().set(epochSeconds);
   }
 
@@ -63,6 +68,7 @@ public class SlotMetrics {
     Tags tags = Tags.of("namespace", namespace, "pipeline", pipeline, "slot", slot);
     AtomicLong lag = new AtomicLong();
     AtomicLong retained = new AtomicLong();
+    AtomicLong active = new AtomicLong();
     AtomicLong checkedAt = new AtomicLong();
     List<Meter> meters =
         List.of(
@@ -76,10 +82,14 @@ public class SlotMetrics {
                 .baseUnit("bytes")
                 .tags(tags)
                 .register(registry),
+            Gauge.builder("pgstream_replication_slot_active", active, AtomicLong::doubleValue)
+                .description("1 while a consumer (the pipeline's pgstream) is connected to the slot")
+                .tags(tags)
+                .register(registry),
             Gauge.builder("pgstream_replication_slot_last_check_timestamp_seconds", checkedAt, AtomicLong::doubleValue)
                 .description("When the slot was last measured successfully (Unix time)")
                 .tags(tags)
                 .register(registry));
-    return new Series(slot, lag, retained, checkedAt, meters);
+    return new Series(slot, lag, retained, active, checkedAt, meters);
   }
 }

@@ -147,10 +147,11 @@ public class PgstreamPipelineReconciler implements Reconciler<PgstreamPipeline>,
       // The other object is not watched (it carries none of our labels), so look again later.
       outcome = Blocking.waitFor(status, Phase.Failed, new Blocker("NameConflict", e.getMessage()), clock);
     }
-    metrics.phase(p.getMetadata().getNamespace(), p.getMetadata().getName(), status.status().phase);
     if (status.changed()) {
       StatusWriter.write(p, ctx, status.status());
     }
+    // After the write: a reconcile whose write fails counts as an error (updateErrorStatus), not a success.
+    metrics.reconciled(p, status.status());
     // After the write: a conflict re-runs the reconcile, which then tells the transition once.
     announcer.announce(p, status.before(), status.status());
     abandonedSlots.announce(p, status.before(), status.status());
@@ -166,6 +167,7 @@ public class PgstreamPipelineReconciler implements Reconciler<PgstreamPipeline>,
       // The operator is stopping: this is no problem of the pipeline, and the next operator goes on.
       return ErrorStatusUpdateControl.noStatusUpdate();
     }
+    metrics.reconcileFailed(p.getMetadata().getNamespace(), p.getMetadata().getName());
     StatusUpdater s = new StatusUpdater(p, clock);
     Collection<String> secrets =
         ctx.managedWorkflowAndDependentResourceContext()

@@ -297,7 +297,7 @@ final class SlotWatch {
             .findFirst()
             .map(r -> new SlotHealth(true, r.active(), r.lagBytes(), r.retainedBytes(), r.walStatus(), unclaimed))
             .orElseGet(() -> new SlotHealth(false, false, 0, 0, null, unclaimed));
-    metrics.measured(uid, w.namespace(), w.name(), w.slot(), health.lagBytes(), health.retainedBytes(), now.getEpochSecond());
+    metrics.measured(uid, w.namespace(), w.name(), w.slot(), health, now.getEpochSecond());
     deliver(uid, w, new Reading(w.slot(), health, now, 0, null));
   }
 

@@ -54,6 +54,10 @@ class OperatorHttpServerTest {
           .contains("pgstream_pipeline_phase{namespace=\"default\",phase=\"" + Phase.Streaming + "\",pipeline=\"metrics\"} 1.0")
           .contains("pgstream_pipeline_phase{namespace=\"default\",phase=\"" + Phase.Failed + "\",pipeline=\"metrics\"} 0.0")
           .contains("pgstream_replication_slot_lag_bytes{namespace=\"default\",pipeline=\"metrics\",slot=\"" + ReplicationSlots.defaultName("default", "metrics") + "\"}")
+          .contains("pgstream_pipeline_condition{namespace=\"default\",pipeline=\"metrics\",reason=\"Succeeded\",type=\"Initialized\"} 1.0")
+          .contains("pgstream_pipeline_step_state{namespace=\"default\",pipeline=\"metrics\",state=\"Succeeded\",step=\"snapshot\"} 1.0")
+          .containsPattern("pgstream_pipeline_reconciles_total\\{namespace=\"default\",pipeline=\"metrics\",result=\"success\"\\} [1-9]")
+          .contains("pgstream_replication_slot_active{namespace=\"default\",pipeline=\"metrics\",slot=\"" + ReplicationSlots.defaultName("default", "metrics") + "\"} 0.0")
           .containsPattern("operator_sdk_reconciliations_\\w+_total");
       assertThat(get(http, "/healthz").statusCode()).isEqualTo(200);
       assertThat(get(http, "/readyz").statusCode()).isEqualTo(200);

@@ -24,6 +24,18 @@ public final class SlotConsumer implements AutoCloseable {
     stream = connection.unwrap(PGConnection.class).getReplicationAPI().replicationStream().logical().withSlotName(slot).start();
   }
 
+  /** Reads what the slot has sent so far and confirms it, as pgstream does once written: the slot's lag shrinks. */
+  public int confirmReceived() throws SQLException {
+    int read = 0;
+    while (stream.readPending() != null) {
+      read++;
+    }
+    stream.setAppliedLSN(stream.getLastReceiveLSN());
+    stream.setFlushedLSN(stream.getLastReceiveLSN());
+    stream.forceUpdateStatus();
+    return read;
+  }
+
   @Override
   public void close() throws SQLException {
     stream.close();
