@@ -5,10 +5,12 @@ import io.fabric8.kubernetes.api.model.DeletionPropagation;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
+import io.pgstream.operator.api.DeletionPolicy;
 import io.pgstream.operator.api.DroppedWritesStatus;
 import io.pgstream.operator.api.PgstreamPipeline;
 import io.pgstream.operator.api.PgstreamPipelineStatus;
 import io.pgstream.operator.api.Phase;
+import io.pgstream.operator.api.SlotRecordState;
 import io.pgstream.operator.api.SlotStatus;
 import io.pgstream.operator.api.SnapshotMode;
 import io.pgstream.operator.api.StepState;
@@ -37,6 +39,7 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.stream.Stream;
 
 /**
  * The phases of a running pipeline in order: validate, the gates (AWS, preparation, preflight), then
@@ -208,11 +211,7 @@ final class PhaseMachine {
    */
   private Optional<Outcome> recordSlots(
       PgstreamPipeline p, Context<PgstreamPipeline> ctx, StatusUpdater s, ResolvedCredentials creds) {
-    // Not while an init Job runs: the slot it is creating may be one of the abandoned, not there yet to drop.
-    boolean initRuns = children.job(Step.INIT).getSecondaryResource(p, ctx).filter(j -> !JobStates.finished(j)).isPresent();
-    if (!initRuns) {
-      abandonedSlots.drop(p, s.status(), creds, () -> ctx.getPrimaryCache().list().toList());
-    }
+    dropAbandoned(p, ctx, s.status(), creds);
     if (!p.getSpec().mode.replicates() || !slotRecords.recordCurrent(p, s.status())) {
       return Optional.empty();
     }
@@ -222,6 +221,23 @@ final class PhaseMachine {
     s.set(ConditionType.Ready, false, Phase.Initializing.name(), message);
     // This reconcile saves the record before it returns (or fails and retries), so the next may start init at once.
     return Optional.of(Outcome.after(Duration.ZERO));
+  }
+
+  /**
+   * Abandoned slots dropped per the recorded deletionPolicy Delete, but not while an init Job, or a pod
+   * of a deleted one, may still run: the slot it is creating may be one of them, not there yet to drop,
+   * and its record would go with the drop that found nothing (lifecycle model, sequence 251).
+   */
+  private void dropAbandoned(PgstreamPipeline p, Context<PgstreamPipeline> ctx, PgstreamPipelineStatus st, ResolvedCredentials creds) {
+    if (st.deletionPolicy != DeletionPolicy.Delete || st.slotsCreated == null
+        || st.slotsCreated.stream().noneMatch(r -> r.state == SlotRecordState.Abandoned)) {
+      return;
+    }
+    boolean initRuns = children.job(Step.INIT).getSecondaryResource(p, ctx).filter(j -> !JobStates.finished(j)).isPresent()
+        || PipelinePods.anyUnfinished(PipelinePods.ofJob(ctx.getClient(), p.getMetadata().getNamespace(), Children.job(p, Step.INIT)));
+    if (!initRuns) {
+      abandonedSlots.drop(p, st, creds, () -> ctx.getPrimaryCache().list().toList());
+    }
   }
 
   /** pgstream init, then (with initAsAdmin) the hand-over of its objects; empty when done. */
@@ -238,7 +254,7 @@ final class PhaseMachine {
       return Optional.of(StepPlanner.next(st.init));
     }
     if (slotRecords.leaveOthers(p, st)) {
-      abandonedSlots.drop(p, st, creds, () -> ctx.getPrimaryCache().list().toList());
+      dropAbandoned(p, ctx, st, creds);
     }
     progress.record(p, s, creds);
     Blocker handOver = prepare.handOver(p, s, creds);
@@ -351,6 +367,19 @@ final class PhaseMachine {
       s.set(ConditionType.Ready, true, "SnapshotCompleted", st.snapshot.message);
       Outcome next = ProgressRecorder.pending(st) ? Outcome.after(slotWatch.interval()) : Outcome.onChange();
       return next.orSooner(verification.observe(p, s, creds));
+    }
+    Optional<Job> copying = Stream.of(Step.SNAPSHOT, Step.BACKFILL)
+        .flatMap(step -> children.job(step).getSecondaryResource(p, ctx).stream())
+        .filter(j -> !JobStates.finished(j))
+        .findFirst();
+    if (copying.isPresent()) {
+      // A copy Job the records do not account for (started under another mode before status was erased) still
+      // writes the target: one writer at a time (lifecycle model, sequence 482). Its end is an event.
+      children.removeDeployment(p, ctx);
+      String message = "Streaming waits until Job " + copying.get().getMetadata().getName() + " stops writing the target";
+      s.set(ConditionType.Streaming, false, "WaitingForCopyJob", message);
+      s.set(ConditionType.Ready, false, "WaitingForCopyJob", message);
+      return Outcome.onChange();
     }
     Deployment actual = children.deployment.reconcile(p, ctx).getSingleResource().orElse(null);
     String name = Children.deployment(p);

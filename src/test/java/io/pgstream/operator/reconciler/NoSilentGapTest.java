@@ -225,6 +225,34 @@ class NoSilentGapTest {
     assertThat(pipeline().getStatus().phase).isEqualTo(Phase.Failed);
   }
 
+  /** Lifecycle model, seed 20261201, sequence 482: mode snapshot's copy still running after status loss and a switch. */
+  @Test
+  void aSnapshotJobStillCopyingWhenStatusIsLostAndTheModeSwitchesToReplicationKeepsStreamingWaiting() {
+    Pipelines.secretsFor(NAME).forEach(s -> client.resource(s).create());
+    PgstreamPipeline p = Pipelines.onTestDatabase(NAME);
+    p.getSpec().mode = PipelineMode.SNAPSHOT;
+    pipelines().resource(p).create();
+    await().until(() -> job("snapshot") != null);
+    kubelet.jobPodRunning(job("snapshot"));
+    edit(q -> q.getSpec().mode = PipelineMode.REPLICATION);
+    await().until(() -> "False/ModeChanged".equals(condition("Ready")));
+    // With status gone, nothing records that the pipeline began in mode snapshot.
+    await().ignoreExceptions().until(() -> {
+      PgstreamPipeline erased = pipeline();
+      erased.setStatus(new PgstreamPipelineStatus());
+      client.resource(erased).updateStatus();
+      return true;
+    });
+    await().until(() -> job("init") != null);
+    initSucceeded(SLOT);
+
+    await().until(() -> "False/WaitingForCopyJob".equals(condition("Streaming")));
+    await().pollDelay(Duration.ofSeconds(2)).until(() -> true);
+    assertThat(deployment()).as("no stream while the snapshot Job writes the target").isNull();
+    kubelet.jobSucceeded(NAMESPACE, NAME + "-snapshot");
+    awaitStreaming();
+  }
+
   /** An invalid spec blocks before everything else: a target change made with it must not stream on. */
   @Test
   void aNewTargetInAnInvalidSpecStillStopsStreaming() {

@@ -14,6 +14,7 @@ import io.fabric8.kubernetes.api.model.batch.v1.JobCondition;
 import io.fabric8.kubernetes.api.model.batch.v1.JobConditionBuilder;
 import io.fabric8.kubernetes.api.model.batch.v1.JobStatusBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.dsl.NonDeletingOperation;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
@@ -316,6 +317,9 @@ public final class FakeKubelet {
 
   public void deploymentAvailable(String namespace, String name) {
     Deployment d = client.apps().deployments().inNamespace(namespace).withName(name).get();
+    if (d == null) {
+      throw new KubernetesClientException("Deployment " + namespace + "/" + name + " is gone", 404, null);
+    }
     d.setStatus(
         new DeploymentStatusBuilder()
             .withObservedGeneration(d.getMetadata().getGeneration())
