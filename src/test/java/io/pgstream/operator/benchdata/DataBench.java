@@ -1,0 +1,206 @@
+package io.pgstream.operator.benchdata;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Supplier;
+
+/**
+ * `make bench-data`: real pgstream with the operator's rendered config against what a user would pick
+ * instead, on the same two PostgreSQL servers and data, each pair of rounds interleaved (A, B, A, B) so
+ * the shared machine's noise falls on both: the snapshot against pg_dump | pg_restore, the apply rate of
+ * a backlog against native logical replication and a sweep of pgstream's batch settings, and end-to-end
+ * lag at fixed rates. e2e/bench-data.sh starts the servers and passes their ports.
+ */
+public final class DataBench {
+  private final Peers peers;
+  private final Dataset dataset;
+  private final Path work;
+  private final Results results;
+
+  private DataBench(Peers peers, Path work, Results results) {
+    this.peers = peers;
+    this.dataset = new Dataset(peers.source());
+    this.work = work;
+    this.results = results;
+  }
+
+  public static void main(String[] args) throws Exception {
+    long rows = Long.parseLong(env("BENCH_ROWS", "2000000"));
+    int changes = Integer.parseInt(env("BENCH_CHANGES", "200000"));
+    int reps = Integer.parseInt(env("BENCH_REPS", "2"));
+    int lagSeconds = Integer.parseInt(env("BENCH_LAG_SECONDS", "30"));
+    Path out = Path.of(env("BENCH_OUT", "results"));
+    Files.createDirectories(out);
+    Results results = new Results(rows, changes, reps, lagSeconds);
+    DataBench bench = new DataBench(Peers.fromEnvironment(), Path.of(Peers.env("E2E_WORK")), results);
+    bench.dataset(rows);
+    bench.snapshots(reps, Settings.sweep(env("BENCH_SNAPSHOT_SWEEP", "")));
+    bench.prepareStreaming();
+    bench.backlogs(reps, changes, Settings.sweep(env("BENCH_STREAM_SWEEP", "")));
+    for (String rate : env("BENCH_LAG_RATES", "10,100").split(",")) {
+      bench.lag(reps, Integer.parseInt(rate.trim()), lagSeconds, Settings.sweep(env("BENCH_LAG_SWEEP", "")));
+    }
+    results.write(out);
+    System.out.println(Files.readString(out.resolve(Results.MARKDOWN)));
+  }
+
+  private static String env(String name, String fallback) {
+    String value = System.getenv(name);
+    return value == null || value.isBlank() ? fallback : value;
+  }
+
+  private void dataset(long rows) {
+    long t0 = System.nanoTime();
+    dataset.create(rows);
+    results.dataset(Dataset.rows(peers.source(), Dataset.DATABASE), dataset.size(), seconds(t0));
+    log("dataset: %d rows, %s in %.0f s", rows, dataset.size(), seconds(t0));
+  }
+
+  /** Each rep copies with every method in turn into a fresh target; the copy must match the source. */
+  private void snapshots(int reps, List<Settings> sweep) {
+    List<Copier> copiers = new ArrayList<>(List.of(new Copier.PgDumpRestore()));
+    sweep.forEach(s -> copiers.add(new Copier.PgstreamSnapshot(s)));
+    String expected = Dataset.fingerprint(peers.source(), Dataset.DATABASE);
+    for (int rep = 1; rep <= reps; rep++) {
+      for (Copier c : copiers) {
+        peers.freshTarget();
+        peers.checkpoint();
+        long t0 = System.nanoTime();
+        c.copy(peers, work);
+        double s = seconds(t0);
+        requireEqual(expected, Dataset.fingerprint(peers.target(), Dataset.TARGET_DATABASE), c.name());
+        results.snapshot(c.name(), s);
+        log("snapshot %d %s: %.1f s (load %s)", rep, c.name(), s, Results.load());
+      }
+    }
+  }
+
+  /** The target keeps the last copy; its probe table stamps each row's arrival (also under a subscription). */
+  private void prepareStreaming() {
+    peers.target().execute(
+        Dataset.TARGET_DATABASE,
+        "ALTER TABLE lag_probe ADD COLUMN arrived timestamptz",
+        "CREATE FUNCTION stamp_arrival() RETURNS trigger LANGUAGE plpgsql AS $$"
+            + " BEGIN NEW.arrived := clock_timestamp(); RETURN NEW; END $$",
+        "CREATE TRIGGER stamp_arrival BEFORE INSERT ON lag_probe FOR EACH ROW EXECUTE FUNCTION stamp_arrival()",
+        "ALTER TABLE lag_probe ENABLE ALWAYS TRIGGER stamp_arrival");
+    Applier.Native.publish(peers);
+  }
+
+  /** Each rep: for every applier a new slot, a backlog written while nothing applies, then the time to apply it. */
+  private void backlogs(int reps, int changes, List<Settings> sweep) {
+    List<Supplier<Applier>> appliers = new ArrayList<>(List.of(Applier.Native::new));
+    sweep.forEach(s -> appliers.add(() -> new Applier.Pgstream(s)));
+    for (int rep = 1; rep <= reps; rep++) {
+      for (Supplier<Applier> make : appliers) {
+        try (Applier a = make.get()) {
+          a.prepare(peers);
+          int marker = dataset.backlog(changes);
+          peers.checkpoint();
+          long t0 = System.nanoTime();
+          a.start();
+          awaitMarker(marker, a, Duration.ofMinutes(20));
+          double s = seconds(t0);
+          results.backlog(a.name(), changes / s);
+          log("backlog %d %s: %d changes in %.1f s = %.0f/s (load %s)", rep, a.name(), changes, s, changes / s, Results.load());
+        }
+        requireEqual(
+            Dataset.fingerprint(peers.source(), Dataset.DATABASE), Dataset.fingerprint(peers.target(), Dataset.TARGET_DATABASE), "backlog");
+      }
+    }
+  }
+
+  /** Each rep: every applier streams a steady {@code rate} transactions per second for {@code seconds}. */
+  private void lag(int reps, int rate, int seconds, List<Settings> sweep) throws SQLException, InterruptedException {
+    List<Supplier<Applier>> appliers = new ArrayList<>(List.of(Applier.Native::new));
+    sweep.forEach(s -> appliers.add(() -> new Applier.Pgstream(s)));
+    for (int rep = 1; rep <= reps; rep++) {
+      for (Supplier<Applier> make : appliers) {
+        try (Applier a = make.get()) {
+          a.prepare(peers);
+          a.start();
+          awaitMarker(dataset.marker(), a, Duration.ofMinutes(5));
+          long after = peers.source().query(Dataset.DATABASE, "SELECT coalesce(max(id), 0) FROM lag_probe");
+          steadyStream(rate, seconds);
+          awaitMarker(dataset.marker(), a, Duration.ofMinutes(5));
+          List<Double> lags = lags(after);
+          results.lag(a.name(), rate, lags);
+          log("lag %d %s at %d tx/s: %d probes, p50 %.0f ms, p99 %.0f ms (load %s)", rep, a.name(), rate, lags.size(),
+              Results.percentile(lags, 50), Results.percentile(lags, 99), Results.load());
+        }
+      }
+    }
+  }
+
+  /** {@code rate} short transactions per second on one connection, on a fixed schedule. */
+  private void steadyStream(int rate, int seconds) throws SQLException, InterruptedException {
+    long period = 1_000_000_000L / rate;
+    try (Connection c = peers.source().connect(Dataset.DATABASE)) {
+      PreparedStatement[] tx = Dataset.probeStatements(c);
+      long start = System.nanoTime();
+      for (long i = 0; i < (long) rate * seconds; i++) {
+        long wait = start + i * period - System.nanoTime();
+        if (wait > 0) {
+          Thread.sleep(wait / 1_000_000, (int) (wait % 1_000_000));
+        }
+        for (PreparedStatement st : tx) {
+          st.executeUpdate();
+        }
+        c.commit();
+      }
+    }
+  }
+
+  private List<Double> lags(long afterId) throws SQLException {
+    List<Double> out = new ArrayList<>();
+    try (Connection c = peers.target().connect(Dataset.TARGET_DATABASE);
+        PreparedStatement st =
+            c.prepareStatement("SELECT extract(epoch FROM arrived - sent) * 1000 FROM lag_probe WHERE id > ? ORDER BY id")) {
+      st.setLong(1, afterId);
+      try (ResultSet rs = st.executeQuery()) {
+        while (rs.next()) {
+          out.add(rs.getDouble(1));
+        }
+      }
+    }
+    return out;
+  }
+
+  private void awaitMarker(int marker, Applier a, Duration limit) {
+    long deadline = System.nanoTime() + limit.toNanos();
+    while (peers.target().query(Dataset.TARGET_DATABASE, "SELECT count(*) FROM bench_marker WHERE id = " + marker) == 0) {
+      if (System.nanoTime() > deadline) {
+        throw new IllegalStateException(a.name() + " did not apply marker " + marker + " in " + limit + ":\n" + a.output());
+      }
+      try {
+        Thread.sleep(20);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new IllegalStateException(e);
+      }
+    }
+  }
+
+  private static void requireEqual(String expected, String actual, String what) {
+    if (!expected.equals(actual)) {
+      throw new IllegalStateException(what + ": the target differs from the source: " + actual + " != " + expected);
+    }
+  }
+
+  private static double seconds(long t0) {
+    return (System.nanoTime() - t0) / 1e9;
+  }
+
+  private static void log(String format, Object... args) {
+    System.out.printf("[bench-data] " + format + "%n", args);
+  }
+}
