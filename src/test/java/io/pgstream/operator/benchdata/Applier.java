@@ -78,14 +78,23 @@ interface Applier extends AutoCloseable {
     }
   }
 
-  /** PostgreSQL's own logical replication: a publication of the same tables and a subscription on the target. */
+  /**
+   * PostgreSQL's own logical replication: a publication of the same tables and a subscription on the
+   * target. Its apply worker commits asynchronously by default (safe for it: it reports only flushed
+   * positions to the slot); {@code synchronousCommit} makes it flush every commit, as pgstream must.
+   */
   final class Native implements Applier {
     static final String NAME = "native logical replication";
+    private final boolean synchronousCommit;
     private Peers peers;
+
+    Native(boolean synchronousCommit) {
+      this.synchronousCommit = synchronousCommit;
+    }
 
     @Override
     public String name() {
-      return NAME;
+      return synchronousCommit ? NAME + " (synchronous_commit=on)" : NAME;
     }
 
     static void publish(Peers peers) {
@@ -101,7 +110,8 @@ interface Applier extends AutoCloseable {
       peers.target().execute(
           Dataset.TARGET_DATABASE,
           "CREATE SUBSCRIPTION bench_sub CONNECTION 'host=127.0.0.1 port=" + peers.source().port() + " dbname=" + Dataset.DATABASE
-              + " user=postgres password=" + peers.password() + "' PUBLICATION bench_pub WITH (copy_data = false, enabled = false)");
+              + " user=postgres password=" + peers.password() + "' PUBLICATION bench_pub WITH (copy_data = false, enabled = false, synchronous_commit = "
+              + (synchronousCommit ? "on" : "off") + ")");
     }
 
     @Override

@@ -98,7 +98,7 @@ public final class DataBench {
 
   /** Each rep: for every applier a new slot, a backlog written while nothing applies, then the time to apply it. */
   private void backlogs(int reps, int changes, List<Settings> sweep) {
-    List<Supplier<Applier>> appliers = new ArrayList<>(List.of(Applier.Native::new));
+    List<Supplier<Applier>> appliers = new ArrayList<>(List.of(() -> new Applier.Native(false), () -> new Applier.Native(true)));
     sweep.forEach(s -> appliers.add(() -> new Applier.Pgstream(s)));
     for (int rep = 1; rep <= reps; rep++) {
       for (Supplier<Applier> make : appliers) {
@@ -121,7 +121,7 @@ public final class DataBench {
 
   /** Each rep: every applier streams a steady {@code rate} transactions per second for {@code seconds}. */
   private void lag(int reps, int rate, int seconds, List<Settings> sweep) throws SQLException, InterruptedException {
-    List<Supplier<Applier>> appliers = new ArrayList<>(List.of(Applier.Native::new));
+    List<Supplier<Applier>> appliers = new ArrayList<>(List.of(() -> new Applier.Native(false)));
     sweep.forEach(s -> appliers.add(() -> new Applier.Pgstream(s)));
     for (int rep = 1; rep <= reps; rep++) {
       for (Supplier<Applier> make : appliers) {
@@ -144,18 +144,17 @@ public final class DataBench {
   /** {@code rate} short transactions per second on one connection, on a fixed schedule. */
   private void steadyStream(int rate, int seconds) throws SQLException, InterruptedException {
     long period = 1_000_000_000L / rate;
-    try (Connection c = peers.source().connect(Dataset.DATABASE)) {
-      PreparedStatement[] tx = Dataset.probeStatements(c);
+    try (Connection c = peers.source().connect(Dataset.DATABASE);
+        PreparedStatement insert = c.prepareStatement("INSERT INTO lag_probe (pad) VALUES ('probe')");
+        PreparedStatement update = c.prepareStatement("UPDATE customers SET balance = balance + 1 WHERE id = ?")) {
+      c.setAutoCommit(false);
       long start = System.nanoTime();
       for (long i = 0; i < (long) rate * seconds; i++) {
         long wait = start + i * period - System.nanoTime();
         if (wait > 0) {
           Thread.sleep(wait / 1_000_000, (int) (wait % 1_000_000));
         }
-        for (PreparedStatement st : tx) {
-          st.executeUpdate();
-        }
-        c.commit();
+        Dataset.probe(c, insert, update);
       }
     }
   }
