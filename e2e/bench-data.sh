@@ -5,6 +5,7 @@
 #   BENCH_ROWS (2000000), BENCH_CHANGES (200000), BENCH_REPS (2), BENCH_LAG_SECONDS (30), BENCH_LAG_RATES (10,100)
 #   BENCH_SNAPSHOT_SWEEP, BENCH_STREAM_SWEEP, BENCH_LAG_SWEEP: ';'-separated CRD settings run beside the rendered
 #     defaults, e.g. "copyWorkers=2;tableWorkers=2,copyWorkers=2" or "size=2000;size=10000,maxBytes=16777216"
+#   BENCH_PHASES (snapshot,backlog,lag): the phases measured (the target always gets one snapshot to stream into)
 #   BENCH_OUT (results), BENCH_SOURCE_PORT (5480), BENCH_TARGET_PORT (5481), BENCH_HEALTH_PORT (19495)
 # Needs root on Debian (installs postgresql-15 and postgresql-15-wal2json when missing) and Go (pgstream's path).
 set -euo pipefail

@@ -8,15 +8,14 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
+import java.util.Collections;
 import java.util.List;
-import java.util.Map;
 import java.util.function.Supplier;
 
 /**
  * `make bench-data`: real pgstream with the operator's rendered config against what a user would pick
- * instead, on the same two PostgreSQL servers and data, each pair of rounds interleaved (A, B, A, B) so
- * the shared machine's noise falls on both: the snapshot against pg_dump | pg_restore, the apply rate of
+ * instead, on the same two PostgreSQL servers and data, the rounds interleaved (A, B, B, A) so
+ * the shared machine's noise falls on every method: the snapshot against pg_dump | pg_restore, the apply rate of
  * a backlog against native logical replication and a sweep of pgstream's batch settings, and end-to-end
  * lag at fixed rates. e2e/bench-data.sh starts the servers and passes their ports.
  */
@@ -42,12 +41,17 @@ public final class DataBench {
     Files.createDirectories(out);
     Results results = new Results(rows, changes, reps, lagSeconds);
     DataBench bench = new DataBench(Peers.fromEnvironment(), Path.of(Peers.env("E2E_WORK")), results);
+    List<String> phases = List.of(env("BENCH_PHASES", "snapshot,backlog,lag").split(","));
     bench.dataset(rows);
-    bench.snapshots(reps, Settings.sweep(env("BENCH_SNAPSHOT_SWEEP", "")));
+    bench.snapshots(phases.contains("snapshot") ? reps : 1, Settings.sweep(env("BENCH_SNAPSHOT_SWEEP", "")));
     bench.prepareStreaming();
-    bench.backlogs(reps, changes, Settings.sweep(env("BENCH_STREAM_SWEEP", "")));
-    for (String rate : env("BENCH_LAG_RATES", "10,100").split(",")) {
-      bench.lag(reps, Integer.parseInt(rate.trim()), lagSeconds, Settings.sweep(env("BENCH_LAG_SWEEP", "")));
+    if (phases.contains("backlog")) {
+      bench.backlogs(reps, changes, Settings.sweep(env("BENCH_STREAM_SWEEP", "")));
+    }
+    if (phases.contains("lag")) {
+      for (String rate : env("BENCH_LAG_RATES", "10,100").split(",")) {
+        bench.lag(reps, Integer.parseInt(rate.trim()), lagSeconds, Settings.sweep(env("BENCH_LAG_SWEEP", "")));
+      }
     }
     results.write(out);
     System.out.println(Files.readString(out.resolve(Results.MARKDOWN)));
@@ -71,7 +75,7 @@ public final class DataBench {
     sweep.forEach(s -> copiers.add(new Copier.PgstreamSnapshot(s)));
     String expected = Dataset.fingerprint(peers.source(), Dataset.DATABASE);
     for (int rep = 1; rep <= reps; rep++) {
-      for (Copier c : copiers) {
+      for (Copier c : inRepOrder(copiers, rep)) {
         peers.freshTarget();
         peers.checkpoint();
         long t0 = System.nanoTime();
@@ -101,7 +105,7 @@ public final class DataBench {
     List<Supplier<Applier>> appliers = new ArrayList<>(List.of(() -> new Applier.Native(false), () -> new Applier.Native(true)));
     sweep.forEach(s -> appliers.add(() -> new Applier.Pgstream(s)));
     for (int rep = 1; rep <= reps; rep++) {
-      for (Supplier<Applier> make : appliers) {
+      for (Supplier<Applier> make : inRepOrder(appliers, rep)) {
         try (Applier a = make.get()) {
           a.prepare(peers);
           int marker = dataset.backlog(changes);
@@ -124,7 +128,7 @@ public final class DataBench {
     List<Supplier<Applier>> appliers = new ArrayList<>(List.of(() -> new Applier.Native(false)));
     sweep.forEach(s -> appliers.add(() -> new Applier.Pgstream(s)));
     for (int rep = 1; rep <= reps; rep++) {
-      for (Supplier<Applier> make : appliers) {
+      for (Supplier<Applier> make : inRepOrder(appliers, rep)) {
         try (Applier a = make.get()) {
           a.prepare(peers);
           a.start();
@@ -170,6 +174,15 @@ public final class DataBench {
           out.add(rs.getDouble(1));
         }
       }
+    }
+    return out;
+  }
+
+  /** A, B, C in odd reps and C, B, A in even ones: a load that drifts during a rep falls on all methods alike. */
+  private static <T> List<T> inRepOrder(List<T> methods, int rep) {
+    List<T> out = new ArrayList<>(methods);
+    if (rep % 2 == 0) {
+      Collections.reverse(out);
     }
     return out;
   }

@@ -67,7 +67,7 @@ final class Results {
   }
 
   static double median(List<Double> values) {
-    return percentile(values, 50);
+    return values == null ? Double.NaN : percentile(values, 50);
   }
 
   /** Nearest-rank percentile. */
@@ -153,8 +153,8 @@ final class Results {
     md.append("# Data-plane benchmark (`make bench-data`)\n\n")
         .append("Real pgstream (").append(System.getenv().getOrDefault("BENCH_PGSTREAM_VERSION", "?"))
         .append(") with the config the operator renders, against what a user would pick instead, on the same two")
-        .append(" PostgreSQL servers and data in one run; every method's rounds interleaved (A, B, A, B) so the shared")
-        .append(" machine's noise falls on all of them. ").append(reps).append(" rep(s) each; medians.\n\n")
+        .append(" PostgreSQL servers and data in one run; every method's rounds interleaved (A, B, C in odd reps, C, B, A in even")
+        .append(" ones) so the shared machine's noise, also a drifting one, falls on all of them. ").append(reps).append(" rep(s) each; medians.\n\n")
         .append("![bench-data](bench-data.png)\n\n");
     md.append("## Ratios\n\n| Key | Value | Target |\n|---|---|---|\n")
         .append("| `snapshot_vs_pgdump_ratio` (rendered snapshot time / pg_dump -Fc \\| pg_restore) | ")
