@@ -187,18 +187,29 @@ public final class DataBench {
     return out;
   }
 
+  /** Polls on one connection: a connection per poll would fork a target backend 50 times a second beside the apply. */
   private void awaitMarker(int marker, Applier a, Duration limit) {
     long deadline = System.nanoTime() + limit.toNanos();
-    while (peers.target().query(Dataset.TARGET_DATABASE, "SELECT count(*) FROM bench_marker WHERE id = " + marker) == 0) {
-      if (System.nanoTime() > deadline) {
-        throw new IllegalStateException(a.name() + " did not apply marker " + marker + " in " + limit + ":\n" + a.output());
-      }
-      try {
+    try (Connection c = peers.target().connect(Dataset.TARGET_DATABASE);
+        PreparedStatement st = c.prepareStatement("SELECT 1 FROM bench_marker WHERE id = ?")) {
+      st.setInt(1, marker);
+      while (!arrived(st)) {
+        if (System.nanoTime() > deadline) {
+          throw new IllegalStateException(a.name() + " did not apply marker " + marker + " in " + limit + ":\n" + a.output());
+        }
         Thread.sleep(20);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        throw new IllegalStateException(e);
       }
+    } catch (SQLException e) {
+      throw new IllegalStateException("polling the target failed: " + e.getMessage(), e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException(e);
+    }
+  }
+
+  private static boolean arrived(PreparedStatement st) throws SQLException {
+    try (ResultSet rs = st.executeQuery()) {
+      return rs.next();
     }
   }
 
