@@ -10,6 +10,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
+import java.util.Random;
 import java.util.function.Supplier;
 
 /**
@@ -145,16 +146,22 @@ public final class DataBench {
     }
   }
 
-  /** {@code rate} short transactions per second on one connection, on a fixed schedule. */
+  /**
+   * {@code rate} short transactions per second on one connection, at random (Poisson) times: on a fixed
+   * schedule whose period matches pgstream's batch timeout every probe would meet the ticker at the same
+   * phase and the percentiles would show one point of the wait instead of its spread.
+   */
   private void steadyStream(int rate, int seconds) throws SQLException, InterruptedException {
-    long period = 1_000_000_000L / rate;
+    Random arrivals = new Random(rate);
     try (Connection c = peers.source().connect(Dataset.DATABASE);
         PreparedStatement insert = c.prepareStatement("INSERT INTO lag_probe (pad) VALUES ('probe')");
         PreparedStatement update = c.prepareStatement("UPDATE customers SET balance = balance + 1 WHERE id = ?")) {
       c.setAutoCommit(false);
       long start = System.nanoTime();
+      double at = 0;
       for (long i = 0; i < (long) rate * seconds; i++) {
-        long wait = start + i * period - System.nanoTime();
+        at += -Math.log(1 - arrivals.nextDouble()) / rate;
+        long wait = start + (long) (at * 1e9) - System.nanoTime();
         if (wait > 0) {
           Thread.sleep(wait / 1_000_000, (int) (wait % 1_000_000));
         }

@@ -180,8 +180,8 @@ final class Results {
     double rendered = median(backlogRates.get(RENDERED));
     backlogRates.forEach((a, r) -> md.append("| ").append(a).append(" | ").append(list(r, "%,.0f")).append(" | ")
         .append(String.format("%,.0f", median(r))).append(" | ").append(String.format("%.3fx", median(r) / rendered)).append(" |\n"));
-    md.append("\n## Streaming: end-to-end lag\n\nEach transaction inserts a probe row stamped on the source (`clock_timestamp()`)"
-            + " and updates a customer; a trigger stamps its arrival on the target (same host, same clock). ")
+    md.append("\n## Streaming: end-to-end lag\n\nEach transaction, at random (Poisson) times averaging the rate, inserts a probe row stamped on the"
+            + " source (`clock_timestamp()`) and updates a customer; a trigger stamps its arrival on the target (same host, same clock). ")
         .append(lagSeconds).append(" s per round.\n\n| Rate | Applier | Probes | p50 ms | p99 ms | max ms |\n|---|---|---|---|---|---|\n");
     lagMillis.forEach((rate, byApplier) -> byApplier.forEach((a, ms) -> md.append("| ").append(rate).append(" tx/s | ").append(a)
         .append(" | ").append(ms.size()).append(" | ").append(String.format("%.0f", percentile(ms, 50))).append(" | ")
