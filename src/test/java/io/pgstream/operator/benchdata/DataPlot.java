@@ -17,7 +17,7 @@ final class DataPlot {
   record Panel(String title, List<Bar> bars) {}
 
   private static final int WIDTH = 900;
-  private static final int LABEL_WIDTH = 330;
+  private static final int LABEL_WIDTH = 380;
   private static final int BAR_HEIGHT = 18;
   private static final int GAP = 6;
   private static final int TITLE_HEIGHT = 34;
