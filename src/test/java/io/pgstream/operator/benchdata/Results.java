@@ -100,8 +100,14 @@ final class Results {
         .orElse("none");
   }
 
+  /** A ratio to 3 decimals; NaN when a phase did not run (BENCH_PHASES), which leaves its key out. */
   private double ratio(double a, double b) {
-    return Math.round(a / b * 1000) / 1000.0;
+    return rounded(a / b, 1000);
+  }
+
+  /** Math.round would turn NaN into 0, a measurement that was never made. */
+  private static double rounded(double v, double scale) {
+    return Double.isNaN(v) ? v : Math.round(v * scale) / scale;
   }
 
   private Map<String, Object> keys() {
@@ -113,17 +119,19 @@ final class Results {
     for (var byRate : lagMillis.entrySet()) {
       List<Double> lags = byRate.getValue().get(RENDERED);
       if (lags != null) {
-        k.put("lag_p99_ms_" + byRate.getKey() + "tps", Math.round(percentile(lags, 99) * 10) / 10.0);
-        k.put("lag_p50_ms_" + byRate.getKey() + "tps", Math.round(percentile(lags, 50) * 10) / 10.0);
+        k.put("lag_p99_ms_" + byRate.getKey() + "tps", rounded(percentile(lags, 99), 10));
+        k.put("lag_p50_ms_" + byRate.getKey() + "tps", rounded(percentile(lags, 50), 10));
       }
     }
-    k.put("stream_rendered_changes_per_s", Math.round(rendered));
+    k.put("stream_rendered_changes_per_s", rounded(rendered, 1));
     return k;
   }
 
   void write(Path dir) throws IOException {
     ObjectMapper json = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
-    Files.writeString(dir.resolve("bench-data.json"), json.writeValueAsString(keys()) + "\n");
+    Map<String, Object> measured = new LinkedHashMap<>(keys());
+    measured.values().removeIf(v -> v instanceof Double d && d.isNaN());
+    Files.writeString(dir.resolve("bench-data.json"), json.writeValueAsString(measured) + "\n");
     DataPlot.write(panels(), dir.resolve("bench-data.png"));
     Files.writeString(dir.resolve(MARKDOWN), markdown());
   }
