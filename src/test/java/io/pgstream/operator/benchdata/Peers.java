@@ -1,12 +1,17 @@
 package io.pgstream.operator.benchdata;
 
 import io.pgstream.operator.api.PgstreamPipeline;
+import io.pgstream.operator.api.PgstreamPipelineSpec;
 import io.pgstream.operator.api.PipelineMode;
+import io.pgstream.operator.api.SslMode;
 import io.pgstream.operator.config.CredentialEnv;
 import io.pgstream.operator.config.PgstreamConfigRenderer;
 import io.pgstream.operator.e2e.PgstreamRunner;
 import io.pgstream.operator.support.Pipelines;
 import io.pgstream.operator.support.TestPostgres;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.List;
@@ -39,7 +44,7 @@ record Peers(TestPostgres source, TestPostgres target, String password, Pgstream
   }
 
   /** The pipeline a user would write for these tables, with {@code tweak} applied to its spec. */
-  PgstreamPipeline pipeline(PipelineMode mode, Consumer<io.pgstream.operator.api.PgstreamPipelineSpec> tweak) {
+  PgstreamPipeline pipeline(PipelineMode mode, Consumer<PgstreamPipelineSpec> tweak) {
     PgstreamPipeline p = Pipelines.snapshotAndReplication("bench-data");
     var spec = p.getSpec();
     spec.mode = mode;
@@ -47,11 +52,11 @@ record Peers(TestPostgres source, TestPostgres target, String password, Pgstream
     spec.source.host = "127.0.0.1";
     spec.source.port = source.port();
     spec.source.database = Dataset.DATABASE;
-    spec.source.sslMode = io.pgstream.operator.api.SslMode.DISABLE;
+    spec.source.sslMode = SslMode.DISABLE;
     spec.target.host = "127.0.0.1";
     spec.target.port = target.port();
     spec.target.database = Dataset.TARGET_DATABASE;
-    spec.target.sslMode = io.pgstream.operator.api.SslMode.DISABLE;
+    spec.target.sslMode = SslMode.DISABLE;
     tweak.accept(spec);
     return p;
   }
@@ -92,10 +97,10 @@ record Peers(TestPostgres source, TestPostgres target, String password, Pgstream
       pb.environment().putAll(env);
       Process p = pb.start();
       if (p.waitFor() != 0) {
-        throw new IllegalStateException(String.join(" ", command) + " failed:\n" + java.nio.file.Files.readString(log));
+        throw new IllegalStateException(String.join(" ", command) + " failed:\n" + Files.readString(log));
       }
-    } catch (java.io.IOException e) {
-      throw new java.io.UncheckedIOException(e);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new IllegalStateException(e);
