@@ -1,5 +1,6 @@
 package io.pgstream.operator.benchdata;
 
+import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import java.io.IOException;
@@ -13,7 +14,7 @@ import java.util.stream.Collectors;
 
 /**
  * What the rounds measured, and the report made of it: results/bench-data.md (tables, ratios, machine,
- * commands), bench-data.json (the ratios for results/bench.json) and bench-data.png.
+ * commands), bench-data.json (its ratios, which also go into results/bench.json) and bench-data.png.
  */
 final class Results {
   static final String MARKDOWN = "bench-data.md";
@@ -132,6 +133,14 @@ final class Results {
     Map<String, Object> measured = new LinkedHashMap<>(keys());
     measured.values().removeIf(v -> v instanceof Double d && d.isNaN());
     Files.writeString(dir.resolve("bench-data.json"), json.writeValueAsString(measured) + "\n");
+    // bench.json holds both benchmarks' keys: make bench keeps these when it rewrites its own.
+    Path both = dir.resolve("bench.json");
+    Map<String, Object> all = new LinkedHashMap<>();
+    if (Files.exists(both)) {
+      all.putAll(json.readValue(both.toFile(), new TypeReference<Map<String, Object>>() {}));
+    }
+    all.putAll(measured);
+    Files.writeString(both, json.writeValueAsString(all) + "\n");
     DataPlot.write(panels(), dir.resolve("bench-data.png"));
     Files.writeString(dir.resolve(MARKDOWN), markdown());
   }
