@@ -186,7 +186,10 @@ class DayTwoVerbsTest {
     assertThat(deployment()).isNull();
 
     objects().edit(x -> x.getSpec().state = null);
-    await().until(() -> job("snapshot") == null || !snapshotJob.equals(job("snapshot").getMetadata().getUid()));
+    await().until(() -> {
+      Job now = job("snapshot");
+      return now == null || now.getMetadata().getDeletionTimestamp() != null || !snapshotJob.equals(now.getMetadata().getUid());
+    });
   }
 
   @Test
