@@ -222,8 +222,8 @@ final class SlotWatch {
 
   /**
    * Deleted, or observed no more for an interval while its status shows another phase than Streaming
-   * or Suspended (a snapshot pauses streaming; a block removes the Deployment). A fresh registration stays until its status
-   * is written.
+   * or Suspended (a snapshot pauses streaming; a block removes the Deployment). A fresh registration
+   * stays until its status is written.
    */
   private boolean streaming(Watched w) {
     Optional<PgstreamPipeline> current = lookup.apply(w.id());

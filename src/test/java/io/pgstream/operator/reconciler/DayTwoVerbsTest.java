@@ -143,6 +143,9 @@ class DayTwoVerbsTest {
 
     // Nothing consumes the slot: WAL written now stays, and past spec.maxRetainedWalBytes the pipeline is Degraded.
     objects().edit(x -> x.getSpec().maxRetainedWalBytes = 1048576L);
+    await().until(() -> pipeline().getStatus().observedGeneration.equals(pipeline().getMetadata().getGeneration()));
+    // Long enough for the watch to drop a slot nothing renews: the suspended one stays watched on its own.
+    await().pollDelay(Duration.ofSeconds(3)).until(() -> true);
     pg.execute(TestDatabases.SOURCE_DB, "CREATE TABLE public.wal_filler AS SELECT g, repeat('x', 200) AS pad FROM generate_series(1, 30000) g");
     await().until(() -> "True/SlotLagHigh".equals(Conditions.of(pipeline(), "Degraded")));
     assertThat(Conditions.message(pipeline(), "Degraded")).contains("suspended");
