@@ -10,7 +10,7 @@ PROMTOOL ?= promtool
 CHART := charts/pgstream-operator
 DEPLOY := deploy/pgstream-operator.yaml
 
-.PHONY: build test alerts-test lifecycle-model fidelity demo bench bench-smoke dashboard e2e e2e-node-smoke e2e-node run crds render deploy chart-check image image-local images-local images-check clean
+.PHONY: build test alerts-test lifecycle-model fidelity demo bench bench-smoke bench-data bench-data-smoke dashboard e2e e2e-node-smoke e2e-node run crds render deploy chart-check image image-local images-local images-check clean
 
 ## build: compile, test and package the operator jar (target/pgstream-operator-*.jar)
 build:
@@ -55,6 +55,17 @@ bench-smoke:
 ## scripted run against the mock API server and a real PostgreSQL: results/dashboard.png
 dashboard:
 	$(MVN) -q test-compile exec:java -Dexec.mainClass=io.pgstream.operator.dashboard.DashboardRecording -Dexec.classpathScope=test -Djava.awt.headless=true
+
+## bench-data: real pgstream with the rendered config against pg_dump|pg_restore and native logical replication on two
+## PostgreSQL 15 servers (ports 5480/5481), 2 M rows, interleaved rounds; writes results/bench-data.{md,json,png}
+## (e2e/bench-data.sh lists the BENCH_* knobs: scale, reps, swept settings)
+bench-data:
+	./e2e/bench-data.sh
+
+## bench-data-smoke: the same on a tiny dataset, one rep, into target/bench-data-smoke/ (no timing asserted; for CI)
+bench-data-smoke:
+	BENCH_ROWS=20000 BENCH_CHANGES=2000 BENCH_REPS=1 BENCH_LAG_SECONDS=2 BENCH_OUT=target/bench-data-smoke \
+	  BENCH_COMMAND="make bench-data-smoke" ./e2e/bench-data.sh
 
 ## e2e: the real-peer tier: a real kube-apiserver, pgstream and two PostgreSQL 15 servers (e2e/run.sh)
 e2e:

@@ -28,6 +28,11 @@ if status.phase == "Failed" or (degraded ~= nil and degraded.status == "True") t
 end
 
 local ready = condition(status, "Ready")
+if status.phase == "Suspended" then
+  hs.status = "Suspended"
+  hs.message = (ready ~= nil and ready.message) or "spec.state is Suspended"
+  return hs
+end
 if ready ~= nil and ready.status == "True" then
   hs.status = "Healthy"
   hs.message = ready.message

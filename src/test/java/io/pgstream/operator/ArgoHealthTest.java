@@ -63,6 +63,15 @@ class ArgoHealthTest {
   }
 
   @Test
+  void suspendedIsSuspendedUnlessDegraded() throws IOException {
+    assertThat(health(pipeline(2, Phase.Suspended, Map.of(ConditionType.Ready, "False|Suspended|Suspended (spec.state): streaming is stopped"))))
+        .containsExactly("Suspended", "Suspended (spec.state): streaming is stopped");
+    assertThat(health(pipeline(2, Phase.Suspended, Map.of(ConditionType.Degraded, "True|SlotLagHigh|slot keeps 2 GiB")))[0])
+        .as("WAL piling up behind a suspended pipeline")
+        .isEqualTo("Degraded");
+  }
+
+  @Test
   void workInProgressIsProgressing() throws IOException {
     assertThat(health(pipeline(1, Phase.Snapshotting, Map.of(ConditionType.Ready, "False|Snapshotting|Job x is running pgstream snapshot"))))
         .containsExactly("Progressing", "Job x is running pgstream snapshot");

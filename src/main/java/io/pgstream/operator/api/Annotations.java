@@ -6,6 +6,11 @@ public final class Annotations {
   public static final String RETRY = "pgstream.io/retry";
   /** A new value stops the running init or snapshot Job so that waiting spec changes take effect. */
   public static final String ABORT = "pgstream.io/abort";
+  /**
+   * "true" pauses reconciling: the operator changes nothing of the pipeline (children, databases, AWS) and
+   * says so in condition ReconcilePaused, until the annotation is removed or set to anything else.
+   */
+  public static final String RECONCILE_PAUSED = "pgstream.io/reconcile-paused";
 
   private Annotations() {}
 }

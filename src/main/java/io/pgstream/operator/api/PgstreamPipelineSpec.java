@@ -156,11 +156,21 @@ public class PgstreamPipelineSpec {
           + " The target then lacks those changes. Setting spec.snapshot.nonce instead takes a new snapshot.")
   public String acknowledgeGap;
 
-  /** pgstream init (and destroy) run as the source admin of spec.prepare. */
+  @JsonPropertyDescription(
+      "Running (default) or Suspended: suspended, the streaming Deployment is removed and no init, snapshot or backfill"
+          + " starts (a running one finishes first); the slot stays and keeps WAL, which status.slot shows. Running again"
+          + " recreates the Deployment, which continues from the slot.")
+  public PipelineState state;
+
   public StepTimeouts effectiveTimeouts() {
     return timeouts == null ? new StepTimeouts() : timeouts;
   }
 
+  public boolean suspended() {
+    return state == PipelineState.Suspended;
+  }
+
+  /** pgstream init (and destroy) run as the source admin of spec.prepare. */
   public boolean initAsAdmin() {
     return prepare != null && prepare.source != null && Boolean.TRUE.equals(prepare.source.initAsAdmin);
   }

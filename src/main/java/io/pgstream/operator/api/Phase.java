@@ -8,5 +8,7 @@ public enum Phase {
   Streaming,
   /** A snapshot-only pipeline whose snapshot finished. */
   Completed,
-  Failed
+  Failed,
+  /** spec.state: Suspended, and nothing runs. */
+  Suspended
 }

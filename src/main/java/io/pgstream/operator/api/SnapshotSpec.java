@@ -11,10 +11,15 @@ import java.util.List;
 /** How the initial copy is taken. */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public class SnapshotSpec {
-  /** pgstream 1.3.1's defaults: pkg/snapshot/generator/postgres/data/config.go:36-40, cmd/config/config.go:22-25. */
+  /** pgstream 1.3.1's default (pkg/snapshot/generator/postgres/data/config.go:36-40). */
   public static final int DEFAULT_SCHEMA_WORKERS = 4;
-  public static final int DEFAULT_TABLE_WORKERS = 4;
-  public static final int DEFAULT_COPY_WORKERS = 8;
+  /**
+   * Below pgstream's 4 readers and 8 COPY streams per table (config.go:36-40, cmd/config/config.go:22-25):
+   * with 4 tables at once those are 16 readers and 32 COPY sessions, which on a 2-core machine contend
+   * instead of copying; make bench-data measured the snapshot faster with 2 and 2 (results/bench-data.md).
+   */
+  public static final int DEFAULT_TABLE_WORKERS = 2;
+  public static final int DEFAULT_COPY_WORKERS = 2;
   public static final int BULK_BATCH_SIZE = 20_000;
   /** pgstream's own cap on its snapshot reader's pool (max_connections), which the operator keeps. */
   public static final int MAX_SOURCE_CONNECTIONS = 50;

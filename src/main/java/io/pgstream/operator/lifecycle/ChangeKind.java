@@ -21,6 +21,8 @@ public enum ChangeKind {
   SNAPSHOT_NONCE("spec.snapshot.nonce edited: a new snapshot asked for"),
   RETRY("annotation pgstream.io/retry set to a new value"),
   ABORT("annotation pgstream.io/abort set to a new value"),
+  SUSPEND("spec.state set to Suspended"),
+  RESUME_RUNNING("spec.state set back to Running (or removed)"),
   SLOT_LOST("the slot disappeared from the source (failover, blue/green switchover, manual drop)"),
   LOST_STATUS("status erased (backup restore without status, replace --force, CRD reinstall)"),
   OPERATOR_RESTART("the operator restarted or lost its leader lease"),

@@ -45,6 +45,11 @@ public enum Reaction {
           + " Shared schema pgstream goes (pgstream destroy) only with the last pipeline on that database; the others'"
           + " slots are dropped over JDBC, as in a terminating namespace. An unreadable spec, or what cannot be dropped"
           + " within 10 minutes, ends in a SlotRetained Warning naming each slot: the finalizer always goes."),
+  HOLD(
+      "Suspended: nothing new starts (init, a snapshot, a backfill, a failed step's re-run) and the streaming Deployment"
+          + " is removed; the slot and every record stay. The slot is measured as while streaming: the Ready message and"
+          + " status.slot show the WAL it keeps, Degraded (SlotLagHigh) past spec.maxRetainedWalBytes."),
+  RECREATE_STREAMING("The streaming Deployment is created again and continues from the slot, which kept every change: nothing lost."),
   NOTHING("Nothing to do in this phase.");
 
   private final String description;

@@ -25,6 +25,12 @@ final class Announcer {
       events.normal(p, after.phase.name(), message);
       LOG.info("{}/{}: phase {} -> {}", p.getMetadata().getNamespace(), p.getMetadata().getName(), before.phase, after.phase);
     }
+    if (StatusUpdater.transitioned(before, after, ConditionType.ReconcilePaused)) {
+      StatusUpdater.condition(after, ConditionType.ReconcilePaused)
+          .ifPresentOrElse(
+              c -> events.warning(p, "ReconcilePaused", c.getMessage()),
+              () -> events.normal(p, "ReconcileResumed", "Annotation pgstream.io/reconcile-paused removed: the operator acts on this pipeline again"));
+    }
     if (StatusUpdater.transitioned(before, after, ConditionType.Degraded)) {
       StatusUpdater.condition(after, ConditionType.Degraded)
           .ifPresent(

@@ -72,7 +72,8 @@ final class Backfill {
       covered = TableCoverage.covered(st);
     }
     String asked = p.getSpec().snapshot == null ? null : p.getSpec().snapshot.backfill;
-    boolean newValue = asked != null && !asked.equals(st.backfillHandled);
+    // Suspended: a new value waits, unhandled, and starts once the pipeline runs again.
+    boolean newValue = asked != null && !asked.equals(st.backfillHandled) && !Suspension.requested(p);
     if (newValue) {
       st.backfillHandled = asked;
     }

@@ -57,6 +57,11 @@ final class GapFence {
     }
     PgstreamPipelineStatus st = s.status();
     boolean streams = children.hasDeployment(p, ctx);
+    if (streams && spec.suspended()) {
+      // Suspended: no stream, whatever blocks the pipeline meanwhile.
+      children.removeDeployment(p, ctx);
+      streams = false;
+    }
     if (streams) {
       // Nothing else measures the slot while the pipeline is blocked: a slot lost meanwhile is a change too.
       st.slot = slotWatch.keep(p, st.slot);

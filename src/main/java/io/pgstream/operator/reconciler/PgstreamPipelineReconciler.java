@@ -142,7 +142,7 @@ public class PgstreamPipelineReconciler implements Reconciler<PgstreamPipeline>,
     StatusUpdater status = new StatusUpdater(p, clock);
     Outcome outcome;
     try {
-      outcome = phases.progress(p, ctx, status);
+      outcome = paused(p, status) ? Outcome.onChange() : phases.progress(p, ctx, status);
     } catch (NameConflictException e) {
       // The other object is not watched (it carries none of our labels), so look again later.
       outcome = Blocking.waitFor(status, Phase.Failed, new Blocker("NameConflict", e.getMessage()), clock);
@@ -193,8 +193,30 @@ public class PgstreamPipelineReconciler implements Reconciler<PgstreamPipeline>,
     return false;
   }
 
+  /**
+   * pgstream.io/reconcile-paused: nothing but its condition, and the slot watch stops querying the source;
+   * the annotation's removal is an update that starts the next reconcile.
+   */
+  private boolean paused(PgstreamPipeline p, StatusUpdater status) {
+    if (!ReconcilePause.paused(p)) {
+      ReconcilePause.lift(status);
+      return false;
+    }
+    ReconcilePause.hold(p, status);
+    slotWatch.forget(p);
+    return true;
+  }
+
   @Override
   public DeleteControl cleanup(PgstreamPipeline p, Context<PgstreamPipeline> ctx) {
+    StatusUpdater status = new StatusUpdater(p, clock);
+    if (paused(p, status)) {
+      if (status.changed()) {
+        StatusWriter.write(p, ctx, status.status());
+      }
+      announcer.announce(p, status.before(), status.status());
+      return DeleteControl.noFinalizerRemoval();
+    }
     return deletion.cleanup(p, ctx);
   }
 }

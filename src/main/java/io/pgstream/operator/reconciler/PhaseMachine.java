@@ -69,6 +69,7 @@ final class PhaseMachine {
   private final ModeGuard modeGuard;
   private final GapGuard gapGuard;
   private final GapFence gapFence;
+  private final Suspension suspension;
 
   PhaseMachine(
       AllowListGate allowLists,
@@ -111,6 +112,7 @@ final class PhaseMachine {
     this.modeGuard = new ModeGuard(children);
     this.gapGuard = new GapGuard(children, events);
     this.gapFence = new GapFence(children, slotWatch);
+    this.suspension = new Suspension(children, slotWatch);
   }
 
   /** Validate, check the gates, then init → snapshot → streaming, each after the one before finished. */
@@ -186,6 +188,9 @@ final class PhaseMachine {
     Optional<Outcome> waiting = gapGuard.check(p, ctx, s, config);
     boolean initHeld = gapGuard.holdsInit(p, ctx, st);
     if (waiting.isEmpty() && !initHeld) {
+      waiting = suspendedBeforeInit(p, ctx, s, creds);
+    }
+    if (waiting.isEmpty() && !initHeld) {
       waiting = recordSlots(p, ctx, s, creds);
     }
     if (waiting.isEmpty() && !initHeld) {
@@ -203,6 +208,16 @@ final class PhaseMachine {
     }
     StepVerbs.settle(p, st);
     return waiting.orElseGet(() -> Backfill.keepStaleVisible(s, stream(p, ctx, s, creds)));
+  }
+
+  /** Suspended where init would start: nothing is recorded or created. */
+  private Optional<Outcome> suspendedBeforeInit(
+      PgstreamPipeline p, Context<PgstreamPipeline> ctx, StatusUpdater s, ResolvedCredentials creds) {
+    if (!Suspension.requested(p) || !p.getSpec().mode.replicates()) {
+      return Optional.empty();
+    }
+    StepPlanner.Plan plan = StepPlanner.plan(children.job(Step.INIT), p, ctx, s.status(), s.status().init);
+    return plan.starts() ? Optional.of(suspension.hold(p, ctx, s, creds, "pgstream init")) : Optional.empty();
   }
 
   /**
@@ -288,6 +303,9 @@ final class PhaseMachine {
     }
     PipelineContext.snapshotImage(ctx, image.get());
     StepPlanner.Plan plan = StepPlanner.plan(children.job(Step.SNAPSHOT), p, ctx, st, st.snapshot);
+    if (plan.starts() && Suspension.requested(p)) {
+      return Optional.of(suspension.hold(p, ctx, s, creds, "the snapshot (Job " + Children.job(p, Step.SNAPSHOT) + ")"));
+    }
     if (plan.starts()) {
       Optional<Outcome> notYet = beforeSnapshotJob(p, ctx, s, creds);
       if (notYet.isPresent()) {
@@ -361,12 +379,16 @@ final class PhaseMachine {
   private Outcome stream(PgstreamPipeline p, Context<PgstreamPipeline> ctx, StatusUpdater s, ResolvedCredentials creds) {
     PgstreamPipelineStatus st = s.status();
     if (!p.getSpec().mode.replicates()) {
+      // Suspended or not: a finished snapshot-only pipeline runs nothing.
       s.phase(Phase.Completed);
       s.set(ConditionType.Streaming, false, "NotRequired", "mode snapshot does not stream");
       s.set(ConditionType.Degraded, false, "AsExpected", "No problems");
       s.set(ConditionType.Ready, true, "SnapshotCompleted", st.snapshot.message);
       Outcome next = ProgressRecorder.pending(st) ? Outcome.after(slotWatch.interval()) : Outcome.onChange();
       return next.orSooner(verification.observe(p, s, creds));
+    }
+    if (Suspension.requested(p)) {
+      return suspension.hold(p, ctx, s, creds, null);
     }
     Optional<Job> copying = Stream.of(Step.SNAPSHOT, Step.BACKFILL)
         .flatMap(step -> children.job(step).getSecondaryResource(p, ctx).stream())
@@ -515,7 +537,7 @@ final class PhaseMachine {
       s.phase(runningPhase);
       s.set(type, false, step.reason != null ? step.reason : "Running", step.message);
       s.set(ConditionType.Degraded, false, "AsExpected", "No problems");
-      s.set(ConditionType.Ready, false, runningPhase.name(), step.message);
+      s.set(ConditionType.Ready, false, runningPhase.name(), Suspension.requested(p) ? Suspension.waitsFor(step.job) + ". " + step.message : step.message);
     }
     return false;
   }

@@ -221,9 +221,9 @@ final class SlotWatch {
   }
 
   /**
-   * Deleted, or observed no more for an interval while its status shows another phase (a snapshot
-   * pauses streaming; a block removes the Deployment). A fresh registration stays until its status
-   * is written.
+   * Deleted, or observed no more for an interval while its status shows another phase than Streaming
+   * or Suspended (a snapshot pauses streaming; a block removes the Deployment). A fresh registration
+   * stays until its status is written.
    */
   private boolean streaming(Watched w) {
     Optional<PgstreamPipeline> current = lookup.apply(w.id());
@@ -232,7 +232,7 @@ final class SlotWatch {
     }
     boolean recent = Duration.between(w.observedAt(), Instant.now(clock)).compareTo(interval) < 0;
     Phase phase = current.get().getStatus() == null ? null : current.get().getStatus().phase;
-    return recent || phase == Phase.Streaming;
+    return recent || phase == Phase.Streaming || phase == Phase.Suspended;
   }
 
   private void unwatch(String uid) {

@@ -29,7 +29,8 @@ final class StepVerbs {
   static void settle(PgstreamPipeline p, PgstreamPipelineStatus st) {
     String retry = annotation(p, Annotations.RETRY);
     String abort = annotation(p, Annotations.ABORT);
-    if (retry != null) {
+    // Suspended, no failed step re-runs: a new retry value waits for the pipeline to run again.
+    if (retry != null && !p.getSpec().suspended()) {
       st.retryHandled = retry;
     }
     if (abort != null) {

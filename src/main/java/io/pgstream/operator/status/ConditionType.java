@@ -17,5 +17,7 @@ public enum ConditionType {
   Streaming,
   WritesDropped,
   Degraded,
-  Ready
+  Ready,
+  /** pgstream.io/reconcile-paused is set: the operator acts on nothing, and the other conditions are as it left them. */
+  ReconcilePaused
 }

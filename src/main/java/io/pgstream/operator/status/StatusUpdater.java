@@ -76,6 +76,15 @@ public final class StatusUpdater {
     status.conditions = conditions;
   }
 
+  /** Removes a condition that no longer applies. */
+  public void remove(ConditionType type) {
+    if (status.conditions != null && condition(status, type).isPresent()) {
+      List<Condition> conditions = new ArrayList<>(status.conditions);
+      conditions.removeIf(c -> type.name().equals(c.getType()));
+      status.conditions = conditions;
+    }
+  }
+
   public boolean changed() {
     return !JSON.valueToTree(before).equals(JSON.valueToTree(status));
   }

@@ -25,6 +25,22 @@ class PgstreamConfigRendererTest {
         .contains("postgres://${PGSTREAM_TARGET_USER}:${PGSTREAM_TARGET_PASSWORD}@target.db:5432/app?sslmode=require");
   }
 
+  /**
+   * pgstream confirms a position to the slot once it has written it: a target session committing
+   * asynchronously (the fast setting make bench-data measured native replication with) could lose a
+   * write the slot has already passed. Nothing is appended to the target URL.
+   */
+  @Test
+  void noTargetSessionCommitsAsynchronously() {
+    RenderedConfig config = renderer.render(Pipelines.snapshotAndReplication("p"));
+    for (String file : List.of(PgstreamConfigRenderer.SNAPSHOT_FILE, PgstreamConfigRenderer.REPLICATION_FILE)) {
+      assertThat(config.files().get(file))
+          .as(file)
+          .contains("@target.db:5432/app?sslmode=require\"")
+          .doesNotContainIgnoringCase("synchronous_commit");
+    }
+  }
+
   @Test
   void aSideWithABundleVerifiesTheHostWithItsFileInTheConfigMap() {
     PgstreamPipeline p = Pipelines.snapshotAndReplication("p");

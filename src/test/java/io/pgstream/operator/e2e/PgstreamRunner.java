@@ -35,16 +35,16 @@ import java.util.concurrent.TimeUnit;
  * kubelet would start it (its args, its env resolved from Secrets, its ConfigMap's files where the pod
  * mounts them), or a command with files and env given directly.
  */
-final class PgstreamRunner {
+public final class PgstreamRunner {
   private final Path binary;
 
-  PgstreamRunner(Path binary) {
+  public PgstreamRunner(Path binary) {
     this.binary = binary;
   }
 
   /** A started pgstream and the file its output goes to. */
-  record Started(Process process, Path log) {
-    int waitFor() {
+  public record Started(Process process, Path log) {
+    public int waitFor() {
       try {
         if (!process.waitFor(5, TimeUnit.MINUTES)) {
           process.destroyForcibly();
@@ -57,7 +57,7 @@ final class PgstreamRunner {
       }
     }
 
-    String output() {
+    public String output() {
       try {
         return Files.readString(log);
       } catch (IOException e) {
@@ -65,7 +65,7 @@ final class PgstreamRunner {
       }
     }
 
-    void stop() {
+    public void stop() {
       process.destroy();
       try {
         process.waitFor(30, TimeUnit.SECONDS);
@@ -123,7 +123,7 @@ final class PgstreamRunner {
   }
 
   /** pgstream with {@code args}, {@code files} written where /etc/pgstream is mounted, and {@code env}. */
-  Started start(List<String> args, Map<String, String> files, Map<String, String> env) {
+  public Started start(List<String> args, Map<String, String> files, Map<String, String> env) {
     try {
       Path dir = Files.createTempDirectory(Peers.work(), "pod");
       // The URLs name the CA files by their mount path, percent-encoded.

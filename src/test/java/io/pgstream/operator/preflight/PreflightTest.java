@@ -333,7 +333,7 @@ class PreflightTest {
     Finding f = finding(run(spec), "SnapshotConnectionsUnavailable");
     assertThat(f.severity()).as("a streaming pipeline does not stop for it").isEqualTo(Severity.WARNING);
     assertThat(f.cause())
-        .contains("up to 17 source connections", "workers 1 x (1 + schemaWorkers 4 x tableWorkers 4)")
+        .contains("up to 9 source connections", "workers 1 x (1 + schemaWorkers 4 x tableWorkers 2)")
         .contains("CONNECTION LIMIT 6 with 0 in use");
     assertThat(f.fix()).contains("spec.snapshot.schemaWorkers or tableWorkers");
 
