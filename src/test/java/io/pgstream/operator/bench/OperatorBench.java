@@ -17,8 +17,6 @@ import io.javaoperatorsdk.operator.Operator;
 import io.pgstream.operator.OperatorSettings;
 import io.pgstream.operator.PgstreamOperator;
 import io.pgstream.operator.api.PgstreamPipeline;
-import io.pgstream.operator.api.PipelineMode;
-import io.pgstream.operator.api.PreflightPolicy;
 import io.pgstream.operator.credentials.ReferableSecrets;
 import io.pgstream.operator.support.Pipelines;
 import java.lang.management.ManagementFactory;
@@ -132,13 +130,7 @@ public final class OperatorBench {
       drain(server);
       loginSecrets().forEach(s -> client.resource(s).create());
       for (int i = 0; i < n; i++) {
-        PgstreamPipeline p = Pipelines.snapshotAndReplication("p" + i);
-        p.getSpec().mode = PipelineMode.REPLICATION;
-        p.getSpec().preflight = PreflightPolicy.Skip;
-        p.getSpec().source.username.secretKeyRef.name = "bench-source";
-        p.getSpec().source.password.secretKeyRef.name = "bench-source";
-        p.getSpec().target.username.secretKeyRef.name = "bench-target";
-        p.getSpec().target.password.secretKeyRef.name = "bench-target";
+        PgstreamPipeline p = RealApiBench.pipeline("p" + i);
         created.put("p" + i, Instant.now());
         client.resource(p).create();
       }

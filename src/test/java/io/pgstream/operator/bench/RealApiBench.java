@@ -242,8 +242,14 @@ final class RealApiBench {
   }
 
   static PgstreamPipeline pipeline(String namespace, int index) {
-    PgstreamPipeline p = Pipelines.snapshotAndReplication(name(index));
+    PgstreamPipeline p = pipeline(name(index));
     p.getMetadata().setNamespace(namespace);
+    return p;
+  }
+
+  /** A streaming pipeline whose checks are off, logging in with the bench's shared login Secrets. */
+  static PgstreamPipeline pipeline(String name) {
+    PgstreamPipeline p = Pipelines.snapshotAndReplication(name);
     p.getSpec().mode = PipelineMode.REPLICATION;
     p.getSpec().preflight = PreflightPolicy.Skip;
     p.getSpec().source.username.secretKeyRef.name = "bench-source";
