@@ -403,13 +403,16 @@ final class PhaseMachine {
       s.set(ConditionType.Ready, false, "WaitingForCopyJob", message);
       return Outcome.onChange();
     }
-    Deployment actual = children.deployment.reconcile(p, ctx).getSingleResource().orElse(null);
-    String name = Children.deployment(p);
-    s.phase(Phase.Streaming);
     // Measured whatever spec.preflight says: the watch only reads pg_replication_slots.
     boolean missingBefore = st.slot != null && SlotStatus.MISSING.equals(st.slot.state);
     st.slot = slotWatch.observe(p, st.slot, creds);
     boolean lostNow = !missingBefore && st.slot != null && SlotStatus.MISSING.equals(st.slot.state);
+    if (!children.hasDeployment(p, ctx) && (st.slot == null || SlotStatus.MISSING.equals(st.slot.state))) {
+      return awaitSlotReading(p, s, lostNow);
+    }
+    Deployment actual = children.deployment.reconcile(p, ctx).getSingleResource().orElse(null);
+    String name = Children.deployment(p);
+    s.phase(Phase.Streaming);
     SlotWatch.Problem slotProblem = slotWatch.problem(p, st.slot);
     boolean dropped = droppedWrites(p, ctx, s);
     if (slotProblem != null) {
@@ -454,6 +457,22 @@ final class PhaseMachine {
     boolean watching = !p.getSpec().target.effectiveStrictMode() || ProgressRecorder.pending(st);
     Outcome watch = Outcome.after(watching ? slotWatch.interval() : PgstreamPipelineReconciler.CREDENTIALS_REFRESH);
     return watch.orSooner(verification.observe(p, s, creds));
+  }
+
+  /**
+   * No Deployment is started before a reading of the source lists the slot: after a status loss
+   * nothing else says the slot outlived it (lifecycle model, sequence 26), and a slot found missing
+   * turns into SlotLost on the next pass instead of a stream that starts and fails. The reading is
+   * an event; the watch's interval bounds the wait when the source cannot be read.
+   */
+  private Outcome awaitSlotReading(PgstreamPipeline p, StatusUpdater s, boolean lostNow) {
+    String slot = ReplicationSlots.slotFor(p);
+    String message = s.status().slot == null
+        ? "Streaming starts once the slot watch has read slot " + slot + " on the source"
+        : "Slot " + slot + " is not on the source; streaming does not start";
+    s.set(ConditionType.Streaming, false, "WaitingForSlotReading", message);
+    s.set(ConditionType.Ready, false, "WaitingForSlotReading", message);
+    return Outcome.after(lostNow ? Duration.ofSeconds(1) : slotWatch.interval());
   }
 
   /**

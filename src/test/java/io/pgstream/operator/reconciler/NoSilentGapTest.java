@@ -210,6 +210,39 @@ class NoSilentGapTest {
     assertThat(condition("Streaming")).isEqualTo("False/" + GapFence.UNRECORDED);
   }
 
+  /**
+   * Lifecycle model, seed 20261201, sequence 26: the slot lost, then status erased. The surviving Jobs
+   * settle that init and the snapshot ran, and no record says the slot is gone: the Deployment was
+   * created again before the slot watch's first reading. Streaming now starts only once a reading lists the slot.
+   */
+  @Test
+  void aSlotLostBeforeStatusIsErasedStartsNoStreamAgain() {
+    driveToStreaming();
+    TestDatabases.dropSlots();
+    await().until(() -> "False/SlotLost".equals(condition("Ready")));
+    await().until(() -> deployment() == null);
+    List<String> created = new CopyOnWriteArrayList<>();
+    try (Watch watch = client.apps().deployments().inNamespace(NAMESPACE).watch(new Watcher<>() {
+      @Override
+      public void eventReceived(Action action, Deployment d) {
+        created.add(action + " " + d.getMetadata().getName());
+      }
+
+      @Override
+      public void onClose(WatcherException cause) {}
+    })) {
+      await().ignoreExceptions().until(() -> {
+        PgstreamPipeline p = pipeline();
+        p.setStatus(new PgstreamPipelineStatus());
+        client.resource(p).updateStatus();
+        return true;
+      });
+      await().atMost(Duration.ofSeconds(30)).until(() -> pipeline().getStatus().init != null && "False/SlotLost".equals(condition("Ready")));
+    }
+    assertThat(created).as("no streaming Deployment, not even for a moment").isEmpty();
+    assertThat(TestDatabases.slotExists(SLOT)).isFalse();
+  }
+
   /** Lifecycle model, seed 20261201, sequence 157: the slot dropped while an invalid spec blocked everything else. */
   @Test
   void aSlotDroppedWhileAnInvalidSpecBlocksStillStopsStreaming() {
