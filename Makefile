@@ -81,10 +81,10 @@ e2e-node-smoke:
 e2e-node:
 	./e2e/node/run.sh
 
-## lifecycle-model: the model-based lifecycle test (not yet in make test), 500 seeded sequences
+## lifecycle-model: the model-based lifecycle test alone (make test runs it too), 500 seeded sequences
 ## (LIFECYCLE_ARGS=-Dlifecycle.sequences=N -Dlifecycle.seed=S -Dlifecycle.only=I,J -Dlifecycle.trace=true)
 lifecycle-model:
-	$(MVN) test -Dtest=LifecycleModelTest -Dlifecycle.excluded=none $(LIFECYCLE_ARGS)
+	$(MVN) test -Dtest=LifecycleModelTest $(LIFECYCLE_ARGS)
 
 ## run: the operator against the cluster of the current kubeconfig
 run:

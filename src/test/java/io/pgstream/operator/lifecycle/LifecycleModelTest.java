@@ -25,7 +25,6 @@ import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
-import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.slf4j.LoggerFactory;
 
@@ -41,8 +40,6 @@ import org.slf4j.LoggerFactory;
  * -Dlifecycle.trace=true} (statuses and Events after every step in a failing sequence's report).
  */
 @EnableKubernetesMockClient(crud = true)
-// Not in make test until it passes every run (README "How it is proven"): make lifecycle-model.
-@Tag("lifecycle-model")
 class LifecycleModelTest {
   static final long DEFAULT_SEED = 20261201L;
   /** The test's passwords (lane logins), plain or percent-encoded, must never reach a log line. */
