@@ -108,7 +108,7 @@ class StepPlannerTest {
 
   private static StepPlanner.Decision facts(
       Step step, Job job, StepIdentity identity, StepTemplate template, StepStatus recorded, boolean abort, boolean retry) {
-    return StepPlanner.decide(new StepPlanner.Facts(step, "orders-" + step.suffix(), recorded, job, identity, template, abort, retry));
+    return StepPlanner.decide(new StepPlanner.Facts(step, "orders-" + step.suffix(), recorded, job, identity, template, abort, retry, false, java.time.Instant.EPOCH));
   }
 
   private static StepTemplate template(String image, String memory, String credentials) {
