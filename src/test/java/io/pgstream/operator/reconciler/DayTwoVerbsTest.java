@@ -29,6 +29,7 @@ import io.pgstream.operator.support.TestDatabases;
 import io.pgstream.operator.support.TestOperators;
 import io.pgstream.operator.support.TestPostgres;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -281,7 +282,8 @@ class DayTwoVerbsTest {
   @Test
   void whileARetryWaitsAnUnchangedPipelineIsNotWrittenAndASuspendedOneDoesNotRetry() {
     PgstreamPipeline p = retried(Pipelines.onTestDatabase(NAME), 3);
-    p.getSpec().retry.backoffSeconds = 5L;
+    p.getSpec().retry.backoffSeconds = 20L;
+    p.getSpec().retry.maxBackoffSeconds = 20L;
     create(p);
     await().until(() -> job("init") != null);
     String init = fail("init", TRANSIENT);
@@ -301,7 +303,8 @@ class DayTwoVerbsTest {
 
     objects().edit(x -> x.getSpec().state = PipelineState.Suspended);
     await().until(() -> Conditions.message(pipeline(), "Ready").contains("pgstream init does not start"));
-    await().pollDelay(Duration.ofSeconds(6)).until(() -> true);
+    Instant due = Instant.parse(pipeline().getStatus().init.nextRetryAt);
+    await().atMost(Duration.ofSeconds(40)).until(() -> Instant.now().isAfter(due.plusSeconds(3)));
     assertThat(job("init").getMetadata().getUid()).as("suspended: the due retry waits").isEqualTo(init);
     objects().edit(x -> x.getSpec().state = PipelineState.Running);
     await().until(() -> replaced("init", init) && Integer.valueOf(1).equals(pipeline().getStatus().init.attempts));
