@@ -19,8 +19,6 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Collection;
-import java.util.Collections;
-import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 
@@ -145,6 +143,7 @@ final class StepPlanner {
       StepStatus recorded,
       Clock clock) {
     Step step = dependent.step();
+    Instant now = clock.instant();
     // The verbs act on the pipeline's run; deletion has its own way out (delete the destroy Job). They act only on
     // a step status knew of: after lost status a found Job is resumed, since the verbs' records went with the status
     // and a value left in place was already handled (StepVerbs.settle records it again at the end of this reconcile).
@@ -165,8 +164,8 @@ final class StepPlanner {
             dependent.template(p, ctx),
             verbs && StepVerbs.abortRequested(p, st),
             verbs && StepVerbs.retryRequested(p, st),
-            verbs && AutoRetry.due(recorded, p.getSpec().effectiveRetry(), clock.instant()),
-            clock.instant());
+            verbs && AutoRetry.due(recorded, p.getSpec().effectiveRetry(), now),
+            now);
     return new Plan(dependent, facts, decide(facts));
   }
 
@@ -197,8 +196,10 @@ final class StepPlanner {
     if (WAITING_FOR_JOB_GONE.equals(step.reason)) {
       return Outcome.after(GONE_CHECK);
     }
+    // At least a second: a due re-run the plan did not start (suspended) is not looked at in a loop.
     return AutoRetry.pending(step, p.getSpec().effectiveRetry())
-        .map(at -> Outcome.after(Collections.max(List.of(Duration.between(clock.instant(), at), Duration.ofSeconds(1)))))
+        .map(at -> Duration.between(clock.instant(), at))
+        .map(wait -> Outcome.after(wait.compareTo(Duration.ofSeconds(1)) < 0 ? Duration.ofSeconds(1) : wait))
         .orElseGet(Outcome::onChange);
   }
 
@@ -283,7 +284,8 @@ final class StepPlanner {
       return AutoRetry.schedule(status(f, job, StepState.Failed, label(f.step()) + "Disrupted", message), f, spec, message);
     }
     String why = JobStates.shown(JobStates.failureMessage(client, job), secretValues);
-    return AutoRetry.schedule(status(f, job, StepState.Failed, null, command + " failed (Job " + name + "): " + why + ". " + rerun), f, spec, why);
+    String message = command + " failed (Job " + name + "): " + why + ". " + rerun;
+    return AutoRetry.schedule(status(f, job, StepState.Failed, null, message), f, spec, why);
   }
 
   private static StepStatus waitingForGone(Facts f, Job job, String message) {
@@ -327,7 +329,7 @@ final class StepPlanner {
       return null;
     }
     boolean sameInputs = Objects.equals(r.configHash, s.configHash) && Objects.equals(r.templateHash, s.templateHash);
-    int made = (sameInputs ? AutoRetry.attempts(r) : 0) + (f.retryDue() ? 1 : 0);
+    int made = sameInputs ? AutoRetry.attempts(r) + (f.retryDue() ? 1 : 0) : 0;
     return made == 0 ? null : made;
   }
 
