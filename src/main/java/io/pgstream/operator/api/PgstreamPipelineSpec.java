@@ -124,6 +124,12 @@ public class PgstreamPipelineSpec {
   @JsonPropertyDescription("How long the init and snapshot Jobs may run before they fail as timed out.")
   public StepTimeouts timeouts;
 
+  @JsonPropertyDescription(
+      "Automatic re-runs of a failed init or snapshot with back-off (3 attempts from 30 s, doubling, at most 600 s"
+          + " apart, when omitted). Only failures a re-run can neither worsen nor need a fix for are retried; annotation"
+          + " pgstream.io/retry re-runs any failed step at once.")
+  public StepRetry retry;
+
   @Min(1048576)
   @JsonPropertyDescription(
       "Degraded when the replication slot keeps more WAL than this many bytes on the source; 10 GiB when omitted.")
@@ -164,6 +170,10 @@ public class PgstreamPipelineSpec {
 
   public StepTimeouts effectiveTimeouts() {
     return timeouts == null ? new StepTimeouts() : timeouts;
+  }
+
+  public StepRetry effectiveRetry() {
+    return retry == null ? new StepRetry() : retry;
   }
 
   public boolean suspended() {

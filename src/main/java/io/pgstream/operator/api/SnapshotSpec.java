@@ -124,6 +124,11 @@ public class SnapshotSpec {
     return populatedTarget == null ? PopulatedTargetPolicy.Refuse : populatedTarget;
   }
 
+  /** pg_dump --clean drops the selected objects before the copy, so nothing copied before is in its way. */
+  public boolean cleansTarget() {
+    return effectiveMode().includesSchema() && schema != null && Boolean.TRUE.equals(schema.cleanTargetDb);
+  }
+
   public SnapshotMode effectiveMode() {
     return mode == null ? SnapshotMode.FULL : mode;
   }

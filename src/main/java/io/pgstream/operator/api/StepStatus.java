@@ -33,6 +33,10 @@ public class StepStatus {
    * seen complete, the last position the operator knows the target held.
    */
   public String lsn;
+  /** Automatic re-runs (spec.retry) made for these inputs since the step last started otherwise. */
+  public Integer attempts;
+  /** When the failed step runs again by itself (spec.retry); absent when it will not. */
+  public String nextRetryAt;
 
   public boolean succeededFor(String hash) {
     return state == StepState.Succeeded && hash.equals(configHash);

@@ -20,6 +20,7 @@ public enum ChangeKind {
   PREPARE("spec.prepare edited"),
   SNAPSHOT_NONCE("spec.snapshot.nonce edited: a new snapshot asked for"),
   RETRY("annotation pgstream.io/retry set to a new value"),
+  RETRY_DUE("the back-off before a failed step's automatic retry (spec.retry) elapsed"),
   ABORT("annotation pgstream.io/abort set to a new value"),
   SUSPEND("spec.state set to Suspended"),
   RESUME_RUNNING("spec.state set back to Running (or removed)"),

@@ -11,6 +11,11 @@ public enum Reaction {
       "The running Job is deleted in the foreground; once it and its pods are gone the step starts again with the new"
           + " inputs."),
   RERUN_FAILED("The failed step runs again with the new inputs."),
+  AUTO_RETRY(
+      "The failed step runs again with unchanged inputs, the way pgstream.io/retry runs it (the failed Job and its pods"
+          + " gone first), if AutoRetry deems a re-run safe and spec.retry.maxAttempts is not reached; status.init or"
+          + " status.snapshot counts the attempts and names the next one's time. After the last, reason RetriesExhausted"
+          + " with a Warning Event. Suspended, the re-run waits (HOLD)."),
   ROLL_STREAMING("The streaming Deployment rolls to the new pod template and resumes from the slot: nothing lost."),
   NEXT_SNAPSHOT("Recorded for the next snapshot; nothing runs now."),
   NEW_SNAPSHOT(

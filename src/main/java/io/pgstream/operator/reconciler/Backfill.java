@@ -18,6 +18,7 @@ import io.pgstream.operator.status.ConditionType;
 import io.pgstream.operator.status.EventRecorder;
 import io.pgstream.operator.status.Messages;
 import io.pgstream.operator.status.StatusUpdater;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
@@ -39,12 +40,15 @@ final class Backfill {
   private final PopulatedTargetGate populatedTarget;
   private final SnapshotPosition snapshotPosition;
   private final EventRecorder events;
+  private final Clock clock;
 
-  Backfill(Dependents children, PopulatedTargetGate populatedTarget, SnapshotPosition snapshotPosition, EventRecorder events) {
+  Backfill(
+      Dependents children, PopulatedTargetGate populatedTarget, SnapshotPosition snapshotPosition, EventRecorder events, Clock clock) {
     this.children = children;
     this.populatedTarget = populatedTarget;
     this.snapshotPosition = snapshotPosition;
     this.events = events;
+    this.clock = clock;
   }
 
   /** After the snapshot, before streaming: empty when streaming (or completion) may go on. */
@@ -141,7 +145,7 @@ final class Backfill {
         return Optional.of(Outcome.after(Duration.ofSeconds(1)));
       }
     }
-    StepStatus next = StepPlanner.advance(children.job(Step.BACKFILL), p, ctx, st, recorded, creds.secretValues());
+    StepStatus next = StepPlanner.advance(children.job(Step.BACKFILL), p, ctx, st, recorded, creds.secretValues(), clock);
     next.tables = recorded.tables;
     next.excludedTables = recorded.excludedTables;
     next.nonce = recorded.nonce;

@@ -218,7 +218,7 @@ final class DeletionHandler {
       return waitOrGiveUp(p, List.of(slot), "DestroyBlocked", unavailable.message() + ". Restore it, or set spec.deletionPolicy: Retain");
     }
     ResolvedCredentials creds = ((PipelineInputs.Ready) resolved).credentials();
-    StepStatus destroy = StepPlanner.advance(children.job(Step.DESTROY), p, ctx, p.getStatus(), null, creds.secretValues());
+    StepStatus destroy = StepPlanner.advance(children.job(Step.DESTROY), p, ctx, p.getStatus(), null, creds.secretValues(), clock);
     return switch (destroy.state) {
       case Succeeded -> {
         events.normal(

@@ -103,7 +103,7 @@ final class PhaseMachine {
     this.slotWatch = slotWatch;
     this.droppedWritesWatch = droppedWritesWatch;
     this.verification = verification;
-    this.backfill = new Backfill(children, populatedTarget, snapshotPosition, events);
+    this.backfill = new Backfill(children, populatedTarget, snapshotPosition, events, clock);
     this.runners = runners;
     this.slotRecords = slotRecords;
     this.abandonedSlots = abandonedSlots;
@@ -216,7 +216,7 @@ final class PhaseMachine {
     if (!Suspension.requested(p) || !p.getSpec().mode.replicates()) {
       return Optional.empty();
     }
-    StepPlanner.Plan plan = StepPlanner.plan(children.job(Step.INIT), p, ctx, s.status(), s.status().init);
+    StepPlanner.Plan plan = StepPlanner.plan(children.job(Step.INIT), p, ctx, s.status(), s.status().init, clock);
     return plan.starts() ? Optional.of(suspension.hold(p, ctx, s, creds, "pgstream init")) : Optional.empty();
   }
 
@@ -263,10 +263,10 @@ final class PhaseMachine {
       s.set(ConditionType.Initialized, true, "NotRequired", "mode snapshot uses no replication slot");
       return Optional.empty();
     }
-    st.init = StepPlanner.advance(children.job(Step.INIT), p, ctx, st, st.init, creds.secretValues());
+    st.init = StepPlanner.advance(children.job(Step.INIT), p, ctx, st, st.init, creds.secretValues(), clock);
     if (!stepFinished(s, p, ctx, ConditionType.Initialized, st.init, Phase.Initializing)) {
       s.set(ConditionType.SnapshotCompleted, false, "WaitingForInit", "The snapshot starts after pgstream init");
-      return Optional.of(StepPlanner.next(st.init));
+      return Optional.of(StepPlanner.next(st.init, p, clock));
     }
     if (slotRecords.leaveOthers(p, st)) {
       dropAbandoned(p, ctx, st, creds);
@@ -302,7 +302,7 @@ final class PhaseMachine {
       return Optional.of(Outcome.onChange());
     }
     PipelineContext.snapshotImage(ctx, image.get());
-    StepPlanner.Plan plan = StepPlanner.plan(children.job(Step.SNAPSHOT), p, ctx, st, st.snapshot);
+    StepPlanner.Plan plan = StepPlanner.plan(children.job(Step.SNAPSHOT), p, ctx, st, st.snapshot, clock);
     if (plan.starts() && Suspension.requested(p)) {
       return Optional.of(suspension.hold(p, ctx, s, creds, "the snapshot (Job " + Children.job(p, Step.SNAPSHOT) + ")"));
     }
@@ -316,7 +316,7 @@ final class PhaseMachine {
     st.snapshot = StepPlanner.carryOut(plan, p, ctx, creds.secretValues());
     TableCoverage.recordSnapshot(st, before, p.getSpec());
     if (!stepFinished(s, p, ctx, ConditionType.SnapshotCompleted, st.snapshot, Phase.Snapshotting)) {
-      return Optional.of(StepPlanner.next(st.snapshot));
+      return Optional.of(StepPlanner.next(st.snapshot, p, clock));
     }
     progress.record(p, s, creds);
     snapshotPosition.record(p, st.snapshot, creds);

@@ -74,11 +74,8 @@ final class PopulatedTargetGate {
   private Blocker look(PgstreamPipeline p, ResolvedCredentials creds, boolean truncate, Selection tables, Copy copy) {
     PgstreamPipelineSpec spec = p.getSpec();
     SnapshotSpec snapshot = snapshot(spec);
-    // cleanTargetDb: pg_dump --clean drops the selected objects before the copy, so nothing is in the way.
-    boolean cleaned =
-        snapshot.effectiveMode().includesSchema() && snapshot.schema != null && Boolean.TRUE.equals(snapshot.schema.cleanTargetDb);
     boolean mayConnect = spec.preflightEnforced() || truncate;
-    if (!snapshot.effectiveMode().includesData() || cleaned || !mayConnect) {
+    if (!snapshot.effectiveMode().includesData() || snapshot.cleansTarget() || !mayConnect) {
       return null;
     }
     try (Connection source = database.open(spec.source, spec.source.database, creds.sourceUser(), creds.sourcePassword());

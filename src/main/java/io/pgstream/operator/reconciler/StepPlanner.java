@@ -6,6 +6,7 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
 import io.pgstream.operator.api.Annotations;
 import io.pgstream.operator.api.PgstreamPipeline;
+import io.pgstream.operator.api.PgstreamPipelineSpec;
 import io.pgstream.operator.api.PgstreamPipelineStatus;
 import io.pgstream.operator.api.StepState;
 import io.pgstream.operator.api.StepStatus;
@@ -14,7 +15,9 @@ import io.pgstream.operator.dependent.Step;
 import io.pgstream.operator.dependent.StepIdentity;
 import io.pgstream.operator.dependent.StepJobDependent;
 import io.pgstream.operator.dependent.StepTemplate;
+import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.Collection;
 import java.util.Map;
 import java.util.Objects;
@@ -22,9 +25,10 @@ import java.util.Objects;
 /**
  * The one place that decides what happens to a step's Job ({@link #decide}) and does it ({@link
  * #carryOut}). A running Job is never replaced because inputs changed: the change waits for it
- * unless the user aborts (pgstream.io/abort, or a new snapshot nonce). A failed Job stays failed,
- * never a retry loop, until its identity or template changes or pgstream.io/retry gets a new value.
- * A Job is replaced only after the old one and all its pods are gone, so two never write at once.
+ * unless the user aborts (pgstream.io/abort, or a new snapshot nonce). A failed Job stays failed until
+ * its identity or template changes, pgstream.io/retry gets a new value, or its automatic re-run is due
+ * ({@link AutoRetry}, a bounded number with back-off). A Job is replaced only after the old one and all
+ * its pods are gone, so two never write at once.
  */
 final class StepPlanner {
   /** The step condition's reason while an old Job and its pods go away before the next one starts. */
@@ -48,6 +52,8 @@ final class StepPlanner {
    * What a decision is made from.
    *
    * @param job the step's Job, null when there is none or it is being deleted
+   * @param retryDue the failed step's automatic re-run ({@link AutoRetry}) is due
+   * @param now when the plan was made
    */
   record Facts(
       Step step,
@@ -57,7 +63,9 @@ final class StepPlanner {
       StepIdentity identity,
       StepTemplate template,
       boolean abort,
-      boolean retry) {
+      boolean retry,
+      boolean retryDue,
+      Instant now) {
 
     /** The Job ran for the current identity: for the snapshot only the nonce counts once it succeeded. */
     boolean ranForCurrent(Job j) {
@@ -106,7 +114,7 @@ final class StepPlanner {
       return f.ranForCurrent(job) || f.succeededBefore() ? Decision.SUCCEEDED : Decision.START;
     }
     if (JobStates.failed(job)) {
-      return f.sameInputs(job) && !f.retry() ? Decision.FAILED : Decision.START;
+      return f.sameInputs(job) && !f.retry() && !f.retryDue() ? Decision.FAILED : Decision.START;
     }
     if (f.abort() || (f.step() == Step.SNAPSHOT && !f.identity().nonce().equals(f.nonceOf(job)))) {
       return Decision.STOP;
@@ -121,14 +129,21 @@ final class StepPlanner {
       Context<PgstreamPipeline> ctx,
       PgstreamPipelineStatus st,
       StepStatus recorded,
-      Collection<String> secretValues) {
-    return carryOut(plan(dependent, p, ctx, st, recorded), p, ctx, secretValues);
+      Collection<String> secretValues,
+      Clock clock) {
+    return carryOut(plan(dependent, p, ctx, st, recorded, clock), p, ctx, secretValues);
   }
 
   /** @param recorded the step's status so far (status.init, status.snapshot; null for destroy) */
   static Plan plan(
-      StepJobDependent dependent, PgstreamPipeline p, Context<PgstreamPipeline> ctx, PgstreamPipelineStatus st, StepStatus recorded) {
+      StepJobDependent dependent,
+      PgstreamPipeline p,
+      Context<PgstreamPipeline> ctx,
+      PgstreamPipelineStatus st,
+      StepStatus recorded,
+      Clock clock) {
     Step step = dependent.step();
+    Instant now = clock.instant();
     // The verbs act on the pipeline's run; deletion has its own way out (delete the destroy Job). They act only on
     // a step status knew of: after lost status a found Job is resumed, since the verbs' records went with the status
     // and a value left in place was already handled (StepVerbs.settle records it again at the end of this reconcile).
@@ -148,7 +163,9 @@ final class StepPlanner {
             dependent.identity(p, ctx),
             dependent.template(p, ctx),
             verbs && StepVerbs.abortRequested(p, st),
-            verbs && StepVerbs.retryRequested(p, st));
+            verbs && StepVerbs.retryRequested(p, st),
+            verbs && AutoRetry.due(recorded, p.getSpec().effectiveRetry(), now),
+            now);
     return new Plan(dependent, facts, decide(facts));
   }
 
@@ -169,14 +186,21 @@ final class StepPlanner {
         String why = f.abort() ? "annotation " + Annotations.ABORT + " was set to a new value" : "spec.snapshot.nonce changed";
         yield waitingForGone(f, job, "Stopping Job " + name + " (" + why + "); " + nextStarts(f.step()));
       }
-      case FAILED -> failed(f, job, name, command, ctx.getClient(), secretValues);
+      case FAILED -> failed(f, job, name, command, p.getSpec(), ctx.getClient(), secretValues);
       case START -> start(plan, p, ctx, name, command);
     };
   }
 
-  /** After a decision that left a step unfinished: when to look again. */
-  static Outcome next(StepStatus step) {
-    return WAITING_FOR_JOB_GONE.equals(step.reason) ? Outcome.after(GONE_CHECK) : Outcome.onChange();
+  /** After a decision that left a step unfinished: when to look again (a failed one: when its re-run is due). */
+  static Outcome next(StepStatus step, PgstreamPipeline p, Clock clock) {
+    if (WAITING_FOR_JOB_GONE.equals(step.reason)) {
+      return Outcome.after(GONE_CHECK);
+    }
+    // At least a second: a due re-run the plan did not start (suspended) is not looked at in a loop.
+    return AutoRetry.pending(step, p.getSpec().effectiveRetry())
+        .map(at -> Duration.between(clock.instant(), at))
+        .map(wait -> Outcome.after(wait.compareTo(Duration.ofSeconds(1)) < 0 ? Duration.ofSeconds(1) : wait))
+        .orElseGet(Outcome::onChange);
   }
 
   private static StepStatus start(Plan plan, PgstreamPipeline p, Context<PgstreamPipeline> ctx, String name, String command) {
@@ -223,7 +247,13 @@ final class StepPlanner {
   }
 
   private static StepStatus failed(
-      Facts f, Job job, String name, String command, KubernetesClient client, Collection<String> secretValues) {
+      Facts f,
+      Job job,
+      String name,
+      String command,
+      PgstreamPipelineSpec spec,
+      KubernetesClient client,
+      Collection<String> secretValues) {
     StepStatus recorded = f.recorded();
     if (recorded != null
         && recorded.state == StepState.Failed
@@ -241,7 +271,7 @@ final class StepPlanner {
       String message =
           "%s did not finish within %d s (%s) and was stopped (Job %s). Raise %s if it needs longer. %s"
               .formatted(command, f.template().deadlineSeconds(), field, name, field, rerun);
-      return status(f, job, StepState.Failed, label(f.step()) + "TimedOut", message);
+      return AutoRetry.schedule(status(f, job, StepState.Failed, label(f.step()) + "TimedOut", message), f, spec, message);
     }
     if (JobStates.failedByPodFailurePolicy(job)) {
       String message =
@@ -251,10 +281,11 @@ final class StepPlanner {
                   + " spec.snapshot.schema.cleanTargetDb or spec.target.onConflictAction: nothing a disrupted snapshot"
                   + " restarts by itself.")
               .formatted(name, command, Annotations.RETRY);
-      return status(f, job, StepState.Failed, label(f.step()) + "Disrupted", message);
+      return AutoRetry.schedule(status(f, job, StepState.Failed, label(f.step()) + "Disrupted", message), f, spec, message);
     }
     String why = JobStates.shown(JobStates.failureMessage(client, job), secretValues);
-    return status(f, job, StepState.Failed, null, command + " failed (Job " + name + "): " + why + ". " + rerun);
+    String message = command + " failed (Job " + name + "): " + why + ". " + rerun;
+    return AutoRetry.schedule(status(f, job, StepState.Failed, null, message), f, spec, why);
   }
 
   private static StepStatus waitingForGone(Facts f, Job job, String message) {
@@ -279,12 +310,27 @@ final class StepPlanner {
     s.job = f.jobName();
     s.completedAt = state == StepState.Succeeded && job != null ? JobStates.completionTime(job) : null;
     s.reason = reason;
-    s.message = message;
+    s.attempts = attempts(f, s);
+    s.message = s.attempts != null && state == StepState.Running ? message + " (" + AutoRetry.label(s.attempts) + ")" : message;
     if (f.step() == Step.SNAPSHOT) {
       String nonce = job == null ? f.identity().nonce() : f.nonceOf(job);
       s.nonce = nonce.isEmpty() ? null : nonce;
     }
     return s;
+  }
+
+  /**
+   * Automatic re-runs carried into a status of the same inputs: one more when this start is one, none
+   * once the step succeeded or pgstream.io/retry asked for a run.
+   */
+  private static Integer attempts(Facts f, StepStatus s) {
+    StepStatus r = f.recorded();
+    if (s.state == StepState.Succeeded || f.retry() || r == null) {
+      return null;
+    }
+    boolean sameInputs = Objects.equals(r.configHash, s.configHash) && Objects.equals(r.templateHash, s.templateHash);
+    int made = sameInputs ? AutoRetry.attempts(r) + (f.retryDue() ? 1 : 0) : 0;
+    return made == 0 ? null : made;
   }
 
   static String annotation(Job job, String key) {

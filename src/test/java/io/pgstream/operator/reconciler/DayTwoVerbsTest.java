@@ -17,6 +17,9 @@ import io.pgstream.operator.api.BatchSpec;
 import io.pgstream.operator.api.Phase;
 import io.pgstream.operator.api.PgstreamPipeline;
 import io.pgstream.operator.api.PipelineState;
+import io.pgstream.operator.api.PopulatedTargetPolicy;
+import io.pgstream.operator.api.StepRetry;
+import io.pgstream.operator.api.StepState;
 import io.pgstream.operator.config.ReplicationSlots;
 import io.pgstream.operator.support.Conditions;
 import io.pgstream.operator.support.FakeKubelet;
@@ -26,6 +29,7 @@ import io.pgstream.operator.support.TestDatabases;
 import io.pgstream.operator.support.TestOperators;
 import io.pgstream.operator.support.TestPostgres;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -37,8 +41,8 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * The day-2 verbs on a running pipeline: the reconcile-pause annotation and spec.state (Suspended,
- * Running). The real operator against the mock API server in CRUD mode, the preflight and the slot on
+ * The day-2 verbs on a running pipeline: the reconcile-pause annotation, spec.state (Suspended,
+ * Running) and automatic retry (spec.retry). The real operator against the mock API server in CRUD mode, the preflight and the slot on
  * the embedded PostgreSQL.
  */
 @EnableKubernetesMockClient(crud = true)
@@ -208,6 +212,138 @@ class DayTwoVerbsTest {
 
     objects().edit(x -> x.getSpec().state = PipelineState.Running);
     await().until(() -> job("init") != null);
+  }
+
+  @Test
+  void aFailedInitIsRetriedAfterItsBackOffUntilItsAttemptsAreSpentAndTheRetryAnnotationStartsTheCountAgain() {
+    PgstreamPipeline p = retried(Pipelines.onTestDatabase(NAME), 2);
+    create(p);
+    await().until(() -> job("init") != null);
+    String first = fail("init", TRANSIENT);
+    await().until(() -> Conditions.message(pipeline(), "Initialized").contains("Automatic retry 1 of 2 at"));
+    assertThat(pipeline().getStatus().init.nextRetryAt).isNotNull();
+
+    // No event wakes the operator after the failure: the back-off's reschedule does.
+    await().until(() -> replaced("init", first) && pipeline().getStatus().init.attempts == 1);
+    assertThat(Conditions.message(pipeline(), "Initialized")).contains("automatic retry 1");
+    String second = fail("init", TRANSIENT);
+    await().until(() -> Conditions.message(pipeline(), "Initialized").contains("Automatic retry 2 of 2 at"));
+    await().until(() -> replaced("init", second) && pipeline().getStatus().init.attempts == 2);
+    String third = fail("init", TRANSIENT);
+
+    await().until(() -> "False/RetriesExhausted".equals(Conditions.of(pipeline(), "Initialized")));
+    assertThat(Conditions.message(pipeline(), "Initialized")).contains("Gave up after 2 automatic retries", Annotations.RETRY);
+    assertThat(pipeline().getStatus().init.nextRetryAt).isNull();
+    assertThat(pipeline().getStatus().phase).isEqualTo(Phase.Failed);
+    await().until(() -> warnings().contains("RetriesExhausted"));
+    await().pollDelay(Duration.ofSeconds(4)).until(() -> true);
+    assertThat(job("init").getMetadata().getUid()).as("no retry after the last").isEqualTo(third);
+
+    annotate(Annotations.RETRY, "by-hand");
+    await().until(() -> replaced("init", third) && pipeline().getStatus().init.attempts == null);
+    fail("init", TRANSIENT);
+    await().until(() -> Conditions.message(pipeline(), "Initialized").contains("Automatic retry 1 of 2 at"));
+  }
+
+  @Test
+  void aFailureThatNeedsAFixIsNotRetriedAutomatically() {
+    create(retried(Pipelines.onTestDatabase(NAME), 3));
+    await().until(() -> job("init") != null);
+    String init = fail("init", "{\"level\":\"error\",\"message\":\"ERROR: permission denied for database app_source (SQLSTATE 42501)\"}");
+    await().until(() -> "False/InitFailed".equals(Conditions.of(pipeline(), "Initialized")));
+    assertThat(Conditions.message(pipeline(), "Initialized")).contains("Not retried automatically", "needs a fix", Annotations.RETRY);
+    assertThat(pipeline().getStatus().init.nextRetryAt).isNull();
+    await().pollDelay(Duration.ofSeconds(3)).until(() -> true);
+    assertThat(job("init").getMetadata().getUid()).isEqualTo(init);
+  }
+
+  @Test
+  void aSnapshotIsRetriedAutomaticallyOnlyWhenItsTargetIsEmptiedBeforeEachCopy() {
+    create(retried(Pipelines.onTestDatabase(NAME), 3));
+    await().until(() -> job("init") != null);
+    TestDatabases.createSlot(ReplicationSlots.slotFor(pipeline()));
+    kubelet.jobSucceeded(NAMESPACE, NAME + "-init");
+    await().until(() -> job("snapshot") != null);
+    String snapshot = fail("snapshot", TRANSIENT);
+    await().until(() -> "False/SnapshotFailed".equals(Conditions.of(pipeline(), "SnapshotCompleted")));
+    assertThat(Conditions.message(pipeline(), "SnapshotCompleted")).contains("Not retried automatically", "populatedTarget: Truncate");
+    await().pollDelay(Duration.ofSeconds(3)).until(() -> true);
+    assertThat(job("snapshot").getMetadata().getUid()).as("a re-run would meet the rows it copied").isEqualTo(snapshot);
+
+    // Truncate empties the target before each copy: from the next failure on, a snapshot is retried.
+    objects().edit(x -> x.getSpec().snapshot.populatedTarget = PopulatedTargetPolicy.Truncate);
+    annotate(Annotations.RETRY, "truncating");
+    await().until(() -> replaced("snapshot", snapshot));
+    await().until(() -> job("snapshot") != null && pipeline().getStatus().snapshot.state == StepState.Running);
+    String truncating = fail("snapshot", TRANSIENT);
+    await().until(() -> replaced("snapshot", truncating) && Integer.valueOf(1).equals(pipeline().getStatus().snapshot.attempts));
+  }
+
+  @Test
+  void whileARetryWaitsAnUnchangedPipelineIsNotWrittenAndASuspendedOneDoesNotRetry() {
+    PgstreamPipeline p = retried(Pipelines.onTestDatabase(NAME), 3);
+    p.getSpec().retry.backoffSeconds = 20L;
+    p.getSpec().retry.maxBackoffSeconds = 20L;
+    create(p);
+    await().until(() -> job("init") != null);
+    String init = fail("init", TRANSIENT);
+    await().until(() -> pipeline().getStatus().init.nextRetryAt != null);
+    await().until(() -> warnings().contains("InitFailed"));
+    Map<String, String> children = childVersions();
+    String version = pipeline().getMetadata().getResourceVersion();
+    int events = eventReasons().size();
+
+    // A restart reconciles every pipeline at once; within the back-off that writes nothing.
+    operator.stop();
+    operator = TestOperators.started(client);
+    await().pollDelay(Duration.ofSeconds(2)).until(() -> true);
+    assertThat(childVersions()).as("no child created, updated or deleted").isEqualTo(children);
+    assertThat(pipeline().getMetadata().getResourceVersion()).as("no status write").isEqualTo(version);
+    assertThat(eventReasons()).as("no Event").hasSize(events);
+
+    objects().edit(x -> x.getSpec().state = PipelineState.Suspended);
+    await().until(() -> Conditions.message(pipeline(), "Ready").contains("pgstream init does not start"));
+    Instant due = Instant.parse(pipeline().getStatus().init.nextRetryAt);
+    await().atMost(Duration.ofSeconds(40)).until(() -> Instant.now().isAfter(due.plusSeconds(3)));
+    assertThat(job("init").getMetadata().getUid()).as("suspended: the due retry waits").isEqualTo(init);
+    objects().edit(x -> x.getSpec().state = PipelineState.Running);
+    await().until(() -> replaced("init", init) && Integer.valueOf(1).equals(pipeline().getStatus().init.attempts));
+  }
+
+  /** pgstream's last words when a connection drops: nothing to fix, worth a retry. */
+  private static final String TRANSIENT = "{\"level\":\"error\",\"message\":\"read tcp 10.0.0.7:5432: connection reset by peer\"}";
+
+  private static PgstreamPipeline retried(PgstreamPipeline p, int attempts) {
+    p.getSpec().retry = new StepRetry();
+    p.getSpec().retry.maxAttempts = attempts;
+    p.getSpec().retry.backoffSeconds = 1L;
+    p.getSpec().retry.maxBackoffSeconds = 2L;
+    return p;
+  }
+
+  private void create(PgstreamPipeline p) {
+    Pipelines.secretsFor(NAME).forEach(x -> client.resource(x).create());
+    objects().pipelines().resource(p).create();
+  }
+
+  /** The step's Job fails with {@code log} as pgstream's output; its UID. */
+  private String fail(String step, String log) {
+    Job job = job(step);
+    kubelet.jobPodFinished(kubelet.jobPodRunning(job), false, log);
+    return job.getMetadata().getUid();
+  }
+
+  /** The step's Job is another than {@code uid}: the old one deleted and a new one created. */
+  private boolean replaced(String step, String uid) {
+    Job now = job(step);
+    return now != null && now.getMetadata().getDeletionTimestamp() == null && !uid.equals(now.getMetadata().getUid());
+  }
+
+  private List<String> warnings() {
+    return client.v1().events().inNamespace(NAMESPACE).list().getItems().stream()
+        .filter(e -> "Warning".equals(e.getType()))
+        .map(Event::getReason)
+        .toList();
   }
 
   private void annotate(String key, String value) {

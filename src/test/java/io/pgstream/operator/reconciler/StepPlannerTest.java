@@ -18,6 +18,7 @@ import io.pgstream.operator.dependent.Children;
 import io.pgstream.operator.dependent.Step;
 import io.pgstream.operator.dependent.StepIdentity;
 import io.pgstream.operator.dependent.StepTemplate;
+import java.time.Instant;
 import java.util.HashMap;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -58,6 +59,8 @@ class StepPlannerTest {
     assertThat(decide(Step.SNAPSHOT, failed, SNAPSHOT, template("pgstream:1", "1Gi", "rotated"))).isEqualTo(START);
     assertThat(decide(Step.SNAPSHOT, failed, new StepIdentity("snap-2", ""), TEMPLATE)).isEqualTo(START);
     assertThat(facts(Step.SNAPSHOT, failed, SNAPSHOT, TEMPLATE, null, false, true)).isEqualTo(START);
+    assertThat(due(Step.SNAPSHOT, failed, SNAPSHOT, TEMPLATE, null, false, false, true)).as("its automatic retry is due").isEqualTo(START);
+    assertThat(due(Step.SNAPSHOT, job(SNAPSHOT, TEMPLATE, null), SNAPSHOT, TEMPLATE, null, false, false, true)).isEqualTo(RUNNING);
     assertThat(facts(Step.SNAPSHOT, failed, SNAPSHOT, TEMPLATE, null, true, false)).as("nothing to abort").isEqualTo(FAILED);
   }
 
@@ -108,7 +111,13 @@ class StepPlannerTest {
 
   private static StepPlanner.Decision facts(
       Step step, Job job, StepIdentity identity, StepTemplate template, StepStatus recorded, boolean abort, boolean retry) {
-    return StepPlanner.decide(new StepPlanner.Facts(step, "orders-" + step.suffix(), recorded, job, identity, template, abort, retry));
+    return due(step, job, identity, template, recorded, abort, retry, false);
+  }
+
+  private static StepPlanner.Decision due(
+      Step step, Job job, StepIdentity identity, StepTemplate template, StepStatus recorded, boolean abort, boolean retry, boolean retryDue) {
+    return StepPlanner.decide(
+        new StepPlanner.Facts(step, "orders-" + step.suffix(), recorded, job, identity, template, abort, retry, retryDue, Instant.EPOCH));
   }
 
   private static StepTemplate template(String image, String memory, String credentials) {
