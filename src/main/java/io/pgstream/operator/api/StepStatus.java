@@ -33,6 +33,8 @@ public class StepStatus {
    * seen complete, the last position the operator knows the target held.
    */
   public String lsn;
+  /** For status.backfill: true when it re-copies tables the target held (spec.snapshot.resnapshot), emptied first. */
+  public Boolean resnapshot;
 
   public boolean succeededFor(String hash) {
     return state == StepState.Succeeded && hash.equals(configHash);
