@@ -231,9 +231,7 @@ class TablesAddedAfterSnapshotTest {
 
   @Test
   void aResnapshotEmptiesJustTheChosenTargetTablesCopiesThemOnceAndStreamsOnFromTheSlot() {
-    PgstreamPipeline p = Pipelines.onTestDatabase(NAME);
-    p.getSpec().tables = List.of("public.orders", "public.invoices");
-    driveToStreaming(p);
+    PgstreamPipeline p = streaming("public.orders", "public.invoices");
     targetTable("public.orders", "(5, 50)");
     targetTable("public.invoices", "(1, 10), (99, 990)");
     String covered = Serialization.asJson(pipeline().getStatus().snapshot.tables);
@@ -269,19 +267,21 @@ class TablesAddedAfterSnapshotTest {
 
   @Test
   void aResnapshotOfATableThePipelineDoesNotSelectIsRefusedAndNothingIsEmptied() {
-    PgstreamPipeline p = Pipelines.onTestDatabase(NAME);
-    p.getSpec().tables = List.of("public.orders");
-    driveToStreaming(p);
+    streaming("public.orders");
     targetTable("public.invoices", "(1, 10)");
     String streamUid = deployment().getMetadata().getUid();
 
     edit(x -> x.getSpec().snapshot.resnapshot = resnapshot("r1", "public.invoices"));
     await().until(() -> "True/ResnapshotRefused".equals(condition("SnapshotStale")));
     assertThat(message("SnapshotStale")).contains("public.invoices", "does not select", "Nothing was emptied");
-    assertThat(events().stream().filter(e -> "ResnapshotRefused".equals(e.getReason())).map(Event::getType)).containsExactly("Warning");
     assertThat(pipeline().getStatus().resnapshotHandled).isEqualTo("r1");
     awaitReady();
     assertThat(condition("Degraded")).isEqualTo("True/ResnapshotRefused");
+    await().until(() -> eventReasons().contains("ResnapshotRefused"));
+    await().pollDelay(Duration.ofSeconds(2)).until(() -> true);
+    assertThat(events().stream().filter(e -> "ResnapshotRefused".equals(e.getReason())).map(Event::getType))
+        .as("one Warning Event")
+        .containsExactly("Warning");
     assertThat(deployment().getMetadata().getUid()).as("streaming goes on").isEqualTo(streamUid);
     assertThat(job("backfill")).isNull();
     assertThat(pg.query(TestDatabases.TARGET_DB, "SELECT count(*) FROM public.invoices")).isEqualTo(1);
@@ -289,9 +289,7 @@ class TablesAddedAfterSnapshotTest {
 
   @Test
   void aFailedResnapshotKeepsStreamingPausedUntilANewValueAndASuspendedPipelineWaits() {
-    PgstreamPipeline p = Pipelines.onTestDatabase(NAME);
-    p.getSpec().tables = List.of("public.orders", "public.invoices");
-    driveToStreaming(p);
+    streaming("public.orders", "public.invoices");
     targetTable("public.invoices", "(1, 10)");
 
     edit(x -> x.getSpec().snapshot.resnapshot = resnapshot("r1", "public.invoices"));
@@ -318,6 +316,13 @@ class TablesAddedAfterSnapshotTest {
     await().until(() -> deployment() != null);
     awaitReady();
     assertThat(condition("SnapshotStale")).isEqualTo("False/Resnapshotted");
+  }
+
+  private PgstreamPipeline streaming(String... tables) {
+    PgstreamPipeline p = Pipelines.onTestDatabase(NAME);
+    p.getSpec().tables = List.of(tables);
+    driveToStreaming(p);
+    return p;
   }
 
   private static ResnapshotSpec resnapshot(String value, String... tables) {
