@@ -79,8 +79,10 @@ final class Backfill {
       covered = TableCoverage.covered(st);
     }
     String asked = p.getSpec().snapshot == null ? null : p.getSpec().snapshot.backfill;
-    // Suspended: a new value waits, unhandled, and starts once the pipeline runs again.
-    boolean newValue = asked != null && !asked.equals(st.backfillHandled) && !Suspension.requested(p);
+    // Suspended, or held by a failed re-snapshot (whose record the backfill's would replace): a new value waits,
+    // unhandled, and starts once the pipeline runs again.
+    boolean held = resnapshotFailed(st) && st.backfill.configHash != null;
+    boolean newValue = asked != null && !asked.equals(st.backfillHandled) && !Suspension.requested(p) && !held;
     if (newValue) {
       st.backfillHandled = asked;
     }
