@@ -54,10 +54,15 @@ public class PgstreamPipelineStatus {
   public RecordedIdentity target;
   public StepStatus init;
   public StepStatus snapshot;
-  /** The last backfill of tables added after the snapshot (spec.snapshot.backfill). */
+  /**
+   * The last copy of some tables into a streaming target: a backfill of tables added after the snapshot
+   * (spec.snapshot.backfill) or a re-snapshot of chosen ones (spec.snapshot.resnapshot, marked resnapshot).
+   */
   public StepStatus backfill;
   /** The last spec.snapshot.backfill value acted on. */
   public String backfillHandled;
+  /** The last spec.snapshot.resnapshot.value acted on. */
+  public String resnapshotHandled;
   public SlotStatus slot;
   public RdsStatus rds;
   public VerificationStatus verification;

@@ -75,6 +75,12 @@ public class SnapshotSpec {
   public String backfill;
 
   @JsonPropertyDescription(
+      "Copy chosen tables again that the target already holds (after a damaged target table or a changed"
+          + " transformer): a new value pauses streaming, empties their target copies, snapshots just them and"
+          + " resumes streaming from the slot.")
+  public ResnapshotSpec resnapshot;
+
+  @JsonPropertyDescription(
       "When the selected target tables already hold rows: Refuse (default) starts no snapshot and names them;"
           + " Truncate empties them (TRUNCATE as the target login, no CASCADE) just before every snapshot the operator"
           + " starts, also after the pipeline is re-created. Only target copies of tables the source selects count.")

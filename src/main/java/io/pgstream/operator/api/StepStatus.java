@@ -37,6 +37,8 @@ public class StepStatus {
   public Integer attempts;
   /** When the failed step runs again by itself (spec.retry); absent when it will not. */
   public String nextRetryAt;
+  /** For status.backfill: true when it re-copies tables the target held (spec.snapshot.resnapshot), emptied first. */
+  public Boolean resnapshot;
 
   public boolean succeededFor(String hash) {
     return state == StepState.Succeeded && hash.equals(configHash);

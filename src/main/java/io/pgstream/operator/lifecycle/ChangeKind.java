@@ -19,6 +19,7 @@ public enum ChangeKind {
   CREDENTIALS("a referenced Secret's value rotated, or another Secret referenced"),
   PREPARE("spec.prepare edited"),
   SNAPSHOT_NONCE("spec.snapshot.nonce edited: a new snapshot asked for"),
+  RESNAPSHOT("spec.snapshot.resnapshot.value edited: chosen tables the target holds copied again"),
   RETRY("annotation pgstream.io/retry set to a new value"),
   RETRY_DUE("the back-off before a failed step's automatic retry (spec.retry) elapsed"),
   ABORT("annotation pgstream.io/abort set to a new value"),

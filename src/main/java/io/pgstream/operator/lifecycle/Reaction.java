@@ -29,6 +29,11 @@ public enum Reaction {
   MARK_STALE(
       "SnapshotStale=True names the added tables; streaming goes on for the others. spec.snapshot.backfill copies just"
           + " those tables (streaming pauses meanwhile), then they stream too."),
+  RESNAPSHOT_TABLES(
+      "Streaming pauses (the Deployment and its pods go), the chosen tables' target copies are emptied (TRUNCATE, no"
+          + " CASCADE) and Job <name>-backfill copies just them, then streaming resumes from the slot, which kept every"
+          + " change. Asked for while the snapshot runs, it follows it; asked for before the snapshot Job started, that"
+          + " snapshot answers it."),
   RE_PREPARE(
       "Preparation and the preflight run again (an owned login gets the new password); the credentials version rolls"
           + " the streaming Deployment."),

@@ -34,7 +34,7 @@ public record TableSelectionChange(List<String> heldOut, List<String> unExcluded
     }
 
     /** Whether this selection selects the concrete table {@code name}. */
-    boolean selects(String name) {
+    public boolean selects(String name) {
       return coveredBy(tables, name) && !containsName(excluded, name);
     }
 

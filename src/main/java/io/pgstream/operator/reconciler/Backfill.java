@@ -5,6 +5,7 @@ import io.javaoperatorsdk.operator.api.reconciler.Context;
 import io.pgstream.operator.api.Phase;
 import io.pgstream.operator.api.PgstreamPipeline;
 import io.pgstream.operator.api.PgstreamPipelineStatus;
+import io.pgstream.operator.api.ResnapshotSpec;
 import io.pgstream.operator.api.StepState;
 import io.pgstream.operator.api.StepStatus;
 import io.pgstream.operator.config.PgstreamConfigRenderer;
@@ -21,6 +22,7 @@ import io.pgstream.operator.status.StatusUpdater;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
+import java.util.Objects;
 import java.util.Optional;
 
 /**
@@ -32,6 +34,11 @@ import java.util.Optional;
  * slot, which kept every change made meanwhile; replaying those over the copy converges, inserts the
  * copy already holds being skipped (on_conflict_action nothing, see PgstreamConfigRenderer#onConflictAction).
  * Tables the spec drops (TABLES_REMOVED) stop streaming and keep their rows on the target.
+ *
+ * <p>A new spec.snapshot.resnapshot value (PhaseTable RESNAPSHOT) runs the same copy for chosen tables
+ * the target already holds, their target copies emptied first (rows deleted on the source since must
+ * not survive). A failed one leaves them emptied or half copied, so streaming stays paused until a new
+ * value: nothing half-arrives, and the slot keeps every change.
  */
 final class Backfill {
   static final String STALE = "TablesNotSnapshotted";
@@ -76,24 +83,30 @@ final class Backfill {
       covered = TableCoverage.covered(st);
     }
     String asked = p.getSpec().snapshot == null ? null : p.getSpec().snapshot.backfill;
-    // Suspended: a new value waits, unhandled, and starts once the pipeline runs again.
-    boolean newValue = asked != null && !asked.equals(st.backfillHandled) && !Suspension.requested(p);
+    // Suspended, or held by a failed re-snapshot (whose record the backfill's would replace): a new value waits,
+    // unhandled, and starts once the pipeline runs again.
+    boolean held = resnapshotFailed(st) && st.backfill.configHash != null;
+    boolean newValue = asked != null && !asked.equals(st.backfillHandled) && !Suspension.requested(p) && !held;
     if (newValue) {
       st.backfillHandled = asked;
+    }
+    if (newValue && !change.added().isEmpty()) {
+      st.backfill = begin(change.backfill(covered, wanted), asked, false);
+      events.normal(p, "BackfillStarted", "Backfilling " + list(st.backfill.tables) + ": streaming pauses meanwhile");
+      Optional<Outcome> running = run(p, ctx, s, config, creds);
+      if (running.isPresent()) {
+        return running;
+      }
+    }
+    Optional<Outcome> resnapshot = resnapshot(p, ctx, s, config, creds, covered, wanted);
+    if (resnapshot.isPresent() || resnapshotFailed(st)) {
+      return resnapshot;
     }
     if (change.added().isEmpty()) {
       if (!StatusUpdater.condition(st, ConditionType.SnapshotStale).map(c -> "False".equals(c.getStatus())).orElse(false)) {
         s.set(ConditionType.SnapshotStale, false, "AllTablesCopied", "The target holds every table the spec selects");
       }
       return Optional.empty();
-    }
-    if (newValue) {
-      st.backfill = begin(change.backfill(covered, wanted), asked);
-      events.normal(p, "BackfillStarted", "Backfilling " + list(st.backfill.tables) + ": streaming pauses meanwhile");
-      Optional<Outcome> running = run(p, ctx, s, config, creds);
-      if (running.isPresent()) {
-        return running;
-      }
     }
     String stale = staleMessage(st, change.added());
     s.set(ConditionType.SnapshotStale, true, staleReason(st), stale);
@@ -122,17 +135,87 @@ final class Backfill {
     return outcome;
   }
 
+  /**
+   * A new spec.snapshot.resnapshot value starts a re-snapshot of its tables, or is refused (nothing
+   * emptied, streaming goes on); a failed one that emptied them keeps streaming paused. Empty when
+   * streaming may go on.
+   */
+  private Optional<Outcome> resnapshot(
+      PgstreamPipeline p,
+      Context<PgstreamPipeline> ctx,
+      StatusUpdater s,
+      RenderedConfig config,
+      ResolvedCredentials creds,
+      Selection covered,
+      Selection wanted) {
+    PgstreamPipelineStatus st = s.status();
+    ResnapshotSpec asked = p.getSpec().snapshot == null ? null : p.getSpec().snapshot.resnapshot;
+    if (asked != null && asked.value != null && !asked.value.equals(st.resnapshotHandled) && !Suspension.requested(p)) {
+      st.resnapshotHandled = asked.value;
+      Selection tables = new Selection(asked.tables, List.of());
+      st.backfill = begin(tables, asked.value, true);
+      List<String> unselected = tables.tables().stream().filter(t -> !covered.selects(t) || !wanted.selects(t)).toList();
+      if (!unselected.isEmpty() || !copiesRows(p)) {
+        st.backfill.state = StepState.Failed;
+        st.backfill.reason = "ResnapshotRefused";
+        st.backfill.message = unselected.isEmpty()
+            ? "spec.snapshot.mode copies no rows, so there is nothing to re-snapshot"
+            : "The pipeline does not select %s, or the target never got them: a re-snapshot copies only tables the target"
+                .formatted(list(unselected))
+                + " holds (for tables the spec added, set spec.snapshot.backfill). Nothing was emptied; streaming goes on.";
+        // The Warning Event is Degraded's (Announcer), which keepStaleVisible raises with this reason.
+      } else {
+        events.normal(p, "ResnapshotStarted", "Re-snapshotting " + list(tables.tables()) + ": streaming pauses meanwhile");
+        Optional<Outcome> running = run(p, ctx, s, config, creds);
+        if (running.isPresent()) {
+          return running;
+        }
+      }
+    }
+    if (!resnapshotFailed(st)) {
+      return Optional.empty();
+    }
+    StepStatus failed = st.backfill;
+    String reason = Objects.requireNonNullElse(failed.reason, "ResnapshotFailed");
+    String message = "The re-snapshot (spec.snapshot.resnapshot.value " + failed.nonce + ") of " + list(failed.tables)
+        + " failed: " + failed.message;
+    if (failed.configHash == null || !p.getSpec().mode.replicates() || Suspension.requested(p)) {
+      s.set(ConditionType.SnapshotStale, true, reason, message + " Set a new value to try again.");
+      return Optional.empty();
+    }
+    message += " Their target copies were emptied, so streaming stays paused (the slot keeps every change) until a new"
+        + " spec.snapshot.resnapshot.value copies them again.";
+    children.deployment.delete(p, ctx);
+    s.phase(Phase.Streaming);
+    s.set(ConditionType.SnapshotStale, true, reason, message);
+    s.set(ConditionType.Streaming, false, reason, message);
+    s.set(ConditionType.Degraded, true, reason, message);
+    s.set(ConditionType.Ready, false, reason, message);
+    return Optional.of(Outcome.onChange());
+  }
+
+  private static boolean copiesRows(PgstreamPipeline p) {
+    return p.getSpec().snapshot == null || p.getSpec().snapshot.effectiveMode().includesData();
+  }
+
+  private static boolean resnapshotFailed(PgstreamPipelineStatus st) {
+    return st.backfill != null && Boolean.TRUE.equals(st.backfill.resnapshot) && st.backfill.state == StepState.Failed;
+  }
+
   private Optional<Outcome> run(
       PgstreamPipeline p, Context<PgstreamPipeline> ctx, StatusUpdater s, RenderedConfig config, ResolvedCredentials creds) {
     PgstreamPipelineStatus st = s.status();
     StepStatus recorded = st.backfill;
+    boolean resnapshot = Boolean.TRUE.equals(recorded.resnapshot);
     Selection tables = new Selection(recorded.tables, recorded.excludedTables);
     if (recorded.configHash == null) {
       Optional<Outcome> waiting = stopWriters(p, ctx, s);
       if (waiting.isPresent()) {
         return waiting;
       }
-      Blocker refused = populatedTarget.clearForBackfill(p, creds, tables);
+      // Again on the pass that creates the Job: nothing wrote in between, so a re-snapshot empties nothing twice.
+      Blocker refused =
+          resnapshot ? populatedTarget.emptyForResnapshot(p, creds, tables) : populatedTarget.clearForBackfill(p, creds, tables);
       if (refused != null) {
         st.backfill.state = StepState.Failed;
         st.backfill.message = refused.message();
@@ -149,6 +232,7 @@ final class Backfill {
     next.tables = recorded.tables;
     next.excludedTables = recorded.excludedTables;
     next.nonce = recorded.nonce;
+    next.resnapshot = recorded.resnapshot;
     st.backfill = next;
     if (next.state == StepState.Running) {
       s.set(ConditionType.SnapshotStale, true, "Backfilling", next.message);
@@ -159,12 +243,17 @@ final class Backfill {
       return Optional.empty();
     }
     snapshotPosition.record(p, next, creds);
-    Selection covered = TableCoverage.covered(st).union(tables);
-    TableCoverage.record(st.snapshot, covered);
-    events.normal(p, "BackfillCompleted", "Backfilled " + list(tables.tables()) + "; they stream from now on");
-    s.set(ConditionType.SnapshotStale, false, "Backfilled", next.message + ": " + list(tables.tables()) + " copied");
-    // The ConfigMap of this pass still holds the tables out: stream once it is rendered with them.
-    paused(p, ctx, s, "The backfill finished; streaming resumes with " + list(tables.tables()));
+    if (resnapshot) {
+      // The target held them before: the selection it covers stays as it was.
+      events.normal(p, "ResnapshotCompleted", "Re-snapshotted " + list(tables.tables()) + "; streaming resumes from the slot");
+      s.set(ConditionType.SnapshotStale, false, "Resnapshotted", next.message + ": " + list(tables.tables()) + " copied again");
+    } else {
+      TableCoverage.record(st.snapshot, TableCoverage.covered(st).union(tables));
+      events.normal(p, "BackfillCompleted", "Backfilled " + list(tables.tables()) + "; they stream from now on");
+      s.set(ConditionType.SnapshotStale, false, "Backfilled", next.message + ": " + list(tables.tables()) + " copied");
+    }
+    // The ConfigMap of this pass still holds backfill.yaml (and held-out tables): stream once it is rendered without.
+    paused(p, ctx, s, "The copy finished; streaming resumes with " + list(tables.tables()));
     return Optional.of(Outcome.after(Duration.ofSeconds(1)));
   }
 
@@ -209,22 +298,27 @@ final class Backfill {
             .formatted(list(removed)));
   }
 
-  private static StepStatus begin(Selection tables, String value) {
+  private static StepStatus begin(Selection tables, String value, boolean resnapshot) {
     StepStatus step = new StepStatus();
     step.state = StepState.Running;
     step.nonce = value;
-    step.message = "Waiting to start the backfill of " + list(tables.tables());
+    step.resnapshot = resnapshot ? Boolean.TRUE : null;
+    step.message = "Waiting to start the " + (resnapshot ? "re-snapshot" : "backfill") + " of " + list(tables.tables());
     TableCoverage.record(step, tables);
     return step;
   }
 
+  private static boolean backfillFailed(PgstreamPipelineStatus st) {
+    return st.backfill != null && st.backfill.state == StepState.Failed && st.backfill.resnapshot == null;
+  }
+
   private static String staleReason(PgstreamPipelineStatus st) {
-    return st.backfill != null && st.backfill.state == StepState.Failed ? "BackfillFailed" : STALE;
+    return backfillFailed(st) ? "BackfillFailed" : STALE;
   }
 
   private static String staleMessage(PgstreamPipelineStatus st, List<String> added) {
     String failed =
-        st.backfill != null && st.backfill.state == StepState.Failed
+        backfillFailed(st)
             ? " The last backfill (spec.snapshot.backfill " + st.backfill.nonce + ") failed: " + st.backfill.message + "."
             : "";
     return ("The snapshot did not copy %s, which the spec now selects: they do not stream (the other tables do) until"

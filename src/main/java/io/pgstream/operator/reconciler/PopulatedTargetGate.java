@@ -53,6 +53,11 @@ final class PopulatedTargetGate {
     return look(p, creds, policy(p) == PopulatedTargetPolicy.Truncate, tables, BACKFILL);
   }
 
+  /** Before a re-snapshot: its tables' target copies are emptied whatever the policy, since replacing them is the point. */
+  Blocker emptyForResnapshot(PgstreamPipeline p, ResolvedCredentials creds, Selection tables) {
+    return look(p, creds, true, tables, RESNAPSHOT);
+  }
+
   private static Selection specSelection(PgstreamPipeline p) {
     return new Selection(p.getSpec().tables, p.getSpec().excludedTables);
   }
@@ -70,12 +75,14 @@ final class PopulatedTargetGate {
 
   private static final Copy SNAPSHOT = new Copy("snapshot", "spec.snapshot.nonce");
   private static final Copy BACKFILL = new Copy("backfill", "spec.snapshot.backfill");
+  private static final Copy RESNAPSHOT = new Copy("re-snapshot", "spec.snapshot.resnapshot.value");
 
   private Blocker look(PgstreamPipeline p, ResolvedCredentials creds, boolean truncate, Selection tables, Copy copy) {
     PgstreamPipelineSpec spec = p.getSpec();
     SnapshotSpec snapshot = snapshot(spec);
     boolean mayConnect = spec.preflightEnforced() || truncate;
-    if (!snapshot.effectiveMode().includesData() || snapshot.cleansTarget() || !mayConnect) {
+    // cleanTargetDb: pg_dump --clean drops the selected objects before the snapshot (never before a backfill's copy).
+    if (!snapshot.effectiveMode().includesData() || (copy == SNAPSHOT && snapshot.cleansTarget()) || !mayConnect) {
       return null;
     }
     try (Connection source = database.open(spec.source, spec.source.database, creds.sourceUser(), creds.sourcePassword());

@@ -63,6 +63,8 @@ final class TableCoverage {
     }
     record(now, wanted(spec));
     st.backfill = null;
+    // The new snapshot copies every table afresh: a re-snapshot value asked for before it is answered by it.
+    st.resnapshotHandled = spec.snapshot == null || spec.snapshot.resnapshot == null ? null : spec.snapshot.resnapshot.value;
   }
 
   static boolean backfillRunning(PgstreamPipelineStatus st) {

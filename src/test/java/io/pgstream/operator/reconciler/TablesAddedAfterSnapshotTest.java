@@ -19,7 +19,9 @@ import io.javaoperatorsdk.operator.Operator;
 import io.pgstream.operator.api.Phase;
 import io.pgstream.operator.api.PgstreamPipeline;
 import io.pgstream.operator.api.PipelineMode;
+import io.pgstream.operator.api.PipelineState;
 import io.pgstream.operator.api.PopulatedTargetPolicy;
+import io.pgstream.operator.api.ResnapshotSpec;
 import io.pgstream.operator.api.StepState;
 import io.pgstream.operator.config.ReplicationSlots;
 import io.pgstream.operator.support.FakeKubelet;
@@ -37,7 +39,8 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * Tables added to spec.tables after the snapshot (PhaseTable TABLES_ADDED, MARK_STALE): the real
+ * Tables added to spec.tables after the snapshot (PhaseTable TABLES_ADDED, MARK_STALE) and chosen tables
+ * copied again (RESNAPSHOT, the same Job): the real
  * operator against the mock API server, with the preflight, the empty-target check and the replay
  * window on the embedded PostgreSQL.
  */
@@ -65,7 +68,7 @@ class TablesAddedAfterSnapshotTest {
     operator.stop();
     TestDatabases.dropSlots();
     pg.execute(TestDatabases.SOURCE_DB, "DROP TABLE IF EXISTS public.invoices");
-    pg.execute(TestDatabases.TARGET_DB, "DROP TABLE IF EXISTS public.invoices");
+    pg.execute(TestDatabases.TARGET_DB, "DROP TABLE IF EXISTS public.invoices", "DROP TABLE IF EXISTS public.orders");
   }
 
   @Test
@@ -224,6 +227,118 @@ class TablesAddedAfterSnapshotTest {
     await().until(() -> pipeline().getStatus().snapshot.tables != null);
     assertThat(pipeline().getStatus().snapshot.tables).containsExactly("public.orders", "public.invoices");
     assertThat(condition("SnapshotStale")).isEqualTo("False/AllTablesCopied");
+  }
+
+  @Test
+  void aResnapshotEmptiesJustTheChosenTargetTablesCopiesThemOnceAndStreamsOnFromTheSlot() {
+    PgstreamPipeline p = streaming("public.orders", "public.invoices");
+    targetTable("public.orders", "(5, 50)");
+    targetTable("public.invoices", "(1, 10), (99, 990)");
+    String covered = Serialization.asJson(pipeline().getStatus().snapshot.tables);
+    String streamUid = deployment().getMetadata().getUid();
+
+    edit(x -> x.getSpec().snapshot.resnapshot = resnapshot("r1", "public.invoices"));
+    await().until(() -> job("backfill") != null);
+    assertThat(deployment()).as("streaming paused").isNull();
+    assertThat(condition("Streaming")).isEqualTo("False/PausedForBackfill");
+    assertThat(pg.query(TestDatabases.TARGET_DB, "SELECT count(*) FROM public.invoices")).as("the chosen table emptied").isZero();
+    assertThat(pg.query(TestDatabases.TARGET_DB, "SELECT count(*) FROM public.orders")).as("no other table touched").isEqualTo(1);
+    assertThat(config("backfill.yaml")).contains("tables:\n        - public.invoices\n      snapshot_workers").doesNotContain("public.orders");
+    assertThat(PipelineObjects.jobConfig(client, job("backfill"))).isEqualTo(config("backfill.yaml"));
+
+    kubelet.jobSucceeded(NAMESPACE, NAME + "-backfill");
+    await().until(() -> deployment() != null && config("backfill.yaml") == null);
+    assertThat(deployment().getMetadata().getUid()).isNotEqualTo(streamUid);
+    awaitReady();
+    assertThat(pipeline().getStatus().resnapshotHandled).isEqualTo("r1");
+    assertThat(pipeline().getStatus().backfill.resnapshot).isTrue();
+    assertThat(pipeline().getStatus().backfill.state).isEqualTo(StepState.Succeeded);
+    assertThat(Serialization.asJson(pipeline().getStatus().snapshot.tables)).as("coverage unchanged").isEqualTo(covered);
+    assertThat(condition("SnapshotStale")).isEqualTo("False/Resnapshotted");
+    assertThat(config("replication.yaml")).contains("replication_slot: " + ReplicationSlots.slotFor(p), "- public.invoices");
+    assertThat(eventReasons()).contains("ResnapshotStarted", "TargetTruncated", "ResnapshotCompleted");
+
+    String done = Serialization.asJson(pipeline().getStatus());
+    String resumedUid = deployment().getMetadata().getUid();
+    await().pollDelay(Duration.ofSeconds(3)).until(() -> true);
+    assertThat(Serialization.asJson(pipeline().getStatus())).as("an unchanged pipeline writes nothing").isEqualTo(done);
+    assertThat(deployment().getMetadata().getUid()).as("the handled value runs no second copy").isEqualTo(resumedUid);
+  }
+
+  @Test
+  void aResnapshotOfATableThePipelineDoesNotSelectIsRefusedAndNothingIsEmptied() {
+    streaming("public.orders");
+    targetTable("public.invoices", "(1, 10)");
+    String streamUid = deployment().getMetadata().getUid();
+
+    edit(x -> x.getSpec().snapshot.resnapshot = resnapshot("r1", "public.invoices"));
+    await().until(() -> "True/ResnapshotRefused".equals(condition("SnapshotStale")));
+    assertThat(message("SnapshotStale")).contains("public.invoices", "does not select", "Nothing was emptied");
+    assertThat(pipeline().getStatus().resnapshotHandled).isEqualTo("r1");
+    awaitReady();
+    assertThat(condition("Degraded")).isEqualTo("True/ResnapshotRefused");
+    await().until(() -> eventReasons().contains("ResnapshotRefused"));
+    await().pollDelay(Duration.ofSeconds(2)).until(() -> true);
+    assertThat(events().stream().filter(e -> "ResnapshotRefused".equals(e.getReason())).map(Event::getType))
+        .as("one Warning Event")
+        .containsExactly("Warning");
+    assertThat(deployment().getMetadata().getUid()).as("streaming goes on").isEqualTo(streamUid);
+    assertThat(job("backfill")).isNull();
+    assertThat(pg.query(TestDatabases.TARGET_DB, "SELECT count(*) FROM public.invoices")).isEqualTo(1);
+  }
+
+  @Test
+  void aFailedResnapshotKeepsStreamingPausedUntilANewValueAndASuspendedPipelineWaits() {
+    streaming("public.orders", "public.invoices");
+    targetTable("public.invoices", "(1, 10)");
+
+    edit(x -> x.getSpec().snapshot.resnapshot = resnapshot("r1", "public.invoices"));
+    await().until(() -> job("backfill") != null);
+    kubelet.jobFailed(NAMESPACE, NAME + "-backfill", "copy failed");
+    await().until(() -> "False/ResnapshotFailed".equals(condition("Ready")));
+    assertThat(message("Ready")).contains("public.invoices", "streaming stays paused", "spec.snapshot.resnapshot.value");
+    assertThat(condition("SnapshotStale")).isEqualTo("True/ResnapshotFailed");
+    await().pollDelay(Duration.ofSeconds(2)).until(() -> true);
+    assertThat(deployment()).as("nothing streams into the emptied table").isNull();
+
+    edit(x -> {
+      x.getSpec().state = PipelineState.Suspended;
+      x.getSpec().snapshot.resnapshot = resnapshot("r2", "public.invoices");
+    });
+    await().until(() -> pipeline().getStatus().phase == Phase.Suspended);
+    await().pollDelay(Duration.ofSeconds(2)).until(() -> true);
+    assertThat(pipeline().getStatus().resnapshotHandled).as("suspended: the new value waits").isEqualTo("r1");
+
+    edit(x -> x.getSpec().state = PipelineState.Running);
+    await().until(() -> "r2".equals(pipeline().getStatus().resnapshotHandled) && job("backfill") != null
+        && !JobStates.failed(job("backfill")));
+    kubelet.jobSucceeded(NAMESPACE, NAME + "-backfill");
+    await().until(() -> deployment() != null);
+    awaitReady();
+    assertThat(condition("SnapshotStale")).isEqualTo("False/Resnapshotted");
+  }
+
+  private PgstreamPipeline streaming(String... tables) {
+    PgstreamPipeline p = Pipelines.onTestDatabase(NAME);
+    p.getSpec().tables = List.of(tables);
+    driveToStreaming(p);
+    return p;
+  }
+
+  private static ResnapshotSpec resnapshot(String value, String... tables) {
+    ResnapshotSpec r = new ResnapshotSpec();
+    r.value = value;
+    r.tables = List.of(tables);
+    return r;
+  }
+
+  /** The target copy of a selected table with rows, owned by the target login as a snapshot leaves it. */
+  private void targetTable(String table, String rows) {
+    pg.execute(
+        TestDatabases.TARGET_DB,
+        "CREATE TABLE IF NOT EXISTS " + table + " (id int PRIMARY KEY, amount bigint)",
+        "ALTER TABLE " + table + " OWNER TO " + TestDatabases.TARGET_USER,
+        "INSERT INTO " + table + " VALUES " + rows);
   }
 
   private void driveToStreaming(PgstreamPipeline p) {
