@@ -34,6 +34,8 @@ final class ModelPipeline {
   final String namespace;
   final String name;
   final DeletionPolicy policy;
+  /** The mode the pipeline was created with: the operator refuses any other, so the only one it runs under. */
+  final PipelineMode createdMode;
   PipelineMode mode;
   int source;
   boolean alias;
@@ -68,6 +70,7 @@ final class ModelPipeline {
     this.namespace = namespace;
     this.name = name;
     this.policy = policy;
+    this.createdMode = mode;
     this.mode = mode;
   }
 
