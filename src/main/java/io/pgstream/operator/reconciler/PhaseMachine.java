@@ -70,6 +70,7 @@ final class PhaseMachine {
   private final GapGuard gapGuard;
   private final GapFence gapFence;
   private final Suspension suspension;
+  private final StreamRestart restart;
 
   PhaseMachine(
       AllowListGate allowLists,
@@ -113,6 +114,7 @@ final class PhaseMachine {
     this.gapGuard = new GapGuard(children, events);
     this.gapFence = new GapFence(children, slotWatch);
     this.suspension = new Suspension(children, slotWatch);
+    this.restart = new StreamRestart(events);
   }
 
   /** Validate, check the gates, then init → snapshot → streaming, each after the one before finished. */
@@ -403,6 +405,7 @@ final class PhaseMachine {
       s.set(ConditionType.Ready, false, "WaitingForCopyJob", message);
       return Outcome.onChange();
     }
+    restart.apply(p, ctx, st, children.deployment.getSecondaryResource(p, ctx));
     Deployment actual = children.deployment.reconcile(p, ctx).getSingleResource().orElse(null);
     String name = Children.deployment(p);
     s.phase(Phase.Streaming);

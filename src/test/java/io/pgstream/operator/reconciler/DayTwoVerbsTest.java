@@ -37,8 +37,8 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * The day-2 verbs on a running pipeline: the reconcile-pause annotation and spec.state (Suspended,
- * Running). The real operator against the mock API server in CRUD mode, the preflight and the slot on
+ * The day-2 verbs on a running pipeline: the reconcile-pause annotation, spec.state (Suspended,
+ * Running) and the restart annotation. The real operator against the mock API server in CRUD mode, the preflight and the slot on
  * the embedded PostgreSQL.
  */
 @EnableKubernetesMockClient(crud = true)
@@ -208,6 +208,64 @@ class DayTwoVerbsTest {
 
     objects().edit(x -> x.getSpec().state = PipelineState.Running);
     await().until(() -> job("init") != null);
+  }
+
+  @Test
+  void aNewRestartValueRollsTheStreamOnceAndAValueLeftInPlaceNothing() {
+    PgstreamPipeline p = Pipelines.onTestDatabase(NAME);
+    objects().driveToStreaming(p, ReplicationSlots.slotFor(p), kubelet);
+    long generation = deployment().getMetadata().getGeneration();
+    assertThat(podAnnotations()).doesNotContainKey(Annotations.RESTART);
+
+    annotate(Annotations.RESTART, "r1");
+    await().until(() -> "r1".equals(podAnnotations().get(Annotations.RESTART)) && "r1".equals(pipeline().getStatus().restartHandled));
+    assertThat(deployment().getMetadata().getGeneration()).as("one roll").isEqualTo(generation + 1);
+    assertThat(deployment().getSpec().getStrategy().getType()).as("the old pod goes before the new one starts").isEqualTo("Recreate");
+    await().until(() -> eventReasons().contains("StreamingRestarted"));
+    objects().awaitStreaming(kubelet);
+
+    // The value left in place (and another reconcile, woken by a pod event) rolls nothing and writes nothing.
+    Map<String, String> children = childVersions();
+    String status = statusJson();
+    kubelet.streamingPodStarted(deployment());
+    await().pollDelay(Duration.ofSeconds(4)).until(() -> true);
+    assertThat(childVersions()).as("no child written for a handled value").isEqualTo(children);
+    assertThat(statusJson()).as("no status written for a handled value").isEqualTo(status);
+    assertThat(eventReasons()).containsOnlyOnce("StreamingRestarted");
+
+    annotate(Annotations.RESTART, null);
+    await().pollDelay(Duration.ofSeconds(3)).until(() -> true);
+    assertThat(deployment().getMetadata().getGeneration()).as("removing the annotation rolls nothing").isEqualTo(generation + 1);
+
+    annotate(Annotations.RESTART, "r2");
+    await().until(() -> "r2".equals(podAnnotations().get(Annotations.RESTART)));
+    assertThat(deployment().getMetadata().getGeneration()).isEqualTo(generation + 2);
+    objects().awaitStreaming(kubelet);
+  }
+
+  @Test
+  void aRestartValueSetWhileSuspendedWaitsAndTheResumedDeploymentCarriesIt() {
+    PgstreamPipeline p = Pipelines.onTestDatabase(NAME);
+    objects().driveToStreaming(p, ReplicationSlots.slotFor(p), kubelet);
+    objects().edit(x -> x.getSpec().state = PipelineState.Suspended);
+    await().until(() -> deployment() == null && pipeline().getStatus().phase == Phase.Suspended);
+
+    annotate(Annotations.RESTART, "while-suspended");
+    await().pollDelay(Duration.ofSeconds(3)).until(() -> true);
+    assertThat(pipeline().getStatus().restartHandled).as("waits: nothing streams").isNull();
+    assertThat(deployment()).isNull();
+
+    objects().edit(x -> x.getSpec().state = PipelineState.Running);
+    await().until(() -> deployment() != null);
+    assertThat(podAnnotations()).containsEntry(Annotations.RESTART, "while-suspended");
+    objects().awaitStreaming(kubelet);
+    assertThat(pipeline().getStatus().restartHandled).isEqualTo("while-suspended");
+    assertThat(deployment().getMetadata().getGeneration()).as("created carrying the value: no second roll").isEqualTo(1L);
+    assertThat(eventReasons()).as("a new Deployment, not a roll").doesNotContain("StreamingRestarted");
+  }
+
+  private Map<String, String> podAnnotations() {
+    return deployment().getSpec().getTemplate().getMetadata().getAnnotations();
   }
 
   private void annotate(String key, String value) {
