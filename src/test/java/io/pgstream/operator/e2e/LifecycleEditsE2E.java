@@ -67,6 +67,7 @@ class LifecycleEditsE2E {
   OperatorProcess operator;
   PodPlayer pods;
   SourceWriter writer;
+  WatchedPipeline watched;
   String sourcePassword = PASSWORD_1;
 
   @BeforeAll
@@ -89,6 +90,7 @@ class LifecycleEditsE2E {
     pods = new PodPlayer(admin, NS, new PgstreamRunner(Peers.pgstream())).start();
     writer = new SourceWriter(source.port(), SOURCE_DB, "postgres", Peers.env("PGPASSWORD"), 20);
     writer.start();
+    watched = new WatchedPipeline(admin, NS, NAME, operator, pods, writer);
   }
 
   @AfterAll
@@ -311,21 +313,7 @@ class LifecycleEditsE2E {
   }
 
   private void awaitReadyAndEqual(String when) {
-    assertThat(Peers.eventually(Duration.ofSeconds(240), () -> "True".equals(status(ConditionType.Ready)) && deployment() != null))
-        .withFailMessage(() -> "not Ready " + when + "\n" + story())
-        .isTrue();
-    long written = writer.written();
-    writer.pause();
-    try {
-      Verifier verifier = new Verifier(DatabaseConnector.defaults(), Duration.ofSeconds(60), Clock.systemUTC());
-      var report = verifier.verify(pipeline(), new ResolvedCredentials(SOURCE_USER, sourcePassword, TARGET_USER, PASSWORD_1));
-      assertThat(report.mismatched()).as("target differs from source %s\n%s", when, story()).isEmpty();
-      assertThat(written).as("the writer wrote throughout").isPositive();
-    } catch (Exception e) {
-      throw new AssertionError("verification " + when + " failed: " + e.getMessage() + "\n" + story(), e);
-    } finally {
-      writer.resume();
-    }
+    watched.awaitReadyAndEqual(when, new ResolvedCredentials(SOURCE_USER, sourcePassword, TARGET_USER, PASSWORD_1));
   }
 
   /** Blocked: Ready False with the reason, the message naming what would be lost, no streaming pod, for a while. */
@@ -343,13 +331,11 @@ class LifecycleEditsE2E {
   }
 
   private void awaitRolledPast(long generation) {
-    assertThat(Peers.eventually(Duration.ofSeconds(60), () -> deployment() != null && deployment().getMetadata().getGeneration() > generation))
-        .withFailMessage(() -> "the streaming Deployment did not roll\n" + story())
-        .isTrue();
+    watched.awaitRolledPast(generation);
   }
 
   private void edit(UnaryOperator<PgstreamPipeline> change) {
-    admin.resources(PgstreamPipeline.class).inNamespace(NS).withName(NAME).edit(change);
+    watched.edit(change);
   }
 
   private long slotCount(String slot) {
@@ -357,25 +343,23 @@ class LifecycleEditsE2E {
   }
 
   private Secret secret(String name, String user, String password) {
-    Secret s = Pipelines.secret(name, user, password);
-    s.getMetadata().setNamespace(NS);
-    return s;
+    return watched.secret(name, user, password);
   }
 
   private PgstreamPipeline pipeline() {
-    return admin.resources(PgstreamPipeline.class).inNamespace(NS).withName(NAME).get();
+    return watched.pipeline();
   }
 
   private Condition condition(ConditionType type) {
-    return StatusUpdater.condition(pipeline().getStatus(), type).orElse(new Condition());
+    return watched.condition(type);
   }
 
   private String status(ConditionType type) {
-    return condition(type).getStatus();
+    return watched.status(type);
   }
 
   private Deployment deployment() {
-    return admin.apps().deployments().inNamespace(NS).withName(NAME + "-stream").get();
+    return watched.deployment();
   }
 
   private String uid(String job) {
@@ -383,17 +367,7 @@ class LifecycleEditsE2E {
     return j == null ? null : j.getMetadata().getUid();
   }
 
-  /** What a reader needs when an assertion fails: status, what the pods did, the operator's log tail. */
   private String story() {
-    String log = operator.output();
-    return "status:\n" + Serialization.asYaml(pipeline() == null ? null : pipeline().getStatus())
-        + "pods:\n" + String.join("\n", pods.history())
-        + "\nstreaming output tail:\n" + tail(pods.streamingOutput(NAME + "-stream"))
-        + "\noperator log tail:\n" + tail(log);
-  }
-
-  private static String tail(String text) {
-    List<String> lines = text.lines().toList();
-    return String.join("\n", lines.subList(Math.max(0, lines.size() - 40), lines.size()));
+    return watched.story();
   }
 }
