@@ -116,6 +116,10 @@ class DayTwoE2E {
     assertThat(Peers.eventually(Duration.ofSeconds(60), () -> watched.deployment() == null && watched.pipeline().getStatus().phase == Phase.Suspended))
         .withFailMessage(() -> "not suspended\n" + watched.story())
         .isTrue();
+    // The pod goes after its Deployment, and pgstream flushes what it holds as it stops: then nothing writes.
+    assertThat(Peers.eventually(Duration.ofSeconds(60), () -> !pods.streaming(NAME + "-stream") && slotCount("NOT active") == 1))
+        .withFailMessage(() -> "the slot is still consumed\n" + watched.story())
+        .isTrue();
     long targetRows = targetRows();
     long written = writer.written();
     source.execute(
@@ -131,10 +135,7 @@ class DayTwoE2E {
     String retained = watched.pipeline().getStatus().slot.retainedWal;
     assertThat(watched.condition(ConditionType.Ready).getMessage())
         .contains("Suspended", ReplicationSlots.slotFor(watched.pipeline()), "of WAL (status.slot)");
-    assertThat(source.query(SOURCE_DB, "SELECT count(*) FROM pg_replication_slots WHERE slot_name = '"
-            + watched.pipeline().getStatus().replicationSlot + "' AND NOT active"))
-        .as("the slot stays, unconsumed")
-        .isOne();
+    assertThat(slotCount("NOT active")).as("the slot stays, unconsumed").isOne();
     assertThat(Peers.eventually(Duration.ofSeconds(30), () -> writer.written() > written + 100)).isTrue();
     assertThat(targetRows()).as("nothing writes the target while suspended (%s retained)", retained).isEqualTo(targetRows);
 
@@ -169,6 +170,12 @@ class DayTwoE2E {
     assertThat(source.text(SOURCE_DB, "SELECT string_agg(slot_name, ',') FROM pg_replication_slots WHERE database = '" + SOURCE_DB + "'"))
         .as("slots left on the source")
         .isNull();
+  }
+
+  /** How many slots of the pipeline's name the source holds that meet {@code condition}. */
+  private long slotCount(String condition) {
+    return source.query(SOURCE_DB, "SELECT count(*) FROM pg_replication_slots WHERE slot_name = '"
+        + watched.pipeline().getStatus().replicationSlot + "' AND " + condition);
   }
 
   private long targetRows() {

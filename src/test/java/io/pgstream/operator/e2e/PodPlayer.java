@@ -79,6 +79,11 @@ final class PodPlayer implements AutoCloseable {
     return List.copyOf(history);
   }
 
+  /** Whether a streaming pod of {@code deployment} runs (a stopped one has exited: it writes nothing more). */
+  synchronized boolean streaming(String deployment) {
+    return streamingPods.containsKey(deployment);
+  }
+
   /** The output of the current streaming pod of {@code deployment}, or "" when none runs. */
   synchronized String streamingOutput(String deployment) {
     StreamingPod pod = streamingPods.get(deployment);

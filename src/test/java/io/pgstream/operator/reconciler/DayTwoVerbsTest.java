@@ -16,6 +16,7 @@ import io.pgstream.operator.api.Annotations;
 import io.pgstream.operator.api.BatchSpec;
 import io.pgstream.operator.api.Phase;
 import io.pgstream.operator.api.PgstreamPipeline;
+import io.pgstream.operator.api.PgstreamPipelineStatus;
 import io.pgstream.operator.api.PipelineState;
 import io.pgstream.operator.config.ReplicationSlots;
 import io.pgstream.operator.support.Conditions;
@@ -233,14 +234,27 @@ class DayTwoVerbsTest {
     assertThat(statusJson()).as("no status written for a handled value").isEqualTo(status);
     assertThat(eventReasons()).containsOnlyOnce("StreamingRestarted");
 
-    annotate(Annotations.RESTART, null);
-    await().pollDelay(Duration.ofSeconds(3)).until(() -> true);
+    // With an edit the pods do not carry, so that a reconcile is seen to have looked at the removal.
+    objects().edit(x -> {
+      x.getMetadata().getAnnotations().remove(Annotations.RESTART);
+      x.getSpec().maxRetainedWalBytes = 1L << 40;
+    });
+    await().until(() -> pipeline().getStatus().observedGeneration.equals(pipeline().getMetadata().getGeneration()));
     assertThat(deployment().getMetadata().getGeneration()).as("removing the annotation rolls nothing").isEqualTo(generation + 1);
 
     annotate(Annotations.RESTART, "r2");
     await().until(() -> "r2".equals(podAnnotations().get(Annotations.RESTART)));
     assertThat(deployment().getMetadata().getGeneration()).isEqualTo(generation + 2);
     objects().awaitStreaming(kubelet);
+
+    // Status lost while the Jobs and the Deployment stay: the value the pods carry counts as handled.
+    PgstreamPipeline erased = pipeline();
+    erased.setStatus(new PgstreamPipelineStatus());
+    objects().pipelines().resource(erased).updateStatus();
+    await().until(() -> pipeline().getStatus().phase == Phase.Streaming);
+    assertThat(pipeline().getStatus().restartHandled).isEqualTo("r2");
+    assertThat(deployment().getMetadata().getGeneration()).as("no roll after a lost status").isEqualTo(generation + 2);
+    assertThat(eventReasons().stream().filter("StreamingRestarted"::equals)).as("announced once per roll").hasSize(2);
   }
 
   @Test
