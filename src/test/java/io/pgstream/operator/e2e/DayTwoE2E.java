@@ -2,20 +2,13 @@ package io.pgstream.operator.e2e;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.fabric8.kubernetes.api.model.NamespaceBuilder;
-import io.fabric8.kubernetes.client.KubernetesClient;
 import io.pgstream.operator.api.Annotations;
-import io.pgstream.operator.api.DeletionPolicy;
 import io.pgstream.operator.api.Phase;
-import io.pgstream.operator.api.PgstreamPipeline;
-import io.pgstream.operator.api.PopulatedTargetPolicy;
 import io.pgstream.operator.config.ReplicationSlots;
 import io.pgstream.operator.credentials.ResolvedCredentials;
 import io.pgstream.operator.status.ConditionType;
-import io.pgstream.operator.support.Pipelines;
 import io.pgstream.operator.support.TestPostgres;
 import java.time.Duration;
-import java.util.List;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
@@ -45,62 +38,25 @@ class DayTwoE2E {
 
   final TestPostgres source = Peers.source();
   final TestPostgres target = Peers.target();
-  KubernetesClient admin;
-  OperatorProcess operator;
-  PodPlayer pods;
-  SourceWriter writer;
   WatchedPipeline watched;
 
   @BeforeAll
   void start() throws Exception {
-    source.execute("postgres", "DROP DATABASE IF EXISTS " + SOURCE_DB + " WITH (FORCE)");
-    target.execute("postgres", "DROP DATABASE IF EXISTS " + TARGET_DB + " WITH (FORCE)");
-    source.login(SOURCE_USER, PASSWORD, "SUPERUSER"); // plays the RDS master, who may create event triggers
-    source.database(
-        SOURCE_DB, SOURCE_USER,
-        "CREATE TABLE public.items (id bigserial PRIMARY KEY, v text NOT NULL, n int NOT NULL DEFAULT 0)",
-        "INSERT INTO public.items (v) SELECT 'seed-' || g FROM generate_series(1, 200) g");
-    target.login(TARGET_USER, PASSWORD, "");
-    target.database(TARGET_DB, TARGET_USER);
-    admin = Peers.admin();
-    admin.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName(NS).endMetadata().build()).serverSideApply();
-    operator = OperatorProcess.start(admin, "operator-daytwo", List.of());
-    assertThat(Peers.eventually(Duration.ofSeconds(90), () -> operator.ok("/readyz")))
-        .withFailMessage(() -> "operator not ready:\n" + operator.output())
-        .isTrue();
-    pods = new PodPlayer(admin, NS, new PgstreamRunner(Peers.pgstream())).start();
-    writer = new SourceWriter(source.port(), SOURCE_DB, "postgres", Peers.env("PGPASSWORD"), 20);
-    writer.start();
-    watched = new WatchedPipeline(admin, NS, NAME, operator, pods, writer);
+    WatchedPipeline.itemsDatabases(source, SOURCE_DB, target, TARGET_DB, LOGINS);
+    watched = WatchedPipeline.start(NS, NAME, "operator-daytwo", source, SOURCE_DB);
   }
 
   @AfterAll
   void stop() throws Exception {
-    if (writer != null) {
-      writer.stop();
-    }
-    if (pods != null) {
-      pods.close();
-    }
-    if (operator != null) {
-      operator.close();
-    }
-    if (admin != null) {
-      admin.close();
+    if (watched != null) {
+      watched.close();
     }
   }
 
   @Test
   @Order(1)
   void aPipelineStreamsWhileTheWriterWrites() {
-    PgstreamPipeline p = Pipelines.onServers(NAME, source, SOURCE_DB, target, TARGET_DB);
-    p.getMetadata().setNamespace(NS);
-    p.getSpec().tables = List.of("public.items");
-    p.getSpec().deletionPolicy = DeletionPolicy.Delete;
-    p.getSpec().snapshot.populatedTarget = PopulatedTargetPolicy.Truncate;
-    admin.resource(watched.secret(NAME + "-source", SOURCE_USER, PASSWORD)).serverSideApply();
-    admin.resource(watched.secret(NAME + "-target", TARGET_USER, PASSWORD)).serverSideApply();
-    admin.resource(p).create();
+    watched.create(source, SOURCE_DB, target, TARGET_DB, LOGINS);
     watched.awaitReadyAndEqual("after the first snapshot and stream", LOGINS);
   }
 
@@ -117,11 +73,11 @@ class DayTwoE2E {
         .withFailMessage(() -> "not suspended\n" + watched.story())
         .isTrue();
     // The pod goes after its Deployment, and pgstream flushes what it holds as it stops: then nothing writes.
-    assertThat(Peers.eventually(Duration.ofSeconds(60), () -> !pods.streaming(NAME + "-stream") && slotCount("NOT active") == 1))
+    assertThat(Peers.eventually(Duration.ofSeconds(60), () -> !watched.pods().streaming(NAME + "-stream") && slotCount("NOT active") == 1))
         .withFailMessage(() -> "the slot is still consumed\n" + watched.story())
         .isTrue();
     long targetRows = targetRows();
-    long written = writer.written();
+    long written = watched.writer().written();
     source.execute(
         SOURCE_DB,
         "INSERT INTO public.items (v) SELECT repeat('suspended-', 30) || g FROM generate_series(1, 20000) g",
@@ -136,7 +92,7 @@ class DayTwoE2E {
     assertThat(watched.condition(ConditionType.Ready).getMessage())
         .contains("Suspended", ReplicationSlots.slotFor(watched.pipeline()), "of WAL (status.slot)");
     assertThat(slotCount("NOT active")).as("the slot stays, unconsumed").isOne();
-    assertThat(Peers.eventually(Duration.ofSeconds(30), () -> writer.written() > written + 100)).isTrue();
+    assertThat(Peers.eventually(Duration.ofSeconds(30), () -> watched.writer().written() > written + 100)).isTrue();
     assertThat(targetRows()).as("nothing writes the target while suspended (%s retained)", retained).isEqualTo(targetRows);
 
     Peers.kubectlOk("-n", NS, "patch", "pgsp", NAME, "--type", "merge", "-p", "{\"spec\":{\"state\":\"Running\"}}");
@@ -149,12 +105,12 @@ class DayTwoE2E {
   @Order(3)
   void aRestartAnnotationRollsTheStreamOnceAndLosesNothing() {
     long generation = watched.deployment().getMetadata().getGeneration();
-    long written = writer.written();
+    long written = watched.writer().written();
     Peers.kubectlOk("-n", NS, "annotate", "--overwrite", "pgsp", NAME, Annotations.RESTART + "=restart-1");
     watched.awaitRolledPast(generation);
     assertThat(watched.deployment().getSpec().getTemplate().getMetadata().getAnnotations()).containsEntry(Annotations.RESTART, "restart-1");
     assertThat(Peers.eventually(Duration.ofSeconds(30), () -> "restart-1".equals(watched.pipeline().getStatus().restartHandled))).isTrue();
-    assertThat(Peers.eventually(Duration.ofSeconds(30), () -> writer.written() > written + 100)).isTrue();
+    assertThat(Peers.eventually(Duration.ofSeconds(30), () -> watched.writer().written() > written + 100)).isTrue();
     watched.awaitReadyAndEqual("after a restart through " + Annotations.RESTART, LOGINS);
     assertThat(watched.deployment().getMetadata().getGeneration()).as("rolled once\n%s", watched.story()).isEqualTo(generation + 1);
     assertThat(watched.deployment().getSpec().getStrategy().getType())
@@ -165,7 +121,7 @@ class DayTwoE2E {
   @Test
   @Order(4)
   void deletingDropsTheSlot() throws InterruptedException {
-    writer.stop();
+    watched.writer().stop();
     Peers.kubectlOk("-n", NS, "delete", "pgsp", NAME, "--timeout=120s");
     assertThat(source.text(SOURCE_DB, "SELECT string_agg(slot_name, ',') FROM pg_replication_slots WHERE database = '" + SOURCE_DB + "'"))
         .as("slots left on the source")

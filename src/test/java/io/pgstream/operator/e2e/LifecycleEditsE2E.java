@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.fabric8.kubernetes.api.model.Condition;
 import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
-import io.fabric8.kubernetes.api.model.NamespaceBuilder;
 import io.fabric8.kubernetes.api.model.ResourceRequirementsBuilder;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.Pod;
@@ -16,23 +15,15 @@ import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.utils.Serialization;
 import io.pgstream.operator.api.BatchSpec;
-import io.pgstream.operator.api.DeletionPolicy;
 import io.pgstream.operator.api.PgstreamPipeline;
 import io.pgstream.operator.api.PodTemplate;
-import io.pgstream.operator.api.PopulatedTargetPolicy;
 import io.pgstream.operator.config.CredentialEnv;
 import io.pgstream.operator.credentials.ResolvedCredentials;
 import io.pgstream.operator.dependent.Children;
-import io.pgstream.operator.preflight.DatabaseConnector;
 import io.pgstream.operator.status.ConditionType;
-import io.pgstream.operator.status.StatusUpdater;
-import io.pgstream.operator.support.Pipelines;
 import io.pgstream.operator.support.TestPostgres;
-import io.pgstream.operator.verify.Verifier;
-import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
-import java.util.Map;
 import java.util.function.UnaryOperator;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -64,7 +55,6 @@ class LifecycleEditsE2E {
   final TestPostgres source = Peers.source();
   final TestPostgres target = Peers.target();
   KubernetesClient admin;
-  OperatorProcess operator;
   PodPlayer pods;
   SourceWriter writer;
   WatchedPipeline watched;
@@ -72,54 +62,27 @@ class LifecycleEditsE2E {
 
   @BeforeAll
   void start() throws Exception {
-    source.login(SOURCE_USER, PASSWORD_1, "SUPERUSER"); // plays the RDS master, who may create event triggers
-    source.database(
-        SOURCE_DB, SOURCE_USER,
-        "CREATE TABLE public.items (id bigserial PRIMARY KEY, v text NOT NULL, n int NOT NULL DEFAULT 0)",
-        "INSERT INTO public.items (v) SELECT 'seed-' || g FROM generate_series(1, 200) g",
+    WatchedPipeline.itemsDatabases(
+        source, SOURCE_DB, target, TARGET_DB, new ResolvedCredentials(SOURCE_USER, PASSWORD_1, TARGET_USER, PASSWORD_1),
         "CREATE TABLE public.extra (id int PRIMARY KEY, label text)",
         "INSERT INTO public.extra SELECT g, 'extra-' || g FROM generate_series(1, 50) g");
-    target.login(TARGET_USER, PASSWORD_1, "");
-    target.database(TARGET_DB, TARGET_USER);
-    admin = Peers.admin();
-    admin.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName(NS).endMetadata().build()).serverSideApply();
-    operator = OperatorProcess.start(admin, "operator-lifecycle", List.of());
-    assertThat(Peers.eventually(Duration.ofSeconds(90), () -> operator.ok("/readyz")))
-        .withFailMessage(() -> "operator not ready:\n" + operator.output())
-        .isTrue();
-    pods = new PodPlayer(admin, NS, new PgstreamRunner(Peers.pgstream())).start();
-    writer = new SourceWriter(source.port(), SOURCE_DB, "postgres", Peers.env("PGPASSWORD"), 20);
-    writer.start();
-    watched = new WatchedPipeline(admin, NS, NAME, operator, pods, writer);
+    watched = WatchedPipeline.start(NS, NAME, "operator-lifecycle", source, SOURCE_DB);
+    admin = watched.admin();
+    pods = watched.pods();
+    writer = watched.writer();
   }
 
   @AfterAll
   void stop() throws Exception {
-    if (writer != null) {
-      writer.stop();
-    }
-    if (pods != null) {
-      pods.close();
-    }
-    if (operator != null) {
-      operator.close();
-    }
-    if (admin != null) {
-      admin.close();
+    if (watched != null) {
+      watched.close();
     }
   }
 
   @Test
   @Order(1)
   void aPipelineStreamsWhileTheWriterWrites() {
-    PgstreamPipeline p = Pipelines.onServers(NAME, source, SOURCE_DB, target, TARGET_DB);
-    p.getMetadata().setNamespace(NS);
-    p.getSpec().tables = List.of("public.items");
-    p.getSpec().deletionPolicy = DeletionPolicy.Delete;
-    p.getSpec().snapshot.populatedTarget = PopulatedTargetPolicy.Truncate;
-    admin.resource(secret(NAME + "-source", SOURCE_USER, PASSWORD_1)).serverSideApply();
-    admin.resource(secret(NAME + "-target", TARGET_USER, PASSWORD_1)).serverSideApply();
-    admin.resource(p).create();
+    watched.create(source, SOURCE_DB, target, TARGET_DB, new ResolvedCredentials(SOURCE_USER, PASSWORD_1, TARGET_USER, PASSWORD_1));
     awaitReadyAndEqual("the first snapshot and stream");
   }
 
