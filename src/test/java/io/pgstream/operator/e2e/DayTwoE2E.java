@@ -27,7 +27,11 @@ import org.junit.jupiter.api.TestMethodOrder;
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class DayTwoE2E {
-  static final String NS = "daytwo";
+  /**
+   * A namespace of each run's own: the bare API server has no garbage collector, so the Jobs of a pipeline
+   * an earlier run on the same peers deleted are still there, under the same names.
+   */
+  static final String NS = "daytwo-" + Long.toString(System.currentTimeMillis() % 1_000_000, 36);
   static final String NAME = "daytwo";
   static final String SOURCE_DB = "d2_source";
   static final String TARGET_DB = "d2_target";
