@@ -24,16 +24,15 @@ final class StreamRestart {
     this.events = events;
   }
 
-  /** Records a new value (announced when a running Deployment rolls for it) and hands the pod template its value. */
+  /**
+   * Records a new value and hands the pod template its value; announced when a running Deployment rolls for
+   * it (after a lost status, pods that carry it already do not roll).
+   */
   void apply(PgstreamPipeline p, Context<PgstreamPipeline> ctx, PgstreamPipelineStatus st, Optional<Deployment> running) {
-    if (st.restartHandled == null) {
-      // Status lost: what the running pods carry was handled, so a value left in place does not roll them again.
-      st.restartHandled = running.map(StreamRestart::carried).orElse(null);
-    }
     String asked = asked(p);
     if (asked != null && !asked.equals(st.restartHandled)) {
       st.restartHandled = asked;
-      if (running.isPresent()) {
+      if (running.isPresent() && !asked.equals(carried(running.get()))) {
         events.normal(p, "StreamingRestarted", "Annotation " + Annotations.RESTART + " is " + asked + ": Deployment "
             + Children.deployment(p) + " rolls (strategy Recreate: the old pod stops before the new one starts) and"
             + " resumes from the slot");
