@@ -120,6 +120,18 @@ class DayTwoE2E {
     assertThat(watched.deployment().getSpec().getStrategy().getType())
         .as("as the API server holds it: the old pod is gone before the new one starts, one consumer of the slot")
         .isEqualTo("Recreate");
+
+    // Removed, with an edit the pods do not carry so that a reconcile is seen to have looked: no second roll.
+    Peers.kubectlOk("-n", NS, "annotate", "pgsp", NAME, Annotations.RESTART + "-");
+    watched.edit(p -> {
+      p.getSpec().maxRetainedWalBytes = 1L << 40;
+      return p;
+    });
+    assertThat(Peers.eventually(Duration.ofSeconds(60),
+            () -> watched.pipeline().getStatus().observedGeneration.equals(watched.pipeline().getMetadata().getGeneration())))
+        .withFailMessage(watched::story)
+        .isTrue();
+    assertThat(watched.deployment().getMetadata().getGeneration()).as("removing the annotation rolls nothing").isEqualTo(generation + 1);
   }
 
   @Test
