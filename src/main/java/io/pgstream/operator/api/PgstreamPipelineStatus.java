@@ -37,6 +37,8 @@ public class PgstreamPipelineStatus {
   public String retryHandled;
   /** The last pgstream.io/abort value acted on. */
   public String abortHandled;
+  /** The last pgstream.io/restart value acted on: the streaming pod template carries it. */
+  public String restartHandled;
   /** The last spec.acknowledgeGap value acted on. */
   public String gapAcknowledged;
   /**

@@ -7,10 +7,12 @@ import io.fabric8.kubernetes.api.model.ProbeBuilder;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.apps.DeploymentBuilder;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
+import io.pgstream.operator.api.Annotations;
 import io.pgstream.operator.api.PgstreamPipeline;
 import io.pgstream.operator.config.PgstreamConfigRenderer;
 import io.pgstream.operator.config.RenderedConfig;
 import io.pgstream.operator.credentials.CredentialsVersion;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -62,16 +64,23 @@ public class StreamingDeploymentDependent
             PgstreamPods.podMetadata(
                 p,
                 labels,
-                // The credentials version rolls the pods after a rotation, before the old password stops working.
-                Map.of(
-                    Children.CONFIG_HASH_ANNOTATION,
-                    config.contentHash(),
-                    Children.CREDENTIALS_VERSION_ANNOTATION,
-                    CredentialsVersion.of(p, PipelineContext.credentials(ctx)))))
+                podAnnotations(p, ctx, config)))
         .withSpec(PgstreamPods.podSpec(p, container, "Always"))
         .endTemplate()
         .endSpec()
         .build();
+  }
+
+  /**
+   * The credentials version rolls the pods after a rotation, before the old password stops working; the
+   * handled pgstream.io/restart value rolls them once per new value (absent until one was handled).
+   */
+  private static Map<String, String> podAnnotations(PgstreamPipeline p, Context<PgstreamPipeline> ctx, RenderedConfig config) {
+    Map<String, String> annotations = new LinkedHashMap<>();
+    annotations.put(Children.CONFIG_HASH_ANNOTATION, config.contentHash());
+    annotations.put(Children.CREDENTIALS_VERSION_ANNOTATION, CredentialsVersion.of(p, PipelineContext.credentials(ctx)));
+    PipelineContext.restart(ctx).ifPresent(value -> annotations.put(Annotations.RESTART, value));
+    return annotations;
   }
 
   /** pgstream serves /health and /ready only after it parsed its config, hence the initial delay. */

@@ -25,6 +25,7 @@ public enum ChangeKind {
   ABORT("annotation pgstream.io/abort set to a new value"),
   SUSPEND("spec.state set to Suspended"),
   RESUME_RUNNING("spec.state set back to Running (or removed)"),
+  RESTART_STREAMING("annotation pgstream.io/restart set to a new value"),
   SLOT_LOST("the slot disappeared from the source (failover, blue/green switchover, manual drop)"),
   LOST_STATUS("status erased (backup restore without status, replace --force, CRD reinstall)"),
   OPERATOR_RESTART("the operator restarted or lost its leader lease"),

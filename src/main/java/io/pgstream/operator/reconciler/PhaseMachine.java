@@ -70,6 +70,7 @@ final class PhaseMachine {
   private final GapGuard gapGuard;
   private final GapFence gapFence;
   private final Suspension suspension;
+  private final StreamRestart restart;
 
   PhaseMachine(
       AllowListGate allowLists,
@@ -113,6 +114,7 @@ final class PhaseMachine {
     this.gapGuard = new GapGuard(children, events);
     this.gapFence = new GapFence(children, slotWatch);
     this.suspension = new Suspension(children, slotWatch);
+    this.restart = new StreamRestart(events);
   }
 
   /** Validate, check the gates, then init → snapshot → streaming, each after the one before finished. */
@@ -410,6 +412,7 @@ final class PhaseMachine {
     if (!children.hasDeployment(p, ctx) && (st.slot == null || SlotStatus.MISSING.equals(st.slot.state))) {
       return awaitSlotReading(p, s, lostNow);
     }
+    restart.apply(p, ctx, st, children.deployment.getSecondaryResource(p, ctx));
     Deployment actual = children.deployment.reconcile(p, ctx).getSingleResource().orElse(null);
     String name = Children.deployment(p);
     s.phase(Phase.Streaming);

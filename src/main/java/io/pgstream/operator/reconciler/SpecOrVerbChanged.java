@@ -8,8 +8,8 @@ import java.util.Objects;
 
 /**
  * Which updates of a pipeline start a reconcile: what generation-aware processing lets through (a
- * new generation, deletion, finalizers) plus a new value of pgstream.io/retry, pgstream.io/abort or
- * pgstream.io/reconcile-paused,
+ * new generation, deletion, finalizers) plus a new value of pgstream.io/retry, pgstream.io/abort,
+ * pgstream.io/restart or pgstream.io/reconcile-paused,
  * which are annotations and do not change the generation, and a status someone erased (the operator
  * always writes a phase): its slot records must be restored before anything needs them. The
  * operator's own status writes do not.
@@ -22,6 +22,7 @@ public class SpecOrVerbChanged implements OnUpdateFilter<PgstreamPipeline> {
         || !Objects.equals(updated.getMetadata().getFinalizers(), old.getMetadata().getFinalizers())
         || !Objects.equals(verb(updated, Annotations.RETRY), verb(old, Annotations.RETRY))
         || !Objects.equals(verb(updated, Annotations.ABORT), verb(old, Annotations.ABORT))
+        || !Objects.equals(verb(updated, Annotations.RESTART), verb(old, Annotations.RESTART))
         || !Objects.equals(verb(updated, Annotations.RECONCILE_PAUSED), verb(old, Annotations.RECONCILE_PAUSED))
         || phase(old) != null && phase(updated) == null;
   }

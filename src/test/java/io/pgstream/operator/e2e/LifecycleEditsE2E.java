@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.fabric8.kubernetes.api.model.Condition;
 import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
-import io.fabric8.kubernetes.api.model.NamespaceBuilder;
 import io.fabric8.kubernetes.api.model.ResourceRequirementsBuilder;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.Pod;
@@ -16,7 +15,6 @@ import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.utils.Serialization;
 import io.pgstream.operator.api.BatchSpec;
-import io.pgstream.operator.api.DeletionPolicy;
 import io.pgstream.operator.api.PgstreamPipeline;
 import io.pgstream.operator.api.PodTemplate;
 import io.pgstream.operator.api.PopulatedTargetPolicy;
@@ -25,16 +23,10 @@ import io.pgstream.operator.api.StepState;
 import io.pgstream.operator.config.CredentialEnv;
 import io.pgstream.operator.credentials.ResolvedCredentials;
 import io.pgstream.operator.dependent.Children;
-import io.pgstream.operator.preflight.DatabaseConnector;
 import io.pgstream.operator.status.ConditionType;
-import io.pgstream.operator.status.StatusUpdater;
-import io.pgstream.operator.support.Pipelines;
 import io.pgstream.operator.support.TestPostgres;
-import io.pgstream.operator.verify.Verifier;
-import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
-import java.util.Map;
 import java.util.function.UnaryOperator;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -66,60 +58,34 @@ class LifecycleEditsE2E {
   final TestPostgres source = Peers.source();
   final TestPostgres target = Peers.target();
   KubernetesClient admin;
-  OperatorProcess operator;
   PodPlayer pods;
   SourceWriter writer;
+  WatchedPipeline watched;
   String sourcePassword = PASSWORD_1;
 
   @BeforeAll
   void start() throws Exception {
-    source.login(SOURCE_USER, PASSWORD_1, "SUPERUSER"); // plays the RDS master, who may create event triggers
-    source.database(
-        SOURCE_DB, SOURCE_USER,
-        "CREATE TABLE public.items (id bigserial PRIMARY KEY, v text NOT NULL, n int NOT NULL DEFAULT 0)",
-        "INSERT INTO public.items (v) SELECT 'seed-' || g FROM generate_series(1, 200) g",
+    WatchedPipeline.itemsDatabases(
+        source, SOURCE_DB, target, TARGET_DB, new ResolvedCredentials(SOURCE_USER, PASSWORD_1, TARGET_USER, PASSWORD_1),
         "CREATE TABLE public.extra (id int PRIMARY KEY, label text)",
         "INSERT INTO public.extra SELECT g, 'extra-' || g FROM generate_series(1, 50) g");
-    target.login(TARGET_USER, PASSWORD_1, "");
-    target.database(TARGET_DB, TARGET_USER);
-    admin = Peers.admin();
-    admin.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName(NS).endMetadata().build()).serverSideApply();
-    operator = OperatorProcess.start(admin, "operator-lifecycle", List.of());
-    assertThat(Peers.eventually(Duration.ofSeconds(90), () -> operator.ok("/readyz")))
-        .withFailMessage(() -> "operator not ready:\n" + operator.output())
-        .isTrue();
-    pods = new PodPlayer(admin, NS, new PgstreamRunner(Peers.pgstream())).start();
-    writer = new SourceWriter(source.port(), SOURCE_DB, "postgres", Peers.env("PGPASSWORD"), 20);
-    writer.start();
+    watched = WatchedPipeline.start(NS, NAME, "operator-lifecycle", source, SOURCE_DB);
+    admin = watched.admin();
+    pods = watched.pods();
+    writer = watched.writer();
   }
 
   @AfterAll
   void stop() throws Exception {
-    if (writer != null) {
-      writer.stop();
-    }
-    if (pods != null) {
-      pods.close();
-    }
-    if (operator != null) {
-      operator.close();
-    }
-    if (admin != null) {
-      admin.close();
+    if (watched != null) {
+      watched.close();
     }
   }
 
   @Test
   @Order(1)
   void aPipelineStreamsWhileTheWriterWrites() {
-    PgstreamPipeline p = Pipelines.onServers(NAME, source, SOURCE_DB, target, TARGET_DB);
-    p.getMetadata().setNamespace(NS);
-    p.getSpec().tables = List.of("public.items");
-    p.getSpec().deletionPolicy = DeletionPolicy.Delete;
-    p.getSpec().snapshot.populatedTarget = PopulatedTargetPolicy.Truncate;
-    admin.resource(secret(NAME + "-source", SOURCE_USER, PASSWORD_1)).serverSideApply();
-    admin.resource(secret(NAME + "-target", TARGET_USER, PASSWORD_1)).serverSideApply();
-    admin.resource(p).create();
+    watched.create(source, SOURCE_DB, target, TARGET_DB, new ResolvedCredentials(SOURCE_USER, PASSWORD_1, TARGET_USER, PASSWORD_1));
     awaitReadyAndEqual("the first snapshot and stream");
   }
 
@@ -346,21 +312,7 @@ class LifecycleEditsE2E {
   }
 
   private void awaitReadyAndEqual(String when) {
-    assertThat(Peers.eventually(Duration.ofSeconds(240), () -> "True".equals(status(ConditionType.Ready)) && deployment() != null))
-        .withFailMessage(() -> "not Ready " + when + "\n" + story())
-        .isTrue();
-    long written = writer.written();
-    writer.pause();
-    try {
-      Verifier verifier = new Verifier(DatabaseConnector.defaults(), Duration.ofSeconds(60), Clock.systemUTC());
-      var report = verifier.verify(pipeline(), new ResolvedCredentials(SOURCE_USER, sourcePassword, TARGET_USER, PASSWORD_1));
-      assertThat(report.mismatched()).as("target differs from source %s\n%s", when, story()).isEmpty();
-      assertThat(written).as("the writer wrote throughout").isPositive();
-    } catch (Exception e) {
-      throw new AssertionError("verification " + when + " failed: " + e.getMessage() + "\n" + story(), e);
-    } finally {
-      writer.resume();
-    }
+    watched.awaitReadyAndEqual(when, new ResolvedCredentials(SOURCE_USER, sourcePassword, TARGET_USER, PASSWORD_1));
   }
 
   /** Blocked: Ready False with the reason, the message naming what would be lost, no streaming pod, for a while. */
@@ -378,13 +330,11 @@ class LifecycleEditsE2E {
   }
 
   private void awaitRolledPast(long generation) {
-    assertThat(Peers.eventually(Duration.ofSeconds(60), () -> deployment() != null && deployment().getMetadata().getGeneration() > generation))
-        .withFailMessage(() -> "the streaming Deployment did not roll\n" + story())
-        .isTrue();
+    watched.awaitRolledPast(generation);
   }
 
   private void edit(UnaryOperator<PgstreamPipeline> change) {
-    admin.resources(PgstreamPipeline.class).inNamespace(NS).withName(NAME).edit(change);
+    watched.edit(change);
   }
 
   private long slotCount(String slot) {
@@ -392,25 +342,23 @@ class LifecycleEditsE2E {
   }
 
   private Secret secret(String name, String user, String password) {
-    Secret s = Pipelines.secret(name, user, password);
-    s.getMetadata().setNamespace(NS);
-    return s;
+    return watched.secret(name, user, password);
   }
 
   private PgstreamPipeline pipeline() {
-    return admin.resources(PgstreamPipeline.class).inNamespace(NS).withName(NAME).get();
+    return watched.pipeline();
   }
 
   private Condition condition(ConditionType type) {
-    return StatusUpdater.condition(pipeline().getStatus(), type).orElse(new Condition());
+    return watched.condition(type);
   }
 
   private String status(ConditionType type) {
-    return condition(type).getStatus();
+    return watched.status(type);
   }
 
   private Deployment deployment() {
-    return admin.apps().deployments().inNamespace(NS).withName(NAME + "-stream").get();
+    return watched.deployment();
   }
 
   private String uid(String job) {
@@ -418,17 +366,7 @@ class LifecycleEditsE2E {
     return j == null ? null : j.getMetadata().getUid();
   }
 
-  /** What a reader needs when an assertion fails: status, what the pods did, the operator's log tail. */
   private String story() {
-    String log = operator.output();
-    return "status:\n" + Serialization.asYaml(pipeline() == null ? null : pipeline().getStatus())
-        + "pods:\n" + String.join("\n", pods.history())
-        + "\nstreaming output tail:\n" + tail(pods.streamingOutput(NAME + "-stream"))
-        + "\noperator log tail:\n" + tail(log);
-  }
-
-  private static String tail(String text) {
-    List<String> lines = text.lines().toList();
-    return String.join("\n", lines.subList(Math.max(0, lines.size() - 40), lines.size()));
+    return watched.story();
   }
 }

@@ -77,9 +77,14 @@ public final class PgstreamRunner {
 
   /** The pod's only container, with the ConfigMap volume and the env of the pod in {@code namespace}. */
   Started startPod(KubernetesClient client, String namespace, PodSpec pod) {
+    return startPod(client, namespace, pod, PgstreamConfigRenderer.HEALTH_PORT);
+  }
+
+  /** As {@link #startPod(KubernetesClient, String, PodSpec)}, with pgstream's health endpoint on loopback's {@code healthPort}. */
+  Started startPod(KubernetesClient client, String namespace, PodSpec pod, int healthPort) {
     Container c = pod.getContainers().get(0);
     ConfigMap cm = client.configMaps().inNamespace(namespace).withName(pod.getVolumes().get(0).getConfigMap().getName()).get();
-    return start(c.getArgs(), cm.getData(), env(client, namespace, c));
+    return start(c.getArgs(), onHealthPort(cm.getData(), healthPort), env(client, namespace, c));
   }
 
   /** As the kubelet builds it: envFrom first (each key behind its prefix), then env, a later name winning. */
@@ -148,14 +153,23 @@ public final class PgstreamRunner {
 
   /** Each pod has its own 9910; here pgstream processes share the host with other test runs. */
   static Map<String, String> onFreeHealthPort(Map<String, String> files) {
-    String address = "0.0.0.0:" + PgstreamConfigRenderer.HEALTH_PORT;
-    Map<String, String> out = new HashMap<>();
+    Map<String, String> out = onHealthPort(files, freePort());
+    assertThat(out).isNotEqualTo(files);
+    return out;
+  }
+
+  static int freePort() {
     try (ServerSocket free = new ServerSocket(0)) {
-      files.forEach((name, yaml) -> out.put(name, yaml.replace(address, "127.0.0.1:" + free.getLocalPort())));
+      return free.getLocalPort();
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
-    assertThat(out).isNotEqualTo(files);
+  }
+
+  private static Map<String, String> onHealthPort(Map<String, String> files, int port) {
+    String address = "0.0.0.0:" + PgstreamConfigRenderer.HEALTH_PORT;
+    Map<String, String> out = new HashMap<>();
+    files.forEach((name, yaml) -> out.put(name, yaml.replace(address, "127.0.0.1:" + port)));
     return out;
   }
 }

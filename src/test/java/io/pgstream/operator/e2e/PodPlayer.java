@@ -4,7 +4,6 @@ import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.pgstream.operator.config.PgstreamConfigRenderer;
 import io.pgstream.operator.support.FakeKubelet;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -32,7 +31,8 @@ import java.util.concurrent.TimeUnit;
  * its current template, is replaced when the template changes,
  * restarted after a crash, and reported available once pgstream's /ready answers; a pod whose Job or
  * Deployment is deleted is stopped; and, as the garbage collector does, a foreground deletion finishes
- * only after the pod is gone.
+ * only after the pod is gone. pgstream's health endpoint listens on a free port of the player's own,
+ * since pgstream processes of other test runs may share the host (a pod would have 9910 to itself).
  */
 final class PodPlayer implements AutoCloseable {
   private static final String FOREGROUND = "foregroundDeletion";
@@ -42,6 +42,7 @@ final class PodPlayer implements AutoCloseable {
   private final String namespace;
   private final PgstreamRunner pgstream;
   private final FakeKubelet controllers;
+  private final int healthPort = PgstreamRunner.freePort();
   private final ScheduledExecutorService loop = Executors.newSingleThreadScheduledExecutor();
   private final Map<String, PgstreamRunner.Started> jobPods = new HashMap<>();
   private final Set<String> jobsReported = new HashSet<>();
@@ -76,6 +77,11 @@ final class PodPlayer implements AutoCloseable {
   /** What ran, in order ("job x started", "deployment y generation 3 started", ...), for failure messages. */
   synchronized List<String> history() {
     return List.copyOf(history);
+  }
+
+  /** Whether a streaming pod of {@code deployment} runs (a stopped one has exited: it writes nothing more). */
+  synchronized boolean streaming(String deployment) {
+    return streamingPods.containsKey(deployment);
   }
 
   /** The output of the current streaming pod of {@code deployment}, or "" when none runs. */
@@ -133,7 +139,7 @@ final class PodPlayer implements AutoCloseable {
         continue;
       }
       if (run == null && !finished(job)) {
-        jobPods.put(uid, pgstream.startPod(admin, namespace, job.getSpec().getTemplate().getSpec()));
+        jobPods.put(uid, pgstream.startPod(admin, namespace, job.getSpec().getTemplate().getSpec(), healthPort));
         record("job " + name + " pod started");
       } else if (run != null && !run.process().isAlive() && jobsReported.add(uid)) {
         if (run.process().exitValue() == 0) {
@@ -170,7 +176,7 @@ final class PodPlayer implements AutoCloseable {
         stop(name, "template changed");
         // One streaming pod per Deployment (replicas 1, strategy Recreate): the old one is gone first.
         controllers.streamingPodStarted(d);
-        streamingPods.put(name, new StreamingPod(generation, pgstream.startPod(admin, namespace, d.getSpec().getTemplate().getSpec())));
+        streamingPods.put(name, new StreamingPod(generation, pgstream.startPod(admin, namespace, d.getSpec().getTemplate().getSpec(), healthPort)));
         record("deployment " + name + " generation " + generation + " pod started");
         continue;
       }
@@ -186,7 +192,7 @@ final class PodPlayer implements AutoCloseable {
         record("deployment " + name + " pod exited " + pod.run.process().exitValue() + ": "
             + pod.run.output().lines().reduce((a, b) -> b).orElse(""));
       } else if (Instant.now().isAfter(pod.crashedAt.plus(RESTART_BACKOFF))) {
-        pod.run = pgstream.startPod(admin, namespace, d.getSpec().getTemplate().getSpec());
+        pod.run = pgstream.startPod(admin, namespace, d.getSpec().getTemplate().getSpec(), healthPort);
         pod.crashedAt = null;
         pod.reportedAvailable = false;
         record("deployment " + name + " pod restarted");
@@ -208,11 +214,11 @@ final class PodPlayer implements AutoCloseable {
     }
   }
 
-  /** pgstream's health endpoint; one streaming pod runs at a time in these tests, on the rendered port. */
-  private static boolean ready() {
+  /** pgstream's health endpoint; one streaming pod runs at a time for a player. */
+  private boolean ready() {
     try {
       HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(1)).build();
-      HttpRequest request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + PgstreamConfigRenderer.HEALTH_PORT + "/ready")).build();
+      HttpRequest request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + healthPort + "/ready")).build();
       return client.send(request, HttpResponse.BodyHandlers.discarding()).statusCode() == 200;
     } catch (IOException e) {
       return false;

@@ -16,6 +16,7 @@ import io.pgstream.operator.api.Annotations;
 import io.pgstream.operator.api.BatchSpec;
 import io.pgstream.operator.api.Phase;
 import io.pgstream.operator.api.PgstreamPipeline;
+import io.pgstream.operator.api.PgstreamPipelineStatus;
 import io.pgstream.operator.api.PipelineState;
 import io.pgstream.operator.api.PopulatedTargetPolicy;
 import io.pgstream.operator.api.StepRetry;
@@ -42,7 +43,7 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The day-2 verbs on a running pipeline: the reconcile-pause annotation, spec.state (Suspended,
- * Running) and automatic retry (spec.retry). The real operator against the mock API server in CRUD mode, the preflight and the slot on
+ * Running), automatic retry (spec.retry) and the restart annotation. The real operator against the mock API server in CRUD mode, the preflight and the slot on
  * the embedded PostgreSQL.
  */
 @EnableKubernetesMockClient(crud = true)
@@ -344,6 +345,68 @@ class DayTwoVerbsTest {
         .filter(e -> "Warning".equals(e.getType()))
         .map(Event::getReason)
         .toList();
+  }
+
+  @Test
+  void aNewRestartValueRollsTheStreamOnceAndAValueLeftInPlaceNothing() {
+    PgstreamPipeline p = Pipelines.onTestDatabase(NAME);
+    objects().driveToStreaming(p, ReplicationSlots.slotFor(p), kubelet);
+    long generation = deployment().getMetadata().getGeneration();
+    assertThat(podAnnotations()).doesNotContainKey(Annotations.RESTART);
+
+    annotate(Annotations.RESTART, "r1");
+    await().until(() -> "r1".equals(podAnnotations().get(Annotations.RESTART)) && "r1".equals(pipeline().getStatus().restartHandled));
+    assertThat(deployment().getMetadata().getGeneration()).as("one roll").isEqualTo(generation + 1);
+    assertThat(deployment().getSpec().getStrategy().getType()).as("the old pod goes before the new one starts").isEqualTo("Recreate");
+    await().until(() -> eventReasons().contains("StreamingRestarted"));
+    objects().awaitStreaming(kubelet);
+
+    // The value left in place (and another reconcile, woken by a pod event) rolls nothing and writes nothing.
+    Map<String, String> children = childVersions();
+    String status = statusJson();
+    kubelet.streamingPodStarted(deployment());
+    await().pollDelay(Duration.ofSeconds(4)).until(() -> true);
+    assertThat(childVersions()).as("no child written for a handled value").isEqualTo(children);
+    assertThat(statusJson()).as("no status written for a handled value").isEqualTo(status);
+    assertThat(eventReasons()).containsOnlyOnce("StreamingRestarted");
+
+    annotate(Annotations.RESTART, "r2");
+    await().until(() -> "r2".equals(podAnnotations().get(Annotations.RESTART)));
+    assertThat(deployment().getMetadata().getGeneration()).isEqualTo(generation + 2);
+    objects().awaitStreaming(kubelet);
+
+    // Status lost: the value in place is recorded again and the streaming pods carry it; no roll is announced.
+    PgstreamPipeline erased = pipeline();
+    erased.setStatus(new PgstreamPipelineStatus());
+    objects().pipelines().resource(erased).updateStatus();
+    await().until(() -> pipeline().getStatus().phase == Phase.Streaming && "r2".equals(pipeline().getStatus().restartHandled));
+    await().until(() -> deployment() != null && "r2".equals(podAnnotations().get(Annotations.RESTART)));
+    assertThat(eventReasons().stream().filter("StreamingRestarted"::equals)).as("announced once per roll").hasSize(2);
+  }
+
+  @Test
+  void aRestartValueSetWhileSuspendedWaitsAndTheResumedDeploymentCarriesIt() {
+    PgstreamPipeline p = Pipelines.onTestDatabase(NAME);
+    objects().driveToStreaming(p, ReplicationSlots.slotFor(p), kubelet);
+    objects().edit(x -> x.getSpec().state = PipelineState.Suspended);
+    await().until(() -> deployment() == null && pipeline().getStatus().phase == Phase.Suspended);
+
+    annotate(Annotations.RESTART, "while-suspended");
+    await().pollDelay(Duration.ofSeconds(3)).until(() -> true);
+    assertThat(pipeline().getStatus().restartHandled).as("waits: nothing streams").isNull();
+    assertThat(deployment()).isNull();
+
+    objects().edit(x -> x.getSpec().state = PipelineState.Running);
+    await().until(() -> deployment() != null);
+    assertThat(podAnnotations()).containsEntry(Annotations.RESTART, "while-suspended");
+    objects().awaitStreaming(kubelet);
+    assertThat(pipeline().getStatus().restartHandled).isEqualTo("while-suspended");
+    assertThat(deployment().getMetadata().getGeneration()).as("created carrying the value: no second roll").isEqualTo(1L);
+    assertThat(eventReasons()).as("a new Deployment, not a roll").doesNotContain("StreamingRestarted");
+  }
+
+  private Map<String, String> podAnnotations() {
+    return deployment().getSpec().getTemplate().getMetadata().getAnnotations();
   }
 
   private void annotate(String key, String value) {
