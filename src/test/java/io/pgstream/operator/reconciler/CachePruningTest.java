@@ -29,7 +29,10 @@ import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
-/** The informer caches hold no managedFields but the Deployment's Apply entry that server-side apply matching reads. */
+/**
+ * The informer caches hold no managedFields but the Deployment's Apply entry that server-side apply
+ * matching reads, and no Job's pod template.
+ */
 @EnableKubernetesMockClient(crud = true)
 class CachePruningTest {
   static final String NAME = "pruned";
@@ -59,6 +62,7 @@ class CachePruningTest {
         assertThat(cached).allSatisfy(r -> assertThat(r.getMetadata().getResourceVersion()).isEqualTo(onServer(r)));
         assertThat(cached)
             .allSatisfy(r -> assertThat(r.getMetadata().getManagedFields()).as("%s %s", r.getKind(), r.getMetadata().getName()).isNull());
+        assertThat(cached).filteredOn(Job.class::isInstance).allSatisfy(j -> assertThat(((Job) j).getSpec().getTemplate()).isNull());
       });
     } finally {
       operator.stop();
