@@ -1,5 +1,6 @@
 package io.pgstream.operator.reconciler;
 
+import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.javaoperatorsdk.operator.api.reconciler.Cleaner;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
@@ -12,6 +13,7 @@ import io.javaoperatorsdk.operator.api.reconciler.MaxReconciliationInterval;
 import io.javaoperatorsdk.operator.api.reconciler.Reconciler;
 import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
 import io.javaoperatorsdk.operator.processing.event.source.EventSource;
+import io.javaoperatorsdk.operator.processing.event.source.informer.ManagedInformerEventSource;
 import io.javaoperatorsdk.operator.processing.retry.GradualRetry;
 import io.pgstream.operator.Errors;
 import io.pgstream.operator.OperatorSettings;
@@ -134,7 +136,18 @@ public class PgstreamPipelineReconciler implements Reconciler<PgstreamPipeline>,
     List<EventSource<?, PgstreamPipeline>> sources = new ArrayList<>(children.eventSources(ctx));
     sources.add(new SlotEventSource(slotWatch, ctx));
     sources.add(offeredSecrets.eventSource(ctx));
+    String fieldManager = ctx.getControllerConfiguration().fieldManager();
+    CachePruning.install(ctx.getPrimaryCache(), PgstreamPipeline.class, fieldManager);
+    for (EventSource<?, PgstreamPipeline> source : sources) {
+      if (source instanceof ManagedInformerEventSource<?, ?, ?> informer) {
+        prune(informer, fieldManager);
+      }
+    }
     return sources;
+  }
+
+  private static <R extends HasMetadata> void prune(ManagedInformerEventSource<R, ?, ?> informer, String fieldManager) {
+    CachePruning.install(informer, informer.resourceType(), fieldManager);
   }
 
   @Override
