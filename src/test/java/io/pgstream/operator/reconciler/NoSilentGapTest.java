@@ -221,16 +221,7 @@ class NoSilentGapTest {
     TestDatabases.dropSlots();
     await().until(() -> "False/SlotLost".equals(condition("Ready")));
     await().until(() -> deployment() == null);
-    List<String> created = new CopyOnWriteArrayList<>();
-    try (Watch watch = client.apps().deployments().inNamespace(NAMESPACE).watch(new Watcher<>() {
-      @Override
-      public void eventReceived(Action action, Deployment d) {
-        created.add(action + " " + d.getMetadata().getName());
-      }
-
-      @Override
-      public void onClose(WatcherException cause) {}
-    })) {
+    List<String> created = deploymentEventsWhile(() -> {
       await().ignoreExceptions().until(() -> {
         PgstreamPipeline p = pipeline();
         p.setStatus(new PgstreamPipelineStatus());
@@ -238,7 +229,7 @@ class NoSilentGapTest {
         return true;
       });
       await().atMost(Duration.ofSeconds(30)).until(() -> pipeline().getStatus().init != null && "False/SlotLost".equals(condition("Ready")));
-    }
+    });
     assertThat(created).as("no streaming Deployment, not even for a moment").isEmpty();
     assertThat(TestDatabases.slotExists(SLOT)).isFalse();
   }
@@ -322,19 +313,10 @@ class NoSilentGapTest {
     });
     await().pollDelay(Duration.ofSeconds(6)).until(() -> true);
     assertThat(uid("init")).as("no init while the snapshot runs").isEqualTo(initUid);
-    List<String> created = new CopyOnWriteArrayList<>();
-    try (Watch watch = client.apps().deployments().inNamespace(NAMESPACE).watch(new Watcher<>() {
-      @Override
-      public void eventReceived(Action action, Deployment d) {
-        created.add(action + " " + d.getMetadata().getName());
-      }
-
-      @Override
-      public void onClose(WatcherException cause) {}
-    })) {
+    List<String> created = deploymentEventsWhile(() -> {
       kubelet.jobSucceeded(NAMESPACE, NAME + "-snapshot");
       await().atMost(Duration.ofSeconds(30)).until(() -> "False/TargetChanged".equals(condition("Ready")));
-    }
+    });
     assertThat(created).as("no streaming Deployment, not even for a moment").isEmpty();
     assertThat(message("Ready")).contains(TestDatabases.TARGET_DB, OTHER_TARGET);
   }
@@ -521,6 +503,23 @@ class NoSilentGapTest {
     initSucceeded(SLOT);
     await().until(() -> job("snapshot") != null);
     return kubelet.jobPodRunning(job("snapshot"));
+  }
+
+  /** The Deployment events a watch saw while {@code during} ran. */
+  private List<String> deploymentEventsWhile(Runnable during) {
+    List<String> seen = new CopyOnWriteArrayList<>();
+    try (Watch watch = client.apps().deployments().inNamespace(NAMESPACE).watch(new Watcher<>() {
+      @Override
+      public void eventReceived(Action action, Deployment d) {
+        seen.add(action + " " + d.getMetadata().getName());
+      }
+
+      @Override
+      public void onClose(WatcherException cause) {}
+    })) {
+      during.run();
+    }
+    return seen;
   }
 
   private void driveToStreaming() {
