@@ -207,7 +207,8 @@ class NoSilentGapTest {
     });
 
     await().atMost(Duration.ofSeconds(30)).until(() -> deployment() == null);
-    assertThat(condition("Streaming")).isEqualTo("False/" + GapFence.UNRECORDED);
+    // The Deployment goes first, the status is written at the end of that reconcile.
+    await().until(() -> ("False/" + GapFence.UNRECORDED).equals(condition("Streaming")));
   }
 
   /**
@@ -245,7 +246,8 @@ class NoSilentGapTest {
     TestDatabases.dropSlots();
 
     await().atMost(Duration.ofSeconds(30)).until(() -> deployment() == null);
-    assertThat(condition("Streaming")).isEqualTo("False/SlotLost");
+    // The Deployment goes first, the status is written at the end of that reconcile.
+    await().until(() -> "False/SlotLost".equals(condition("Streaming")));
     assertThat(pipeline().getStatus().phase).isEqualTo(Phase.Failed);
   }
 
