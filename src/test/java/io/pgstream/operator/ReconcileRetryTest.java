@@ -105,8 +105,14 @@ class ReconcileRetryTest {
     await().atMost(Duration.ofSeconds(90)).until(() -> pipeline("rewritten").getStatus() != null
         && pipeline("rewritten").getStatus().phase == Phase.Initializing);
     assertThat(faults.injected()).hasSize(1);
-    List<String> reasons = client.v1().events().inNamespace(Pipelines.NAMESPACE).list().getItems().stream().map(Event::getReason).toList();
-    assertThat(reasons).containsOnlyOnce(Phase.Initializing.name());
+    // The Event follows the status write: wait for it, then give a repeat the time to show.
+    await().until(() -> eventReasons().contains(Phase.Initializing.name()));
+    await().pollDelay(Duration.ofSeconds(2)).until(() -> true);
+    assertThat(eventReasons()).containsOnlyOnce(Phase.Initializing.name());
+  }
+
+  private List<String> eventReasons() {
+    return client.v1().events().inNamespace(Pipelines.NAMESPACE).list().getItems().stream().map(Event::getReason).toList();
   }
 
   /** The operator with a client whose requests pass the fault injector, one request per fault. */
