@@ -409,10 +409,11 @@ final class PhaseMachine {
     boolean missingBefore = st.slot != null && SlotStatus.MISSING.equals(st.slot.state);
     st.slot = slotWatch.observe(p, st.slot, creds);
     boolean lostNow = !missingBefore && st.slot != null && SlotStatus.MISSING.equals(st.slot.state);
-    if (!children.hasDeployment(p, ctx) && (st.slot == null || SlotStatus.MISSING.equals(st.slot.state))) {
+    Optional<Deployment> running = children.deployment.getSecondaryResource(p, ctx);
+    if (running.isEmpty() && (st.slot == null || SlotStatus.MISSING.equals(st.slot.state))) {
       return awaitSlotReading(p, s, lostNow);
     }
-    restart.apply(p, ctx, st, children.deployment.getSecondaryResource(p, ctx));
+    restart.apply(p, ctx, st, running);
     Deployment actual = children.deployment.reconcile(p, ctx).getSingleResource().orElse(null);
     String name = Children.deployment(p);
     s.phase(Phase.Streaming);
