@@ -21,6 +21,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.OptionalDouble;
+import java.util.TreeMap;
 import java.util.function.ToDoubleFunction;
 
 /** results/bench.md and the control-plane keys of results/bench.json (other keys in it are kept). */
@@ -105,6 +106,8 @@ final class BenchReport {
           mean(op, Round::writesPerPipeline), mean(floor, Round::writesPerPipeline),
           op.get(op.size() - 1).heapMiB(), op.get(op.size() - 1).rssMiB()));
     }
+    cpu(out, real);
+    requests(out, real);
     out.append(String.format(Locale.ROOT,
         "%nHeap (after a full GC) grows %.1f MiB per 1,000 pipelines (least squares over the operator rounds, %,d pipelines at the end);"
             + " peak RSS %d MiB against the chart's %d MiB limit.%n",
@@ -124,6 +127,49 @@ final class BenchReport {
           r.rssMiB() < 0 ? "" : r.rssMiB(), r.failures()));
     }
     out.append('\n');
+  }
+
+  /** What each party's CPU spent per pipeline: on two shared cores, what the API server can still serve. */
+  private static void cpu(StringBuilder out, RealApiBench.Result real) {
+    out.append("\nCPU per pipeline (ms, /proc user + system over the round, means of the rounds): etcd and the API server; the operator's")
+        .append(" JVM; the benchmark's JVM (the 8 creators and the Job watch, in floor rounds also the floor client):\n\n");
+    out.append("| pipelines | API server + etcd op / floor | operator JVM | benchmark JVM op / floor |\n|---:|---:|---:|---:|\n");
+    for (int n : sizes(real)) {
+      List<Round> op = of(real, Who.OPERATOR, n);
+      List<Round> floor = of(real, Who.FLOOR, n);
+      out.append(String.format(Locale.ROOT, "| %,d | %.1f / %.1f | %.1f | %.1f / %.1f |%n", n,
+          mean(op, r -> r.cpu().controlPlaneMs()), mean(floor, r -> r.cpu().controlPlaneMs()), mean(op, r -> r.cpu().operatorMs()),
+          mean(op, r -> r.cpu().benchMs()), mean(floor, r -> r.cpu().benchMs())));
+    }
+  }
+
+  /** Each kind of request per pipeline and the API server's mean time on it, at 1,000 pipelines (or the largest size). */
+  private static void requests(StringBuilder out, RealApiBench.Result real) {
+    List<Integer> sizes = sizes(real);
+    int n = sizes.contains(1000) ? 1000 : sizes.get(sizes.size() - 1);
+    Map<String, double[]> rows = new TreeMap<>();
+    double[] totals = new double[4];
+    for (Who who : Who.values()) {
+      List<Round> rounds = of(real, who, n);
+      int column = who == Who.OPERATOR ? 0 : 2;
+      for (Round r : rounds) {
+        r.requests().forEach((kind, k) -> {
+          double[] row = rows.computeIfAbsent(kind, x -> new double[4]);
+          row[column] += (double) k.count() / n / rounds.size();
+          row[column + 1] += k.serverMs() / n / rounds.size();
+        });
+      }
+    }
+    out.append(String.format(Locale.ROOT, "%nRequests per pipeline at %,d pipelines, by kind, and the API server's time on them (ms per pipeline,"
+        + " received to response complete, audit log; means of the rounds):%n%n", n));
+    out.append("| request | operator per pipeline | operator ms | floor per pipeline | floor ms |\n|---|---:|---:|---:|---:|\n");
+    rows.forEach((kind, row) -> {
+      out.append(String.format(Locale.ROOT, "| %s | %.2f | %.1f | %.2f | %.1f |%n", kind, row[0], row[1], row[2], row[3]));
+      for (int i = 0; i < 4; i++) {
+        totals[i] += row[i];
+      }
+    });
+    out.append(String.format(Locale.ROOT, "| all | %.2f | %.1f | %.2f | %.1f |%n", totals[0], totals[1], totals[2], totals[3]));
   }
 
   /** The control-plane keys, merged into the flat object the data-plane benchmark also writes to. */

@@ -84,6 +84,10 @@ final class OperatorProcess implements AutoCloseable {
     return jcmd("GC.class_histogram").lines().limit(lines + 3L).collect(java.util.stream.Collectors.joining("\n"));
   }
 
+  double cpuSeconds() {
+    return CpuTime.seconds(process.pid());
+  }
+
   /** The most memory the process has held so far (VmHWM): what a container limit must allow. */
   long rssMiB() throws IOException {
     for (String line : Files.readAllLines(Path.of("/proc/" + process.pid() + "/status"))) {

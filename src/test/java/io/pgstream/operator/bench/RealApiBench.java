@@ -43,7 +43,25 @@ final class RealApiBench {
   enum Who { OPERATOR, FLOOR }
 
   record Round(Who who, int pipelines, int rep, double p50Ms, double p99Ms, double maxMs, double pipelinesPerSecond,
-      double readsPerPipeline, double writesPerPipeline, long heapMiB, long heapCommittedMiB, long rssMiB, long failures) {}
+      double readsPerPipeline, double writesPerPipeline, long heapMiB, long heapCommittedMiB, long rssMiB, long failures,
+      Cpu cpu, Map<String, AuditCounts.Kind> requests) {}
+
+  /**
+   * CPU milliseconds per pipeline over a round: etcd and the API server, the operator's JVM (NaN in a
+   * floor round), and the benchmark's JVM (the creators and the Job watch, and in a floor round the floor).
+   */
+  record Cpu(double controlPlaneMs, double operatorMs, double benchMs) {}
+
+  /** CPU seconds so far of the three parties; {@code operator} null in a floor round. */
+  private record CpuMark(double controlPlane, double operator, double bench) {
+    static CpuMark now(Path work, OperatorProcess operator) {
+      return new CpuMark(CpuTime.controlPlaneSeconds(work), operator == null ? Double.NaN : operator.cpuSeconds(), CpuTime.ownSeconds());
+    }
+
+    Cpu perPipelineSince(CpuMark start, int n) {
+      return new Cpu((controlPlane - start.controlPlane) * 1000 / n, (operator - start.operator) * 1000 / n, (bench - start.bench) * 1000 / n);
+    }
+  }
 
   record Result(List<Round> rounds, long startToFirstReconcileMs, long resyncWrites, double resyncSeconds,
       long resyncPipelines, List<String> operatorJvm, BenchReport.ChartMemory chart, String heapHistogram, String loadBefore,
@@ -148,13 +166,15 @@ final class RealApiBench {
   }
 
   private Round operatorRound(OperatorProcess operator, String namespace, int n, int rep) throws Exception {
+    CpuMark start = CpuMark.now(work, operator);
     Map<String, Instant> created = create(namespace, n);
     awaitJobs(namespace, n, timeout(n));
     Thread.sleep(3000); // the status writes and Events of the last reconciles
+    Cpu cpu = CpuMark.now(work, operator).perPipelineSince(start, n);
     AuditCounts counts = AuditCounts.of(work, OPERATOR_USER, namespace);
     long rss = operator.rssMiB();
     long[] heap = operator.heapAfterGcMiB();
-    return round(Who.OPERATOR, namespace, n, rep, created, counts, heap[0], heap[1], rss, 0);
+    return round(Who.OPERATOR, namespace, n, rep, created, counts, heap[0], heap[1], rss, 0, cpu);
   }
 
   private Round floorRound(FloorClient.Templates templates, String namespace, int n, int rep) throws Exception {
@@ -162,16 +182,18 @@ final class RealApiBench {
     try (KubernetesClient client = new KubernetesClientBuilder().withConfig(config).build();
         FloorClient floor = new FloorClient(client, templates)) {
       floor.watch(namespace);
+      CpuMark start = CpuMark.now(work, null);
       Map<String, Instant> created = create(namespace, n);
       awaitJobs(namespace, n, timeout(n));
       Thread.sleep(3000);
+      Cpu cpu = CpuMark.now(work, null).perPipelineSince(start, n);
       AuditCounts counts = AuditCounts.of(work, FLOOR_USER, namespace);
-      return round(Who.FLOOR, namespace, n, rep, created, counts, -1, -1, -1, floor.failures());
+      return round(Who.FLOOR, namespace, n, rep, created, counts, -1, -1, -1, floor.failures(), cpu);
     }
   }
 
   private Round round(Who who, String namespace, int n, int rep, Map<String, Instant> created, AuditCounts counts, long heap,
-      long committed, long rss, long failures) {
+      long committed, long rss, long failures, Cpu cpu) {
     List<Double> latencies = new ArrayList<>();
     Instant first = Collections.min(created.values());
     Instant last = first;
@@ -186,7 +208,8 @@ final class RealApiBench {
     double seconds = Duration.between(first, last).toNanos() / 1e9;
     return new Round(who, n, rep, OperatorBench.percentile(latencies, 50), OperatorBench.percentile(latencies, 99),
         OperatorBench.percentile(latencies, 100), latencies.size() / Math.max(seconds, 1e-3),
-        (double) counts.reads() / n, (double) counts.writes() / n, heap, committed, rss, failures + (n - latencies.size()));
+        (double) counts.reads() / n, (double) counts.writes() / n, heap, committed, rss, failures + (n - latencies.size()), cpu,
+        counts.kinds());
   }
 
   /** Creates the pipelines from a few threads, as fast as the API server takes them; when each create was sent. */

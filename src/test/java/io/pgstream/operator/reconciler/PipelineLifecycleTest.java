@@ -1645,9 +1645,9 @@ class PipelineLifecycleTest {
     granted.removeIf(p -> p.resource().equals("leases"));
     assertThat(granted).as("granted").containsAll(used);
     Set<ApiUsage.Permission> needed = new TreeSet<>(used);
-    // Server-side apply on real clusters: dependents other than ConfigMaps and Secrets (JOSDK keeps those
-    // on create/update) and the status are written with PATCH.
-    Set<String> writtenWithSsa = Set.of("apps/deployments", "batch/jobs", "pgstream.io/pgstreampipelines/status");
+    // Server-side apply on real clusters: the streaming Deployment and the status are written with PATCH
+    // (JOSDK keeps ConfigMaps and Secrets on create/update; Jobs are created, never updated).
+    Set<String> writtenWithSsa = Set.of("apps/deployments", "pgstream.io/pgstreampipelines/status");
     for (ApiUsage.Permission p : used) {
       if ((p.verb().equals("create") || p.verb().equals("update")) && writtenWithSsa.contains(p.group() + "/" + p.resource())) {
         needed.add(new ApiUsage.Permission(p.group(), p.resource(), "patch"));
