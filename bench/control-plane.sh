@@ -41,6 +41,11 @@ cp_start "$ETCD_PORT" --audit-policy-file="$WORK/audit-policy.yaml" --audit-log-
 cp_kubeconfig "$WORK/operator.kubeconfig" "$operator_token"
 cp_kubeconfig "$WORK/floor.kubeconfig" "$floor_token"
 KUBECONFIG=$WORK/admin.kubeconfig "$KUBE_BIN/kubectl" apply --server-side -f crds/ >/dev/null
+# kubectl wait fails at once on a CRD that has no conditions yet, so it is asked again until then.
+for _ in $(seq 1 30); do
+  KUBECONFIG=$WORK/admin.kubeconfig "$KUBE_BIN/kubectl" wait --for=condition=Established crd --all --timeout=60s >/dev/null 2>&1 && break
+  sleep 1
+done
 KUBECONFIG=$WORK/admin.kubeconfig "$KUBE_BIN/kubectl" wait --for=condition=Established crd --all --timeout=60s >/dev/null
 
 export KUBECONFIG=$WORK/admin.kubeconfig BENCH_WORK=$WORK
