@@ -79,7 +79,7 @@ public class StepJobDependent extends OwnedDependent<Job> {
 
   /**
    * A plain create: a Job is never updated, so server-side apply's field ownership buys nothing, and
-   * the API server spent about twice as long on an apply as on a create of the same Job (issue 17).
+   * an apply of a Job cost the API server about twice a create of it (issue 17's baseline).
    */
   @Override
   protected boolean useSSA(Context<PgstreamPipeline> ctx) {
