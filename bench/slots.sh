@@ -40,9 +40,10 @@ trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
-# One slot per pipeline plus the other rounds', kept inactive (no pgstream runs); pg_stat_statements names the
+# One slot per pipeline plus the other rounds', kept inactive (no pgstream runs); connections for the burst of preflight
+# checks while 1,000 pipelines are created; pg_stat_statements names the
 # operator's queries.
-settings="-c max_replication_slots=2500 -c max_wal_senders=20 -c shared_preload_libraries=pg_stat_statements -c max_slot_wal_keep_size=10GB"
+settings="-c max_connections=300 -c max_replication_slots=2500 -c max_wal_senders=20 -c shared_preload_libraries=pg_stat_statements -c max_slot_wal_keep_size=10GB"
 pg_start a "$SLOTS_PG_A_PORT" logical "$settings"
 pg_start b "$SLOTS_PG_B_PORT" logical "$settings"
 pg_allow_wal2json "$SLOTS_PG_A_PORT"
@@ -53,6 +54,11 @@ operator_token=$(cp_token slots-operator system:masters)
 cp_start "$ETCD_PORT"
 cp_kubeconfig "$WORK/operator.kubeconfig" "$operator_token"
 KUBECONFIG=$WORK/admin.kubeconfig "$KUBE_BIN/kubectl" apply --server-side -f crds/ >/dev/null
+# A CRD without status yet fails kubectl wait (".status.conditions accessor error"): asked again.
+for _ in 1 2 3 4 5; do
+  KUBECONFIG=$WORK/admin.kubeconfig "$KUBE_BIN/kubectl" wait --for=condition=Established crd --all --timeout=60s >/dev/null 2>&1 && break
+  sleep 1
+done
 KUBECONFIG=$WORK/admin.kubeconfig "$KUBE_BIN/kubectl" wait --for=condition=Established crd --all --timeout=60s >/dev/null
 
 export KUBECONFIG=$WORK/admin.kubeconfig BENCH_WORK=$WORK PGPASSWORD=postgres

@@ -93,7 +93,8 @@ public final class SlotBench {
   record Batch(String label, boolean hung, List<Double> latenciesMs, int missing, String load) {}
 
   record Hang(List<Batch> batches, Map<String, Long> hungConditions, String hungMessage, double maxHealthyAgeS, double maxHungAgeS,
-      int healthyChecked, List<String> stuckThreads, Map<String, Long> afterResume) {}
+      int healthyChecked, List<String> driverThreads, List<String> stuckReconciles, int dumps, Map<String, Long> afterResume,
+      long recoveredAfterS) {}
 
   private final Path work = Path.of(System.getenv("BENCH_WORK"));
   private final KubernetesClient admin = new KubernetesClientBuilder().build();
@@ -186,8 +187,10 @@ public final class SlotBench {
       }
       if (hangPipelines > 0 && rounds.stream().anyMatch(r -> r.sources().stream().anyMatch(s -> s.server().equals("B")))) {
         hang = hang(operator, rounds, hangSource, hangPipelines);
-        if (!hang.stuckThreads().stream().filter(t -> !t.startsWith("\"slot-watch-")).toList().isEmpty()) {
-          problems.add("threads other than the slot watch's were in a database call during the hang: " + hang.stuckThreads());
+        hang.batches().stream().filter(b -> b.missing() > 0)
+            .forEach(b -> problems.add("%s: %d pipelines got no init Job within 120 s".formatted(b.label(), b.missing())));
+        if (!hang.stuckReconciles().isEmpty()) {
+          problems.add("reconcile threads stuck in a database call during the hang: " + hang.stuckReconciles());
         }
       }
     } finally {
@@ -442,29 +445,25 @@ public final class SlotBench {
     List<Long> pids = serverB();
     signal("STOP", pids);
     Instant stopped = Instant.now();
-    Set<String> healthy = new java.util.HashSet<>();
-    Set<String> hung = new java.util.HashSet<>();
+    HangWatch watch = new HangWatch(operator);
     rounds.forEach(r -> r.sources().forEach(s -> {
       for (int i = 0; i < s.pipelines(); i++) {
-        (s.server().equals("B") ? hung : healthy).add(r.namespace() + "/" + s.server().toLowerCase(Locale.ROOT) + String.format("-%05d", i));
+        (s.server().equals("B") ? watch.hung : watch.healthy).add(r.namespace() + "/" + s.server().toLowerCase(Locale.ROOT) + String.format("-%05d", i));
       }
     }));
-    double[] ages = {0, 0};
     Map<String, Long> conditions;
     String message;
-    List<String> stuck;
     String hungNamespace = rounds.stream().filter(r -> r.sources().stream().anyMatch(s -> s.server().equals("B"))).findFirst().orElseThrow().namespace();
     try {
       Thread.sleep(15_000);
       batches.add(batch("hung-1", true, source, half, half));
-      sleepUntil(stopped.plus(interval).plusSeconds(15), operator, healthy, hung, ages);
+      watch.until(stopped.plus(interval).plusSeconds(15));
       batches.add(batch("hung-2", true, source, 2 * half, half));
       // Until B's pipelines report the failing checks (three in a row), or four intervals.
       Instant deadline = stopped.plus(interval.multipliedBy(4)).plusSeconds(30);
-      while (Instant.now().isBefore(deadline) && !allDegraded(hungNamespace)) {
-        sleepUntil(Instant.now().plusSeconds(10), operator, healthy, hung, ages);
+      while (Instant.now().isBefore(deadline) && !allDegraded(hungNamespace, "True/SlotCheckFailed")) {
+        watch.until(Instant.now().plusSeconds(10));
       }
-      stuck = databaseThreads(operator.threadDump());
       List<PgstreamPipeline> b = pipelines(hungNamespace).stream().filter(p -> p.getMetadata().getName().startsWith("b-")).toList();
       conditions = summary(b);
       message = b.stream().map(p -> Conditions.message(p, ConditionType.Degraded.name())).filter(m -> m != null && !m.equals("No problems"))
@@ -473,15 +472,23 @@ public final class SlotBench {
       signal("CONT", pids);
     }
     System.out.printf("B resumed after %d s%n", Duration.between(stopped, Instant.now()).toSeconds());
+    Instant resumed = Instant.now();
     batches.add(batch("answering-2", false, source, 3 * half, half));
-    Thread.sleep(interval.toMillis() + 15_000);
+    // The breaker lets the next check through one interval after the last failure; the tick after that one succeeds.
+    Instant deadline = resumed.plus(interval.multipliedBy(2)).plusSeconds(30);
+    while (Instant.now().isBefore(deadline) && !allDegraded(hungNamespace, "False/AsExpected")) {
+      Thread.sleep(5000);
+    }
+    long recoveredS = allDegraded(hungNamespace, "False/AsExpected") ? Duration.between(resumed, Instant.now()).toSeconds() : -1;
     Map<String, Long> after = summary(pipelines(hungNamespace).stream().filter(p -> p.getMetadata().getName().startsWith("b-")).toList());
-    return new Hang(batches, conditions, message, ages[0], ages[1], healthy.size(), stuck, after);
+    return new Hang(batches, conditions, message, watch.ages[0], watch.ages[1], watch.healthy.size(), new ArrayList<>(watch.inDriver),
+        new ArrayList<>(watch.stuckReconciles), watch.dumps, after, recoveredS);
   }
 
-  private boolean allDegraded(String namespace) {
+  /** Every pipeline of B shows {@code degraded} ("status/reason") as its Degraded condition. */
+  private boolean allDegraded(String namespace, String degraded) {
     return pipelines(namespace).stream().filter(p -> p.getMetadata().getName().startsWith("b-"))
-        .allMatch(p -> String.valueOf(Conditions.of(p, ConditionType.Degraded.name())).equals("True/SlotCheckFailed"));
+        .allMatch(p -> String.valueOf(Conditions.of(p, ConditionType.Degraded.name())).equals(degraded));
   }
 
   /** Counts of "Degraded=..., Streaming=..., Ready=..." over the pipelines. */
@@ -492,38 +499,60 @@ public final class SlotBench {
         TreeMap::new, Collectors.counting()));
   }
 
-  /** Sleeps until {@code until}, scraping the slot gauges every 5 s: the oldest reading of a healthy and of a hung pipeline. */
-  private void sleepUntil(Instant until, OperatorProcess operator, Set<String> healthy, Set<String> hung, double[] ages) throws Exception {
-    while (Instant.now().isBefore(until)) {
-      double now = Instant.now().toEpochMilli() / 1000.0;
-      Matcher m = LAST_CHECK.matcher(operator.metrics());
-      while (m.find()) {
-        Map<String, String> labels = new TreeMap<>();
-        Matcher l = LABEL.matcher(m.group(1));
-        while (l.find()) {
-          labels.put(l.group(1), l.group(2));
-        }
-        String key = labels.get("namespace") + "/" + labels.get("name");
-        double age = now - Double.parseDouble(m.group(2));
-        if (healthy.contains(key)) {
-          ages[0] = Math.max(ages[0], age);
-        } else if (hung.contains(key)) {
-          ages[1] = Math.max(ages[1], age);
-        }
-      }
-      Thread.sleep(Math.max(0, Math.min(5000, Duration.between(Instant.now(), until).toMillis())));
-    }
-  }
+  /**
+   * Between the hang's batches (when no pipeline on A is being checked), every 5 s: the slot gauges (the oldest
+   * reading of a pipeline on A and on B) and a thread dump. A reconcile thread inside a PostgreSQL driver call in two
+   * dumps in a row is stuck: the checks of a healthy server take milliseconds.
+   */
+  private static final class HangWatch {
+    final Set<String> healthy = new java.util.HashSet<>();
+    final Set<String> hung = new java.util.HashSet<>();
+    final double[] ages = {0, 0};
+    final Set<String> inDriver = new java.util.TreeSet<>();
+    final Set<String> stuckReconciles = new java.util.TreeSet<>();
+    int dumps;
+    private final OperatorProcess operator;
+    private Set<String> reconcilesBefore = Set.of();
 
-  /** Threads in a PostgreSQL driver call, by their name line. */
-  static List<String> databaseThreads(String dump) {
-    List<String> out = new ArrayList<>();
-    for (String thread : dump.split("\n\n")) {
-      if (thread.startsWith("\"") && thread.contains("org.postgresql.")) {
-        out.add(thread.lines().findFirst().orElse("").replaceAll(" #\\d+.*", ""));
+    HangWatch(OperatorProcess operator) {
+      this.operator = operator;
+    }
+
+    void until(Instant until) throws Exception {
+      while (Instant.now().isBefore(until)) {
+        double now = Instant.now().toEpochMilli() / 1000.0;
+        Matcher m = LAST_CHECK.matcher(operator.metrics());
+        while (m.find()) {
+          Map<String, String> labels = new TreeMap<>();
+          Matcher l = LABEL.matcher(m.group(1));
+          while (l.find()) {
+            labels.put(l.group(1), l.group(2));
+          }
+          String key = labels.get("namespace") + "/" + labels.get("pipeline");
+          double age = now - Double.parseDouble(m.group(2));
+          if (healthy.contains(key)) {
+            ages[0] = Math.max(ages[0], age);
+          } else if (hung.contains(key)) {
+            ages[1] = Math.max(ages[1], age);
+          }
+        }
+        Set<String> reconciles = new java.util.HashSet<>();
+        for (String thread : operator.threadDump().split("\n\n")) {
+          if (thread.startsWith("\"") && thread.contains("org.postgresql.")) {
+            String name = thread.lines().findFirst().orElse("").replaceAll("^\"([^\"]*)\".*", "$1");
+            boolean reconcile = thread.contains("EventProcessor$ReconcilerExecutor");
+            inDriver.add(reconcile ? name + " (reconcile)" : name);
+            if (reconcile) {
+              reconciles.add(name);
+            }
+          }
+        }
+        dumps++;
+        reconciles.stream().filter(reconcilesBefore::contains).forEach(stuckReconciles::add);
+        reconcilesBefore = reconciles;
+        Thread.sleep(Math.max(0, Math.min(5000, Duration.between(Instant.now(), until).toMillis())));
       }
     }
-    return out;
   }
 
   /** Creates {@code n} pipelines on {@code source} at 5 a second; each one's create-to-init-Job latency. */

@@ -127,11 +127,14 @@ final class SlotReport {
     if (!hang.hungMessage().isEmpty()) {
       out.append("\nTheir Degraded message: \"").append(hang.hungMessage()).append("\"\n");
     }
-    boolean onlyWatch = hang.stuckThreads().stream().allMatch(t -> t.startsWith("\"slot-watch-"));
-    out.append("\nThreads of the operator inside a PostgreSQL driver call at that moment (jcmd Thread.print): ")
-        .append(hang.stuckThreads().isEmpty() ? "none" : String.join(", ", hang.stuckThreads()))
-        .append(onlyWatch ? ". No reconcile thread is among them.\n" : ". Threads other than the slot watch's are among them.\n");
-    out.append("\nB's pipelines one interval after B resumed:\n\n");
+    out.append(String.format(Locale.ROOT,
+        "%nThread dumps of the operator (jcmd Thread.print, %d taken every 5 s between the hung batches): threads seen inside a"
+            + " PostgreSQL driver call: %s. Reconcile threads in a driver call in two dumps in a row (stuck): %s.%n",
+        hang.dumps(), hang.driverThreads().isEmpty() ? "none" : String.join(", ", hang.driverThreads()),
+        hang.stuckReconciles().isEmpty() ? "none" : String.join(", ", hang.stuckReconciles())));
+    out.append(hang.recoveredAfterS() < 0
+        ? "\nB's pipelines did not all report Degraded False within two intervals after B resumed:\n\n"
+        : "\nB's pipelines all reported Degraded False again " + hang.recoveredAfterS() + " s after B resumed:\n\n");
     hang.afterResume().forEach((k, v) -> out.append("- ").append(v).append(": ").append(k).append('\n'));
   }
 
