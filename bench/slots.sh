@@ -41,8 +41,7 @@ trap 'exit 130' INT
 trap 'exit 143' TERM
 
 # One slot per pipeline plus the other rounds', kept inactive (no pgstream runs); connections for the burst of preflight
-# checks while 1,000 pipelines are created; pg_stat_statements names the
-# operator's queries.
+# checks while 1,000 pipelines are created; pg_stat_statements names the operator's queries.
 settings="-c max_connections=300 -c max_replication_slots=2500 -c max_wal_senders=20 -c shared_preload_libraries=pg_stat_statements -c max_slot_wal_keep_size=10GB"
 pg_start a "$SLOTS_PG_A_PORT" logical "$settings"
 pg_start b "$SLOTS_PG_B_PORT" logical "$settings"
