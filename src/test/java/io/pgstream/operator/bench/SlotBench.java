@@ -71,8 +71,12 @@ public final class SlotBench {
   /** What the watch's login ran in a window: server, database, calls, query. */
   record Query(String server, String database, long calls, String query) {}
 
+  /**
+   * @param rampChecks the slot checks (calls of the watch's query) in the round's source databases from its first
+   *     create until every pipeline of it streamed
+   */
   record Window(String round, int pipelines, int servers, double seconds, List<Sessions> sessions, List<Query> queries, String loadBefore,
-      String loadAfter) {
+      String loadAfter, long rampChecks, double rampSeconds) {
     /** The sessions of this round's own source databases. */
     long roundSessions(List<Source> sources) {
       return sessions.stream().filter(s -> sources.stream().anyMatch(o -> o.server().equals(s.server()) && o.database().equals(s.database())))
@@ -89,6 +93,9 @@ public final class SlotBench {
       return "slots-" + name;
     }
   }
+
+  /** A restarted operator's resync of every streaming pipeline: the checks and sessions it cost each source database. */
+  record Resync(int pipelines, double seconds, List<Sessions> sessions, Map<String, Long> checks, String load) {}
 
   record Batch(String label, boolean hung, List<Double> latenciesMs, int missing, String load) {}
 
@@ -161,15 +168,22 @@ public final class SlotBench {
       @Override
       public void onClose(WatcherException cause) {}
     });
-    try (OperatorProcess operator = OperatorProcess.start(work.resolve("operator.kubeconfig"), namespaces, httpPort, jvm, flags, work.resolve("operator.log"))) {
+    Resync resync = null;
+    Path log = work.resolve("operator.log");
+    OperatorProcess operator = OperatorProcess.start(work.resolve("operator.kubeconfig"), namespaces, httpPort, jvm, flags, log);
+    try {
       player.submit(this::play);
       for (Round round : rounds) {
         Instant start = Instant.now();
+        resetStatements();
         create(round);
         awaitStreaming(round, Duration.ofSeconds(300 + round.pipelines() * 3L / 5));
-        System.out.printf("%s: %d pipelines streaming %.0f s after the first create; load %s%n", round.name(), round.pipelines(),
-            Duration.between(start, Instant.now()).toMillis() / 1000.0, OperatorBench.loadAverage());
-        Window w = measure(round);
+        double rampSeconds = Duration.between(start, Instant.now()).toMillis() / 1000.0;
+        long rampChecks = slotChecks().entrySet().stream()
+            .filter(e -> round.sources().stream().anyMatch(x -> (x.server() + "/" + x.database()).equals(e.getKey()))).mapToLong(Map.Entry::getValue).sum();
+        System.out.printf("%s: %d pipelines streaming %.0f s after the first create (%d slot checks meanwhile); load %s%n", round.name(),
+            round.pipelines(), rampSeconds, rampChecks, OperatorBench.loadAverage());
+        Window w = measure(round, rampChecks, rampSeconds);
         windows.add(w);
         System.out.println(w);
         int streaming = streaming(round);
@@ -185,6 +199,22 @@ public final class SlotBench {
           }
         }
       }
+      if (!env("SLOTS_RESYNC", "1").equals("0")) {
+        operator.close();
+        resetStatements();
+        Map<String, Long> before = sessions();
+        Instant restart = Instant.now();
+        operator = OperatorProcess.start(work.resolve("operator.kubeconfig"), namespaces, httpPort, jvm, flags, log);
+        int total = rounds.stream().mapToInt(Round::pipelines).sum();
+        Instant deadline = restart.plusSeconds(300 + total / 5);
+        while (operator.reconciles() < total && Instant.now().isBefore(deadline)) {
+          Thread.sleep(500);
+        }
+        Thread.sleep(10_000); // the first readings the last registrations asked for
+        double seconds = Duration.between(restart, Instant.now()).toMillis() / 1000.0;
+        resync = new Resync(total, seconds, delta(before, sessions()), slotChecks(), OperatorBench.loadAverage());
+        System.out.println(resync);
+      }
       if (hangPipelines > 0 && rounds.stream().anyMatch(r -> r.sources().stream().anyMatch(s -> s.server().equals("B")))) {
         hang = hang(operator, rounds, hangSource, hangPipelines);
         hang.batches().stream().filter(b -> b.missing() > 0)
@@ -194,6 +224,7 @@ public final class SlotBench {
         }
       }
     } finally {
+      operator.close();
       player.shutdownNow();
       jobs.close();
     }
@@ -202,9 +233,9 @@ public final class SlotBench {
     }
     Path dir = Path.of(env("BENCH_OUT", "results"));
     Files.createDirectories(dir);
-    String report = SlotReport.markdown(rounds, windows, hang, interval, loadBefore, OperatorBench.loadAverage(), problems);
+    String report = SlotReport.markdown(rounds, windows, resync, hang, interval, loadBefore, OperatorBench.loadAverage(), problems);
     Files.writeString(dir.resolve("bench-slots.md"), report);
-    BenchReport.merge(dir.resolve("bench.json"), SlotReport.keys(rounds, windows, hang));
+    BenchReport.merge(dir.resolve("bench.json"), SlotReport.keys(rounds, windows, resync, hang));
     System.out.println(report);
     problems.forEach(p -> System.err.println("FAILED: " + p));
     return problems.isEmpty() ? 0 : 1;
@@ -378,17 +409,21 @@ public final class SlotBench {
    * Sessions per database over the window, from a settled start: every pipeline of the round streams, and the
    * registrations' first readings are past (one interval after the last pipeline streamed).
    */
-  private Window measure(Round round) throws Exception {
+  private Window measure(Round round, long rampChecks, double rampSeconds) throws Exception {
     Thread.sleep(Math.min(interval.toMillis(), 15_000));
     String loadBefore = OperatorBench.loadAverage();
     Map<String, Long> before = sessions();
-    for (Connection c : statsReaders.values()) {
-      c.createStatement().execute("SELECT pg_stat_statements_reset()");
-    }
+    resetStatements();
     Instant t0 = Instant.now();
     Thread.sleep(window.toMillis());
     Map<String, Long> after = sessions();
     double seconds = Duration.between(t0, Instant.now()).toMillis() / 1000.0;
+    return new Window(round.name(), round.pipelines(), (int) round.sources().stream().map(Source::server).distinct().count(), seconds,
+        delta(before, after), queries(), loadBefore, OperatorBench.loadAverage(), rampChecks, rampSeconds);
+  }
+
+  /** The sessions between two readings of {@link #sessions()}, of the databases that had some or that pipelines read. */
+  private List<Sessions> delta(Map<String, Long> before, Map<String, Long> after) {
     List<Sessions> sessions = new ArrayList<>();
     Map<String, Integer> pipelinesPerDb = new LinkedHashMap<>();
     played.forEach((k, s) -> pipelinesPerDb.merge(s.server() + "/" + s.database(), 1, Integer::sum));
@@ -399,8 +434,24 @@ public final class SlotBench {
         sessions.add(new Sessions(parts[0], parts[1], pipelinesPerDb.getOrDefault(db, 0), delta));
       }
     });
-    return new Window(round.name(), round.pipelines(), (int) round.sources().stream().map(Source::server).distinct().count(), seconds, sessions,
-        queries(), loadBefore, OperatorBench.loadAverage());
+    return sessions;
+  }
+
+  private void resetStatements() throws SQLException {
+    for (Connection c : statsReaders.values()) {
+      c.createStatement().execute("SELECT pg_stat_statements_reset()");
+    }
+  }
+
+  /** Calls of the slot watch's query since the last reset, by "server/database". */
+  private Map<String, Long> slotChecks() throws SQLException {
+    Map<String, Long> out = new TreeMap<>();
+    for (Query q : queries()) {
+      if (q.query().startsWith("SELECT slot_name, plugin, active")) {
+        out.merge(q.server() + "/" + q.database(), q.calls(), Long::sum);
+      }
+    }
+    return out;
   }
 
   /** pg_stat_database.sessions of every database but postgres and the templates, as "server/database". */

@@ -20,7 +20,7 @@ import java.util.Map;
 final class SlotReport {
   private SlotReport() {}
 
-  static String markdown(List<Round> rounds, List<Window> windows, Hang hang, Duration interval, String loadBefore, String loadAfter,
+  static String markdown(List<Round> rounds, List<Window> windows, SlotBench.Resync resync, Hang hang, Duration interval, String loadBefore, String loadAfter,
       List<String> problems) throws IOException {
     StringBuilder out = new StringBuilder("# pgstream-operator: slot monitoring cost with the database checks on\n\n");
     out.append(String.format(Locale.ROOT, "Machine: %d cores (%s), %d MiB RAM, shared with other work; %s %s. Date: %s.%n",
@@ -61,6 +61,32 @@ final class SlotReport {
       double perMin = n / (w.seconds() / 60);
       out.append(String.format(Locale.ROOT, "| %s | %,d | %d | %d | %.0f | %d | %.2f | %.5f | %s | %s |%n", r.name(), w.pipelines(), w.servers(),
           r.sources().size(), w.seconds(), n, perMin, perMin / w.pipelines(), w.loadBefore(), w.loadAfter()));
+    }
+    out.append("""
+
+        While each round's pipelines were being created and brought to Streaming (their preflight sessions are not
+        counted here), the slot watch checked their source databases this often (calls of its query, pg_stat_statements):
+
+        | round | pipelines | seconds until all streamed | slot checks | checks per pipeline |
+        |---|---:|---:|---:|---:|
+        """);
+    for (Window w : windows) {
+      out.append(String.format(Locale.ROOT, "| %s | %,d | %.0f | %d | %.3f |%n", w.round(), w.pipelines(), w.rampSeconds(), w.rampChecks(),
+          (double) w.rampChecks() / w.pipelines()));
+    }
+    if (resync != null) {
+      out.append(String.format(Locale.ROOT, """
+
+          A restarted operator (SIGTERM, a new JVM) resyncs the %,d streaming pipelines: %.0f s until each was reconciled,
+          plus 10 s; load after: %s. Sessions and slot checks in that time, by source database:
+
+          | server/database | pipelines reading it | sessions | slot checks |
+          |---|---:|---:|---:|
+          """, resync.pipelines(), resync.seconds(), resync.load()));
+      for (Sessions x : resync.sessions()) {
+        out.append(String.format(Locale.ROOT, "| %s/%s | %,d | %d | %d |%n", x.server(), x.database(), x.pipelines(), x.sessions(),
+            resync.checks().getOrDefault(x.server() + "/" + x.database(), 0L)));
+      }
     }
     out.append("\nEvery database in each window (the earlier rounds' included):\n\n| round | server/database | pipelines reading it | sessions | per minute |\n|---|---|---:|---:|---:|\n");
     for (Window w : windows) {
@@ -139,7 +165,7 @@ final class SlotReport {
   }
 
   /** The slot keys of bench.json: sessions per minute by round, and the hang's latencies. */
-  static Map<String, Object> keys(List<Round> rounds, List<Window> windows, Hang hang) {
+  static Map<String, Object> keys(List<Round> rounds, List<Window> windows, SlotBench.Resync resync, Hang hang) {
     Map<String, Object> keys = new LinkedHashMap<>();
     for (int i = 0; i < windows.size(); i++) {
       Window w = windows.get(i);
@@ -148,6 +174,10 @@ final class SlotReport {
       String suffix = w.pipelines() + (w.servers() > 1 ? "_" + w.servers() + "servers" : "");
       keys.put("source_sessions_per_min_" + suffix, perMin);
       keys.put("source_sessions_per_min_per_pipeline_" + suffix, Math.round(perMin / w.pipelines() * 1e6) / 1e6);
+      keys.put("slot_checks_while_adding_" + suffix, w.rampChecks());
+    }
+    if (resync != null) {
+      keys.put("slot_checks_resync_" + resync.pipelines(), resync.checks().values().stream().mapToLong(Long::longValue).sum());
     }
     if (hang != null) {
       List<Double> hung = new ArrayList<>();
