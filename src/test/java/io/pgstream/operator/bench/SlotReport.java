@@ -125,24 +125,25 @@ final class SlotReport {
         and never answered. Meanwhile new pipelines are created on A (5 a second, their own source database, target on A),
         in batches interleaved with batches created while B answers: answering, hung (15 s after the stop), hung (one
         slot-check interval + 15 s after the stop, when the watch's check of B has certainly run into the hang), B resumed
-        (SIGCONT), answering. Latency: the pipeline's create sent to its init Job seen by a watch.
+        (SIGCONT), answering. Latency: the pipeline's create sent to its init Job seen by a watch. Reconciles: what the
+        operator started (all pipelines) from the batch's first create until its last Job (its /metrics).
 
-        | batch | B | pipelines | p50 (ms) | p99 (ms) | max (ms) | without a Job | load at its start |
-        |---|---|---:|---:|---:|---:|---:|---|
+        | batch | B | pipelines | p50 (ms) | p99 (ms) | max (ms) | without a Job | reconciles meanwhile | load at its start |
+        |---|---|---:|---:|---:|---:|---:|---:|---|
         """);
     List<Double> hung = new ArrayList<>();
     List<Double> answering = new ArrayList<>();
     for (Batch b : hang.batches()) {
       (b.hung() ? hung : answering).addAll(b.latenciesMs());
-      out.append(String.format(Locale.ROOT, "| %s | %s | %d | %.0f | %.0f | %.0f | %d | %s |%n", b.label(), b.hung() ? "hung" : "answering",
+      out.append(String.format(Locale.ROOT, "| %s | %s | %d | %.0f | %.0f | %.0f | %d | %.0f | %s |%n", b.label(), b.hung() ? "hung" : "answering",
           b.latenciesMs().size() + b.missing(), OperatorBench.percentile(b.latenciesMs(), 50), OperatorBench.percentile(b.latenciesMs(), 99),
-          OperatorBench.percentile(b.latenciesMs(), 100), b.missing(), b.load()));
+          OperatorBench.percentile(b.latenciesMs(), 100), b.missing(), b.reconciles(), b.load()));
     }
     Collections.sort(hung);
     Collections.sort(answering);
-    out.append(String.format(Locale.ROOT, "| **all, B hung** | hung | %d | %.0f | %.0f | %.0f | | |%n", hung.size(), OperatorBench.percentile(hung, 50),
+    out.append(String.format(Locale.ROOT, "| **all, B hung** | hung | %d | %.0f | %.0f | %.0f | | | |%n", hung.size(), OperatorBench.percentile(hung, 50),
         OperatorBench.percentile(hung, 99), OperatorBench.percentile(hung, 100)));
-    out.append(String.format(Locale.ROOT, "| **all, B answering** | answering | %d | %.0f | %.0f | %.0f | | |%n%n", answering.size(),
+    out.append(String.format(Locale.ROOT, "| **all, B answering** | answering | %d | %.0f | %.0f | %.0f | | | |%n%n", answering.size(),
         OperatorBench.percentile(answering, 50), OperatorBench.percentile(answering, 99), OperatorBench.percentile(answering, 100)));
     out.append(String.format(Locale.ROOT,
         "Slot readings during the hang (`pgstream_replication_slot_last_check_timestamp_seconds`, scraped every 5 s): the oldest"
