@@ -10,7 +10,7 @@ PROMTOOL ?= promtool
 CHART := charts/pgstream-operator
 DEPLOY := deploy/pgstream-operator.yaml
 
-.PHONY: build test alerts-test lifecycle-model fidelity demo bench bench-smoke bench-data bench-data-smoke dashboard e2e e2e-node-smoke e2e-node run crds render deploy chart-check image image-local images-local images-check clean
+.PHONY: build test alerts-test lifecycle-model fidelity demo bench bench-smoke bench-slots bench-slots-smoke bench-data bench-data-smoke dashboard e2e e2e-node-smoke e2e-node run crds render deploy chart-check image image-local images-local images-check clean
 
 ## build: compile, test and package the operator jar (target/pgstream-operator-*.jar)
 build:
@@ -50,6 +50,18 @@ bench:
 ## bench-smoke: the same with 5 pipelines and no mock rounds, into target/bench-smoke/ (no timing asserted)
 bench-smoke:
 	MVN="$(MVN)" BENCH_SIZES=5 BENCH_MOCK_SIZES= BENCH_OUT=target/bench-smoke ./bench/control-plane.sh
+
+## bench-slots: the slot watch's cost on the sources with the database checks on: sessions per minute the operator
+## opens for 100 and 1,000 streaming pipelines on one PostgreSQL server and 1,000 over two, and the create-to-init-Job
+## latency of new pipelines while one source hangs (bench/slots.sh); results/bench-slots.md and keys of bench.json
+bench-slots:
+	MVN="$(MVN)" ./bench/slots.sh
+
+## bench-slots-smoke: 5 pipelines on one server, a 10 s slot-check interval and a 20 s window, no hang, into
+## target/bench-slots-smoke/ (no timing asserted; the streaming state and the session counts are)
+bench-slots-smoke:
+	MVN="$(MVN)" SLOTS_SIZES=5 SLOTS_TWO_SERVERS=0 SLOTS_HANG_PIPELINES=0 SLOTS_SLOT_CHECK_SECONDS=10 SLOTS_WINDOW_SECONDS=20 \
+	  BENCH_OUT=target/bench-slots-smoke BENCH_COMMAND="make bench-slots-smoke" ./bench/slots.sh
 
 ## dashboard: draws the chart's Grafana dashboard (Java2D, not Grafana) from the operator's metrics scraped through a
 ## scripted run against the mock API server and a real PostgreSQL: results/dashboard.png

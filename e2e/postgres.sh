@@ -20,14 +20,18 @@ pg_start() { # side port wal_level extra-settings
   pid_record "postgres-$1" "$(head -n 1 "$WORK/$1/postmaster.pid")" INT
 }
 
+# PostgreSQL minors from November 2026 load only the output plugins listed in output_plugin_libraries;
+# an RDS parameter group plays this part. Older minors do not know the setting.
+pg_allow_wal2json() { # port
+  local psql="$PG/psql -h 127.0.0.1 -p $1 -U postgres -d postgres -Atqc"
+  if [ "$(PGPASSWORD=postgres $psql "SELECT count(*) FROM pg_settings WHERE name = 'output_plugin_libraries'")" = 1 ]; then
+    PGPASSWORD=postgres $psql "ALTER SYSTEM SET output_plugin_libraries = 'pgoutput', 'test_decoding', 'wal2json'"
+    PGPASSWORD=postgres $psql "SELECT pg_reload_conf()" >/dev/null
+  fi
+}
+
 pg_start_both() { # source-port target-port
   pg_start source "$1" logical "-c rds.logical_replication=on"
-  # PostgreSQL minors from November 2026 load only the output plugins listed in output_plugin_libraries;
-  # an RDS parameter group plays this part. Older minors do not know the setting.
-  local psql_source="$PG/psql -h 127.0.0.1 -p $1 -U postgres -d postgres -Atqc"
-  if [ "$(PGPASSWORD=postgres $psql_source "SELECT count(*) FROM pg_settings WHERE name = 'output_plugin_libraries'")" = 1 ]; then
-    PGPASSWORD=postgres $psql_source "ALTER SYSTEM SET output_plugin_libraries = 'pgoutput', 'test_decoding', 'wal2json'"
-    PGPASSWORD=postgres $psql_source "SELECT pg_reload_conf()" >/dev/null
-  fi
+  pg_allow_wal2json "$1"
   pg_start target "$2" replica ""
 }

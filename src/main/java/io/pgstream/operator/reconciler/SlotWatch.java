@@ -54,6 +54,11 @@ final class SlotWatch {
   static final int FAILURES_BEFORE_DEGRADED = 3;
   /** Concurrent checks: a hung server holds at most one, and only until the connector's timeouts. */
   static final int WORKERS = 4;
+  /**
+   * The least time between two checks of a server that registrations ask for: the registrations of a resync or of a
+   * burst of creates come a few milliseconds apart, and share one check per spacing instead of opening one each.
+   */
+  static final Duration FIRST_READING_SPACING = Duration.ofSeconds(5);
 
   private static final Duration MAX_BACKOFF = Duration.ofMinutes(10);
 
@@ -85,6 +90,10 @@ final class SlotWatch {
   private final Map<String, Watched> watched = new ConcurrentHashMap<>();
   private final Map<String, Reading> readings = new ConcurrentHashMap<>();
   private final Map<SlotServer, Server> servers = new ConcurrentHashMap<>();
+  /** Servers with a first-reading check scheduled. */
+  private final Set<SlotServer> firstReadings = ConcurrentHashMap.newKeySet();
+  /** When the last check of each server started. */
+  private final Map<SlotServer, Instant> lastCheck = new ConcurrentHashMap<>();
   private volatile Consumer<ResourceID> changed = id -> {};
   private volatile Supplier<Set<String>> claimed = Set::of;
   private volatile Function<ResourceID, Optional<PgstreamPipeline>> lookup = id -> Optional.empty();
@@ -141,6 +150,7 @@ final class SlotWatch {
     if (ticker != null) {
       ticker.shutdownNow();
       workers.shutdownNow();
+      firstReadings.clear();
       ticker = null;
       workers = null;
     }
@@ -162,7 +172,7 @@ final class SlotWatch {
             creds.sourcePassword(), p.getSpec().effectiveMaxRetainedWalBytes(), Instant.now(clock));
     Watched before = watched.put(uid, now);
     if (before == null || !before.slot().equals(slot) || !before.server().equals(server)) {
-      pollSoon(server, claimed.get());
+      firstReadingSoon(server);
     }
     Reading r = readings.get(uid);
     if (r == null || !r.slot().equals(slot) || r.health() == null || r.failures() > 0) {
@@ -213,6 +223,7 @@ final class SlotWatch {
       Set<SlotServer> inUse = watched.values().stream().map(Watched::server).collect(Collectors.toSet());
       // A rotated password or a moved source leaves its old group (and breaker) behind.
       servers.keySet().retainAll(inUse);
+      lastCheck.keySet().retainAll(inUse);
       Set<String> claimedNow = claimed.get();
       inUse.forEach(s -> pollSoon(s, claimedNow));
     } catch (RuntimeException e) {
@@ -241,6 +252,43 @@ final class SlotWatch {
     metrics.forget(uid);
   }
 
+  /**
+   * A check of the server for a new registration: at once when none started within {@link #FIRST_READING_SPACING}
+   * (or the interval, if shorter), else when that much has passed since the last one, shared by every registration
+   * until then. A check running meanwhile may have listed its members before the registration: then it waits again.
+   */
+  private void firstReadingSoon(SlotServer key) {
+    Instant last = lastCheck.get(key);
+    scheduleFirstReading(key, last == null ? 0 : Math.max(0, spacing() - Duration.between(last, Instant.now(clock)).toMillis()));
+  }
+
+  private void scheduleFirstReading(SlotServer key, long delayMillis) {
+    ScheduledExecutorService scheduler = ticker;
+    if (scheduler == null || !firstReadings.add(key)) {
+      return;
+    }
+    try {
+      scheduler.schedule(() -> firstReading(key), delayMillis, TimeUnit.MILLISECONDS);
+    } catch (RuntimeException e) {
+      // Stopped meanwhile.
+      firstReadings.remove(key);
+    }
+  }
+
+  private void firstReading(SlotServer key) {
+    firstReadings.remove(key);
+    Server server = servers.get(key);
+    if (server != null && server.polling().get()) {
+      scheduleFirstReading(key, spacing());
+      return;
+    }
+    pollSoon(key, claimed.get());
+  }
+
+  private long spacing() {
+    return Math.min(FIRST_READING_SPACING.toMillis(), interval.toMillis());
+  }
+
   private void pollSoon(SlotServer key, Set<String> claimedNow) {
     ExecutorService pool = workers;
     if (pool == null) {
@@ -250,6 +298,7 @@ final class SlotWatch {
     if (!server.breaker().allows() || !server.polling().compareAndSet(false, true)) {
       return;
     }
+    lastCheck.put(key, Instant.now(clock));
     try {
       pool.execute(() -> poll(key, server, claimedNow));
     } catch (RuntimeException e) {

@@ -177,11 +177,10 @@ final class BenchReport {
 
   /** The control-plane keys, merged into the flat object the data-plane benchmark also writes to. */
   static void mergeJson(Path file, RealApiBench.Result real) throws IOException {
-    ObjectMapper json = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
-    Map<String, Object> all = Files.exists(file) ? json.readValue(file.toFile(), new TypeReference<LinkedHashMap<String, Object>>() {}) : new LinkedHashMap<>();
     if (real == null) {
       return;
     }
+    Map<String, Object> all = new LinkedHashMap<>();
     all.put("floor_ratio_p50_1000", orNull(ratio(real, 1000, Round::p50Ms)));
     all.put("floor_ratio_p99_1000", orNull(ratio(real, 1000, Round::p99Ms)));
     all.put("floor_ratio_pipelines_per_s_1000", orNull(ratio(real, 1000, Round::pipelinesPerSecond)));
@@ -194,6 +193,17 @@ final class BenchReport {
     all.put("operator_rss_mib_10000", tenThousand.isEmpty() ? null : tenThousand.get(0).rssMiB());
     all.put("operator_heap_mib_per_1000_pipelines", orNull(heapSlopePer1000(real)));
     all.put("operator_start_to_first_reconcile_ms", real.startToFirstReconcileMs());
+    merge(file, all);
+  }
+
+  /**
+   * Puts {@code keys} into the flat JSON object in {@code file} (made when missing), keeping every other key as it
+   * is: each benchmark owns its keys. {@code source_sessions_per_min_1000} is make bench-slots' and stays null until it runs.
+   */
+  static void merge(Path file, Map<String, Object> keys) throws IOException {
+    ObjectMapper json = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+    Map<String, Object> all = Files.exists(file) ? json.readValue(file.toFile(), new TypeReference<LinkedHashMap<String, Object>>() {}) : new LinkedHashMap<>();
+    all.putAll(keys);
     all.putIfAbsent("source_sessions_per_min_1000", null);
     json.writeValue(file.toFile(), all);
   }
@@ -242,7 +252,7 @@ final class BenchReport {
   }
 
   /** The library's version, from the name of the jar it was loaded from (their manifests carry none). */
-  private static String version(String className) {
+  static String version(String className) {
     try {
       String jar = Path.of(Class.forName(className).getProtectionDomain().getCodeSource().getLocation().toURI()).getFileName().toString();
       return jar.replaceAll("^.*?-(\\d[^-]*(?:-[A-Za-z0-9.]+)?)\\.jar$", "$1");
@@ -251,11 +261,11 @@ final class BenchReport {
     }
   }
 
-  private static String cpu() throws IOException {
+  static String cpu() throws IOException {
     return Files.readString(Path.of("/proc/cpuinfo")).lines().filter(l -> l.startsWith("model name")).findFirst().orElse("cpu unknown").replaceAll(".*: ", "");
   }
 
-  private static long memTotalMiB() throws IOException {
+  static long memTotalMiB() throws IOException {
     return Files.readAllLines(Path.of("/proc/meminfo")).stream().filter(l -> l.startsWith("MemTotal:")).findFirst()
         .map(l -> Long.parseLong(l.replaceAll("[^0-9]", "")) / 1024).orElse(-1L);
   }

@@ -37,6 +37,12 @@ final class OperatorProcess implements AutoCloseable {
   }
 
   static OperatorProcess start(Path kubeconfig, List<String> namespaces, int httpPort, List<String> jvmOptions, Path log) throws IOException {
+    return start(kubeconfig, namespaces, httpPort, jvmOptions, List.of(), log);
+  }
+
+  /** With {@code flags} added to {@code run}'s own. */
+  static OperatorProcess start(Path kubeconfig, List<String> namespaces, int httpPort, List<String> jvmOptions, List<String> flags, Path log)
+      throws IOException {
     List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString()));
     command.addAll(jvmOptions);
     // The product's logging, not the tests' (logback-test.xml, first on the test classpath), which keeps
@@ -45,6 +51,7 @@ final class OperatorProcess implements AutoCloseable {
     command.addAll(List.of("-cp", System.getProperty("java.class.path"), "io.pgstream.operator.cli.Main", "run", "--http-port=" + httpPort));
     Pipelines.RUNNERS.forEach((major, image) -> command.add("--runner-image=" + major + "=" + image));
     namespaces.forEach(ns -> command.add("--namespace=" + ns));
+    command.addAll(flags);
     ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
     builder.environment().put("KUBECONFIG", kubeconfig.toString());
     Instant started = Instant.now();
@@ -54,9 +61,7 @@ final class OperatorProcess implements AutoCloseable {
   /** Reconciles started so far; -1 before /metrics answers. */
   double reconciles() {
     try {
-      String body = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + httpPort + "/metrics")).timeout(Duration.ofSeconds(5)).build(),
-          HttpResponse.BodyHandlers.ofString()).body();
-      Matcher m = RECONCILES.matcher(body);
+      Matcher m = RECONCILES.matcher(metrics());
       double total = 0;
       boolean any = false;
       while (m.find()) {
@@ -70,6 +75,17 @@ final class OperatorProcess implements AutoCloseable {
       Thread.currentThread().interrupt();
       return -1;
     }
+  }
+
+  /** The operator's /metrics page (Prometheus text). */
+  String metrics() throws IOException, InterruptedException {
+    return http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + httpPort + "/metrics")).timeout(Duration.ofSeconds(5)).build(),
+        HttpResponse.BodyHandlers.ofString()).body();
+  }
+
+  /** Every thread's stack (jcmd Thread.print). */
+  String threadDump() throws IOException, InterruptedException {
+    return jcmd("Thread.print");
   }
 
   /** After a full GC: the heap in use and the heap the JVM holds (committed), MiB. */

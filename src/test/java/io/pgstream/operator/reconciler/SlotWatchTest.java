@@ -129,6 +129,36 @@ class SlotWatchTest {
     assertThat(registry.find("pgstream_replication_slot_last_check_timestamp_seconds").gauges()).hasSize(8);
   }
 
+  /**
+   * A resync (or a burst of creates) registers the pipelines of one server a reconcile apart, slower than one check:
+   * they share their first checks instead of each opening a session (make bench-slots saw 48 checks for 100 new
+   * pipelines), and each one gets its reading without waiting for the next interval.
+   */
+  @Test
+  void registrationsInABurstShareTheirFirstChecks() throws Exception {
+    database();
+    SlotWatch slow = new SlotWatch(counting, new SlotMetrics(registry), new EventRecorder(null, Clock.systemUTC()), Duration.ofMinutes(10), Clock.systemUTC());
+    slow.start(events::add, Set::of, rid -> Optional.ofNullable(cluster.get(rid)));
+    closing.add(slow::stop);
+    List<PgstreamPipeline> pipelines = new ArrayList<>();
+    for (int i = 0; i < 8; i++) {
+      PgstreamPipeline p = pipeline("b" + i, pg.port());
+      slot(p, "b" + i);
+      pipelines.add(p);
+    }
+    // The first check loads the driver and logs in cold; the burst's checks take milliseconds.
+    PgstreamPipeline first = pipelines.remove(0);
+    slow.observe(first, null, creds(PW));
+    await().atMost(Duration.ofSeconds(10)).until(() -> slow.observe(first, null, creds(PW)) != null);
+    int before = queries(pg.port());
+    for (PgstreamPipeline p : pipelines) {
+      slow.observe(p, null, creds(PW));
+      Thread.sleep(300);
+    }
+    await().atMost(Duration.ofSeconds(10)).until(() -> pipelines.stream().allMatch(p -> slow.observe(p, null, creds(PW)) != null));
+    assertThat(queries(pg.port()) - before).as("checks for 7 registrations 300 ms apart, with no interval passing").isBetween(1, 3);
+  }
+
   @Test
   void aHungSourceHoldsNoReconcileAndNotTheOtherServersChecks() throws Exception {
     database();
