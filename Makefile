@@ -57,10 +57,10 @@ bench-smoke:
 bench-slots:
 	MVN="$(MVN)" ./bench/slots.sh
 
-## bench-slots-smoke: 5 pipelines on one server, a 10 s slot-check interval and a 20 s window, no hang, into
+## bench-slots-smoke: 5 pipelines on one server, a 10 s slot-check interval and a 20 s window, no resync or hang, into
 ## target/bench-slots-smoke/ (no timing asserted; the streaming state and the session counts are)
 bench-slots-smoke:
-	MVN="$(MVN)" SLOTS_SIZES=5 SLOTS_TWO_SERVERS=0 SLOTS_HANG_PIPELINES=0 SLOTS_SLOT_CHECK_SECONDS=10 SLOTS_WINDOW_SECONDS=20 \
+	MVN="$(MVN)" SLOTS_SIZES=5 SLOTS_TWO_SERVERS=0 SLOTS_HANG_PIPELINES=0 SLOTS_RESYNC=0 SLOTS_SLOT_CHECK_SECONDS=10 SLOTS_WINDOW_SECONDS=20 \
 	  BENCH_OUT=target/bench-slots-smoke BENCH_COMMAND="make bench-slots-smoke" ./bench/slots.sh
 
 ## dashboard: draws the chart's Grafana dashboard (Java2D, not Grafana) from the operator's metrics scraped through a

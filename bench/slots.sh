@@ -9,7 +9,8 @@
 #   SLOTS_TWO_SERVERS       pipelines split over A and B, one round (default 1000; 0: none)
 #   SLOTS_HANG_PIPELINES    new pipelines timed per hang state, in two interleaved batches each (default 50; 0: no hang)
 #   SLOTS_WINDOW_SECONDS    the steady-state window over which sessions are counted (default 120)
-#   SLOTS_OPERATOR_ARGS     extra operator flags (the smoke shortens --slot-check-interval)
+#   SLOTS_RESYNC            0: no restart of the operator (default: one, its resync's checks counted)
+#   SLOTS_SLOT_CHECK_SECONDS  the operator's --slot-check-interval (default: its own, 60 s; the smoke uses 10)
 #   BENCH_OUT               where bench-slots.md and bench.json go (default results)
 # Ports: SLOTS_PG_A_PORT (5490), SLOTS_PG_B_PORT (5491), SLOTS_ETCD_PORT (2410), SLOTS_APISERVER_PORT (16470),
 # SLOTS_OPERATOR_HTTP_PORT (18095).
