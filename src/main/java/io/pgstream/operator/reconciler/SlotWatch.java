@@ -33,6 +33,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
 import java.util.function.Function;
 import java.util.function.Supplier;
@@ -80,7 +81,8 @@ final class SlotWatch {
    */
   record Reading(String slot, SlotHealth health, Instant checkedAt, int failures, String failure) {}
 
-  private record Server(CircuitBreaker breaker, AtomicBoolean polling) {}
+  /** A server group's breaker, whether a check of it runs, and when the last one started (null before the first). */
+  private record Server(CircuitBreaker breaker, AtomicBoolean polling, AtomicReference<Instant> lastCheck) {}
 
   private final SlotMonitor monitor;
   private final SlotMetrics metrics;
@@ -92,8 +94,6 @@ final class SlotWatch {
   private final Map<SlotServer, Server> servers = new ConcurrentHashMap<>();
   /** Servers with a first-reading check scheduled. */
   private final Set<SlotServer> firstReadings = ConcurrentHashMap.newKeySet();
-  /** When the last check of each server started. */
-  private final Map<SlotServer, Instant> lastCheck = new ConcurrentHashMap<>();
   private volatile Consumer<ResourceID> changed = id -> {};
   private volatile Supplier<Set<String>> claimed = Set::of;
   private volatile Function<ResourceID, Optional<PgstreamPipeline>> lookup = id -> Optional.empty();
@@ -223,7 +223,6 @@ final class SlotWatch {
       Set<SlotServer> inUse = watched.values().stream().map(Watched::server).collect(Collectors.toSet());
       // A rotated password or a moved source leaves its old group (and breaker) behind.
       servers.keySet().retainAll(inUse);
-      lastCheck.keySet().retainAll(inUse);
       Set<String> claimedNow = claimed.get();
       inUse.forEach(s -> pollSoon(s, claimedNow));
     } catch (RuntimeException e) {
@@ -258,7 +257,8 @@ final class SlotWatch {
    * until then. A check running meanwhile may have listed its members before the registration: then it waits again.
    */
   private void firstReadingSoon(SlotServer key) {
-    Instant last = lastCheck.get(key);
+    Server server = servers.get(key);
+    Instant last = server == null ? null : server.lastCheck().get();
     scheduleFirstReading(key, last == null ? 0 : Math.max(0, spacing() - Duration.between(last, Instant.now(clock)).toMillis()));
   }
 
@@ -294,11 +294,12 @@ final class SlotWatch {
     if (pool == null) {
       return;
     }
-    Server server = servers.computeIfAbsent(key, k -> new Server(new CircuitBreaker(FAILURES_BEFORE_DEGRADED, interval, max(interval), clock), new AtomicBoolean()));
+    Server server = servers.computeIfAbsent(key, k -> new Server(new CircuitBreaker(FAILURES_BEFORE_DEGRADED, interval, max(interval), clock), new AtomicBoolean(),
+        new AtomicReference<>()));
     if (!server.breaker().allows() || !server.polling().compareAndSet(false, true)) {
       return;
     }
-    lastCheck.put(key, Instant.now(clock));
+    server.lastCheck().set(Instant.now(clock));
     try {
       pool.execute(() -> poll(key, server, claimedNow));
     } catch (RuntimeException e) {
