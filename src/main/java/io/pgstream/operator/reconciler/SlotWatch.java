@@ -377,6 +377,11 @@ final class SlotWatch {
     }
   }
 
+  /**
+   * What the pipeline's reconcile makes of the reading. A failure before the {@link #FAILURES_BEFORE_DEGRADED}th in a row
+   * changes nothing there, unless the source refused the login (the reconcile reads the Secrets again): a hung server's
+   * first failed check would otherwise queue a reconcile of each of its pipelines ahead of every other pipeline's.
+   */
   private static String view(Reading r, Watched w) {
     if (r == null) {
       return "";
@@ -384,8 +389,11 @@ final class SlotWatch {
     if (r.failures() >= FAILURES_BEFORE_DEGRADED) {
       return "failing " + r.failure();
     }
-    if (r.failures() > 0 || r.health() == null) {
-      return "pending";
+    if (r.failures() > 0 && loginFailure(r)) {
+      return "login refused";
+    }
+    if (r.health() == null) {
+      return "";
     }
     SlotStatus s = status(r.health(), w.maxRetained());
     return String.join("|", r.slot(), s.state, String.valueOf(s.active), s.lag, s.retainedWal, s.walStatus, String.valueOf(s.unclaimedSlotCount));

@@ -242,6 +242,35 @@ class SlotWatchTest {
     await().atMost(Duration.ofSeconds(15)).until(() -> watch.problem(p, healthy) == null);
   }
 
+  /**
+   * The first failed checks of a hung server (make bench-slots: 500 pipelines on it) reconcile none of its pipelines,
+   * whose status changes only at the third; a refused login is acted on at once (the Secrets are read again).
+   */
+  @Test
+  void aFailedCheckBeforeTheThirdReconcilesOnlyForARefusedLogin() throws Exception {
+    database();
+    SlotWatch slow = new SlotWatch(counting, new SlotMetrics(registry), new EventRecorder(null, Clock.systemUTC()), Duration.ofMinutes(10), Clock.systemUTC());
+    slow.start(events::add, Set::of, rid -> Optional.ofNullable(cluster.get(rid)));
+    closing.add(slow::stop);
+    int closed;
+    try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+      closed = s.getLocalPort();
+    }
+    PgstreamPipeline unreachable = pipeline("unreachable", closed);
+    unreachable.getSpec().replicationSlot = id + "_unreachable";
+    PgstreamPipeline rotated = pipeline("rotated2", pg.port());
+    slot(rotated, "rot2");
+    slow.observe(unreachable, null, creds(PW));
+    slow.observe(rotated, null, creds("wrong-" + PW));
+    await().atMost(Duration.ofSeconds(15)).until(() -> events.contains(ResourceID.fromResource(rotated)));
+    assertThat(slow.loginRefused(rotated)).isTrue();
+    await().atMost(Duration.ofSeconds(15)).until(() -> registry.find("pgstream_replication_slot_check_failures").counters().size() == 2);
+    Thread.sleep(300);
+    assertThat(queries(closed)).as("one check in the 10 min interval").isEqualTo(1);
+    assertThat(events).as("one failed check of an unreachable server").doesNotContain(ResourceID.fromResource(unreachable));
+    assertThat(slow.problem(unreachable, null)).isNull();
+  }
+
   @Test
   void aMissingSlotIsReportedOnlyFromACheckThatSucceeded() {
     database();
