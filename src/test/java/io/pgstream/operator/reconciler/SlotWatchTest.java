@@ -97,6 +97,22 @@ class SlotWatchTest {
     return p.getSpec().replicationSlot;
   }
 
+  /** A watch on the test's database whose interval (10 min) passes in no test: only registrations ask for checks. */
+  private SlotWatch slowWatch() {
+    database();
+    SlotWatch slow = new SlotWatch(counting, new SlotMetrics(registry), new EventRecorder(null, Clock.systemUTC()), Duration.ofMinutes(10), Clock.systemUTC());
+    slow.start(events::add, Set::of, rid -> Optional.ofNullable(cluster.get(rid)));
+    closing.add(slow::stop);
+    return slow;
+  }
+
+  /** A local port nothing listens on: connections are refused at once. */
+  private static int closedPort() throws IOException {
+    try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+      return s.getLocalPort();
+    }
+  }
+
   private ResolvedCredentials creds(String password) {
     return new ResolvedCredentials(user, password, user, password);
   }
@@ -136,10 +152,7 @@ class SlotWatchTest {
    */
   @Test
   void registrationsInABurstShareTheirFirstChecks() throws Exception {
-    database();
-    SlotWatch slow = new SlotWatch(counting, new SlotMetrics(registry), new EventRecorder(null, Clock.systemUTC()), Duration.ofMinutes(10), Clock.systemUTC());
-    slow.start(events::add, Set::of, rid -> Optional.ofNullable(cluster.get(rid)));
-    closing.add(slow::stop);
+    SlotWatch slow = slowWatch();
     List<PgstreamPipeline> pipelines = new ArrayList<>();
     for (int i = 0; i < 8; i++) {
       PgstreamPipeline p = pipeline("b" + i, pg.port());
@@ -203,10 +216,7 @@ class SlotWatchTest {
   @Test
   void aServerThatKeepsFailingIsBackedOff() throws Exception {
     database();
-    int closed;
-    try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-      closed = s.getLocalPort();
-    }
+    int closed = closedPort();
     PgstreamPipeline refused = pipeline("refused", closed);
     refused.getSpec().replicationSlot = id + "_nowhere";
     watch.observe(refused, null, creds(PW));
@@ -248,14 +258,8 @@ class SlotWatchTest {
    */
   @Test
   void aFailedCheckBeforeTheThirdReconcilesOnlyForARefusedLogin() throws Exception {
-    database();
-    SlotWatch slow = new SlotWatch(counting, new SlotMetrics(registry), new EventRecorder(null, Clock.systemUTC()), Duration.ofMinutes(10), Clock.systemUTC());
-    slow.start(events::add, Set::of, rid -> Optional.ofNullable(cluster.get(rid)));
-    closing.add(slow::stop);
-    int closed;
-    try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-      closed = s.getLocalPort();
-    }
+    SlotWatch slow = slowWatch();
+    int closed = closedPort();
     PgstreamPipeline unreachable = pipeline("unreachable", closed);
     unreachable.getSpec().replicationSlot = id + "_unreachable";
     PgstreamPipeline rotated = pipeline("rotated2", pg.port());
