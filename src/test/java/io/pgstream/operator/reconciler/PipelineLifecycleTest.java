@@ -265,12 +265,12 @@ class PipelineLifecycleTest {
 
     PgstreamPipeline p = pipeline();
     p.getSpec().target.batch = new io.pgstream.operator.api.BatchSpec();
-    p.getSpec().target.batch.size = 500;
+    p.getSpec().target.batch.size = 700;
     pipelines().resource(p).update();
 
     await().until(() -> !podConfigHash().equals(hashBefore));
     assertThat(client.configMaps().inNamespace(NAMESPACE).withName(NAME + "-pgstream-config").get().getData().get("replication.yaml"))
-        .contains("size: 500");
+        .contains("size: 700");
     assertThat(job("snapshot").getMetadata().getUid()).isEqualTo(snapshotUid);
     assertThat(pipeline().getStatus().snapshot.state).isEqualTo(StepState.Succeeded);
     await().until(() -> pipeline().getStatus().observedGeneration.equals(pipeline().getMetadata().getGeneration()));
