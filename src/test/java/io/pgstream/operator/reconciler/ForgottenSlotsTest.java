@@ -195,11 +195,16 @@ class ForgottenSlotsTest {
         });
   }
 
-  /** What a restore without status does; the operator then rebuilds the slot records. */
+  /**
+   * What a restore without status does; the operator then rebuilds the slot records. The operator is
+   * stopped meanwhile: a reconcile in flight would, by design, write the status it holds over the erased one.
+   */
   private void eraseStatusAndAwaitSlotRecords() {
+    operator.stop();
     PgstreamPipeline erased = objects.pipeline();
     erased.setStatus(new PgstreamPipelineStatus());
     objects.pipelines().resource(erased).updateStatus();
+    operator = TestOperators.started(client);
     await().until(() -> objects.pipeline().getStatus() != null && objects.pipeline().getStatus().slotsCreated != null);
   }
 
