@@ -21,6 +21,7 @@ import java.time.Instant;
 import java.util.Collection;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 
 /**
  * The one place that decides what happens to a step's Job ({@link #decide}) and does it ({@link
@@ -148,11 +149,13 @@ final class StepPlanner {
     // a step status knew of: after lost status a found Job is resumed, since the verbs' records went with the status
     // and a value left in place was already handled (StepVerbs.settle records it again at the end of this reconcile).
     boolean verbs = step != Step.DESTROY && recorded != null;
-    // Once its deletion was asked for, a Job still cached (or deleting) is the old one, never a current one.
+    // Once its deletion was asked for, a Job still cached is the old one unless the API server holds it undeleted: then
+    // no deletion of it was asked for (the status was written from a cache that did not hold it yet), or it is newer.
     boolean deleting = recorded != null && WAITING_FOR_JOB_GONE.equals(recorded.reason);
     Job job =
         dependent.getSecondaryResource(p, ctx)
-            .filter(j -> j.getMetadata().getDeletionTimestamp() == null && !deleting)
+            .filter(j -> j.getMetadata().getDeletionTimestamp() == null)
+            .flatMap(j -> deleting ? undeleted(ctx.getClient(), j) : Optional.of(j))
             .orElse(null);
     Facts facts =
         new Facts(
@@ -221,6 +224,11 @@ final class StepPlanner {
   private static boolean gone(KubernetesClient client, String namespace, String name) {
     return client.batch().v1().jobs().inNamespace(namespace).withName(name).get() == null
         && !PipelinePods.anyUnfinished(PipelinePods.ofJob(client, namespace, name));
+  }
+
+  /** The Job as the API server holds it, unless it is gone or going. */
+  private static Optional<Job> undeleted(KubernetesClient client, Job cached) {
+    return Optional.ofNullable(client.resource(cached).get()).filter(j -> j.getMetadata().getDeletionTimestamp() == null);
   }
 
   /** Foreground: the Job object stays until its pods are gone, so its absence means nothing of it still runs. */

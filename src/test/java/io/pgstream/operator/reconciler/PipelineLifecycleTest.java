@@ -624,6 +624,28 @@ class PipelineLifecycleTest {
     }
   }
 
+  /**
+   * A reconcile of a stopping operator read informers already stopped: it found no snapshot Job and wrote that the old
+   * one must go first, though nothing deleted it. The Job is the current one, and the pipeline goes on with it.
+   */
+  @Test
+  void aStepWaitingForAJobNobodyDeletedGoesOnWithThatJob() {
+    apply(Pipelines.onTestDatabase(NAME));
+    await().until(() -> job("init") != null);
+    initSucceeded();
+    await().until(() -> job("snapshot") != null && pipeline().getStatus().snapshot != null);
+    String snapshotUid = job("snapshot").getMetadata().getUid();
+    operator.stop();
+    PgstreamPipeline p = pipeline();
+    p.getStatus().snapshot.reason = StepPlanner.WAITING_FOR_JOB_GONE;
+    pipelines().resource(p).updateStatus();
+    operator = startOperator();
+    kubelet.jobSucceeded(NAMESPACE, NAME + "-snapshot");
+
+    await().until(() -> deployment() != null);
+    assertThat(job("snapshot").getMetadata().getUid()).isEqualTo(snapshotUid);
+  }
+
   @Test
   void anUnreachableSourceIsReportedThenPickedUpWhenItComesBack() throws Exception {
     try (TcpProxy proxy = new TcpProxy(TestDatabases.ready().port())) {
