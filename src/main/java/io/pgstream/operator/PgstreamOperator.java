@@ -3,19 +3,25 @@ package io.pgstream.operator;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.extended.leaderelection.LeaderCallbacks;
 import io.javaoperatorsdk.operator.Operator;
+import io.javaoperatorsdk.operator.api.config.ConfigurationServiceOverrider;
 import io.javaoperatorsdk.operator.api.config.ControllerConfigurationOverrider;
 import io.javaoperatorsdk.operator.api.config.LeaderElectionConfigurationBuilder;
 import io.javaoperatorsdk.operator.monitoring.micrometer.MicrometerMetrics;
 import io.pgstream.operator.api.PgstreamPipeline;
 import io.pgstream.operator.reconciler.PgstreamPipelineReconciler;
+import io.pgstream.operator.reconciler.ReconcileGate;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.function.Consumer;
 
 /** Builds the operator: one controller for PgstreamPipeline. */
 public final class PgstreamOperator {
-  /** Within the chart's terminationGracePeriodSeconds (30). */
+  /**
+   * How long a stop waits for the reconciles in flight while the informers still run, then how long JOSDK waits for
+   * any left after stopping them: within the chart's terminationGracePeriodSeconds (30) together.
+   */
   static final Duration RECONCILE_GRACE = Duration.ofSeconds(20);
+  static final Duration LATE_RECONCILE_GRACE = Duration.ofSeconds(5);
 
   private PgstreamOperator() {}
 
@@ -35,16 +41,18 @@ public final class PgstreamOperator {
       Runnable onLostLeadership,
       Consumer<ControllerConfigurationOverrider<PgstreamPipeline>> overrides) {
     boolean ssa = settings.serverSideApply();
+    PgstreamPipelineReconciler reconciler = new PgstreamPipelineReconciler(client, settings, Clock.systemUTC());
     Operator operator =
-        new Operator(
+        new GracefulOperator(
+            reconciler.gate(),
             o ->
             {
               o.withKubernetesClient(client)
                   .withCloseClientOnStop(false)
                   .withResourceCloner(new PipelineCloner(client))
                   .withMetrics(MicrometerMetrics.withoutPerResourceMetrics(settings.registry()))
-                  // On stop (SIGTERM), in-flight reconciles finish instead of being interrupted halfway.
-                  .withReconciliationTerminationTimeout(RECONCILE_GRACE)
+                  // A reconcile still running once GracefulOperator's wait is over gets this long before it is interrupted.
+                  .withReconciliationTerminationTimeout(LATE_RECONCILE_GRACE)
                   .withSSABasedCreateUpdateMatchForDependentResources(ssa)
                   .withUseSSAToPatchPrimaryResource(ssa);
               settings
@@ -59,7 +67,7 @@ public final class PgstreamOperator {
                                   .build()));
             });
     operator.register(
-        new PgstreamPipelineReconciler(client, settings, Clock.systemUTC()),
+        reconciler,
         c -> {
           if (settings.namespaces().isEmpty()) {
             c.watchingAllNamespaces();
@@ -69,5 +77,21 @@ public final class PgstreamOperator {
           overrides.accept(c);
         });
     return operator;
+  }
+
+  /** On stop (SIGTERM, lost leadership), the reconciles in flight finish while the informers they read still run. */
+  private static final class GracefulOperator extends Operator {
+    private final ReconcileGate gate;
+
+    GracefulOperator(ReconcileGate gate, Consumer<ConfigurationServiceOverrider> overrider) {
+      super(overrider);
+      this.gate = gate;
+    }
+
+    @Override
+    public void stop() {
+      gate.closeAndDrain(RECONCILE_GRACE);
+      super.stop();
+    }
   }
 }

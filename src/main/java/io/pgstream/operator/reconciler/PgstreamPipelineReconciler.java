@@ -82,6 +82,7 @@ public class PgstreamPipelineReconciler implements Reconciler<PgstreamPipeline>,
   private final SlotWatch slotWatch;
   private final Clock clock;
   private final OfferedSecrets offeredSecrets = new OfferedSecrets();
+  private final ReconcileGate gate = new ReconcileGate();
 
   public PgstreamPipelineReconciler(KubernetesClient client, OperatorSettings settings, Clock clock) {
     DatabaseConnector database = settings.database();
@@ -131,6 +132,11 @@ public class PgstreamPipelineReconciler implements Reconciler<PgstreamPipeline>,
     this.clock = clock;
   }
 
+  /** Closed by the operator's stop before JOSDK stops the informers. */
+  public ReconcileGate gate() {
+    return gate;
+  }
+
   @Override
   public List<EventSource<?, PgstreamPipeline>> prepareEventSources(EventSourceContext<PgstreamPipeline> ctx) {
     List<EventSource<?, PgstreamPipeline>> sources = new ArrayList<>(children.eventSources(ctx));
@@ -152,6 +158,17 @@ public class PgstreamPipelineReconciler implements Reconciler<PgstreamPipeline>,
 
   @Override
   public UpdateControl<PgstreamPipeline> reconcile(PgstreamPipeline p, Context<PgstreamPipeline> ctx) {
+    if (!gate.enter()) {
+      return UpdateControl.noUpdate(); // the operator is stopping; the next one reconciles
+    }
+    try {
+      return reconcileOpen(p, ctx);
+    } finally {
+      gate.exit();
+    }
+  }
+
+  private UpdateControl<PgstreamPipeline> reconcileOpen(PgstreamPipeline p, Context<PgstreamPipeline> ctx) {
     StatusUpdater status = new StatusUpdater(p, clock);
     Outcome outcome;
     try {
@@ -222,6 +239,17 @@ public class PgstreamPipelineReconciler implements Reconciler<PgstreamPipeline>,
 
   @Override
   public DeleteControl cleanup(PgstreamPipeline p, Context<PgstreamPipeline> ctx) {
+    if (!gate.enter()) {
+      return DeleteControl.noFinalizerRemoval(); // the operator is stopping; the next one deletes
+    }
+    try {
+      return cleanupOpen(p, ctx);
+    } finally {
+      gate.exit();
+    }
+  }
+
+  private DeleteControl cleanupOpen(PgstreamPipeline p, Context<PgstreamPipeline> ctx) {
     StatusUpdater status = new StatusUpdater(p, clock);
     if (paused(p, status)) {
       if (status.changed()) {
