@@ -158,14 +158,8 @@ public class PgstreamPipelineReconciler implements Reconciler<PgstreamPipeline>,
 
   @Override
   public UpdateControl<PgstreamPipeline> reconcile(PgstreamPipeline p, Context<PgstreamPipeline> ctx) {
-    if (!gate.enter()) {
-      return UpdateControl.noUpdate(); // the operator is stopping; the next one reconciles
-    }
-    try {
-      return reconcileOpen(p, ctx);
-    } finally {
-      gate.exit();
-    }
+    // Once the operator is stopping, the next one reconciles.
+    return gate.pass(() -> reconcileOpen(p, ctx), UpdateControl.noUpdate());
   }
 
   private UpdateControl<PgstreamPipeline> reconcileOpen(PgstreamPipeline p, Context<PgstreamPipeline> ctx) {
@@ -239,14 +233,8 @@ public class PgstreamPipelineReconciler implements Reconciler<PgstreamPipeline>,
 
   @Override
   public DeleteControl cleanup(PgstreamPipeline p, Context<PgstreamPipeline> ctx) {
-    if (!gate.enter()) {
-      return DeleteControl.noFinalizerRemoval(); // the operator is stopping; the next one deletes
-    }
-    try {
-      return cleanupOpen(p, ctx);
-    } finally {
-      gate.exit();
-    }
+    // Once the operator is stopping, the next one deletes.
+    return gate.pass(() -> cleanupOpen(p, ctx), DeleteControl.noFinalizerRemoval());
   }
 
   private DeleteControl cleanupOpen(PgstreamPipeline p, Context<PgstreamPipeline> ctx) {

@@ -4,6 +4,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Supplier;
 
 /**
  * Lets the reconciles in flight finish before the operator stops its informers. JOSDK stops the event sources first
@@ -17,18 +18,14 @@ public final class ReconcileGate {
   private final AtomicBoolean closed = new AtomicBoolean();
   private final AtomicInteger running = new AtomicInteger();
 
-  /** True when the reconcile may run; it must then call {@link #exit()}. */
-  boolean enter() {
+  /** The reconcile's result, or {@code whenClosed} without running it once the gate is closed. */
+  <T> T pass(Supplier<T> reconcile, T whenClosed) {
     running.incrementAndGet();
-    if (closed.get()) {
+    try {
+      return closed.get() ? whenClosed : reconcile.get();
+    } finally {
       running.decrementAndGet();
-      return false;
     }
-    return true;
-  }
-
-  void exit() {
-    running.decrementAndGet();
   }
 
   /** Starts no more reconciles and waits up to {@code grace} for the running ones; true when none runs any more. */
