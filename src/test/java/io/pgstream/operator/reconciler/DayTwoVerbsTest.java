@@ -375,10 +375,13 @@ class DayTwoVerbsTest {
     assertThat(deployment().getMetadata().getGeneration()).isEqualTo(generation + 2);
     objects().awaitStreaming(kubelet);
 
-    // Status lost: the value in place is recorded again and the streaming pods carry it; no roll is announced.
+    // Status lost: the value in place is recorded again and the streaming pods carry it; no roll is announced. Erased
+    // with the operator stopped: a reconcile in flight would write the status it holds over the erased one.
+    operator.stop();
     PgstreamPipeline erased = pipeline();
     erased.setStatus(new PgstreamPipelineStatus());
     objects().pipelines().resource(erased).updateStatus();
+    operator = TestOperators.started(client);
     await().until(() -> pipeline().getStatus().phase == Phase.Streaming && "r2".equals(pipeline().getStatus().restartHandled));
     await().until(() -> deployment() != null && "r2".equals(podAnnotations().get(Annotations.RESTART)));
     assertThat(eventReasons().stream().filter("StreamingRestarted"::equals)).as("announced once per roll").hasSize(2);
