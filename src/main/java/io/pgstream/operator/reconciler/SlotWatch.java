@@ -175,7 +175,7 @@ final class SlotWatch {
       firstReadingSoon(server);
     }
     Reading r = readings.get(uid);
-    if (r == null || !r.slot().equals(slot) || r.health() == null || r.failures() > 0) {
+    if (r == null || !r.slot().equals(slot) || !showsHealth(r)) {
       return previous;
     }
     SlotStatus next = status(r.health(), now.maxRetained());
@@ -202,7 +202,7 @@ final class SlotWatch {
   SlotStatus keep(PgstreamPipeline p, SlotStatus previous) {
     Watched w = watched.computeIfPresent(uid(p), (uid, before) -> before.renewed(Instant.now(clock)));
     Reading r = readings.get(uid(p));
-    if (w == null || r == null || !r.slot().equals(w.slot()) || r.health() == null || r.failures() > 0) {
+    if (w == null || r == null || !r.slot().equals(w.slot()) || !showsHealth(r)) {
       return previous;
     }
     return status(r.health(), w.maxRetained());
@@ -375,6 +375,14 @@ final class SlotWatch {
     if (!view(before, w).equals(view(reading, w))) {
       changed.accept(w.id());
     }
+  }
+
+  /**
+   * A reading stands for its slot's health until the third failure in a row, as its {@link #view} does: a reconcile
+   * during a short failure writes that health, so a status change the last good reading brought is not lost to it.
+   */
+  private static boolean showsHealth(Reading r) {
+    return r.health() != null && r.failures() < FAILURES_BEFORE_DEGRADED;
   }
 
   /**

@@ -17,6 +17,7 @@ import io.pgstream.operator.slots.SlotMonitor;
 import io.pgstream.operator.slots.SlotRow;
 import io.pgstream.operator.status.EventRecorder;
 import io.pgstream.operator.support.Pipelines;
+import io.pgstream.operator.support.TcpProxy;
 import io.pgstream.operator.support.TestPostgres;
 import java.io.IOException;
 import java.net.InetAddress;
@@ -273,6 +274,31 @@ class SlotWatchTest {
     assertThat(queries(closed)).as("one check in the 10 min interval").isEqualTo(1);
     assertThat(events).as("one failed check of an unreachable server").doesNotContain(ResourceID.fromResource(unreachable));
     assertThat(slow.problem(unreachable, null)).isNull();
+  }
+
+  /**
+   * A reconcile queued by a reading that changed the slot's status may run only after the next check failed: it still
+   * writes that status. The recovery then shows what the failure did (no change), and wakes no reconcile to write it.
+   */
+  @Test
+  void aCheckThatFailsBeforeTheThirdStillShowsTheLastGoodReading() throws Exception {
+    SlotWatch slow = slowWatch();
+    TcpProxy proxy = new TcpProxy(pg.port());
+    closing.add(proxy);
+    proxy.up();
+    PgstreamPipeline p = pipeline("blip", proxy.port());
+    slot(p, "blip");
+    await().atMost(Duration.ofSeconds(15)).until(() -> slow.observe(p, null, creds(PW)) != null);
+    String good = slow.observe(p, null, creds(PW)).state;
+
+    proxy.down();
+    // A second pipeline on the server asks for its first check, which fails (the interval is 10 min).
+    slow.observe(pipeline("blip2", proxy.port()), null, creds(PW));
+    await().atMost(Duration.ofSeconds(15)).until(() -> registry.find("pgstream_replication_slot_check_failures").counters().size() == 2);
+
+    assertThat(slow.observe(p, null, creds(PW))).as("the last good reading, not the status the reconcile had").isNotNull()
+        .extracting(s -> s.state).isEqualTo(good);
+    assertThat(slow.problem(p, slow.observe(p, null, creds(PW)))).as("one failed check is no problem yet").isNull();
   }
 
   @Test
