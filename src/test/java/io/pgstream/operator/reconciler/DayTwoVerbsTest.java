@@ -16,7 +16,6 @@ import io.pgstream.operator.api.Annotations;
 import io.pgstream.operator.api.BatchSpec;
 import io.pgstream.operator.api.Phase;
 import io.pgstream.operator.api.PgstreamPipeline;
-import io.pgstream.operator.api.PgstreamPipelineStatus;
 import io.pgstream.operator.api.PipelineState;
 import io.pgstream.operator.api.PopulatedTargetPolicy;
 import io.pgstream.operator.api.StepRetry;
@@ -375,12 +374,9 @@ class DayTwoVerbsTest {
     assertThat(deployment().getMetadata().getGeneration()).isEqualTo(generation + 2);
     objects().awaitStreaming(kubelet);
 
-    // Status lost: the value in place is recorded again and the streaming pods carry it; no roll is announced. Erased
-    // with the operator stopped: a reconcile in flight would write the status it holds over the erased one.
+    // Status lost: the value in place is recorded again and the streaming pods carry it; no roll is announced.
     operator.stop();
-    PgstreamPipeline erased = pipeline();
-    erased.setStatus(new PgstreamPipelineStatus());
-    objects().pipelines().resource(erased).updateStatus();
+    objects().eraseStatus();
     operator = TestOperators.started(client);
     await().until(() -> pipeline().getStatus().phase == Phase.Streaming && "r2".equals(pipeline().getStatus().restartHandled));
     await().until(() -> deployment() != null && "r2".equals(podAnnotations().get(Annotations.RESTART)));

@@ -10,7 +10,6 @@ import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
 import io.javaoperatorsdk.operator.Operator;
 import io.pgstream.operator.api.DeletionPolicy;
 import io.pgstream.operator.api.PgstreamPipeline;
-import io.pgstream.operator.api.PgstreamPipelineStatus;
 import io.pgstream.operator.api.PrepareSpec;
 import io.pgstream.operator.api.SecretKeyRef;
 import io.pgstream.operator.api.SecretValueSource;
@@ -195,15 +194,10 @@ class ForgottenSlotsTest {
         });
   }
 
-  /**
-   * What a restore without status does; the operator then rebuilds the slot records. The operator is
-   * stopped meanwhile: a reconcile in flight would, by design, write the status it holds over the erased one.
-   */
+  /** What a restore without status does; the operator then rebuilds the slot records. */
   private void eraseStatusAndAwaitSlotRecords() {
     operator.stop();
-    PgstreamPipeline erased = objects.pipeline();
-    erased.setStatus(new PgstreamPipelineStatus());
-    objects.pipelines().resource(erased).updateStatus();
+    objects.eraseStatus();
     operator = TestOperators.started(client);
     await().until(() -> objects.pipeline().getStatus() != null && objects.pipeline().getStatus().slotsCreated != null);
   }

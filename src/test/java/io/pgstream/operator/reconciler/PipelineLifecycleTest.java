@@ -1533,9 +1533,7 @@ class PipelineLifecycleTest {
     client.batch().v1().jobs().inNamespace(NAMESPACE).delete();
     await().until(() -> job("init") == null && job("snapshot") == null);
     pipelines().resource(p).update();
-    PgstreamPipeline erased = pipeline();
-    erased.setStatus(new io.pgstream.operator.api.PgstreamPipelineStatus());
-    pipelines().resource(erased).updateStatus();
+    new PipelineObjects(client, NAME).eraseStatus();
     assertThat(pipeline().getStatus().init).isNull();
     operator = startOperator();
   }

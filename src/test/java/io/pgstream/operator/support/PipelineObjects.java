@@ -10,6 +10,7 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.dsl.NonNamespaceOperation;
 import io.fabric8.kubernetes.client.dsl.Resource;
 import io.pgstream.operator.api.PgstreamPipeline;
+import io.pgstream.operator.api.PgstreamPipelineStatus;
 import io.pgstream.operator.dependent.Children;
 import io.pgstream.operator.dependent.PgstreamPods;
 import java.util.List;
@@ -23,6 +24,16 @@ public record PipelineObjects(KubernetesClient client, String name) {
 
   public PgstreamPipeline pipeline() {
     return pipelines().withName(name).get();
+  }
+
+  /**
+   * The pipeline's status written empty, as a restore without status leaves it. Stop the operator first: a reconcile in
+   * flight writes the status it holds over the erased one.
+   */
+  public void eraseStatus() {
+    PgstreamPipeline erased = pipeline();
+    erased.setStatus(new PgstreamPipelineStatus());
+    pipelines().resource(erased).updateStatus();
   }
 
   public Job job(String step) {
