@@ -13,9 +13,12 @@ import io.pgstream.operator.reconciler.ReconcileGate;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /** Builds the operator: one controller for PgstreamPipeline. */
 public final class PgstreamOperator {
+  private static final Logger LOG = LoggerFactory.getLogger(PgstreamOperator.class);
   /**
    * How long a stop waits for the reconciles in flight while the informers still run, then how long JOSDK waits for
    * any left after stopping them: within the chart's terminationGracePeriodSeconds (30) together.
@@ -90,7 +93,9 @@ public final class PgstreamOperator {
 
     @Override
     public void stop() {
-      gate.closeAndDrain(RECONCILE_GRACE);
+      if (!gate.closeAndDrain(RECONCILE_GRACE)) {
+        LOG.warn("Reconciles still running after {}; the informers stop under them", RECONCILE_GRACE);
+      }
       super.stop();
     }
   }
